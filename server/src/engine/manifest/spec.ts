@@ -1,0 +1,66 @@
+import npa from 'npm-package-arg';
+import type { SpecKind } from '../model';
+
+export interface ClassifiedSpec {
+  kind: SpecKind;
+  aliasOf?: { name: string; spec: string };
+  /** URL npm would fetch for git and remote specs. */
+  url?: string;
+}
+
+/**
+ * Classifies a dependency spec the way npm does (npm-package-arg), plus the protocols
+ * npm does not know but yarn and pnpm write into package.json (workspace:, link:,
+ * catalog:, patch:, portal:).
+ */
+export function classifySpec(name: string, spec: string): ClassifiedSpec {
+  const protocol = /^([a-z]+):/.exec(spec)?.[1];
+  switch (protocol) {
+    case 'workspace':
+      return { kind: 'workspace' };
+    case 'link':
+      return { kind: 'link' };
+    case 'catalog':
+      return { kind: 'catalog' };
+    case 'patch':
+      return { kind: 'patch' };
+    case 'portal':
+      return { kind: 'portal' };
+  }
+  let parsed: npa.Result;
+  try {
+    parsed = npa.resolve(name, spec, '/');
+  } catch {
+    // npa throws on names it thinks invalid; still classify the spec alone.
+    try {
+      parsed = npa.resolve('x', spec, '/');
+    } catch {
+      return { kind: 'invalid' };
+    }
+  }
+  switch (parsed.type) {
+    case 'version':
+      return { kind: 'version' };
+    case 'range':
+      return { kind: 'range' };
+    case 'tag':
+      return { kind: 'tag' };
+    case 'alias': {
+      const sub = (parsed as npa.Result & { subSpec?: npa.Result }).subSpec;
+      return { kind: 'alias', aliasOf: { name: sub?.name ?? '', spec: sub?.rawSpec ?? '' } };
+    }
+    case 'git': {
+      // Shorthands (user/repo, github:) are fetched over https by npm; a URL written
+      // out is kept as written so that git:// and http:// show up.
+      return { kind: 'git', url: /^[a-z+]+:\/\//.test(spec) ? spec : parsed.fetchSpec ?? spec };
+    }
+    case 'remote':
+      return { kind: 'remote', url: spec };
+    case 'file':
+      return { kind: 'file' };
+    case 'directory':
+      return { kind: 'directory' };
+    default:
+      return { kind: 'invalid' };
+  }
+}

@@ -1,0 +1,158 @@
+import type { Lockfile, Manifest, SourceFile } from './model';
+import { parseManifest } from './manifest/parse-manifest';
+import { isLockfilePath, parseLockfile } from './lockfile';
+import { parseNpmrc, type NpmConfig } from './policy/npmrc';
+import { buildGraph, type DependencyGraph } from './graph';
+
+/** Config files (other than manifests and lockfiles) that policies read, by base name. */
+export const CONFIG_FILE_NAMES = ['.npmrc', 'pnpm-workspace.yaml', '.yarnrc.yml', 'bunfig.toml', '.depwarden.json'];
+
+export type FileRole = 'manifest' | 'lockfile' | 'config';
+
+export function roleOfPath(path: string): FileRole | undefined {
+  const base = path.slice(path.lastIndexOf('/') + 1);
+  if (base === 'package.json') return 'manifest';
+  if (isLockfilePath(path)) return 'lockfile';
+  if (CONFIG_FILE_NAMES.includes(base)) return 'config';
+  return undefined;
+}
+
+export function dirname(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+export function joinPath(dir: string, rel: string): string {
+  const parts = (dir ? dir.split('/') : []).concat(rel.split('/'));
+  const out: string[] = [];
+  for (const p of parts) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') out.pop();
+    else out.push(p);
+  }
+  return out.join('/');
+}
+
+/** Everything the rules see about the scanned folder. */
+export interface Project {
+  manifests: Manifest[];
+  lockfiles: Lockfile[];
+  /** Effective npm config for the project (user/global .npmrc texts, then the project's). */
+  npmrc: NpmConfig;
+  /** Raw text of other config files by path. */
+  configFiles: Map<string, string>;
+  graphs: Map<string, DependencyGraph>;
+  /** Source texts by path (for computing edits and positions). */
+  texts: Map<string, string>;
+}
+
+/**
+ * Parse results keyed by path, reused while the text is unchanged: the language server
+ * keeps one across edits so a keystroke in package.json does not re-parse a 1 MB lockfile.
+ */
+export class ParseCache {
+  private entries = new Map<string, { text: string; value: Manifest | Lockfile; graph?: DependencyGraph }>();
+
+  manifest(path: string, text: string): Manifest {
+    const hit = this.entries.get(path);
+    if (hit && hit.text === text) return hit.value as Manifest;
+    const value = parseManifest(path, text);
+    this.entries.set(path, { text, value });
+    return value;
+  }
+
+  lockfile(path: string, text: string): { lockfile: Lockfile; graph: DependencyGraph } {
+    const hit = this.entries.get(path);
+    if (hit && hit.text === text && hit.graph) return { lockfile: hit.value as Lockfile, graph: hit.graph };
+    const lockfile = parseLockfile(path, text);
+    const graph = buildGraph(lockfile);
+    this.entries.set(path, { text, value: lockfile, graph });
+    return { lockfile, graph };
+  }
+
+  /** Drops entries for paths no longer present. */
+  retain(paths: Set<string>): void {
+    for (const k of this.entries.keys()) if (!paths.has(k)) this.entries.delete(k);
+  }
+}
+
+export interface ProjectOptions {
+  /** .npmrc texts that apply before the project's own (global, then user). */
+  outerNpmrc?: string[];
+  env?: Record<string, string | undefined>;
+  cache?: ParseCache;
+}
+
+export function buildProject(files: SourceFile[], options: ProjectOptions = {}): Project {
+  const cache = options.cache ?? new ParseCache();
+  const project: Project = {
+    manifests: [],
+    lockfiles: [],
+    npmrc: parseNpmrc([]),
+    configFiles: new Map(),
+    graphs: new Map(),
+    texts: new Map(),
+  };
+  const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  for (const f of sorted) {
+    project.texts.set(f.path, f.text);
+    const role = roleOfPath(f.path);
+    if (f.readError !== undefined && role !== 'config') {
+      addUnreadable(project, f.path, role, f.readError);
+      continue;
+    }
+    if (role === 'manifest') project.manifests.push(cache.manifest(f.path, f.text));
+    else if (role === 'lockfile') {
+      const { lockfile, graph } = cache.lockfile(f.path, f.text);
+      project.lockfiles.push(lockfile);
+      project.graphs.set(f.path, graph);
+    } else if (role === 'config') project.configFiles.set(f.path, f.text);
+  }
+  cache.retain(new Set(sorted.map((f) => f.path)));
+  // The project-level .npmrc is the one at the root (npm reads the one beside the
+  // nearest package.json with a lockfile; monorepos keep one at the root).
+  const rootNpmrc = project.configFiles.get('.npmrc');
+  project.npmrc = parseNpmrc([...(options.outerNpmrc ?? []), ...(rootNpmrc !== undefined ? [rootNpmrc] : [])], options.env ?? {});
+  return project;
+}
+
+function addUnreadable(project: Project, path: string, role: FileRole | undefined, reason: string): void {
+  const parseErrors = [{ message: reason, span: { start: 0, end: 0 } }];
+  if (role === 'manifest') project.manifests.push({ path, dependencies: [], parseErrors, json: undefined });
+  else if (role === 'lockfile') {
+    const lockfile = parseLockfile(path, '');
+    const unreadable = { ...lockfile, parsed: false, parseErrors, packages: [], importers: [] };
+    project.lockfiles.push(unreadable);
+    project.graphs.set(path, buildGraph(unreadable));
+  }
+}
+
+/** The manifest in the same folder as a lockfile's importer path. */
+export function manifestForImporter(project: Project, lockfilePath: string, importerPath: string): Manifest | undefined {
+  const path = joinPath(joinPath(dirname(lockfilePath), importerPath), 'package.json');
+  return project.manifests.find((m) => m.path === path);
+}
+
+/** The lockfile that governs a manifest: in its folder or the nearest folder above. */
+export function lockfileForManifest(project: Project, manifestPath: string): Lockfile | undefined {
+  let dir = dirname(manifestPath);
+  for (;;) {
+    const found = project.lockfiles.find((l) => dirname(l.path) === dir);
+    if (found) return found;
+    if (dir === '') return undefined;
+    dir = dirname(dir);
+  }
+}
+
+/** The locked package a manifest's direct dependency resolved to, when a lockfile says. */
+export function lockedDirectDependency(project: Project, manifestPath: string, name: string) {
+  const lockfile = lockfileForManifest(project, manifestPath);
+  if (!lockfile) return undefined;
+  const lockDir = dirname(lockfile.path);
+  const manifestDir = dirname(manifestPath);
+  const importerPath = lockDir === '' ? manifestDir : manifestDir.slice(lockDir.length + 1);
+  const importer = lockfile.importers.find((i) => i.path === importerPath);
+  const dep = importer?.dependencies.find((d) => d.name === name && d.id);
+  if (!dep?.id) return undefined;
+  return project.graphs.get(lockfile.path)?.byId.get(dep.id);
+}

@@ -1,0 +1,56 @@
+import type { Finding } from '../model';
+import type { Rule } from './context';
+
+/** http: and git: travel unencrypted: anyone on the path can swap the code. */
+export function insecureScheme(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  const m = /^(?:git\+)?(http|git):\/\//i.exec(url);
+  if (!m) return undefined;
+  // git+http is as bad as http; localhost is only reachable from this machine.
+  if (/^(?:git\+)?https?:\/\/(localhost|127\.0\.0\.1|\[::1\])[:/]/i.test(url)) return undefined;
+  return m[1].toLowerCase() + ':';
+}
+
+export const insecureUrl: Rule = {
+  id: 'insecure-url',
+  defaultSeverity: 'error',
+  run({ project }) {
+    const findings: Finding[] = [];
+    for (const m of project.manifests) {
+      for (const dep of m.dependencies) {
+        const scheme = insecureScheme(dep.url);
+        if (!scheme || !dep.specSpan) continue;
+        findings.push({
+          rule: 'insecure-url',
+          severity: 'error',
+          message: `"${dep.name}" is fetched over ${scheme} (${dep.spec}), which is not encrypted: the code can be replaced in transit.`,
+          file: m.path,
+          span: dep.specSpan,
+          package: dep.name,
+          version: null,
+          via: [dep.name],
+          fixes: [],
+        });
+      }
+    }
+    for (const l of project.lockfiles) {
+      const graph = project.graphs.get(l.path);
+      for (const p of l.packages) {
+        const scheme = insecureScheme(p.resolved);
+        if (!scheme) continue;
+        findings.push({
+          rule: 'insecure-url',
+          severity: 'error',
+          message: `${p.name}@${p.version} is resolved over ${scheme} (${p.resolved}), which is not encrypted: the tarball can be replaced in transit.`,
+          file: l.path,
+          span: p.keySpan ?? p.span,
+          package: p.name,
+          version: p.version,
+          via: graph?.via(p.id) ?? [p.name],
+          fixes: [],
+        });
+      }
+    }
+    return findings;
+  },
+};

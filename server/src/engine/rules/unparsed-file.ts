@@ -1,0 +1,40 @@
+import type { Finding } from '../model';
+import type { Rule } from './context';
+
+/**
+ * A file we could not read must never look clean: every parse error becomes a finding
+ * at its position, and what did parse is still analysed by the other rules.
+ */
+export const unparsedFile: Rule = {
+  id: 'unparsed-file',
+  defaultSeverity: 'error',
+  run({ project }) {
+    const findings: Finding[] = [];
+    for (const file of [...project.manifests, ...project.lockfiles]) {
+      const errors = file.parseErrors.slice(0, 20);
+      for (const e of errors) {
+        findings.push({
+          rule: 'unparsed-file',
+          severity: 'error',
+          message: `${file.path} could not be fully parsed (${e.message}); entries that could not be read were not checked.`,
+          file: file.path,
+          span: e.span,
+          version: null,
+          fixes: [],
+        });
+      }
+      if (file.parseErrors.length > errors.length) {
+        findings.push({
+          rule: 'unparsed-file',
+          severity: 'error',
+          message: `${file.path}: ${file.parseErrors.length - errors.length} more parse errors.`,
+          file: file.path,
+          span: errors[errors.length - 1].span,
+          version: null,
+          fixes: [],
+        });
+      }
+    }
+    return findings;
+  },
+};

@@ -1,0 +1,74 @@
+import semver from 'semver';
+import type { Finding } from '../model';
+import type { Rule } from './context';
+import { lockedDirectDependency } from '../project';
+
+/**
+ * A spec with no upper bound (`*`, `latest`, `>=1`) takes whatever is published next,
+ * including a hijacked release: the exact door the 2025 chalk/debug compromise used.
+ */
+export const unpinnedRange: Rule = {
+  id: 'unpinned-range',
+  defaultSeverity: 'warning',
+  run({ project }) {
+    const findings: Finding[] = [];
+    for (const m of project.manifests) {
+      for (const dep of m.dependencies) {
+        if (dep.section === 'bundleDependencies' || dep.section === 'peerDependencies') continue;
+        const spec = dep.kind === 'alias' ? dep.aliasOf!.spec : dep.spec;
+        const kind = dep.kind === 'alias' ? classifyAliasSpec(spec) : dep.kind;
+        if (kind !== 'range' && kind !== 'tag') continue;
+        const why = unboundedReason(spec, kind === 'tag');
+        if (!why || !dep.specSpan) continue;
+        const locked = lockedDirectDependency(project, m.path, dep.name);
+        const fixes: Finding['fixes'] = [];
+        if (locked && semver.valid(locked.version)) {
+          const pinned = dep.kind === 'alias' ? `npm:${dep.aliasOf!.name}@${locked.version}` : locked.version;
+          fixes.push({
+            title: `Pin to ${locked.version} (the locked version)`,
+            kind: 'pin',
+            version: locked.version,
+            preferred: true,
+            edits: [{ file: m.path, span: dep.specSpan, newText: JSON.stringify(pinned) }],
+          });
+        }
+        findings.push({
+          rule: 'unpinned-range',
+          severity: 'warning',
+          message: `"${dep.name}": "${dep.spec}" ${why}: any future release, including a malicious one, is accepted.`,
+          file: m.path,
+          span: dep.specSpan,
+          package: dep.name,
+          version: locked?.version ?? null,
+          via: [dep.name],
+          fixes,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+function classifyAliasSpec(spec: string): 'range' | 'tag' | 'other' {
+  if (semver.validRange(spec) !== null) return 'range';
+  if (/^[a-z0-9][a-z0-9._-]*$/i.test(spec) && !semver.valid(spec)) return 'tag';
+  return 'other';
+}
+
+/** Why a spec floats without an upper bound, or undefined when it is bounded. */
+export function unboundedReason(spec: string, isTag: boolean): string | undefined {
+  const s = spec.trim();
+  if (isTag) return `follows the dist-tag "${s}"`;
+  if (s === '' || s === '*' || s === 'x' || s === 'X') return 'accepts any version';
+  const range = semver.validRange(s, { loose: true });
+  if (range === null) return undefined;
+  // Unbounded when some comparator set has no upper limit.
+  const parsed = new semver.Range(s, { loose: true });
+  for (const set of parsed.set) {
+    const hasUpper = set.some((c) => c.operator === '<' || c.operator === '<=' || c.operator === '');
+    const matchesAll = set.length === 1 && set[0].value === '';
+    if (matchesAll) return 'accepts any version';
+    if (!hasUpper) return 'has no upper bound';
+  }
+  return undefined;
+}

@@ -1,0 +1,103 @@
+import type { FileReport, Finding, Settings, SourceFile } from './model';
+import { defaultSettings, SEVERITY_ORDER } from './model';
+import { buildProject, dirname, manifestForImporter, type Project, type ProjectOptions } from './project';
+import { RULES } from './rules';
+import type { RemoteData } from './data/remote-data';
+
+export interface ScanOptions extends ProjectOptions {
+  settings?: Settings;
+  now?: Date;
+  /** Registry/advisory data; without it the remote rules do not run. */
+  remote?: RemoteData;
+}
+
+export interface ScanResult {
+  project: Project;
+  files: FileReport[];
+  findings: Finding[];
+  /** Rules that threw (a bug, never a reason to lose the other findings). */
+  ruleErrors: { rule: string; message: string }[];
+}
+
+/** The one entry point: files in, findings out. Used by the language server and the CLI. */
+export function scanFiles(files: SourceFile[], options: ScanOptions = {}): ScanResult {
+  const settings = options.settings ?? defaultSettings();
+  const project = buildProject(files, options);
+  const ctx = { project, settings, now: options.now ?? new Date(), remote: options.remote };
+  const findings: Finding[] = [];
+  const ruleErrors: ScanResult['ruleErrors'] = [];
+  for (const rule of RULES) {
+    const setting = settings.rules[rule.id];
+    if (setting === 'off') continue;
+    if (rule.needsRemote && !options.remote) continue;
+    let produced: Finding[];
+    try {
+      produced = rule.run(ctx);
+    } catch (e) {
+      ruleErrors.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });
+      continue;
+    }
+    for (const f of produced) {
+      if (setting) f.severity = setting;
+      findings.push(f);
+    }
+  }
+  attributeToDirectDependencies(project, findings);
+  findings.sort(compareFindings);
+  return { project, files: fileReports(project), findings, ruleErrors };
+}
+
+/**
+ * A finding on a lockfile entry is also shown on the package.json line of the direct
+ * dependency that pulls the package in, so that it is seen where people edit.
+ */
+function attributeToDirectDependencies(project: Project, findings: Finding[]): void {
+  for (const f of findings) {
+    if (!f.via || f.via.length === 0) continue;
+    const graph = project.graphs.get(f.file);
+    if (!graph) continue;
+    const pkg = graph.lockfile.packages.find((p) => p.name === f.package && p.version === f.version);
+    const importer = pkg ? graph.importerOf(pkg.id) : undefined;
+    if (importer === undefined) continue;
+    const manifest = manifestForImporter(project, f.file, importer);
+    const dep = manifest?.dependencies.find((d) => d.name === f.via![0] && d.section !== 'overrides' && d.section !== 'resolutions' && d.section !== 'pnpm.overrides');
+    if (manifest && dep) (f.also ??= []).push({ file: manifest.path, span: dep.nameSpan });
+  }
+}
+
+function compareFindings(a: Finding, b: Finding): number {
+  if (a.file !== b.file) return a.file < b.file ? -1 : 1;
+  if (a.span.start !== b.span.start) return a.span.start - b.span.start;
+  if (a.severity !== b.severity) return SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity];
+  return a.rule < b.rule ? -1 : a.rule > b.rule ? 1 : 0;
+}
+
+function fileReports(project: Project): FileReport[] {
+  const reports: FileReport[] = [];
+  for (const m of project.manifests) {
+    const r: FileReport = { path: m.path, kind: 'manifest', parsed: m.parseErrors.length === 0 };
+    if (m.parseErrors.length) r.error = m.parseErrors[0].message;
+    reports.push(r);
+  }
+  for (const l of project.lockfiles) {
+    const r: FileReport = { path: l.path, kind: 'lockfile', format: l.format, parsed: l.parsed && l.parseErrors.length === 0 };
+    if (l.lockfileVersion !== undefined) r.lockfileVersion = l.lockfileVersion;
+    r.packages = countInstalledPackages(l);
+    if (l.parseErrors.length) r.error = l.parseErrors[0].message;
+    reports.push(r);
+  }
+  reports.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return reports;
+}
+
+/** Distinct name@version installed from a registry or tarball (workspaces and links excluded). */
+export function countInstalledPackages(l: Project['lockfiles'][number]): number {
+  const seen = new Set<string>();
+  for (const p of l.packages) {
+    if (p.source === 'link' || p.source === 'workspace' || p.source === 'directory') continue;
+    seen.add(`${p.name}@${p.version}`);
+  }
+  return seen.size;
+}
+
+export { dirname };
