@@ -1,14 +1,293 @@
-import type { Lockfile } from '../model';
+import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
+import { isRecord, membersByKey, parseJsonDocument, stringMap, type JsonMember, type JsonOutline } from './json-spans';
+import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
 
-// Placeholder until the parser lands (issue #3): the file is reported as not analysed,
-// never as clean.
-export function parseNpmLock(path: string, _text: string): Lockfile {
-  return {
-    path,
-    format: 'npm',
-    parsed: false,
-    parseErrors: [{ message: 'this lockfile format is not supported yet', span: { start: 0, end: 0 } }],
-    packages: [],
-    importers: [],
-  };
+const KNOWN_VERSIONS = [1, 2, 3];
+const NO_SPAN: Span = { start: 0, end: 0 };
+const IMPORTER_SECTIONS: DependencySection[] = ['dependencies', 'devDependencies', 'optionalDependencies', 'peerDependencies'];
+/** What a package pulls in when installed (devDependencies of a dependency are never installed). */
+const EDGE_SECTIONS = ['dependencies', 'optionalDependencies', 'peerDependencies'] as const;
+
+type Entry = Record<string, unknown>;
+
+/**
+ * Parses `package-lock.json` / `npm-shrinkwrap.json` (lockfileVersion 1, 2 and 3).
+ * v2 files carry both `packages` and the legacy `dependencies` tree; `packages` is read.
+ * Never throws: damage and unknown versions become parseErrors, with what was readable.
+ */
+export function parseNpmLock(path: string, text: string): Lockfile {
+  const doc = parseJsonDocument(text, { jsonc: false });
+  const lockfile: Lockfile = { path, format: 'npm', parsed: false, parseErrors: doc.errors, packages: [], importers: [] };
+  const root = doc.value;
+  if (!isRecord(root)) {
+    if (root !== undefined) lockfile.parseErrors.push({ message: 'A package-lock.json must hold a JSON object.', span: { start: 0, end: text.length } });
+    return lockfile;
+  }
+  const rootMembers = membersByKey(doc.outline.members(null));
+  const version = root.lockfileVersion;
+  if (typeof version === 'number' || typeof version === 'string') lockfile.lockfileVersion = version;
+  if (version === undefined) {
+    lockfile.parseErrors.push({ message: 'lockfileVersion is missing.', span: { start: 0, end: Math.min(1, text.length) } });
+  } else if (!KNOWN_VERSIONS.includes(version as number)) {
+    lockfile.parseErrors.push({
+      message: `Unsupported lockfileVersion ${JSON.stringify(version)} (depwarden reads 1, 2 and 3).`,
+      span: rootMembers.get('lockfileVersion')?.span ?? NO_SPAN,
+    });
+  }
+  const packagesMember = rootMembers.get('packages');
+  const dependenciesMember = rootMembers.get('dependencies');
+  if (version !== 1 && isRecord(root.packages) && packagesMember) {
+    readPackages(lockfile, root.packages, doc.outline, packagesMember);
+  } else if (isRecord(root.dependencies) && dependenciesMember) {
+    readLegacyTree(lockfile, root.dependencies, doc.outline, dependenciesMember);
+  } else if (isRecord(root.packages) && packagesMember) {
+    readPackages(lockfile, root.packages, doc.outline, packagesMember);
+  }
+  lockfile.parsed = lockfile.parseErrors.length === 0;
+  return lockfile;
+}
+
+// ---------------------------------------------------------------------------------------
+// lockfileVersion 2 and 3: the flat `packages` map keyed by install location.
+
+function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, outline: JsonOutline, packagesMember: JsonMember): void {
+  const spans = membersByKey(outline.members(packagesMember));
+  const has = (key: string) => Object.prototype.hasOwnProperty.call(packages, key) && isRecord(packages[key]);
+  const rootEntry = isRecord(packages['']) ? packages[''] : {};
+  const isWorkspace = workspaceMatcher(rootEntry.workspaces);
+
+  for (const key of Object.keys(packages)) {
+    const entry = packages[key];
+    if (key === '' || !isRecord(entry)) continue;
+    const member = spans.get(key);
+    const nmAt = key.lastIndexOf('node_modules/');
+    const inNodeModules = nmAt === 0 || (nmAt > 0 && key.charCodeAt(nmAt - 1) === 0x2f);
+    const resolved = str(entry.resolved);
+    const pkg: LockedPackage = {
+      id: key,
+      name: inNodeModules ? key.slice(nmAt + 13) : (str(entry.name) ?? key.slice(key.lastIndexOf('/') + 1)),
+      version: str(entry.version) ?? '',
+      source: 'registry',
+      span: member?.span ?? NO_SPAN,
+      dependencies: [],
+    };
+    if (member) pkg.keySpan = member.keySpan;
+    if (resolved !== undefined) pkg.resolved = resolved;
+
+    if (entry.link === true) {
+      pkg.source = 'link';
+      const target = resolved !== undefined ? normalizeRelative(resolved) : undefined;
+      if (target !== undefined && has(target)) {
+        pkg.dependencies.push(target);
+        if (!pkg.version) pkg.version = str((packages[target] as Entry).version) ?? '';
+      }
+    } else if (!inNodeModules) {
+      pkg.source = isWorkspace(key) ? 'workspace' : 'directory';
+    } else {
+      pkg.source = classifyResolved(resolved);
+    }
+    if (inNodeModules) setAlias(pkg, entry);
+    setFlags(pkg, entry);
+    if (entry.inBundle === true) pkg.inBundle = true;
+    if (entry.peer === true) pkg.peer = true;
+
+    if (pkg.source !== 'link') {
+      const specs = collectSpecs(entry);
+      if (specs) {
+        pkg.dependencySpecs = specs;
+        for (const name in specs) {
+          const id = resolveFrom(key, name, has);
+          if (id !== undefined) pkg.dependencies.push(id);
+        }
+      }
+    }
+    lockfile.packages.push(pkg);
+  }
+
+  lockfile.importers.push(importerOf('', rootEntry, has));
+  for (const pkg of lockfile.packages) {
+    if (pkg.source === 'workspace') lockfile.importers.push(importerOf(pkg.id, packages[pkg.id] as Entry, has));
+  }
+}
+
+function importerOf(path: string, entry: Entry, has: (key: string) => boolean): Importer {
+  const dependencies: ImporterDependency[] = [];
+  for (const section of IMPORTER_SECTIONS) {
+    const specs = stringMap(entry[section]);
+    for (const name in specs) {
+      const dep: ImporterDependency = { name, spec: specs[name], section };
+      const id = resolveFrom(path, name, has);
+      if (id !== undefined) dep.id = id;
+      dependencies.push(dep);
+    }
+  }
+  return { path, dependencies };
+}
+
+/**
+ * The install location node would load `name` from when required by the package at
+ * `location`: its own node_modules, then each enclosing folder's, up to the root.
+ */
+function resolveFrom(location: string, name: string, has: (key: string) => boolean): string | undefined {
+  let dir = location;
+  for (;;) {
+    // node skips folders that are themselves named node_modules.
+    if (dir !== 'node_modules' && !dir.endsWith('/node_modules')) {
+      const candidate = dir === '' ? `node_modules/${name}` : `${dir}/node_modules/${name}`;
+      if (has(candidate)) return candidate;
+    }
+    if (dir === '') return undefined;
+    const slash = dir.lastIndexOf('/');
+    dir = slash === -1 ? '' : dir.slice(0, slash);
+  }
+}
+
+/** A link's `resolved` is relative to the lockfile's folder; keys never start with './'. */
+function normalizeRelative(path: string): string {
+  let p = path.replace(/\\/g, '/');
+  if (p.startsWith('file:')) p = p.slice(5);
+  while (p.startsWith('./')) p = p.slice(2);
+  if (p.endsWith('/')) p = p.slice(0, -1);
+  return p === '.' ? '' : p;
+}
+
+/**
+ * Which folder entries are workspaces: those matching the root's `workspaces` globs.
+ * Other folder entries are `file:` directory dependencies.
+ */
+function workspaceMatcher(workspaces: unknown): (path: string) => boolean {
+  const globs = Array.isArray(workspaces)
+    ? workspaces
+    : isRecord(workspaces) && Array.isArray(workspaces.packages)
+      ? workspaces.packages
+      : [];
+  const include: RegExp[] = [];
+  const exclude: RegExp[] = [];
+  for (const g of globs) {
+    if (typeof g !== 'string') continue;
+    if (g.startsWith('!')) exclude.push(globToRegExp(g.slice(1)));
+    else include.push(globToRegExp(g));
+  }
+  return (path) => include.some((r) => r.test(path)) && !exclude.some((r) => r.test(path));
+}
+
+function globToRegExp(glob: string): RegExp {
+  const g = normalizeRelative(glob);
+  let source = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '*' && g[i + 1] === '*') {
+      source += '.*';
+      i++;
+      if (g[i + 1] === '/') i++;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+// ---------------------------------------------------------------------------------------
+// lockfileVersion 1: the nested `dependencies` tree. Ids are the install paths the tree
+// describes ("node_modules/a/node_modules/b"), so resolution is the same as for v2/v3.
+
+function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown>, outline: JsonOutline, dependenciesMember: JsonMember): void {
+  const entries = new Map<string, Entry>();
+  collectLegacy(lockfile, dependencies, outline, dependenciesMember, '', entries);
+  const has = (key: string) => entries.has(key);
+  for (const pkg of lockfile.packages) {
+    const requires = stringMap(entries.get(pkg.id)!.requires);
+    if (!requires) continue;
+    pkg.dependencySpecs = requires;
+    for (const name in requires) {
+      const id = resolveFrom(pkg.id, name, has);
+      if (id !== undefined) pkg.dependencies.push(id);
+    }
+  }
+  // npm 6 records no manifest in the lockfile: the top level of the tree is the root's
+  // view, so every top-level entry (hoisted transitive ones included) is listed.
+  const root: Importer = { path: '', dependencies: [] };
+  for (const name of Object.keys(dependencies)) {
+    const entry = dependencies[name];
+    if (!isRecord(entry)) continue;
+    root.dependencies.push({ name, spec: str(entry.version) ?? '', id: `node_modules/${name}` });
+  }
+  lockfile.importers.push(root);
+}
+
+function collectLegacy(
+  lockfile: Lockfile,
+  dependencies: Record<string, unknown>,
+  outline: JsonOutline,
+  member: JsonMember,
+  parentId: string,
+  entries: Map<string, Entry>,
+): void {
+  const spans = membersByKey(outline.members(member));
+  for (const name of Object.keys(dependencies)) {
+    const entry = dependencies[name];
+    if (!isRecord(entry)) continue;
+    const id = parentId === '' ? `node_modules/${name}` : `${parentId}/node_modules/${name}`;
+    const m = spans.get(name);
+    const version = str(entry.version) ?? '';
+    const resolved = str(entry.resolved);
+    const pkg: LockedPackage = { id, name, version, source: 'registry', span: m?.span ?? NO_SPAN, dependencies: [] };
+    if (m) pkg.keySpan = m.keySpan;
+    if (resolved !== undefined) pkg.resolved = resolved;
+    pkg.source = legacySource(version, resolved);
+    if (resolved === undefined && pkg.source !== 'registry' && version) pkg.resolved = version;
+    setAlias(pkg, entry);
+    setFlags(pkg, entry);
+    if (entry.bundled === true) pkg.inBundle = true;
+    lockfile.packages.push(pkg);
+    entries.set(id, entry);
+    if (isRecord(entry.dependencies) && m) {
+      const nested = membersByKey(outline.members(m)).get('dependencies');
+      if (nested) collectLegacy(lockfile, entry.dependencies, outline, nested, id, entries);
+    }
+  }
+}
+
+/** v1 puts the source in `version` for anything that is not a registry version. */
+function legacySource(version: string, resolved: string | undefined): PackageSource {
+  if (version.startsWith('npm:')) return classifyResolved(resolved);
+  if (isGitSpec(version)) return 'git';
+  if (version.startsWith('file:')) return isTarballPath(version) ? 'file' : 'directory';
+  if (/^https?:\/\//i.test(version)) return 'tarball';
+  return classifyResolved(resolved);
+}
+
+// ---------------------------------------------------------------------------------------
+
+function setAlias(pkg: LockedPackage, entry: Entry): void {
+  const alias = parseNpmAlias(pkg.version) ?? (pkg.resolved !== undefined ? parseNpmAlias(pkg.resolved) : undefined);
+  if (alias) {
+    if (alias.name !== pkg.name) pkg.realName = alias.name;
+    if (pkg.version.startsWith('npm:')) pkg.version = alias.version;
+    return;
+  }
+  const name = str(entry.name);
+  if (name !== undefined && name !== pkg.name) pkg.realName = name;
+}
+
+function setFlags(pkg: LockedPackage, entry: Entry): void {
+  const integrity = str(entry.integrity);
+  if (integrity !== undefined) pkg.integrity = integrity;
+  if (entry.dev === true) pkg.dev = true;
+  if (entry.optional === true) pkg.optional = true;
+  if (entry.hasInstallScript === true) pkg.hasInstallScript = true;
+  if (entry.bin !== undefined) pkg.hasBin = true;
+}
+
+function collectSpecs(entry: Entry): Record<string, string> | undefined {
+  let specs: Record<string, string> | undefined;
+  for (const section of EDGE_SECTIONS) {
+    const map = stringMap(entry[section]);
+    if (map) specs = specs ? Object.assign(specs, map) : map;
+  }
+  return specs;
+}
+
+function str(value: unknown): string | undefined {
+  return typeof value === 'string' ? value : undefined;
 }

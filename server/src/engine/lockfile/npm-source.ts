@@ -1,0 +1,34 @@
+import type { PackageSource } from '../model';
+
+/**
+ * Where a package comes from, judged by the URL or spec a lockfile records.
+ * Registry tarballs are recognised by their path shape (`/<name>/-/<file>.tgz`), not by
+ * host, because registries are configurable; lockfile-host judges hosts.
+ */
+export function classifyResolved(resolved: string | undefined): PackageSource {
+  if (resolved === undefined || resolved === '') return 'registry';
+  if (isGitSpec(resolved)) return 'git';
+  if (resolved.startsWith('file:')) return isTarballPath(resolved) ? 'file' : 'directory';
+  if (/^https?:\/\//i.test(resolved)) return /\/-\/[^/]+\.tgz(?:[?#].*)?$/i.test(resolved) ? 'registry' : 'tarball';
+  if (resolved.startsWith('link:')) return 'link';
+  // A bare relative or absolute path.
+  if (resolved.startsWith('.') || resolved.startsWith('/')) return isTarballPath(resolved) ? 'file' : 'directory';
+  return 'unknown';
+}
+
+export function isGitSpec(spec: string): boolean {
+  return /^(git\+|git:\/\/|github:|gitlab:|bitbucket:|gist:)/i.test(spec) || /^git@[^:]+:/.test(spec);
+}
+
+export function isTarballPath(path: string): boolean {
+  return /\.(tgz|tar\.gz|tar)$/i.test(path);
+}
+
+/** Splits `npm:real@1.2.3` (or `npm:@scope/real@1.2.3`) into the real name and version. */
+export function parseNpmAlias(spec: string): { name: string; version: string } | undefined {
+  if (!spec.startsWith('npm:')) return undefined;
+  const rest = spec.slice(4);
+  const at = rest.indexOf('@', 1);
+  if (at === -1) return { name: rest, version: '' };
+  return { name: rest.slice(0, at), version: rest.slice(at + 1) };
+}
