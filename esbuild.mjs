@@ -10,6 +10,8 @@ const common = {
   sourcemap: true,
   minify: production,
   logLevel: 'warning',
+  // jsonc-parser's UMD build hides its requires from the bundler; its ESM build bundles cleanly.
+  mainFields: ['module', 'main'],
 };
 
 await Promise.all([

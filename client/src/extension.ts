@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { StatusBar, type StatusParams } from './status-bar';
+import { restrictSettings } from './trust';
+
+const WATCHED = '**/{package.json,package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock,.npmrc,pnpm-workspace.yaml,.yarnrc.yml,bunfig.toml,.depwarden.json}';
+
+let client: LanguageClient | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel('depwarden');
+  const statusBar = new StatusBar();
+  context.subscriptions.push(output, statusBar);
+
+  const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
+  const serverOptions: ServerOptions = {
+    run: { module: serverModule, transport: TransportKind.ipc },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [
+      { scheme: 'file', pattern: '**/package.json' },
+      { scheme: 'file', pattern: '**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock}' },
+    ],
+    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED) },
+    outputChannel: output,
+    initializationOptions: { globalStoragePath: context.globalStorageUri.fsPath },
+    middleware: {
+      workspace: {
+        // In Restricted Mode only local rules run, and a workspace cannot redirect
+        // where package names are sent.
+        configuration: async (params, token, next) => {
+          const result = await next(params, token);
+          if (vscode.workspace.isTrusted || !Array.isArray(result)) return result;
+          return result.map((value, i) => (params.items[i]?.section === 'depwarden' ? restrictSettings(value) : value));
+        },
+      },
+    },
+  };
+  client = new LanguageClient('depwarden', 'depwarden', serverOptions, clientOptions);
+  context.subscriptions.push(
+    vscode.commands.registerCommand('depwarden.scanWorkspace', async () => {
+      await client?.sendRequest('depwarden/scan');
+    }),
+    vscode.commands.registerCommand('depwarden.showOutput', () => output.show(true)),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => client?.sendNotification('workspace/didChangeConfiguration', { settings: null })),
+  );
+  await client.start();
+  context.subscriptions.push(client.onNotification('depwarden/status', (s: StatusParams) => statusBar.update(s)));
+}
+
+export async function deactivate(): Promise<void> {
+  await client?.stop();
+  client = undefined;
+}

@@ -1,0 +1,14 @@
+import * as vscode from 'vscode';
+
+/**
+ * Settings for an untrusted workspace: offline (no package names leave the machine), and
+ * the registry and advisory URLs only from user settings, never from the workspace.
+ */
+export function restrictSettings(value: unknown): unknown {
+  const v = (value && typeof value === 'object' ? { ...(value as Record<string, unknown>) } : {}) as Record<string, unknown>;
+  const config = vscode.workspace.getConfiguration('depwarden');
+  v.offline = true;
+  v.registry = config.inspect<string>('registry')?.globalValue ?? '';
+  v.advisories = config.inspect('advisories')?.globalValue ?? {};
+  return v;
+}

@@ -1,0 +1,126 @@
+import { RULE_IDS, type RuleId, type Severity, type SeveritySetting } from '../engine/model';
+
+export interface CliOptions {
+  command: 'scan' | 'help' | 'version';
+  dir: string;
+  format: 'text' | 'json' | 'sarif';
+  offline: boolean;
+  registry?: string;
+  advisories?: string | null;
+  cacheDir?: string;
+  failOn: Severity | 'never';
+  rules: Partial<Record<RuleId, SeveritySetting>>;
+  ioc: string[];
+  quiet: boolean;
+}
+
+export class UsageError extends Error {}
+
+const SEVERITIES = ['hint', 'info', 'warning', 'error'];
+
+export const USAGE = `Usage: depwarden scan [DIR] [options]
+
+Checks every package.json and lockfile under DIR (default: the current directory)
+for malicious and risky npm dependencies.
+
+Options:
+  --format text|json|sarif   output format (default text)
+  --offline                  no network: local rules and cached data only
+  --registry URL             npm registry to use instead of .npmrc's
+  --advisories URL           OSV-compatible API base (default https://api.osv.dev)
+  --no-advisories            no advisory lookups
+  --cache-dir DIR            on-disk cache folder
+  --fail-on SEVERITY         exit 1 at or above: hint|info|warning|error|never (default error)
+  --rule ID=SEVERITY         override a rule's severity (repeatable); off disables it
+  --ioc FILE                 name@version list; every match is a known-malware finding
+  --quiet                    no progress output on stderr
+  -h, --help                 this text
+  -v, --version              the version
+`;
+
+export function parseArgs(argv: string[]): CliOptions {
+  const o: CliOptions = { command: 'scan', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], quiet: false };
+  const args = [...argv];
+  const first = args[0];
+  if (first === undefined || first === '-h' || first === '--help' || first === 'help') return { ...o, command: 'help' };
+  if (first === '-v' || first === '--version') return { ...o, command: 'version' };
+  if (first !== 'scan') throw new UsageError(`unknown command "${first}"`);
+  args.shift();
+  let dirSet = false;
+  const value = (flag: string, inline: string | undefined): string => {
+    const v = inline ?? args.shift();
+    if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  while (args.length) {
+    const raw = args.shift()!;
+    const eq = raw.startsWith('--') ? raw.indexOf('=') : -1;
+    const flag = eq > 0 ? raw.slice(0, eq) : raw;
+    const inline = eq > 0 ? raw.slice(eq + 1) : undefined;
+    switch (flag) {
+      case '--format': {
+        const f = value(flag, inline);
+        if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not "${f}"`);
+        o.format = f;
+        break;
+      }
+      case '--offline':
+        o.offline = true;
+        break;
+      case '--registry':
+        o.registry = checkUrl(flag, value(flag, inline));
+        break;
+      case '--advisories':
+        o.advisories = checkUrl(flag, value(flag, inline));
+        break;
+      case '--no-advisories':
+        o.advisories = null;
+        break;
+      case '--cache-dir':
+        o.cacheDir = value(flag, inline);
+        break;
+      case '--fail-on': {
+        const s = value(flag, inline);
+        if (s !== 'never' && !SEVERITIES.includes(s)) throw new UsageError(`--fail-on must be one of ${SEVERITIES.join(', ')}, never`);
+        o.failOn = s as Severity | 'never';
+        break;
+      }
+      case '--rule': {
+        const spec = value(flag, inline);
+        const m = /^([a-z-]+)=([a-z]+)$/.exec(spec);
+        if (!m || !(RULE_IDS as readonly string[]).includes(m[1]) || (m[2] !== 'off' && !SEVERITIES.includes(m[2]))) {
+          throw new UsageError(`--rule expects ID=SEVERITY with a known rule id and off|hint|info|warning|error, got "${spec}"`);
+        }
+        o.rules[m[1] as RuleId] = m[2] as SeveritySetting;
+        break;
+      }
+      case '--ioc':
+        o.ioc.push(value(flag, inline));
+        break;
+      case '--quiet':
+      case '-q':
+        o.quiet = true;
+        break;
+      case '-h':
+      case '--help':
+        o.command = 'help';
+        break;
+      default:
+        if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`);
+        if (dirSet) throw new UsageError(`only one DIR may be given (got "${o.dir}" and "${flag}")`);
+        o.dir = flag;
+        dirSet = true;
+    }
+  }
+  return o;
+}
+
+function checkUrl(flag: string, v: string): string {
+  try {
+    const u = new URL(v);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error();
+  } catch {
+    throw new UsageError(`${flag} expects an http(s) URL, got "${v}"`);
+  }
+  return v;
+}

@@ -1,0 +1,66 @@
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { discoverProjectFiles } from '../engine/discover';
+import { defaultSettings, SEVERITY_ORDER, type Settings } from '../engine/model';
+import { scanFiles } from '../engine/scan';
+import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
+import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
+
+/** Runs the CLI; returns the exit code (0 clean, 1 findings at/above --fail-on, 2 usage or scan error). */
+export async function runCli(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`depwarden: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options.command === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.command === 'version') {
+    io.stdout.write(`${TOOL_VERSION}\n`);
+    return 0;
+  }
+  const root = path.resolve(options.dir);
+  try {
+    const stat = await fs.stat(root);
+    if (!stat.isDirectory()) throw new Error('not a directory');
+  } catch (e) {
+    io.stderr.write(`depwarden: cannot scan ${root}: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const progress = (msg: string) => {
+    if (!options.quiet) io.stderr.write(`depwarden: ${msg}\n`);
+  };
+  const { files } = await discoverProjectFiles(root);
+  progress(`${files.length} files found under ${root}`);
+  const settings: Settings = { ...defaultSettings(), rules: options.rules, offline: options.offline };
+  if (options.registry) settings.registry = options.registry;
+  if (options.advisories !== undefined) settings.advisories = options.advisories;
+  const result = scanFiles(files, { settings });
+  for (const e of result.ruleErrors) io.stderr.write(`depwarden: internal error in rule ${e.rule}: ${e.message}\n`);
+  progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
+  const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: 0 };
+  const colour = options.format === 'text' && Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR;
+  io.stdout.write(options.format === 'json' ? toJson(report) : options.format === 'sarif' ? toSarif(report) : toText(report, colour));
+  if (options.failOn === 'never') return 0;
+  const bar = SEVERITY_ORDER[options.failOn];
+  return activeFindings(report).some((f) => SEVERITY_ORDER[f.severity] >= bar) ? 1 : 0;
+}
+
+if (require.main === module) {
+  runCli(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e) => {
+      process.stderr.write(`depwarden: ${(e as Error).stack ?? e}\n`);
+      process.exitCode = 2;
+    },
+  );
+}

@@ -1,0 +1,176 @@
+import type { FileReport, Finding, Severity } from '../engine/model';
+import { RULE_CATALOG, ruleDocUrl } from '../engine/rules/catalog';
+import { RULE_IDS } from '../engine/model';
+import { LineIndex } from './line-index';
+
+export const TOOL_VERSION = '0.1.0';
+
+export interface Report {
+  root: string;
+  files: FileReport[];
+  findings: Finding[];
+  texts: Map<string, string>;
+  lookupsIncomplete: number;
+}
+
+interface Range {
+  start: { line: number; character: number };
+  end: { line: number; character: number };
+}
+
+function rangeOf(report: Report, f: Finding, cache: Map<string, LineIndex>): Range {
+  let index = cache.get(f.file);
+  if (!index) {
+    index = new LineIndex(report.texts.get(f.file) ?? '');
+    cache.set(f.file, index);
+  }
+  return { start: index.position(f.span.start), end: index.position(f.span.end) };
+}
+
+/** Findings that count: suppressed ones are reported but never fail the run. */
+export function activeFindings(report: Report): Finding[] {
+  return report.findings.filter((f) => !f.suppressed);
+}
+
+export function summarize(report: Report): Record<Severity, number> & { lookupsIncomplete: number } {
+  const s = { error: 0, warning: 0, info: 0, hint: 0, lookupsIncomplete: report.lookupsIncomplete };
+  for (const f of activeFindings(report)) s[f.severity]++;
+  return s;
+}
+
+export function toJson(report: Report): string {
+  const lines = new Map<string, LineIndex>();
+  const out = {
+    tool: 'depwarden',
+    version: TOOL_VERSION,
+    root: report.root,
+    files: report.files.map((f) => {
+      const o: Record<string, unknown> = { path: f.path, kind: f.kind };
+      if (f.format) o.format = f.format;
+      if (f.lockfileVersion !== undefined) o.lockfileVersion = f.lockfileVersion;
+      o.parsed = f.parsed;
+      if (f.packages !== undefined) o.packages = f.packages;
+      if (f.error) o.error = f.error;
+      return o;
+    }),
+    findings: report.findings.map((f) => {
+      const o: Record<string, unknown> = {
+        rule: f.rule,
+        severity: f.severity,
+        package: f.package ?? null,
+        version: f.version ?? null,
+        file: f.file,
+        range: rangeOf(report, f, lines),
+        message: f.message,
+        via: f.via ?? [],
+        fixes: f.fixes.map((x) => {
+          const fix: Record<string, unknown> = { title: x.title, kind: x.kind };
+          if (x.name !== undefined) fix.name = x.name;
+          if (x.version !== undefined) fix.version = x.version;
+          return fix;
+        }),
+      };
+      if (f.evidence?.length) o.evidence = f.evidence;
+      if (f.also?.length) o.also = f.also.map((a) => ({ file: a.file, range: rangeOf(report, { ...f, file: a.file, span: a.span }, lines) }));
+      if (f.suppressed) o.suppressed = f.suppressed;
+      return o;
+    }),
+    summary: summarize(report),
+  };
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
+
+export function toSarif(report: Report): string {
+  const lines = new Map<string, LineIndex>();
+  const ruleIndex = new Map<string, number>(RULE_IDS.map((id, i) => [id, i]));
+  const sarif = {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'depwarden',
+            version: TOOL_VERSION,
+            informationUri: 'https://github.com/depwarden/depwarden',
+            rules: RULE_IDS.map((id) => ({
+              id,
+              name: id,
+              shortDescription: { text: RULE_CATALOG[id].summary },
+              fullDescription: { text: RULE_CATALOG[id].summary },
+              help: { text: `${RULE_CATALOG[id].summary} See ${ruleDocUrl(id)}`, markdown: `${RULE_CATALOG[id].summary} [Details](${ruleDocUrl(id)})` },
+              helpUri: ruleDocUrl(id),
+              defaultConfiguration: { level: SARIF_LEVEL[RULE_CATALOG[id].severity] },
+            })),
+          },
+        },
+        originalUriBaseIds: { SRCROOT: { uri: 'file://' + report.root.replace(/\\/g, '/').replace(/\/?$/, '/') } },
+        results: report.findings.map((f) => {
+          const r = rangeOf(report, f, lines);
+          const result: Record<string, unknown> = {
+            ruleId: f.rule,
+            ruleIndex: ruleIndex.get(f.rule),
+            level: SARIF_LEVEL[f.severity],
+            message: { text: f.via && f.via.length > 1 ? `${f.message} (via ${f.via.join(' > ')})` : f.message },
+            locations: [
+              {
+                physicalLocation: {
+                  artifactLocation: { uri: f.file, uriBaseId: 'SRCROOT' },
+                  region: { startLine: r.start.line + 1, startColumn: r.start.character + 1, endLine: r.end.line + 1, endColumn: r.end.character + 1 },
+                },
+              },
+            ],
+            partialFingerprints: { 'depwarden/v1': `${f.rule}:${f.package ?? ''}@${f.version ?? ''}:${f.file}` },
+          };
+          if (f.suppressed) result.suppressions = [{ kind: 'external', justification: f.suppressed.reason }];
+          return result;
+        }),
+      },
+    ],
+  };
+  return JSON.stringify(sarif, null, 2) + '\n';
+}
+
+const COLOURS: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m' };
+
+export function toText(report: Report, colour: boolean): string {
+  const lines = new Map<string, LineIndex>();
+  const paint = (s: string, code: string) => (colour ? `${code}${s}\x1b[0m` : s);
+  const out: string[] = [];
+  const byFile = new Map<string, Finding[]>();
+  for (const f of report.findings) {
+    if (!byFile.has(f.file)) byFile.set(f.file, []);
+    byFile.get(f.file)!.push(f);
+  }
+  for (const [file, findings] of byFile) {
+    out.push(paint(file, '\x1b[1m\x1b[4m'));
+    for (const f of findings) {
+      const r = rangeOf(report, f, lines);
+      const where = `${r.start.line + 1}:${r.start.character + 1}`.padEnd(8);
+      const sev = paint(f.severity.padEnd(8), COLOURS[f.severity]);
+      const sup = f.suppressed ? paint(` [suppressed: ${f.suppressed.reason}]`, '\x1b[90m') : '';
+      out.push(`  ${where}${sev}${f.message}  ${paint(f.rule, '\x1b[90m')}${sup}`);
+      if (f.via && f.via.length > 1) out.push(`          ${' '.repeat(8)}via ${f.via.join(' > ')}`);
+    }
+    out.push('');
+  }
+  const s = summarize(report);
+  const lockfiles = report.files.filter((f) => f.kind === 'lockfile');
+  const packages = lockfiles.reduce((n, f) => n + (f.packages ?? 0), 0);
+  const unparsed = report.files.filter((f) => !f.parsed).length;
+  out.push(
+    `Checked ${report.files.length - lockfiles.length} package.json, ${lockfiles.length} lockfile${lockfiles.length === 1 ? '' : 's'} (${packages} packages)` +
+      (unparsed ? `, ${unparsed} not fully parsed` : '') +
+      '.',
+  );
+  const total = s.error + s.warning + s.info + s.hint;
+  out.push(
+    total === 0
+      ? paint('No problems found.', '\x1b[32m')
+      : `${paint(`${s.error} error${s.error === 1 ? '' : 's'}`, COLOURS.error)}, ${paint(`${s.warning} warning${s.warning === 1 ? '' : 's'}`, COLOURS.warning)}, ${s.info} info, ${s.hint} hint${s.hint === 1 ? '' : 's'}.`,
+  );
+  if (s.lookupsIncomplete) out.push(`Registry/advisory lookups incomplete for ${s.lookupsIncomplete} package${s.lookupsIncomplete === 1 ? '' : 's'}.`);
+  return out.join('\n') + '\n';
+}

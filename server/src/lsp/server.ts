@@ -1,0 +1,304 @@
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Connection,
+  type InitializeParams,
+  type InitializeResult,
+  DidChangeConfigurationNotification,
+  FileChangeType,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { scanFiles, type ScanResult } from '../engine/scan';
+import { roleOfPath } from '../engine/project';
+import { safeHandler } from './safe-handler';
+import { toEngineSettings, type ClientSettings } from './settings';
+import { WorkspaceFolderState } from './workspace-folder';
+import { PositionMapper } from './positions';
+import { findingsToDiagnostics } from './diagnostics';
+import { hoverAt } from './hover';
+import { codeActionsFor } from './code-actions';
+import { CodeActionKind } from 'vscode-languageserver';
+
+/** Sent to the client after every publish: what the status bar shows. */
+export interface StatusParams {
+  manifests: number;
+  lockfiles: number;
+  packages: number;
+  unparsed: number;
+  error: number;
+  warning: number;
+  info: number;
+  hint: number;
+  offline: boolean;
+  lookupsIncomplete: number;
+  enabled: boolean;
+}
+
+export function startServer(connection: Connection): void {
+  const documents = new TextDocuments(TextDocument);
+  const folders: WorkspaceFolderState[] = [];
+  const settingsCache = new Map<string, ReturnType<typeof toEngineSettings>>();
+  const positions = new PositionMapper((uri) => documents.get(uri));
+  let hasConfigurationCapability = false;
+  const log = (m: string) => connection.console.log(m);
+
+  function folderOf(uri: string): WorkspaceFolderState | undefined {
+    let best: WorkspaceFolderState | undefined;
+    for (const f of folders) if (f.relative(uri) !== undefined && (!best || f.root.length > best.root.length)) best = f;
+    return best;
+  }
+
+  async function settingsFor(folder: WorkspaceFolderState) {
+    const cached = settingsCache.get(folder.uri);
+    if (cached) return cached;
+    let raw: ClientSettings | undefined;
+    if (hasConfigurationCapability) {
+      try {
+        raw = await connection.workspace.getConfiguration({ scopeUri: folder.uri, section: 'depwarden' });
+      } catch (e) {
+        log(`[warn] could not read settings: ${(e as Error).message}`);
+      }
+    }
+    const s = toEngineSettings(raw);
+    settingsCache.set(folder.uri, s);
+    return s;
+  }
+
+  function openTexts(folder: WorkspaceFolderState): Map<string, string> {
+    const open = new Map<string, string>();
+    for (const doc of documents.all()) {
+      const rel = folder.relative(doc.uri);
+      if (rel !== undefined && folderOf(doc.uri) === folder && roleOfPath(rel)) open.set(rel, doc.getText());
+    }
+    return open;
+  }
+
+  /** Debounced per folder: a burst of keystrokes gives one scan. */
+  function schedule(folder: WorkspaceFolderState, delay?: number): void {
+    if (folder.timer) clearTimeout(folder.timer);
+    void settingsFor(folder).then((s) => {
+      if (folder.timer) clearTimeout(folder.timer);
+      folder.timer = setTimeout(() => void runScan(folder), delay ?? s.debounceMs);
+    });
+  }
+
+  async function runScan(folder: WorkspaceFolderState): Promise<void> {
+    folder.timer = undefined;
+    const generation = folder.generation;
+    const settings = await settingsFor(folder);
+    if (generation !== folder.generation) return; // a newer change is already scheduled
+    if (!settings.enable) {
+      clearDiagnostics(folder);
+      sendStatus();
+      return;
+    }
+    let result: ScanResult;
+    try {
+      result = scanFiles(folder.files(openTexts(folder)), { settings, cache: folder.parseCache });
+    } catch (e) {
+      log(`[error] scan of ${folder.root} failed: ${(e as Error).stack ?? e}`);
+      return;
+    }
+    for (const e of result.ruleErrors) log(`[error] rule ${e.rule}: ${e.message}`);
+    if (generation !== folder.generation) return; // stale: the documents changed meanwhile
+    publish(folder, result, generation);
+  }
+
+  function publish(folder: WorkspaceFolderState, result: ScanResult, generation: number): void {
+    folder.result = result;
+    folder.resultGeneration = generation;
+    const byUri = findingsToDiagnostics(
+      result.findings,
+      generation,
+      (file) => folder.uriOf(file),
+      (file) => result.project.texts.get(file),
+      positions,
+    );
+    for (const uri of folder.published) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+    // Every scanned file gets a publish (possibly empty) so a fixed problem disappears.
+    for (const file of result.project.texts.keys()) {
+      const uri = folder.uriOf(file);
+      if (!byUri.has(uri) && folder.published.has(uri)) byUri.set(uri, []);
+    }
+    folder.published = new Set([...byUri.entries()].filter(([, d]) => d.length > 0).map(([u]) => u));
+    for (const [uri, diagnostics] of byUri) connection.sendDiagnostics({ uri, diagnostics });
+    sendStatus();
+  }
+
+  function clearDiagnostics(folder: WorkspaceFolderState): void {
+    for (const uri of folder.published) connection.sendDiagnostics({ uri, diagnostics: [] });
+    folder.published.clear();
+    folder.result = undefined;
+  }
+
+  function sendStatus(): void {
+    const status: StatusParams = {
+      manifests: 0,
+      lockfiles: 0,
+      packages: 0,
+      unparsed: 0,
+      error: 0,
+      warning: 0,
+      info: 0,
+      hint: 0,
+      offline: false,
+      lookupsIncomplete: 0,
+      enabled: false,
+    };
+    for (const folder of folders) {
+      const r = folder.result;
+      const s = settingsCache.get(folder.uri);
+      if (s?.offline) status.offline = true;
+      if (!r) continue;
+      status.enabled = true;
+      for (const f of r.files) {
+        if (f.kind === 'manifest') status.manifests++;
+        else {
+          status.lockfiles++;
+          status.packages += f.packages ?? 0;
+        }
+        if (!f.parsed) status.unparsed++;
+      }
+      for (const f of r.findings) {
+        if (f.suppressed) continue;
+        status[f.severity]++;
+        if (f.rule === 'lookup-incomplete') status.lookupsIncomplete++;
+      }
+    }
+    void connection.sendNotification('depwarden/status', status);
+  }
+
+  connection.onInitialize((params: InitializeParams): InitializeResult => {
+    hasConfigurationCapability = Boolean(params.capabilities.workspace?.configuration);
+    const wsFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+    for (const f of wsFolders) if (f.uri.startsWith('file:')) folders.push(new WorkspaceFolderState(f.uri));
+    return {
+      capabilities: {
+        textDocumentSync: TextDocumentSyncKind.Incremental,
+        hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+        workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+      },
+      serverInfo: { name: 'depwarden', version: '0.1.0' },
+    };
+  });
+
+  connection.onInitialized(async () => {
+    if (hasConfigurationCapability) {
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'depwarden' });
+    }
+    connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
+      for (const removed of event.removed) {
+        const i = folders.findIndex((f) => f.uri === removed.uri.replace(/\/$/, ''));
+        if (i >= 0) {
+          clearDiagnostics(folders[i]);
+          folders.splice(i, 1);
+        }
+      }
+      for (const added of event.added) {
+        const folder = new WorkspaceFolderState(added.uri);
+        folders.push(folder);
+        await loadAndScan(folder);
+      }
+    });
+    await Promise.all(folders.map(loadAndScan));
+  });
+
+  async function loadAndScan(folder: WorkspaceFolderState): Promise<void> {
+    try {
+      await folder.loadFromDisk();
+    } catch (e) {
+      log(`[error] could not read ${folder.root}: ${(e as Error).message}`);
+    }
+    schedule(folder, 0);
+  }
+
+  connection.onDidChangeConfiguration(() => {
+    settingsCache.clear();
+    for (const f of folders) {
+      f.generation++;
+      schedule(f, 0);
+    }
+  });
+
+  connection.onDidChangeWatchedFiles(async (params) => {
+    const touched = new Set<WorkspaceFolderState>();
+    for (const change of params.changes) {
+      const folder = folderOf(change.uri);
+      const rel = folder?.relative(change.uri);
+      if (!folder || rel === undefined) continue;
+      // An open document's text wins over the disk copy; the disk copy still matters once it closes.
+      await folder.refreshFile(rel);
+      if (change.type === FileChangeType.Deleted) positions.forget(change.uri);
+      touched.add(folder);
+    }
+    for (const f of touched) schedule(f);
+  });
+
+  documents.onDidChangeContent((e) => {
+    const folder = folderOf(e.document.uri);
+    const rel = folder?.relative(e.document.uri);
+    if (!folder || rel === undefined || !roleOfPath(rel)) return;
+    folder.generation++;
+    schedule(folder);
+  });
+
+  documents.onDidClose((e) => {
+    const folder = folderOf(e.document.uri);
+    const rel = folder?.relative(e.document.uri);
+    if (!folder || rel === undefined || !roleOfPath(rel)) return;
+    // Back to the disk copy (unsaved edits are gone).
+    void folder.refreshFile(rel).then(() => schedule(folder, 0));
+  });
+
+  connection.onHover(
+    safeHandler('hover', log, null, (params) => {
+      const folder = folderOf(params.textDocument.uri);
+      const rel = folder?.relative(params.textDocument.uri);
+      const doc = documents.get(params.textDocument.uri);
+      if (!folder?.result || rel === undefined || !doc) return null;
+      if (folder.result.project.texts.get(rel) !== doc.getText()) return null; // result is for an older text
+      return hoverAt(folder.result, rel, doc.offsetAt(params.position));
+    }),
+  );
+
+  connection.onCodeAction(
+    safeHandler('codeAction', log, [], (params) => {
+      const folder = folderOf(params.textDocument.uri);
+      if (!folder?.result) return [];
+      return codeActionsFor(
+        folder.result,
+        folder.resultGeneration,
+        params.context.diagnostics,
+        (file) => {
+          const doc = documents.get(folder.uriOf(file));
+          return doc ? doc.getText() : folder.result!.project.texts.get(file);
+        },
+        (file) => folder.uriOf(file),
+        positions,
+      );
+    }),
+  );
+
+  connection.onRequest(
+    'depwarden/scan',
+    safeHandler('scan', log, { folders: 0 }, async () => {
+      settingsCache.clear();
+      await Promise.all(folders.map(loadAndScan));
+      return { folders: folders.length };
+    }),
+  );
+
+  documents.listen(connection);
+  connection.listen();
+}
+
+// Started by the client over IPC, or by tests over stdio (--stdio).
+if (require.main === module) {
+  const connection = createConnection(ProposedFeatures.all);
+  process.on('uncaughtException', (e) => connection.console.error(`[fatal] ${e.stack ?? e}`));
+  process.on('unhandledRejection', (e) => connection.console.error(`[fatal] ${(e as Error)?.stack ?? e}`));
+  startServer(connection);
+}

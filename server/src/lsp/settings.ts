@@ -1,0 +1,41 @@
+import { defaultSettings, RULE_IDS, type RuleId, type Settings, type SeveritySetting } from '../engine/model';
+
+/** The `depwarden.*` settings as VS Code hands them over (workspace/configuration). */
+export interface ClientSettings {
+  enable?: boolean;
+  offline?: boolean;
+  registry?: string;
+  advisories?: { url?: string; enabled?: boolean };
+  cooldownDays?: number;
+  newPackageDays?: number;
+  allowedHosts?: string[];
+  rules?: Record<string, string>;
+  typosquat?: { allow?: string[] };
+  debounceMs?: number;
+}
+
+const SEVERITIES = new Set(['off', 'hint', 'info', 'warning', 'error']);
+
+/** Typed settings from whatever the client sent; anything malformed falls back to the default. */
+export function toEngineSettings(raw: ClientSettings | null | undefined): Settings & { enable: boolean; debounceMs: number } {
+  const s = defaultSettings();
+  const r = raw ?? {};
+  if (typeof r.offline === 'boolean') s.offline = r.offline;
+  if (typeof r.registry === 'string' && r.registry.trim()) s.registry = r.registry.trim();
+  if (r.advisories?.enabled === false) s.advisories = null;
+  else if (typeof r.advisories?.url === 'string' && r.advisories.url.trim()) s.advisories = r.advisories.url.trim();
+  if (typeof r.cooldownDays === 'number' && r.cooldownDays >= 0) s.cooldownDays = r.cooldownDays;
+  if (typeof r.newPackageDays === 'number' && r.newPackageDays >= 0) s.newPackageDays = r.newPackageDays;
+  if (Array.isArray(r.allowedHosts)) s.allowedHosts = r.allowedHosts.filter((h) => typeof h === 'string');
+  if (Array.isArray(r.typosquat?.allow)) s.typosquatAllow = r.typosquat!.allow!.filter((h) => typeof h === 'string');
+  if (r.rules && typeof r.rules === 'object') {
+    for (const [id, sev] of Object.entries(r.rules)) {
+      if ((RULE_IDS as readonly string[]).includes(id) && SEVERITIES.has(sev)) s.rules[id as RuleId] = sev as SeveritySetting;
+    }
+  }
+  return {
+    ...s,
+    enable: r.enable !== false,
+    debounceMs: typeof r.debounceMs === 'number' && r.debounceMs >= 0 ? r.debounceMs : 200,
+  };
+}

@@ -1,0 +1,80 @@
+import * as path from 'node:path';
+import { promises as fs } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { SourceFile } from '../engine/model';
+import { discoverProjectFiles, MAX_FILE_BYTES } from '../engine/discover';
+import { ParseCache, roleOfPath } from '../engine/project';
+import type { ScanResult } from '../engine/scan';
+
+/**
+ * One workspace folder: the files on disk (kept current by file-watcher events), the
+ * parse cache, and the last scan result. Open documents overlay the disk copies.
+ */
+export class WorkspaceFolderState {
+  readonly root: string;
+  readonly uri: string;
+  private disk = new Map<string, SourceFile>();
+  readonly parseCache = new ParseCache();
+  /** Bumped on every change; results computed for an older generation are dropped. */
+  generation = 0;
+  result?: ScanResult;
+  resultGeneration = -1;
+  /** Uris we have published diagnostics for (so we can clear them). */
+  published = new Set<string>();
+  timer?: NodeJS.Timeout;
+
+  constructor(uri: string) {
+    this.uri = uri.replace(/\/$/, '');
+    this.root = fileURLToPath(this.uri);
+  }
+
+  async loadFromDisk(): Promise<void> {
+    const { files } = await discoverProjectFiles(this.root);
+    this.disk = new Map(files.map((f) => [f.path, f]));
+    this.generation++;
+  }
+
+  /** The path relative to this folder, or undefined when the uri is outside it. */
+  relative(uri: string): string | undefined {
+    if (!uri.startsWith('file:')) return undefined;
+    let fsPath: string;
+    try {
+      fsPath = fileURLToPath(uri);
+    } catch {
+      return undefined;
+    }
+    const rel = path.relative(this.root, fsPath);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) return undefined;
+    return rel.split(path.sep).join('/');
+  }
+
+  uriOf(rel: string): string {
+    return pathToFileURL(path.join(this.root, rel)).toString();
+  }
+
+  /** Re-reads one file after a watcher event (created, changed or deleted). */
+  async refreshFile(rel: string): Promise<void> {
+    if (!roleOfPath(rel) || rel.split('/').includes('node_modules')) return;
+    const abs = path.join(this.root, rel);
+    try {
+      const stat = await fs.stat(abs);
+      if (stat.size > MAX_FILE_BYTES) {
+        this.disk.set(rel, { path: rel, text: '', readError: `the file is ${stat.size} bytes, over the ${MAX_FILE_BYTES}-byte limit` });
+      } else {
+        let text = await fs.readFile(abs, 'utf8');
+        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+        this.disk.set(rel, { path: rel, text });
+      }
+    } catch {
+      this.disk.delete(rel);
+    }
+    this.generation++;
+  }
+
+  /** Disk files with open documents' text laid over them. */
+  files(open: Map<string, string>): SourceFile[] {
+    const merged = new Map(this.disk);
+    for (const [rel, text] of open) merged.set(rel, { path: rel, text });
+    return [...merged.values()];
+  }
+}
