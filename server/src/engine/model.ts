@@ -179,6 +179,12 @@ export interface Lockfile {
   parseErrors: ParseError[];
   packages: LockedPackage[];
   importers: Importer[];
+  /**
+   * yarn: descriptor ("name@spec" as the lockfile keys it) -> id of the package it
+   * resolved to. Lets manifests' direct dependencies be resolved where the lockfile
+   * records no importers (yarn classic).
+   */
+  descriptors?: Map<string, string>;
 }
 
 /** What a code action would do. Edits are resolved by the front end that applies them. */
