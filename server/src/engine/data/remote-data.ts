@@ -1,7 +1,86 @@
 /**
- * Registry and advisory data the remote rules read. Filled by the data plane (issue #4).
+ * Registry and advisory data the remote rules read, filled by `fetchRemoteData`
+ * (fetch-remote.ts). Plain data: rules stay synchronous and never touch the network.
  */
+
+/** What the rules need of one published version (a reduced registry version document). */
+export interface VersionInfo {
+  version: string;
+  /** Only the lifecycle scripts that run on install (preinstall, install, postinstall, prepare). */
+  scripts?: Record<string, string>;
+  hasRepository: boolean;
+  dependencies?: Record<string, string>;
+  hasBin: boolean;
+  /** The deprecation message, when the version is deprecated. */
+  deprecated?: string;
+  /** `_npmUser.name`: who published it (the real registry only). */
+  publisher?: string;
+  /** `dist.attestations` present: published with provenance (the real registry only). */
+  hasProvenance: boolean;
+  integrity?: string;
+  tarball?: string;
+}
+
+/** A reduced packument: every field a rule reads, nothing more (big packuments are tens of MB). */
+export interface Packument {
+  name: string;
+  distTags: Record<string, string>;
+  versions: Record<string, VersionInfo>;
+  /** `time`: `created`, `modified` and one ISO date per version. */
+  time: Record<string, string>;
+  /** `time.unpublished` when the whole package was unpublished. */
+  unpublished?: { time?: string; versions: string[] };
+  maintainers?: string[];
+}
+
+/** Why registry or advisory data is missing: 'offline', 'timeout', 'HTTP 500', ... */
+export type MissingReason = string;
+
+/** The outcome of looking one name up on its registry. */
+export type PackumentLookup =
+  | { status: 'ok'; packument: Packument; registry: string; fromCache: boolean }
+  /** The registry does not serve the package (404, 200 with no versions, 403 takedown). */
+  | { status: 'gone'; how: 'not-found' | 'empty' | 'forbidden'; registry: string; fromCache: boolean }
+  | { status: 'error'; reason: MissingReason; registry: string };
+
+export type AdvisorySeverity = 'critical' | 'high' | 'moderate' | 'low' | 'unknown';
+
+export interface Advisory {
+  id: string;
+  aliases: string[];
+  summary: string;
+  /** OSV `MAL-` records (and advisories that say so) are malware, not vulnerabilities. */
+  malware: boolean;
+  severity: AdvisorySeverity;
+  /** The lowest fixed version above the affected one, when the record names one. */
+  fixed?: string;
+  url?: string;
+}
+
+export type AdvisoryLookup = { status: 'ok'; advisories: Advisory[] } | { status: 'error'; reason: MissingReason };
+
+/** A list of indicators of compromise: name -> versions ('*' = every version). */
+export type IocList = Map<string, Set<string>>;
+
 export interface RemoteData {
-  /** Packuments by package name (undefined when the lookup failed). */
-  packuments: Map<string, unknown>;
+  /** Registry lookups by real package name. A name absent here was never looked up. */
+  packuments: Map<string, PackumentLookup>;
+  /** Advisory lookups by `name@version`. Absent: not looked up (advisories off, private name, not asked yet). */
+  advisories: Map<string, AdvisoryLookup>;
+  /** False when advisory lookups are off (settings.advisories === null): then nothing is missing from them. */
+  advisoriesEnabled: boolean;
+  /** User-supplied indicators of compromise (--ioc, the editor command). */
+  iocs: IocList;
+  /** The data was gathered without network (cache only). */
+  offline: boolean;
+  /** Network requests made while gathering (for progress and the benchmark). */
+  requests: number;
+}
+
+export function emptyRemoteData(): RemoteData {
+  return { packuments: new Map(), advisories: new Map(), advisoriesEnabled: false, iocs: new Map(), offline: false, requests: 0 };
+}
+
+export function advisoryKey(name: string, version: string): string {
+  return `${name}@${version}`;
 }

@@ -1,0 +1,106 @@
+/**
+ * The data plane's entry: gathers the registry and advisory data every remote rule needs
+ * for a project, before the (synchronous) scan runs.
+ *
+ *   const cache = createCache(dir);
+ *   const remote = await fetchRemoteData(project, settings, { cache });
+ *   scanFiles(files, { settings, remote });
+ *
+ * Every unique name is fetched once, every unique name@version is asked of the advisory
+ * API once (in batches), and nothing is asked that a fresh cache entry answers.
+ * Names that .npmrc maps to a private registry go to that registry only: never to the
+ * public registry nor to the advisory API.
+ */
+import semver from 'semver';
+import type { Settings } from '../model';
+import type { Project } from '../project';
+import { AdvisoryClient } from './advisory-client';
+import { createCache, type DataCache } from './cache';
+import { HttpClient, type HttpPolicy } from './http';
+import { authHeaderFor, privateRegistryOf, RegistryClient } from './registry-client';
+import { advisoryKey, type AdvisoryLookup, type IocList, type PackumentLookup, type RemoteData } from './remote-data';
+import { collectTargets, resolveSpec, workspaceNames } from './targets';
+
+export interface FetchProgress {
+  /** Registry names looked up so far, out of total. */
+  done: number;
+  total: number;
+}
+
+export interface FetchRemoteOptions {
+  /** Shared across scans (the language server keeps one; the CLI opens one on --cache-dir). Memory-only when absent. */
+  cache?: DataCache;
+  /** Indicators of compromise to match (--ioc, the editor command). */
+  iocs?: IocList;
+  /** Network limits (timeout, retries, size cap, concurrency), and test hooks. */
+  http?: Partial<HttpPolicy>;
+  onProgress?: (progress: FetchProgress) => void;
+}
+
+export async function fetchRemoteData(project: Project, settings: Settings, options: FetchRemoteOptions = {}): Promise<RemoteData> {
+  const cache = options.cache ?? createCache();
+  const offline = settings.offline;
+  const http = new HttpClient({ ...options.http, authFor: (url) => authHeaderFor(project.npmrc, url) });
+  const registry = new RegistryClient({ npmrc: project.npmrc, http, cache, registryOverride: settings.registry, offline });
+  const advisoriesEnabled = settings.advisories !== null && settings.advisories !== '';
+  const advisory = advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl: settings.advisories!, offline }) : undefined;
+
+  const targets = collectTargets(project);
+  // Versions each name must have, so that a cached packument missing one is revalidated.
+  const needed = new Map<string, Set<string>>();
+  for (const t of targets) {
+    const versions = needed.get(t.name) ?? new Set<string>();
+    needed.set(t.name, versions);
+    if (t.lockedVersion) versions.add(t.lockedVersion);
+    else if (t.spec && semver.valid(t.spec)) versions.add(semver.clean(t.spec)!);
+  }
+  // Workspace packages other workspaces depend on are looked up too: dependency-confusion
+  // wants to know whether a public package of the same name shadows them.
+  const own = workspaceNames(project);
+  for (const m of project.manifests) {
+    for (const d of m.dependencies) if (own.has(d.name) && !needed.has(d.name)) needed.set(d.name, new Set());
+  }
+
+  const isPublic = (name: string) => !privateRegistryOf(project.npmrc, name, settings.registry);
+  const asked = new Set<string>();
+  const askAdvisories = async (pairs: { name: string; version: string }[]): Promise<Map<string, AdvisoryLookup>> => {
+    const fresh = pairs.filter((p) => isPublic(p.name) && !asked.has(advisoryKey(p.name, p.version)));
+    for (const p of fresh) asked.add(advisoryKey(p.name, p.version));
+    return advisory && fresh.length ? advisory.lookup(fresh) : new Map();
+  };
+
+  // Locked versions are known up front: ask the advisory API while the registry answers.
+  const lockedPairs = targets.filter((t) => t.lockedVersion).map((t) => ({ name: t.name, version: t.lockedVersion! }));
+  const lockedAdvisories = askAdvisories(lockedPairs);
+
+  const packuments = new Map<string, PackumentLookup>();
+  const progress: FetchProgress = { done: 0, total: needed.size };
+  options.onProgress?.(progress);
+  await Promise.all(
+    [...needed].map(async ([name, versions]) => {
+      packuments.set(name, await registry.lookup(name, [...versions]));
+      progress.done++;
+      options.onProgress?.(progress);
+    }),
+  );
+
+  // Ranges without a lockfile are judged at the version they resolve to today.
+  const resolvedPairs: { name: string; version: string }[] = [];
+  for (const t of targets) {
+    if (t.lockedVersion || t.spec === undefined) continue;
+    const lookup = packuments.get(t.name);
+    const version = lookup?.status === 'ok' ? resolveSpec(lookup.packument, t.spec) : undefined;
+    if (version) resolvedPairs.push({ name: t.name, version });
+  }
+  const advisories = new Map<string, AdvisoryLookup>();
+  for (const map of [await lockedAdvisories, await askAdvisories(resolvedPairs)]) for (const [k, v] of map) advisories.set(k, v);
+
+  return {
+    packuments,
+    advisories,
+    advisoriesEnabled: !!advisory,
+    iocs: options.iocs ?? new Map(),
+    offline,
+    requests: http.requests,
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The one door to the network for the data plane: a concurrency limit, a timeout and a
+ * size cap per request, bounded retries with backoff that honour Retry-After, and
+ * redirects followed by hand so that credentials are chosen afresh for every host (a
+ * token configured for one registry never follows a redirect to another host).
+ *
+ * Built on Node's global fetch (no dependency); redirects are manual for the reason above.
+ */
+
+export interface HttpRequest {
+  url: string;
+  method?: 'GET' | 'POST';
+  headers?: Record<string, string>;
+  body?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  /** Lower-case header names. */
+  headers: Record<string, string>;
+  body: string;
+  /** The URL that answered (after redirects). */
+  url: string;
+}
+
+export type HttpResult = { ok: true; response: HttpResponse } | { ok: false; reason: string };
+
+export interface HttpPolicy {
+  /** Per attempt, headers and body together. */
+  timeoutMs: number;
+  /** Extra attempts after the first, for timeouts, resets, 429 and 5xx. */
+  retries: number;
+  /** Largest body accepted (decoded bytes). */
+  maxBytes: number;
+  concurrency: number;
+  maxRedirects: number;
+  /** First backoff; doubles per attempt. */
+  backoffMs: number;
+  /** A Retry-After longer than this is not waited for: the lookup fails instead. */
+  maxRetryAfterMs: number;
+  userAgent: string;
+  /** The Authorization header value for a URL, or undefined (see npmrc auth). */
+  authFor?: (url: string) => string | undefined;
+  /** Injectable for tests (to observe backoff without waiting). */
+  delay: (ms: number) => Promise<void>;
+  fetch: typeof fetch;
+}
+
+export const DEFAULT_HTTP_POLICY: HttpPolicy = {
+  timeoutMs: 15_000,
+  retries: 2,
+  maxBytes: 128 * 1024 * 1024,
+  concurrency: 16,
+  maxRedirects: 5,
+  backoffMs: 300,
+  maxRetryAfterMs: 30_000,
+  userAgent: 'depwarden/0.1.0',
+  delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  fetch: (...args) => fetch(...args),
+};
+
+/** Thrown inside one attempt; `retryable` says whether another attempt may help. */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+export class HttpClient {
+  readonly policy: HttpPolicy;
+  /** Requests sent on the wire (every attempt and redirect hop). */
+  requests = 0;
+  private active = 0;
+  private waiting: (() => void)[] = [];
+
+  constructor(policy: Partial<HttpPolicy> = {}) {
+    this.policy = { ...DEFAULT_HTTP_POLICY, ...policy };
+  }
+
+  async request(req: HttpRequest): Promise<HttpResult> {
+    const p = this.policy;
+    for (let attempt = 0; ; attempt++) {
+      let failure: AttemptError;
+      await this.acquire();
+      try {
+        return { ok: true, response: await this.attempt(req) };
+      } catch (e) {
+        failure = e instanceof AttemptError ? e : new AttemptError(describeNetworkError(e), true);
+      } finally {
+        this.release();
+      }
+      if (!failure.retryable || attempt >= p.retries) return { ok: false, reason: failure.message };
+      const wait = failure.retryAfterMs ?? p.backoffMs * 2 ** attempt;
+      if (wait > p.maxRetryAfterMs) return { ok: false, reason: `${failure.message} (retry after ${Math.ceil(wait / 1000)} s)` };
+      // The slot is released while waiting so that other names keep moving.
+      await p.delay(wait);
+    }
+  }
+
+  private async attempt(req: HttpRequest): Promise<HttpResponse> {
+    const p = this.policy;
+    let url = req.url;
+    let method = req.method ?? 'GET';
+    let body = req.body;
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { 'user-agent': p.userAgent, ...req.headers };
+      const auth = p.authFor?.(url);
+      if (auth) headers.authorization = auth;
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), p.timeoutMs);
+      try {
+        this.requests++;
+        let res: Response;
+        try {
+          res = await p.fetch(url, { method, headers, body, redirect: 'manual', signal: controller.signal });
+        } catch (e) {
+          throw new AttemptError(controller.signal.aborted ? 'timeout' : describeNetworkError(e), true);
+        }
+        if (res.status >= 300 && res.status < 400 && res.status !== 304) {
+          await res.body?.cancel().catch(() => undefined);
+          const location = res.headers.get('location');
+          if (!location) throw new AttemptError(`HTTP ${res.status} without a location`, false);
+          if (hop >= p.maxRedirects) throw new AttemptError('too many redirects', false);
+          url = new URL(location, url).toString();
+          if (res.status === 303) {
+            method = 'GET';
+            body = undefined;
+          }
+          continue;
+        }
+        const responseHeaders: Record<string, string> = {};
+        res.headers.forEach((v, k) => (responseHeaders[k] = v));
+        if (res.status === 429 || res.status >= 500) {
+          await res.body?.cancel().catch(() => undefined);
+          throw new AttemptError(`HTTP ${res.status}`, true, parseRetryAfter(responseHeaders['retry-after']));
+        }
+        const text = await readCapped(res, p.maxBytes, controller.signal);
+        return { status: res.status, headers: responseHeaders, body: text, url };
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+  }
+
+  private acquire(): Promise<void> {
+    if (this.active < this.policy.concurrency) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.active--;
+  }
+}
+
+async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+  const declared = Number(res.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await res.body?.cancel().catch(() => undefined);
+    throw new AttemptError(`response too large (${declared} bytes)`, false);
+  }
+  if (!res.body) return '';
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel().catch(() => undefined);
+        throw new AttemptError(`response too large (over ${maxBytes} bytes)`, false);
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof AttemptError) throw e;
+    throw new AttemptError(signal.aborted ? 'timeout' : 'truncated response', true);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Retry-After is either seconds or an HTTP date. */
+export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+function describeNetworkError(e: unknown): string {
+  const cause = (e as { cause?: { code?: string } })?.cause;
+  const code = cause?.code ?? (e as { code?: string })?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused';
+  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (code) return `network error (${code})`;
+  return 'network error';
+}

@@ -1,0 +1,299 @@
+/**
+ * Packuments from the registry `.npmrc` configures for each name, through the cache.
+ *
+ * The registry answers a taken-down package in four ways (ENVIRONMENT.md): 404 with an
+ * empty body, 200 with no versions, 403 "This package version is not available.", or the
+ * security placeholder (a normal packument, judged by the security-holder rule).
+ */
+import type { NpmConfig } from '../policy/npmrc';
+import { withTrailingSlash } from '../policy/npmrc';
+import { DEFAULT_REGISTRY } from '../model';
+import type { Packument, PackumentLookup, VersionInfo } from './remote-data';
+import type { CacheEntry, DataCache } from './cache';
+import type { HttpClient } from './http';
+
+/** Hosts of the public npm registry (and its well-known mirrors of the same namespace). */
+export const PUBLIC_REGISTRY_HOSTS = ['registry.npmjs.org', 'registry.npmjs.com', 'registry.yarnpkg.com'];
+
+/** Lifecycle scripts that run when a package is installed (prepare only for git sources). */
+export const INSTALL_SCRIPT_NAMES = ['preinstall', 'install', 'postinstall', 'prepare'];
+
+export function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The hosts treated as "public": npm's, the configured default registry and the override. */
+export function publicHosts(npmrc: NpmConfig, override?: string): Set<string> {
+  const hosts = new Set(PUBLIC_REGISTRY_HOSTS);
+  for (const url of [npmrc.registry, override]) {
+    const host = url ? hostOf(url) : undefined;
+    if (host) hosts.add(host);
+  }
+  return hosts;
+}
+
+/**
+ * The private registry a scoped name is mapped to in .npmrc, or undefined when the name
+ * resolves from a public registry. Such names are never sent to a public service.
+ */
+export function privateRegistryOf(npmrc: NpmConfig, name: string, override?: string): string | undefined {
+  if (!name.startsWith('@') || !name.includes('/')) return undefined;
+  const mapped = npmrc.scopes[name.slice(0, name.indexOf('/'))];
+  if (!mapped) return undefined;
+  const host = hostOf(mapped);
+  return host && !publicHosts(npmrc, override).has(host) ? mapped : undefined;
+}
+
+/**
+ * The registry a name is fetched from: a private scope mapping always wins (the override
+ * replaces the public registry, and must not pull private names out to it), then the
+ * override, then .npmrc.
+ */
+export function registryForName(npmrc: NpmConfig, name: string, override?: string): string {
+  const priv = privateRegistryOf(npmrc, name, override);
+  if (priv) return priv;
+  if (override) return withTrailingSlash(override);
+  if (name.startsWith('@') && npmrc.scopes[name.slice(0, name.indexOf('/'))]) return npmrc.scopes[name.slice(0, name.indexOf('/'))];
+  return npmrc.registry || DEFAULT_REGISTRY;
+}
+
+/** Scoped names are requested as `@scope%2fname`, as npm does. */
+export function packumentUrl(registry: string, name: string): string {
+  return withTrailingSlash(registry) + name.replace('/', '%2f');
+}
+
+/**
+ * The Authorization header npm would send to a URL: the credentials of the longest
+ * `//host/path/:` prefix in .npmrc that the URL falls under. A URL on any other host gets
+ * none, which is also what keeps a token from following a redirect.
+ */
+export function authHeaderFor(npmrc: NpmConfig, url: string): string | undefined {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return undefined;
+  }
+  const nerfed = `//${parsed.host}${parsed.pathname}`;
+  let best: { prefix: string; creds: Record<string, string> } | undefined;
+  for (const [key, creds] of Object.entries(npmrc.auth)) {
+    const prefix = withTrailingSlash(key.endsWith(':') ? key.slice(0, -1) : key);
+    if (!nerfed.startsWith(prefix)) continue;
+    if (!best || prefix.length > best.prefix.length) best = { prefix, creds };
+  }
+  if (!best) return undefined;
+  const c = best.creds;
+  if (c._authToken) return `Bearer ${c._authToken}`;
+  if (c._auth) return `Basic ${c._auth}`;
+  if (c.username && c._password) {
+    const password = Buffer.from(c._password, 'base64').toString('utf8');
+    return `Basic ${Buffer.from(`${c.username}:${password}`).toString('base64')}`;
+  }
+  return undefined;
+}
+
+/** Keeps what the rules read: big packuments shrink by one to two orders of magnitude. */
+export function reducePackument(raw: unknown, fallbackName: string): Packument | undefined {
+  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
+  const doc = raw as Record<string, unknown>;
+  const packument: Packument = {
+    name: typeof doc.name === 'string' ? doc.name : fallbackName,
+    distTags: stringRecord(doc['dist-tags']),
+    versions: {},
+    time: {},
+  };
+  const versions = doc.versions && typeof doc.versions === 'object' ? (doc.versions as Record<string, unknown>) : {};
+  for (const [version, v] of Object.entries(versions)) {
+    if (v && typeof v === 'object') packument.versions[version] = reduceVersion(version, v as Record<string, unknown>);
+  }
+  const time = doc.time && typeof doc.time === 'object' ? (doc.time as Record<string, unknown>) : {};
+  for (const [k, v] of Object.entries(time)) {
+    if (typeof v === 'string') packument.time[k] = v;
+  }
+  const unpublished = time.unpublished as Record<string, unknown> | undefined;
+  if (unpublished && typeof unpublished === 'object') {
+    packument.unpublished = {
+      time: typeof unpublished.time === 'string' ? unpublished.time : undefined,
+      versions: Array.isArray(unpublished.versions) ? unpublished.versions.filter((x): x is string => typeof x === 'string') : [],
+    };
+  }
+  if (Array.isArray(doc.maintainers)) {
+    packument.maintainers = doc.maintainers
+      .map((m) => (typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { name?: unknown }).name : undefined))
+      .filter((x): x is string => typeof x === 'string');
+  }
+  return packument;
+}
+
+function reduceVersion(version: string, v: Record<string, unknown>): VersionInfo {
+  const info: VersionInfo = {
+    version,
+    hasRepository: hasRepository(v.repository),
+    hasBin: hasBin(v.bin) || hasBin((v.directories as Record<string, unknown> | undefined)?.bin),
+    hasProvenance: false,
+  };
+  const scripts = stringRecord(v.scripts);
+  const install: Record<string, string> = {};
+  for (const s of INSTALL_SCRIPT_NAMES) if (scripts[s]) install[s] = scripts[s];
+  // npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script.
+  if (v.gypfile === true && !install.install && !install.preinstall) install.install = 'node-gyp rebuild';
+  if (Object.keys(install).length) info.scripts = install;
+  const deps = { ...stringRecord(v.optionalDependencies), ...stringRecord(v.dependencies) };
+  if (Object.keys(deps).length) info.dependencies = deps;
+  if (typeof v.deprecated === 'string' && v.deprecated !== '') info.deprecated = v.deprecated;
+  const user = v._npmUser as Record<string, unknown> | undefined;
+  if (user && typeof user === 'object' && typeof user.name === 'string') info.publisher = user.name;
+  const dist = v.dist as Record<string, unknown> | undefined;
+  if (dist && typeof dist === 'object') {
+    if (typeof dist.integrity === 'string') info.integrity = dist.integrity;
+    if (typeof dist.tarball === 'string') info.tarball = dist.tarball;
+    if (dist.attestations && typeof dist.attestations === 'object') info.hasProvenance = true;
+  }
+  return info;
+}
+
+function hasRepository(repo: unknown): boolean {
+  if (typeof repo === 'string') return repo.trim() !== '';
+  if (repo && typeof repo === 'object') {
+    const url = (repo as { url?: unknown }).url;
+    return typeof url === 'string' && url.trim() !== '';
+  }
+  return false;
+}
+
+function hasBin(bin: unknown): boolean {
+  if (typeof bin === 'string') return bin !== '';
+  return !!bin && typeof bin === 'object' && Object.keys(bin).length > 0;
+}
+
+function stringRecord(x: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return out;
+  for (const [k, v] of Object.entries(x)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+/** What the cache keeps per name. `absent`: versions a network answer confirmed are not served. */
+interface CachedPackument {
+  packument: Packument;
+  absent: string[];
+}
+
+type GoneHow = 'not-found' | 'empty' | 'forbidden';
+
+export interface RegistryClientOptions {
+  npmrc: NpmConfig;
+  http: HttpClient;
+  cache: DataCache;
+  /** settings.registry: replaces the public registry. */
+  registryOverride?: string;
+  offline: boolean;
+}
+
+export class RegistryClient {
+  private inFlight = new Map<string, Promise<PackumentLookup>>();
+
+  constructor(private readonly options: RegistryClientOptions) {}
+
+  registryFor(name: string): string {
+    return registryForName(this.options.npmrc, name, this.options.registryOverride);
+  }
+
+  /**
+   * Looks a name up. `versions` are the versions the caller needs: a fresh cache entry
+   * that lacks one of them is revalidated once (the version may be newer than the entry),
+   * and the answer is remembered so that a warm scan does not ask again.
+   */
+  lookup(name: string, versions: string[] = []): Promise<PackumentLookup> {
+    const pending = this.inFlight.get(name);
+    if (pending) return pending;
+    const promise = this.lookupUncoalesced(name, versions);
+    this.inFlight.set(name, promise);
+    return promise;
+  }
+
+  private async lookupUncoalesced(name: string, versions: string[]): Promise<PackumentLookup> {
+    const { cache, offline } = this.options;
+    const registry = this.registryFor(name);
+    const key = packumentUrl(registry, name);
+    const stored = await cache.get<CachedPackument>('packument', key);
+    const cached = stored && isCachedPackument(stored.value) ? stored : undefined;
+    let gone = await cache.get<{ how: GoneHow }>('packument-gone', key);
+    // Whichever answer came last is the registry's current word.
+    if (gone && cached && cached.storedAt > gone.storedAt) gone = undefined;
+    if (offline) {
+      if (gone) return { status: 'gone', how: gone.value.how, registry, fromCache: true };
+      if (cached) return { status: 'ok', packument: cached.value.packument, registry, fromCache: true };
+      return { status: 'error', reason: 'offline', registry };
+    }
+    if (gone) {
+      if (cache.isFresh(gone)) return { status: 'gone', how: gone.value.how, registry, fromCache: true };
+    } else if (cached && cache.isFresh(cached)) {
+      const value = cached.value;
+      const unknown = versions.filter((v) => !value.packument.versions[v] && !value.absent.includes(v));
+      if (unknown.length === 0) return { status: 'ok', packument: value.packument, registry, fromCache: true };
+    }
+    return this.fetchPackument(name, registry, key, versions, gone ? undefined : cached);
+  }
+
+  private async fetchPackument(
+    name: string,
+    registry: string,
+    key: string,
+    versions: string[],
+    cached: CacheEntry<CachedPackument> | undefined,
+  ): Promise<PackumentLookup> {
+    const { http, cache } = this.options;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (cached?.etag) headers['if-none-match'] = cached.etag;
+    if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+    const result = await http.request({ url: key, headers });
+    if (!result.ok) return { status: 'error', reason: result.reason, registry };
+    const res = result.response;
+    const validators = { etag: res.headers.etag, lastModified: res.headers['last-modified'] };
+    if (res.status === 304 && cached) {
+      const absent = new Set(cached.value.absent);
+      for (const v of versions) if (!cached.value.packument.versions[v]) absent.add(v);
+      cached.value.absent = [...absent];
+      await cache.touch(cached, validators);
+      return { status: 'ok', packument: cached.value.packument, registry, fromCache: false };
+    }
+    const how = takedownOf(res.status, res.body);
+    if (how) {
+      await cache.put('packument-gone', key, { how });
+      return { status: 'gone', how, registry, fromCache: false };
+    }
+    if (res.status === 401) return { status: 'error', reason: 'HTTP 401 (authentication required)', registry };
+    if (res.status !== 200) return { status: 'error', reason: `HTTP ${res.status}`, registry };
+    let raw: unknown;
+    try {
+      raw = JSON.parse(res.body);
+    } catch {
+      return { status: 'error', reason: 'malformed response', registry };
+    }
+    const packument = reducePackument(raw, name);
+    if (!packument) return { status: 'error', reason: 'malformed response', registry };
+    if (Object.keys(packument.versions).length === 0) {
+      await cache.put('packument-gone', key, { how: 'empty' as GoneHow });
+      return { status: 'gone', how: 'empty', registry, fromCache: false };
+    }
+    const absent = versions.filter((v) => !packument.versions[v]);
+    await cache.put('packument', key, { packument, absent } satisfies CachedPackument, validators);
+    return { status: 'ok', packument, registry, fromCache: false };
+  }
+}
+
+function isCachedPackument(x: unknown): x is CachedPackument {
+  const v = x as CachedPackument | undefined;
+  return !!v && typeof v === 'object' && !!v.packument && typeof v.packument.versions === 'object' && Array.isArray(v.absent);
+}
+
+function takedownOf(status: number, body: string): GoneHow | undefined {
+  if (status === 404) return 'not-found';
+  if (status === 403 && /not available/i.test(body)) return 'forbidden';
+  return undefined;
+}

@@ -1,0 +1,180 @@
+/**
+ * Which name@version each remote rule judges, and where its finding goes.
+ *
+ * The same function serves the fetch (what to ask for) and the rules (what came back),
+ * so that a package added after the fetch is reported as not looked up rather than
+ * silently skipped. Lockfile entries are judged at their locked version; a package.json
+ * without a lockfile is judged at the version its range resolves to on the registry today.
+ */
+import semver from 'semver';
+import type { Dependency, LockedPackage, Lockfile, Manifest, Settings, Span } from '../model';
+import { lockfileForManifest, type Project } from '../project';
+import type { Advisory, Packument, PackumentLookup, RemoteData, VersionInfo } from './remote-data';
+import { advisoryKey } from './remote-data';
+import { privateRegistryOf } from './registry-client';
+
+export interface PackageTarget {
+  file: string;
+  /** The real registry name (an alias's target). */
+  name: string;
+  /** The name as installed or declared (differs for aliases). */
+  displayName: string;
+  /** The locked version (lockfile targets). */
+  lockedVersion?: string;
+  /** The spec to resolve on the registry (package.json targets). */
+  spec?: string;
+  /** Where a finding about the package goes. */
+  span: Span;
+  /** Where a finding about the chosen version goes (the spec in package.json). */
+  versionSpan: Span;
+  via: string[];
+  lockfile?: Lockfile;
+  locked?: LockedPackage;
+  manifest?: Manifest;
+  dependency?: Dependency;
+}
+
+const MANIFEST_SECTIONS = new Set(['dependencies', 'devDependencies', 'optionalDependencies']);
+const LOOKUP_KINDS = new Set(['version', 'range', 'tag', 'alias']);
+
+/** Names of the project's own packages (workspaces): linked, never fetched. */
+export function workspaceNames(project: Project): Set<string> {
+  return new Set(project.manifests.map((m) => m.name).filter((n): n is string => !!n));
+}
+
+export function collectTargets(project: Project): PackageTarget[] {
+  const targets: PackageTarget[] = [];
+  for (const lockfile of project.lockfiles) {
+    const graph = project.graphs.get(lockfile.path);
+    const seen = new Set<string>();
+    for (const p of lockfile.packages) {
+      if (p.source !== 'registry' || !semver.valid(p.version)) continue;
+      const name = p.realName ?? p.name;
+      const key = `${name}@${p.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const span = p.keySpan ?? p.span;
+      targets.push({
+        file: lockfile.path,
+        name,
+        displayName: p.name,
+        lockedVersion: p.version,
+        span,
+        versionSpan: span,
+        via: graph?.via(p.id) ?? [p.name],
+        lockfile,
+        locked: p,
+      });
+    }
+  }
+  const own = workspaceNames(project);
+  for (const manifest of project.manifests) {
+    if (lockfileForManifest(project, manifest.path)) continue;
+    for (const dep of manifest.dependencies) {
+      if (dep.duplicate || !MANIFEST_SECTIONS.has(dep.section) || !LOOKUP_KINDS.has(dep.kind)) continue;
+      if (own.has(dep.name)) continue;
+      const name = dep.kind === 'alias' ? dep.aliasOf?.name : dep.name;
+      const spec = dep.kind === 'alias' ? dep.aliasOf?.spec : dep.spec;
+      if (!name || spec === undefined) continue;
+      targets.push({
+        file: manifest.path,
+        name,
+        displayName: dep.name,
+        spec,
+        span: dep.nameSpan,
+        versionSpan: dep.specSpan ?? dep.nameSpan,
+        via: [dep.name],
+        manifest,
+        dependency: dep,
+      });
+    }
+  }
+  return targets;
+}
+
+/**
+ * The version npm would pick for a spec today: the `latest` tag when it satisfies the
+ * range, else the highest satisfying version, preferring ones not deprecated.
+ */
+export function resolveSpec(packument: Packument, spec: string): string | undefined {
+  const versions = Object.keys(packument.versions);
+  const trimmed = spec.trim();
+  if (trimmed === '' || trimmed === '*' || trimmed === 'x') return packument.distTags.latest ?? semver.maxSatisfying(versions, '*') ?? undefined;
+  if (semver.valid(trimmed)) {
+    const clean = semver.clean(trimmed)!;
+    return packument.versions[clean] ? clean : undefined;
+  }
+  if (semver.validRange(trimmed, { loose: true }) === null) return packument.distTags[trimmed];
+  const latest = packument.distTags.latest;
+  if (latest && packument.versions[latest] && semver.satisfies(latest, trimmed, { loose: true })) return latest;
+  const live = versions.filter((v) => !packument.versions[v].deprecated);
+  return semver.maxSatisfying(live, trimmed, { loose: true }) ?? semver.maxSatisfying(versions, trimmed, { loose: true }) ?? undefined;
+}
+
+export interface EvaluatedTarget extends PackageTarget {
+  /** The locked version, or the one the spec resolves to (undefined when unknown). */
+  version?: string;
+  lookup?: PackumentLookup;
+  packument?: Packument;
+  /** The version's registry document, when the registry serves it. */
+  info?: VersionInfo;
+  /** Advisories for name@version; undefined when they are not known. */
+  advisories?: Advisory[];
+  /** The private registry the name belongs to (never sent to public services). */
+  privateRegistry?: string;
+  /** Why remote data is incomplete for this target ('registry: timeout', ...); empty when complete. */
+  missing: string[];
+}
+
+interface Memo {
+  remote: RemoteData;
+  settings: Settings;
+  targets: EvaluatedTarget[];
+}
+const memo = new WeakMap<Project, Memo>();
+
+/** Targets joined with the remote data (computed once per scan, shared by the rules). */
+export function evaluateTargets(project: Project, settings: Settings, remote: RemoteData): EvaluatedTarget[] {
+  const hit = memo.get(project);
+  if (hit && hit.remote === remote && hit.settings === settings) return hit.targets;
+  const targets = collectTargets(project).map((t) => evaluateTarget(project, settings, remote, t));
+  memo.set(project, { remote, settings, targets });
+  return targets;
+}
+
+function evaluateTarget(project: Project, settings: Settings, remote: RemoteData, t: PackageTarget): EvaluatedTarget {
+  const out: EvaluatedTarget = { ...t, missing: [] };
+  out.privateRegistry = privateRegistryOf(project.npmrc, t.name, settings.registry);
+  const lookup = remote.packuments.get(t.name);
+  out.lookup = lookup;
+  out.version = t.lockedVersion;
+  if (!lookup) out.missing.push('registry: not looked up yet');
+  else if (lookup.status === 'error') out.missing.push(`registry: ${lookup.reason}`);
+  else if (lookup.status === 'ok') {
+    out.packument = lookup.packument;
+    if (out.version === undefined && t.spec !== undefined) out.version = resolveSpec(lookup.packument, t.spec);
+    if (out.version !== undefined) out.info = lookup.packument.versions[out.version];
+    // Offline, a cached packument older than the lockfile cannot tell "removed" from "newer".
+    if (t.lockedVersion !== undefined && !out.info && lookup.fromCache && remote.offline) out.missing.push('registry: offline (cached data predates this version)');
+  }
+  if (out.version !== undefined && remote.advisoriesEnabled && !out.privateRegistry) {
+    const adv = remote.advisories.get(advisoryKey(t.name, out.version));
+    if (!adv) out.missing.push(remote.offline ? 'advisories: offline' : 'advisories: not looked up yet');
+    else if (adv.status === 'error') out.missing.push(`advisories: ${adv.reason}`);
+    else out.advisories = adv.advisories;
+  }
+  return out;
+}
+
+/** Versions in publish order (by `time`, falling back to semver order). */
+export function previousRelease(packument: Packument, version: string): VersionInfo | undefined {
+  if (!semver.valid(version)) return undefined;
+  const isPre = semver.prerelease(version) !== null;
+  let best: string | undefined;
+  for (const v of Object.keys(packument.versions)) {
+    if (!semver.valid(v) || !semver.lt(v, version)) continue;
+    if (!isPre && semver.prerelease(v) !== null) continue;
+    if (!best || semver.gt(v, best)) best = v;
+  }
+  return best ? packument.versions[best] : undefined;
+}
