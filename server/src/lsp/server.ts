@@ -42,6 +42,7 @@ export function startServer(connection: Connection): void {
   const settingsCache = new Map<string, ReturnType<typeof toEngineSettings>>();
   const positions = new PositionMapper((uri) => documents.get(uri));
   let hasConfigurationCapability = false;
+  let hasWorkspaceFolderEvents = false;
   const log = (m: string) => connection.console.log(m);
 
   function folderOf(uri: string): WorkspaceFolderState | undefined {
@@ -172,6 +173,7 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     hasConfigurationCapability = Boolean(params.capabilities.workspace?.configuration);
+    hasWorkspaceFolderEvents = Boolean(params.capabilities.workspace?.workspaceFolders);
     const wsFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     for (const f of wsFolders) if (f.uri.startsWith('file:')) folders.push(new WorkspaceFolderState(f.uri));
     return {
@@ -189,7 +191,7 @@ export function startServer(connection: Connection): void {
     if (hasConfigurationCapability) {
       void connection.client.register(DidChangeConfigurationNotification.type, { section: 'depwarden' });
     }
-    connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
+    if (hasWorkspaceFolderEvents) connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
       for (const removed of event.removed) {
         const i = folders.findIndex((f) => f.uri === removed.uri.replace(/\/$/, ''));
         if (i >= 0) {

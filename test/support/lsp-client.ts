@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+
+export interface PublishedDiagnostics {
+  uri: string;
+  diagnostics: Array<{
+    range: { start: { line: number; character: number }; end: { line: number; character: number } };
+    severity?: number;
+    code?: string;
+    source?: string;
+    message: string;
+    codeDescription?: { href: string };
+    data?: unknown;
+  }>;
+}
+
+/**
+ * Starts the bundled language server (dist/server.js) over stdio and speaks real LSP to
+ * it, the way an editor does. Waits are on events (a publish that matches), never sleeps.
+ */
+export class LspTestClient {
+  readonly connection: MessageConnection;
+  private readonly child: ChildProcess;
+  readonly diagnostics = new Map<string, PublishedDiagnostics['diagnostics']>();
+  readonly statuses: unknown[] = [];
+  readonly logs: string[] = [];
+  private waiters: Array<() => void> = [];
+  settings: Record<string, unknown> = { offline: true, debounceMs: 20 };
+
+  constructor(serverPath = path.resolve(__dirname, '../../dist/server.js')) {
+    this.child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child.stderr!.on('data', (d) => this.logs.push(String(d)));
+    this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
+    this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishedDiagnostics) => {
+      this.diagnostics.set(p.uri, p.diagnostics);
+      this.notify();
+    });
+    this.connection.onNotification('depwarden/status', (s: unknown) => {
+      this.statuses.push(s);
+      this.notify();
+    });
+    this.connection.onNotification('window/logMessage', (m: { message: string }) => this.logs.push(m.message));
+    this.connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) =>
+      p.items.map((i) => (i.section === 'depwarden' ? this.settings : null)),
+    );
+    this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.listen();
+  }
+
+  private notify(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
+
+  async initialize(folder: string): Promise<unknown> {
+    const result = await this.connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: pathToFileURL(folder).toString(),
+      workspaceFolders: [{ uri: pathToFileURL(folder).toString(), name: 'test' }],
+      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { hover: {}, codeAction: {} } },
+    });
+    await this.connection.sendNotification('initialized', {});
+    return result;
+  }
+
+  /** Resolves when `predicate` holds for the published diagnostics (checked on every publish). */
+  async waitFor<T>(predicate: () => T | undefined | false, what: string, timeoutMs = 10000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const v = predicate();
+      if (v) return v;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) throw new Error(`timed out waiting for ${what}; last diagnostics: ${JSON.stringify([...this.diagnostics], null, 1).slice(0, 2000)}\nlogs: ${this.logs.join('\n').slice(0, 2000)}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, remaining);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    try {
+      await this.connection.sendRequest('shutdown');
+      await this.connection.sendNotification('exit');
+    } catch {
+      /* already gone */
+    }
+    this.connection.dispose();
+    this.child.kill();
+  }
+}
+
+export function uriOf(file: string): string {
+  return pathToFileURL(file).toString();
+}

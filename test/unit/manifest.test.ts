@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseManifest } from '../../server/src/engine/manifest/parse-manifest';
+import { classifySpec } from '../../server/src/engine/manifest/spec';
+
+const slice = (text: string, span: { start: number; end: number }) => text.slice(span.start, span.end);
+
+test('reads every dependency section with exact spans', () => {
+  const text = `{
+  "name": "app",
+  "dependencies": { "a": "^1.0.0", "@s/b": "npm:real@2" },
+  "devDependencies": { "c": "1.2.3" },
+  "optionalDependencies": { "d": "git+https://github.com/x/d.git" },
+  "peerDependencies": { "e": ">=1" },
+  "bundleDependencies": ["a"],
+  "overrides": { "f": "1.0.0", "g": { ".": "2.0.0", "h": "3.0.0" } },
+  "resolutions": { "**/i": "1.0.0", "x/@s/j": "2.0.0" },
+  "pnpm": { "overrides": { "k@<2": "2.1.0", "l>m": "1.0.0" } }
+}`;
+  const m = parseManifest('package.json', text);
+  assert.equal(m.parseErrors.length, 0);
+  assert.equal(m.name, 'app');
+  const got = m.dependencies.map((d) => `${d.section}:${d.name}=${d.spec}:${d.kind}`);
+  assert.deepEqual(got, [
+    'dependencies:a=^1.0.0:range',
+    'dependencies:@s/b=npm:real@2:alias',
+    'devDependencies:c=1.2.3:version',
+    'optionalDependencies:d=git+https://github.com/x/d.git:git',
+    'peerDependencies:e=>=1:range',
+    'overrides:f=1.0.0:version',
+    'overrides:h=3.0.0:version',
+    'overrides:g=2.0.0:version',
+    'resolutions:i=1.0.0:version',
+    'resolutions:@s/j=2.0.0:version',
+    'pnpm.overrides:k=2.1.0:version',
+    'pnpm.overrides:m=1.0.0:version',
+    'bundleDependencies:a=:range',
+  ]);
+  const a = m.dependencies[0];
+  assert.equal(slice(text, a.nameSpan), '"a"');
+  assert.equal(slice(text, a.specSpan!), '"^1.0.0"');
+  assert.equal(slice(text, a.propertySpan), '"a": "^1.0.0"');
+  assert.deepEqual(m.dependencies[1].aliasOf, { name: 'real', spec: '2' });
+});
+
+test('tolerates half-typed properties, syntax errors and duplicate keys', () => {
+  const text = `{
+  "dependencies": {
+    "a": "1.0.0",
+    "a": "2.0.0",
+    "b":
+  }
+}`;
+  const m = parseManifest('package.json', text);
+  assert.ok(m.parseErrors.length > 0);
+  assert.match(m.parseErrors[0].message, /^line 6: expected a value/);
+  const names = m.dependencies.map((d) => `${d.name}=${d.spec}${d.duplicate ? ' (dup)' : ''}`);
+  assert.deepEqual(names, ['a=1.0.0 (dup)', 'a=2.0.0', 'b=']);
+});
+
+test('UTF-16 offsets: spans after astral characters are string indices', () => {
+  const text = `{"description": "🦄🦄", "dependencies": {"x": "*"}}`;
+  const m = parseManifest('package.json', text);
+  assert.equal(slice(text, m.dependencies[0].specSpan!), '"*"');
+});
+
+test('comments, trailing commas and non-objects are errors (npm uses JSON.parse)', () => {
+  assert.ok(parseManifest('p', '{"a": 1,}').parseErrors.length > 0);
+  assert.ok(parseManifest('p', '// x\n{}').parseErrors.length > 0);
+  assert.match(parseManifest('p', '[]').parseErrors[0].message, /object/);
+  assert.ok(parseManifest('p', '').parseErrors.length > 0);
+});
+
+test('classifies specs the way npm does, plus other package managers protocols', () => {
+  const cases: Array<[string, string]> = [
+    ['^1.2.3', 'range'],
+    ['1.2.3', 'version'],
+    ['latest', 'tag'],
+    ['npm:lodash@^4', 'alias'],
+    ['github:user/repo', 'git'],
+    ['user/repo#v1', 'git'],
+    ['git://github.com/u/r.git', 'git'],
+    ['https://example.com/x.tgz', 'remote'],
+    ['file:../x.tgz', 'file'],
+    ['file:../x', 'directory'],
+    ['link:../x', 'link'],
+    ['workspace:*', 'workspace'],
+    ['catalog:', 'catalog'],
+    ['', 'range'],
+  ];
+  for (const [spec, kind] of cases) assert.equal(classifySpec('x', spec).kind, kind, spec);
+  assert.equal(classifySpec('x', 'git://github.com/u/r.git').url, 'git://github.com/u/r.git');
+});
