@@ -1,6 +1,7 @@
-import type { Finding } from '../model';
-import type { Rule } from './context';
-import { dirname, joinPath } from '../project';
+import type { Dependency, Finding, LockedPackage, Manifest } from '../model';
+import type { Rule, RuleContext } from './context';
+import { dirname, joinPath, manifestForImporter, type Project } from '../project';
+import { allowedHostsFor, parseRegistryTarball } from './lockfile-host';
 
 /**
  * git, tarball URLs and files outside the workspace bypass the registry: no review, no
@@ -9,19 +10,13 @@ import { dirname, joinPath } from '../project';
 export const nonRegistrySource: Rule = {
   id: 'non-registry-source',
   defaultSeverity: 'warning',
-  run({ project }) {
+  run(ctx) {
+    const { project } = ctx;
     const findings: Finding[] = [];
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
         if (!dep.specSpan) continue;
-        let what: string | undefined;
-        if (dep.kind === 'git') what = 'a git repository';
-        else if (dep.kind === 'remote') what = 'a tarball URL';
-        else if (dep.kind === 'file' || dep.kind === 'directory' || dep.kind === 'link' || dep.kind === 'portal') {
-          const target = dep.spec.replace(/^(file|link|portal):/, '');
-          if (!isOutsideRoot(dirname(m.path), target)) continue;
-          what = 'a path outside the workspace';
-        }
+        const what = manifestSourceProblem(m, dep);
         if (!what) continue;
         findings.push({
           rule: 'non-registry-source',
@@ -36,9 +31,89 @@ export const nonRegistrySource: Rule = {
         });
       }
     }
+    findings.push(...lockfileSourceFindings(ctx));
     return findings;
   },
 };
+
+/** What is wrong with a package.json dependency's source, or undefined when it comes from the registry. */
+export function manifestSourceProblem(m: Manifest, dep: Dependency): string | undefined {
+  if (dep.kind === 'git') return 'a git repository';
+  if (dep.kind === 'remote') return 'a tarball URL';
+  if (dep.kind === 'file' || dep.kind === 'directory' || dep.kind === 'link' || dep.kind === 'portal') {
+    const target = dep.spec.replace(/^(file|link|portal):/, '');
+    return isOutsideRoot(dirname(m.path), target) ? 'a path outside the workspace' : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * The lockfile half: transitive packages can come from git or a URL too, and nobody sees
+ * those in package.json. A direct dependency already reported on its package.json line
+ * is not reported again.
+ */
+function lockfileSourceFindings(ctx: RuleContext): Finding[] {
+  const { project } = ctx;
+  const findings: Finding[] = [];
+  for (const l of project.lockfiles) {
+    const graph = project.graphs.get(l.path);
+    const lockDir = dirname(l.path);
+    for (const p of l.packages) {
+      const what = lockedSourceProblem(ctx, p, lockDir);
+      if (!what) continue;
+      const via = graph?.via(p.id);
+      if (via?.length === 1 && graph && reportedInManifest(project, l.path, graph.importerOf(p.id), p.name)) continue;
+      findings.push({
+        rule: 'non-registry-source',
+        severity: 'warning',
+        message: `${p.name}@${p.version} comes from ${what}${p.resolved ? ` (${p.resolved})` : ''}: it is not reviewed on the registry and advisories do not cover it.`,
+        file: l.path,
+        span: p.keySpan ?? p.span,
+        package: p.name,
+        version: p.version,
+        via: via ?? [p.name],
+        fixes: [],
+      });
+    }
+  }
+  return findings;
+}
+
+function lockedSourceProblem(ctx: RuleContext, p: LockedPackage, lockDir: string): string | undefined {
+  switch (p.source) {
+    case 'git':
+      return 'a git repository';
+    case 'tarball': {
+      if (!p.resolved || !/^https?:/i.test(p.resolved)) return p.resolved ? 'a tarball URL' : undefined;
+      let host: string;
+      try {
+        host = new URL(p.resolved).host.toLowerCase();
+      } catch {
+        return 'a tarball URL';
+      }
+      // A tarball on the package's own registry is a registry package written out as a URL.
+      if (allowedHostsFor(ctx, p.realName ?? p.name).has(host) && parseRegistryTarball(p.resolved)) return undefined;
+      return 'a tarball URL';
+    }
+    case 'file':
+    case 'directory':
+    case 'link': {
+      const raw = p.resolved ?? (/^(\.|\/)/.test(p.id) ? p.id : undefined);
+      if (!raw) return undefined;
+      const target = raw.replace(/^(file|link|portal):/, '');
+      return isOutsideRoot(lockDir, target) ? 'a path outside the workspace' : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+function reportedInManifest(project: Project, lockfilePath: string, importer: string | undefined, name: string): boolean {
+  if (importer === undefined) return false;
+  const m = manifestForImporter(project, lockfilePath, importer);
+  const dep = m?.dependencies.find((d) => d.name === name && d.specSpan && !d.duplicate);
+  return m !== undefined && dep !== undefined && manifestSourceProblem(m, dep) !== undefined;
+}
 
 function isOutsideRoot(dir: string, target: string): boolean {
   if (target.startsWith('/') || /^[a-zA-Z]:[\\/]/.test(target) || target.startsWith('~')) return true;

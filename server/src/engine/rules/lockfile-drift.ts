@@ -1,0 +1,156 @@
+import semver from 'semver';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser';
+import type { Dependency, DependencySection, Finding, Importer, Lockfile, Manifest, Span } from '../model';
+import type { Rule } from './context';
+import { dirname, lockfileForManifest, type Project } from '../project';
+
+const INSTALLED_SECTIONS: DependencySection[] = ['dependencies', 'devDependencies', 'optionalDependencies'];
+const DECLARING_SECTIONS: DependencySection[] = [...INSTALLED_SECTIONS, 'peerDependencies'];
+/** Spec kinds a semver comparison means something for. */
+const SEMVER_KINDS = new Set(['version', 'range', 'alias']);
+
+/**
+ * When package.json and the lockfile disagree, the lockfile someone reviewed is not what
+ * gets installed: `npm install` quietly re-resolves (taking whatever is newest, hijacked
+ * releases included) and `npm ci` refuses to run.
+ */
+export const lockfileDrift: Rule = {
+  id: 'lockfile-drift',
+  defaultSeverity: 'warning',
+  run({ project }) {
+    const findings: Finding[] = [];
+    for (const m of project.manifests) {
+      const lockfile = lockfileForManifest(project, m.path);
+      // A partly read lockfile would make every unread entry look missing; unparsed-file reports it.
+      if (!lockfile || !lockfile.parsed) continue;
+      const importerPath = importerPathOf(lockfile, m.path);
+      let importer = lockfile.importers.find((i) => i.path === importerPath);
+      // yarn classic records no importers, only "name@spec" descriptors: build one from them.
+      if (!importer && lockfile.descriptors && lockfile.importers.length === 0 && coversWorkspace(project, lockfile, importerPath)) {
+        importer = importerFromDescriptors(m, lockfile.descriptors, importerPath);
+      }
+      if (!importer) continue;
+      findings.push(...driftOfManifest(project, m, lockfile, importer));
+    }
+    return findings;
+  },
+};
+
+/** The root, or a folder matching the root manifest's workspace globs. */
+function coversWorkspace(project: Project, lockfile: Lockfile, importerPath: string): boolean {
+  if (importerPath === '') return true;
+  const rootDir = dirname(lockfile.path);
+  const root = project.manifests.find((m) => m.path === (rootDir ? rootDir + '/package.json' : 'package.json'));
+  return (root?.workspaces ?? []).some((glob) => globToRegExp(glob).test(importerPath));
+}
+
+function globToRegExp(glob: string): RegExp {
+  const clean = glob.replace(/^\.\//, '').replace(/\/+$/, '');
+  const body = clean.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*').replace(/\?/g, '[^/]');
+  return new RegExp(`^${body}$`);
+}
+
+/** Only the dependencies whose descriptor is present; a missing one is what drift reports. */
+function importerFromDescriptors(m: Manifest, descriptors: Map<string, string>, path: string): Importer {
+  const dependencies: Importer['dependencies'] = [];
+  for (const d of m.dependencies) {
+    if (!INSTALLED_SECTIONS.includes(d.section)) continue;
+    const id = descriptors.get(`${d.name}@${d.spec}`) ?? descriptors.get(`${d.name}@npm:${d.spec}`);
+    if (id !== undefined) dependencies.push({ name: d.name, spec: d.spec, section: d.section, id });
+  }
+  return { path, dependencies };
+}
+
+function importerPathOf(lockfile: Lockfile, manifestPath: string): string {
+  const lockDir = dirname(lockfile.path);
+  const manifestDir = dirname(manifestPath);
+  return lockDir === '' ? manifestDir : manifestDir === lockDir ? '' : manifestDir.slice(lockDir.length + 1);
+}
+
+function driftOfManifest(project: Project, m: Manifest, lockfile: Lockfile, importer: Importer): Finding[] {
+  const findings: Finding[] = [];
+  const byId = project.graphs.get(lockfile.path)?.byId;
+  const locked = new Map(importer.dependencies.map((d) => [d.name, d]));
+  for (const dep of m.dependencies) {
+    if (!INSTALLED_SECTIONS.includes(dep.section) || dep.duplicate || dep.spec.trim() === '') continue;
+    const entry = locked.get(dep.name);
+    if (!entry) {
+      findings.push(finding(m, dep, dep.nameSpan, null,
+        `"${dep.name}" (${dep.section}) is not in ${lockfile.path}: the next install resolves it afresh, outside the reviewed lockfile. Run the install again and commit the lockfile.`));
+      continue;
+    }
+    const pkg = entry.id ? byId?.get(entry.id) : undefined;
+    if (!pkg || !SEMVER_KINDS.has(dep.kind)) continue;
+    const also = [{ file: lockfile.path, span: pkg.keySpan ?? pkg.span }];
+    const span = dep.specSpan ?? dep.nameSpan;
+    const wantName = dep.kind === 'alias' ? dep.aliasOf!.name : dep.name;
+    const gotName = pkg.realName ?? pkg.name;
+    if (wantName && gotName !== wantName) {
+      findings.push({ ...finding(m, dep, span, pkg.version,
+        `"${dep.name}": "${dep.spec}" asks for ${wantName}, but ${lockfile.path} locks ${gotName}@${pkg.version} under this name.`), also });
+      continue;
+    }
+    const range = dep.kind === 'alias' ? dep.aliasOf!.spec : dep.spec;
+    if (semver.validRange(range, { loose: true }) === null || semver.valid(pkg.version, { loose: true }) === null) continue;
+    if (semver.satisfies(pkg.version, range, { loose: true, includePrerelease: true })) continue;
+    findings.push({ ...finding(m, dep, span, pkg.version,
+      `"${dep.name}": "${dep.spec}" does not accept the locked version ${pkg.version} (${lockfile.path}): the lockfile is out of date, and the next install will resolve something else.`), also });
+  }
+  if (recordsDirectDependencies(lockfile)) {
+    const declared = new Set(m.dependencies.filter((d) => DECLARING_SECTIONS.includes(d.section)).map((d) => d.name));
+    let sectionSpans: ((section: string | undefined) => Span) | undefined;
+    for (const entry of importer.dependencies) {
+      if (declared.has(entry.name) || entry.section === 'peerDependencies') continue;
+      sectionSpans ??= sectionKeySpans(project, m);
+      const version = entry.id ? byId?.get(entry.id)?.version ?? null : null;
+      findings.push({
+        rule: 'lockfile-drift',
+        severity: 'warning',
+        message: `${lockfile.path} still locks "${entry.name}"${entry.spec ? ` (${entry.spec})` : ''} for ${m.path}, which no longer declares it: the lockfile is out of date. Run the install again and commit the lockfile.`,
+        file: m.path,
+        span: sectionSpans(entry.section),
+        package: entry.name,
+        version,
+        via: [entry.name],
+        fixes: [],
+      });
+    }
+  }
+  return findings;
+}
+
+/**
+ * npm v1 lockfiles and yarn classic do not record which packages are direct
+ * dependencies, so an importer built from them may hold hoisted transitive packages.
+ */
+function recordsDirectDependencies(lockfile: Lockfile): boolean {
+  if (lockfile.format === 'yarn-classic') return false;
+  if (lockfile.format === 'npm') return Number(lockfile.lockfileVersion) >= 2;
+  return true;
+}
+
+function finding(m: Manifest, dep: Dependency, span: Span, version: string | null, message: string): Finding {
+  return {
+    rule: 'lockfile-drift',
+    severity: 'warning',
+    message,
+    file: m.path,
+    span,
+    package: dep.name,
+    version,
+    via: [dep.name],
+    fixes: [],
+  };
+}
+
+/** The key of a section ("devDependencies") in package.json, else the start of the file. */
+function sectionKeySpans(project: Project, m: Manifest): (section: string | undefined) => Span {
+  const text = project.texts.get(m.path);
+  const root = text === undefined ? undefined : parseTree(text);
+  return (section) => {
+    const node = root && section ? findNodeAtLocation(root, [section]) : undefined;
+    const key = node?.parent?.children?.[0];
+    // Failing that, the opening brace: a zero-length range at 0 would be easy to miss.
+    return key ? { start: key.offset, end: key.offset + key.length } : { start: 0, end: text ? 1 : 0 };
+  };
+}

@@ -1,0 +1,162 @@
+import type { Finding, LockedPackage } from '../model';
+import type { Project } from '../project';
+import type { Rule, RuleContext } from './context';
+import { registryFor } from '../policy/npmrc';
+
+/** A tarball URL shaped like a registry's: `<base>/<name>/-/<file>.tgz`. */
+export interface RegistryTarball {
+  host: string;
+  /** The registry base URL the path sits under (with trailing slash). */
+  base: string;
+  /** Package name from the path (`@scope/name` for scoped packages). */
+  name: string;
+  /** The tarball file name without `.tgz`. */
+  file: string;
+  /** The version in the file name, when the file is `<unscoped name>-<version>.tgz`. */
+  version?: string;
+}
+
+/**
+ * Reads a registry-style tarball URL. npm's registry and the usual private ones
+ * (Verdaccio, Artifactory, Nexus, GitLab) all serve `/<name>/-/<name>-<version>.tgz`
+ * under their base path; scoped names appear as `@scope/name` or `@scope%2fname`.
+ */
+export function parseRegistryTarball(url: string): RegistryTarball | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
+  const m = /^(.*?)\/((?:@[^/]+(?:\/|%2f))?[^/]+)\/-\/([^/]+)\.tgz$/i.exec(u.pathname);
+  if (!m) return undefined;
+  let name: string;
+  let file: string;
+  try {
+    name = decodeURIComponent(m[2]);
+    file = decodeURIComponent(m[3]);
+  } catch {
+    return undefined;
+  }
+  const unscoped = name.slice(name.indexOf('/') + 1);
+  const version = file.startsWith(unscoped + '-') ? file.slice(unscoped.length + 1) : undefined;
+  return { host: u.host.toLowerCase(), base: `${u.protocol}//${u.host}${m[1]}/`, name, file, version };
+}
+
+/** Hosts that serve git repositories (and their tarball snapshots); such sources are non-registry-source. */
+const GIT_HOSTS = new Set(['github.com', 'codeload.github.com', 'gist.github.com', 'gitlab.com', 'bitbucket.org', 'git.sr.ht']);
+
+export function isGitHost(host: string): boolean {
+  return GIT_HOSTS.has(host.toLowerCase());
+}
+
+/** yarn writes registry.yarnpkg.com for npm's registry (it is a CNAME of it) and back. */
+const EQUIVALENT_HOSTS: Record<string, string[]> = {
+  'registry.npmjs.org': ['registry.yarnpkg.com'],
+  'registry.yarnpkg.com': ['registry.npmjs.org'],
+};
+
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host.toLowerCase();
+  } catch {
+    return undefined;
+  }
+}
+
+/** A settings entry may be a bare host or a URL. */
+function normaliseHost(entry: string): string | undefined {
+  const s = entry.trim();
+  if (!s) return undefined;
+  return s.includes('://') ? hostOf(s) : s.toLowerCase().replace(/\/.*$/, '');
+}
+
+/** The registry expected for a package name: .npmrc (by scope), and the registry setting when given. */
+export function expectedRegistries(ctx: RuleContext, name: string): string[] {
+  const out = [registryFor(ctx.project.npmrc, name)];
+  if (ctx.settings.registry) out.push(ctx.settings.registry);
+  return out;
+}
+
+/** Hosts a package may be resolved from: its registry (+ equivalents) and the allowed-hosts setting. */
+export function allowedHostsFor(ctx: RuleContext, name: string): Set<string> {
+  const hosts = new Set<string>();
+  for (const url of expectedRegistries(ctx, name)) {
+    const h = hostOf(url);
+    if (!h) continue;
+    hosts.add(h);
+    for (const e of EQUIVALENT_HOSTS[h] ?? []) hosts.add(e);
+  }
+  for (const entry of ctx.settings.allowedHosts) {
+    const h = normaliseHost(entry);
+    if (h) hosts.add(h);
+  }
+  return hosts;
+}
+
+/** Tarball URLs a real package.json declares: resolving to those hosts is intended. */
+export function declaredUrls(project: Project): Set<string> {
+  const urls = new Set<string>();
+  for (const m of project.manifests) {
+    for (const d of m.dependencies) {
+      if (d.kind === 'remote') urls.add(stripFragment(d.url ?? d.spec));
+    }
+  }
+  return urls;
+}
+
+export function stripFragment(url: string): string {
+  const i = url.indexOf('#');
+  return i < 0 ? url : url.slice(0, i);
+}
+
+/**
+ * A lockfile whose `resolved` points somewhere else installs code from there, however
+ * innocent the package name looks: the core of lockfile injection.
+ */
+export const lockfileHost: Rule = {
+  id: 'lockfile-host',
+  defaultSeverity: 'error',
+  run(ctx) {
+    const findings: Finding[] = [];
+    const declared = declaredUrls(ctx.project);
+    for (const l of ctx.project.lockfiles) {
+      const graph = ctx.project.graphs.get(l.path);
+      for (const p of l.packages) {
+        const bad = unexpectedHost(ctx, p, declared);
+        if (!bad) continue;
+        findings.push({
+          rule: 'lockfile-host',
+          severity: 'error',
+          message: `${p.name}@${p.version} is resolved from ${bad.host}, which is not the registry configured for it (${bad.expected}): the lockfile would install code from a different server.`,
+          file: l.path,
+          span: p.keySpan ?? p.span,
+          package: p.name,
+          version: p.version,
+          via: graph?.via(p.id) ?? [p.name],
+          fixes: [],
+          evidence: [`resolved: ${p.resolved}`],
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+function unexpectedHost(ctx: RuleContext, p: LockedPackage, declared: Set<string>): { host: string; expected: string } | undefined {
+  if (!p.resolved || p.source === 'git' || p.source === 'link' || p.source === 'workspace' || p.source === 'directory' || p.source === 'file') return undefined;
+  if (!/^https?:\/\//i.test(p.resolved)) return undefined;
+  const host = hostOf(p.resolved);
+  if (!host) return undefined;
+  const name = p.realName ?? p.name;
+  if (allowedHostsFor(ctx, name).has(host)) return undefined;
+  // A URL a package.json asks for is intended (non-registry-source still reports it).
+  if (declared.has(stripFragment(p.resolved))) return undefined;
+  const registryShaped = parseRegistryTarball(p.resolved) !== undefined;
+  // A GitHub/GitLab snapshot tarball is a git source (non-registry-source reports it),
+  // unless it is dressed up as a registry tarball.
+  if (isGitHost(host) && !registryShaped) return undefined;
+  const expected = expectedRegistries(ctx, name).map((u) => hostOf(u) ?? u).join(' or ');
+  return { host, expected };
+}

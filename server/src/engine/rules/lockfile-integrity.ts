@@ -1,0 +1,56 @@
+import type { Finding, LockedPackage } from '../model';
+import type { Rule } from './context';
+
+/**
+ * Without an integrity hash the lockfile pins a URL, not content: whatever that URL
+ * serves tomorrow gets installed. SHA-1 is not enough either: collisions have been
+ * practical since 2017 (SHAttered), and npm moved to SHA-512 in npm 5.
+ */
+export const lockfileIntegrity: Rule = {
+  id: 'lockfile-integrity',
+  defaultSeverity: 'warning',
+  run({ project }) {
+    const findings: Finding[] = [];
+    for (const l of project.lockfiles) {
+      const graph = project.graphs.get(l.path);
+      for (const p of l.packages) {
+        const problem = integrityProblem(p);
+        if (!problem) continue;
+        findings.push({
+          rule: 'lockfile-integrity',
+          severity: 'warning',
+          message:
+            problem === 'missing'
+              ? `${p.name}@${p.version} has no integrity hash in the lockfile: a changed tarball at the same URL would be installed without notice.`
+              : `${p.name}@${p.version} is only checked with SHA-1, which can be forged; the lockfile should record a sha512 integrity.`,
+          file: l.path,
+          span: p.keySpan ?? p.span,
+          package: p.name,
+          version: p.version,
+          via: graph?.via(p.id) ?? [p.name],
+          fixes: [],
+          evidence: p.integrity ? [`integrity: ${p.integrity}`] : p.resolved ? [`resolved: ${p.resolved}`] : undefined,
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+/** 'missing', 'sha1' (only weak hashes), or undefined when the entry is fine or out of scope. */
+export function integrityProblem(p: LockedPackage): 'missing' | 'sha1' | undefined {
+  // Links, workspaces and folders are local code; bundled packages come inside their
+  // parent's (hashed) tarball; git sources are pinned by commit, not by hash.
+  if (p.source !== 'registry' && p.source !== 'tarball') return undefined;
+  if (p.inBundle) return undefined;
+  if (p.integrity && p.integrity.trim()) {
+    const tokens = p.integrity.trim().split(/\s+/);
+    const sri = tokens.filter((t) => /^sha(1|256|384|512)-/i.test(t));
+    // Not SRI (e.g. yarn berry's checksum "10c0/<sha512 hex>"): a strong hash of its own.
+    if (sri.length === 0) return undefined;
+    return sri.every((t) => /^sha1-/i.test(t)) ? 'sha1' : undefined;
+  }
+  // yarn classic before 1.10 kept only a sha1 in the URL fragment.
+  if (p.resolved && /#[0-9a-f]{40}$/i.test(p.resolved)) return 'sha1';
+  return 'missing';
+}

@@ -1,0 +1,63 @@
+import semver from 'semver';
+import type { Finding, LockedPackage } from '../model';
+import type { Rule } from './context';
+import { parseRegistryTarball } from './lockfile-host';
+
+/**
+ * An entry called `lodash` whose tarball URL is `/evil/-/evil-1.0.0.tgz` installs `evil`
+ * under lodash's name: a lockfile injection that a reviewer skimming names never sees.
+ */
+export const lockfileNameMismatch: Rule = {
+  id: 'lockfile-name-mismatch',
+  defaultSeverity: 'error',
+  run({ project }) {
+    const findings: Finding[] = [];
+    for (const l of project.lockfiles) {
+      const graph = project.graphs.get(l.path);
+      for (const p of l.packages) {
+        const mismatch = nameMismatch(p);
+        if (!mismatch) continue;
+        findings.push({
+          rule: 'lockfile-name-mismatch',
+          severity: 'error',
+          message: mismatch,
+          file: l.path,
+          span: p.keySpan ?? p.span,
+          package: p.name,
+          version: p.version,
+          via: graph?.via(p.id) ?? [p.name],
+          fixes: [],
+          evidence: [`resolved: ${p.resolved}`],
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+/** Why the entry's name or version disagrees with its registry tarball URL, or undefined. */
+export function nameMismatch(p: LockedPackage): string | undefined {
+  if (!p.resolved || p.source === 'git' || p.source === 'link' || p.source === 'workspace' || p.source === 'directory') return undefined;
+  const t = parseRegistryTarball(p.resolved);
+  if (!t) return undefined;
+  const expected = p.realName ?? p.name;
+  const label = p.realName && p.realName !== p.name ? `${p.name} (alias of ${p.realName})` : p.name;
+  if (t.name !== expected) {
+    return `The lockfile entry ${label}@${p.version} resolves to a tarball of "${t.name}" (${t.file}.tgz): a different package would be installed under this name.`;
+  }
+  if (t.version === undefined) {
+    return `The lockfile entry ${label}@${p.version} resolves to the tarball file ${t.file}.tgz, which is not named after ${expected}.`;
+  }
+  if (!sameVersion(t.version, p.version)) {
+    return `The lockfile entry ${label}@${p.version} resolves to the tarball of version ${t.version}: the version installed is not the one the lockfile shows.`;
+  }
+  return undefined;
+}
+
+/** Build metadata ("+sha.1") is not part of a version's identity, and registries drop it. */
+function sameVersion(a: string, b: string): boolean {
+  if (a === b) return true;
+  const va = semver.valid(a, { loose: true });
+  const vb = semver.valid(b, { loose: true });
+  return va !== null && vb !== null && semver.eq(va, vb);
+}
