@@ -1,14 +1,30 @@
 import type { Lockfile } from '../model';
+import { parseYarnBerry } from './yarn-berry';
+import { hasClassicHeader, parseYarnClassic } from './yarn-classic';
 
-// Placeholder until the parser lands (issue #3): the file is reported as not analysed,
-// never as clean.
-export function parseYarnLock(path: string, _text: string): Lockfile {
-  return {
-    path,
-    format: 'yarn-classic',
-    parsed: false,
-    parseErrors: [{ message: 'this lockfile format is not supported yet', span: { start: 0, end: 0 } }],
-    packages: [],
-    importers: [],
-  };
+/**
+ * Parses a yarn.lock of either generation: yarn berry (2+) writes a `__metadata` entry,
+ * yarn classic (1.x) a `# yarn lockfile v1` header. A file with neither is read as
+ * classic (whatever parses is kept) and reported as not parsed.
+ */
+export function parseYarnLock(path: string, text: string): Lockfile {
+  if (isBerry(text)) return parseYarnBerry(path, text);
+  if (!hasClassicHeader(text) && text.trim() === '') {
+    return {
+      path,
+      format: 'yarn-classic',
+      parsed: false,
+      parseErrors: [{ message: 'line 1: the file is empty (no yarn lockfile header)', span: { start: 0, end: 0 } }],
+      packages: [],
+      importers: [],
+    };
+  }
+  return parseYarnClassic(path, text);
+}
+
+function isBerry(text: string): boolean {
+  // Berry writes __metadata first, after a comment; search further only without a classic header.
+  const m = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*__metadata:/.exec(text.slice(0, 1000));
+  if (m) return true;
+  return !hasClassicHeader(text) && (text.startsWith('__metadata:') || text.indexOf('\n__metadata:') >= 0);
 }
