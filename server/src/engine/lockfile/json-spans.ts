@@ -216,35 +216,59 @@ function keyOf(text: string, start: number, end: number): string {
   return raw.indexOf('\\') === -1 ? raw : (JSON.parse(text.slice(start, end)) as string);
 }
 
-/** The fast outline: walks the (valid) text on demand. */
+/**
+ * The fast outline: walks the (valid) text on demand. Listing the root also lists the
+ * members of each object-valued root member in the same pass (they are cached), so the
+ * big maps of a lockfile (`packages`) are walked once, not once to skip and once to list.
+ */
 function scanOutline(text: string): JsonOutline {
   const rootStart = skipWhitespace(text, 0);
+  const cache = new Map<number, JsonMember[]>();
   return {
     members(of) {
       const at = of === null ? rootStart : of.valueStart;
-      if (at < 0 || text.charCodeAt(at) !== 0x7b) return [];
-      const members: JsonMember[] = [];
-      let i = skipWhitespace(text, at + 1);
-      while (text.charCodeAt(i) === 0x22) {
-        const keyStart = i;
-        const keyEnd = stringEnd(text, i);
-        i = skipWhitespace(text, keyEnd);
-        if (text.charCodeAt(i) !== 0x3a /* : */) break;
-        const valueStart = skipWhitespace(text, i + 1);
-        const end = valueEnd(text, valueStart);
-        members.push({
-          key: keyOf(text, keyStart, keyEnd),
-          keySpan: { start: keyStart, end: keyEnd },
-          span: { start: keyStart, end },
-          valueStart,
-        });
-        i = skipWhitespace(text, end);
-        if (text.charCodeAt(i) !== 0x2c) break;
-        i = skipWhitespace(text, i + 1);
-      }
+      const cached = cache.get(at);
+      if (cached) return cached;
+      const members = scanMembers(text, at, of === null ? cache : undefined);
+      cache.set(at, members);
       return members;
     },
   };
+}
+
+/**
+ * Members of the object at `at` ([] if there is none). With `children`, object-valued
+ * members are listed too (into `children`, keyed by where their value starts).
+ */
+function scanMembers(text: string, at: number, children: Map<number, JsonMember[]> | undefined): JsonMember[] {
+  const members: JsonMember[] = [];
+  if (at < 0 || text.charCodeAt(at) !== 0x7b) return members;
+  let i = skipWhitespace(text, at + 1);
+  while (text.charCodeAt(i) === 0x22) {
+    const keyStart = i;
+    const keyEnd = stringEnd(text, i);
+    i = skipWhitespace(text, keyEnd);
+    if (text.charCodeAt(i) !== 0x3a /* : */) break;
+    const valueStart = skipWhitespace(text, i + 1);
+    let end: number;
+    if (children && text.charCodeAt(valueStart) === 0x7b) {
+      const inner = scanMembers(text, valueStart, undefined);
+      children.set(valueStart, inner);
+      end = skipWhitespace(text, inner.length ? inner[inner.length - 1].span.end : valueStart + 1) + 1;
+    } else {
+      end = valueEnd(text, valueStart);
+    }
+    members.push({
+      key: keyOf(text, keyStart, keyEnd),
+      keySpan: { start: keyStart, end: keyEnd },
+      span: { start: keyStart, end },
+      valueStart,
+    });
+    i = skipWhitespace(text, end);
+    if (text.charCodeAt(i) !== 0x2c) break;
+    i = skipWhitespace(text, i + 1);
+  }
+  return members;
 }
 
 /** The tolerant outline, over jsonc-parser's tree of a damaged file. */
@@ -282,9 +306,23 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The string-valued entries of a `{ name: spec }` map (anything else is skipped). */
+/**
+ * The string-valued entries of a `{ name: spec }` map (anything else is skipped). Returns
+ * the object itself when it is clean (the common case), to spare a copy per entry.
+ */
 export function stringMap(value: unknown): Record<string, string> | undefined {
   if (!isRecord(value)) return undefined;
+  let clean = true;
+  let any = false;
+  for (const k in value) {
+    any = true;
+    if (typeof value[k] !== 'string') {
+      clean = false;
+      break;
+    }
+  }
+  if (!any) return undefined;
+  if (clean) return value as Record<string, string>;
   let out: Record<string, string> | undefined;
   for (const k in value) {
     const v = value[k];

@@ -52,7 +52,7 @@ export function parseNpmLock(path: string, text: string): Lockfile {
 
 function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, outline: JsonOutline, packagesMember: JsonMember): void {
   const spans = membersByKey(outline.members(packagesMember));
-  const has = (key: string) => Object.prototype.hasOwnProperty.call(packages, key) && isRecord(packages[key]);
+  const index = new NodeModulesIndex(Object.keys(packages).filter((k) => isRecord(packages[k])));
   const rootEntry = isRecord(packages['']) ? packages[''] : {};
   const isWorkspace = workspaceMatcher(rootEntry.workspaces);
 
@@ -77,7 +77,7 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
     if (entry.link === true) {
       pkg.source = 'link';
       const target = resolved !== undefined ? normalizeRelative(resolved) : undefined;
-      if (target !== undefined && has(target)) {
+      if (target !== undefined && Object.prototype.hasOwnProperty.call(packages, target) && isRecord(packages[target])) {
         pkg.dependencies.push(target);
         if (!pkg.version) pkg.version = str((packages[target] as Entry).version) ?? '';
       }
@@ -96,7 +96,7 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
       if (specs) {
         pkg.dependencySpecs = specs;
         for (const name in specs) {
-          const id = resolveFrom(key, name, has);
+          const id = index.resolve(key, name);
           if (id !== undefined) pkg.dependencies.push(id);
         }
       }
@@ -104,19 +104,19 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
     lockfile.packages.push(pkg);
   }
 
-  lockfile.importers.push(importerOf('', rootEntry, has));
+  lockfile.importers.push(importerOf('', rootEntry, index));
   for (const pkg of lockfile.packages) {
-    if (pkg.source === 'workspace') lockfile.importers.push(importerOf(pkg.id, packages[pkg.id] as Entry, has));
+    if (pkg.source === 'workspace') lockfile.importers.push(importerOf(pkg.id, packages[pkg.id] as Entry, index));
   }
 }
 
-function importerOf(path: string, entry: Entry, has: (key: string) => boolean): Importer {
+function importerOf(path: string, entry: Entry, index: NodeModulesIndex): Importer {
   const dependencies: ImporterDependency[] = [];
   for (const section of IMPORTER_SECTIONS) {
     const specs = stringMap(entry[section]);
     for (const name in specs) {
       const dep: ImporterDependency = { name, spec: specs[name], section };
-      const id = resolveFrom(path, name, has);
+      const id = index.resolve(path, name);
       if (id !== undefined) dep.id = id;
       dependencies.push(dep);
     }
@@ -125,20 +125,50 @@ function importerOf(path: string, entry: Entry, has: (key: string) => boolean): 
 }
 
 /**
- * The install location node would load `name` from when required by the package at
- * `location`: its own node_modules, then each enclosing folder's, up to the root.
+ * Finds the install location node would load a dependency from: the package's own
+ * node_modules, then each enclosing folder's, up to the root. Locations are indexed by
+ * folder and name once, so a lookup hashes only the (already hashed) dependency name
+ * instead of building and hashing a candidate path per folder.
  */
-function resolveFrom(location: string, name: string, has: (key: string) => boolean): string | undefined {
-  let dir = location;
-  for (;;) {
-    // node skips folders that are themselves named node_modules.
-    if (dir !== 'node_modules' && !dir.endsWith('/node_modules')) {
-      const candidate = dir === '' ? `node_modules/${name}` : `${dir}/node_modules/${name}`;
-      if (has(candidate)) return candidate;
+class NodeModulesIndex {
+  private byFolder = new Map<string, Map<string, string>>();
+  private chains = new Map<string, Map<string, string>[]>();
+
+  constructor(locations: Iterable<string>) {
+    for (const key of locations) {
+      const at = key.lastIndexOf('node_modules/');
+      if (at !== 0 && !(at > 0 && key.charCodeAt(at - 1) === 0x2f)) continue;
+      const folder = at === 0 ? '' : key.slice(0, at - 1);
+      let names = this.byFolder.get(folder);
+      if (!names) this.byFolder.set(folder, (names = new Map()));
+      names.set(key.slice(at + 13), key);
     }
-    if (dir === '') return undefined;
-    const slash = dir.lastIndexOf('/');
-    dir = slash === -1 ? '' : dir.slice(0, slash);
+  }
+
+  resolve(location: string, name: string): string | undefined {
+    const chain = this.chainOf(location);
+    for (let i = 0; i < chain.length; i++) {
+      const id = chain[i].get(name);
+      if (id !== undefined) return id;
+    }
+    return undefined;
+  }
+
+  /** The node_modules folders visible from `location`, nearest first. */
+  private chainOf(location: string): Map<string, string>[] {
+    let chain = this.chains.get(location);
+    if (chain) return chain;
+    chain = [];
+    let dir = location;
+    for (;;) {
+      const names = this.byFolder.get(dir);
+      if (names) chain.push(names);
+      if (dir === '') break;
+      const slash = dir.lastIndexOf('/');
+      dir = slash === -1 ? '' : dir.slice(0, slash);
+    }
+    this.chains.set(location, chain);
+    return chain;
   }
 }
 
@@ -194,13 +224,13 @@ function globToRegExp(glob: string): RegExp {
 function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown>, outline: JsonOutline, dependenciesMember: JsonMember): void {
   const entries = new Map<string, Entry>();
   collectLegacy(lockfile, dependencies, outline, dependenciesMember, '', entries);
-  const has = (key: string) => entries.has(key);
+  const index = new NodeModulesIndex(entries.keys());
   for (const pkg of lockfile.packages) {
     const requires = stringMap(entries.get(pkg.id)!.requires);
     if (!requires) continue;
     pkg.dependencySpecs = requires;
     for (const name in requires) {
-      const id = resolveFrom(pkg.id, name, has);
+      const id = index.resolve(pkg.id, name);
       if (id !== undefined) pkg.dependencies.push(id);
     }
   }
@@ -283,7 +313,7 @@ function collectSpecs(entry: Entry): Record<string, string> | undefined {
   let specs: Record<string, string> | undefined;
   for (const section of EDGE_SECTIONS) {
     const map = stringMap(entry[section]);
-    if (map) specs = specs ? Object.assign(specs, map) : map;
+    if (map) specs = specs ? { ...specs, ...map } : map;
   }
   return specs;
 }
