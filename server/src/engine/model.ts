@@ -195,6 +195,8 @@ export interface TextEdit {
   file: string;
   span: Span;
   newText: string;
+  /** The file does not exist yet: create it, then insert newText (span is 0..0). */
+  create?: boolean;
 }
 
 export interface Fix {
