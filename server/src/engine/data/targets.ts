@@ -7,7 +7,7 @@
  * without a lockfile is judged at the version its range resolves to on the registry today.
  */
 import semver from 'semver';
-import type { Dependency, LockedPackage, Lockfile, Manifest, Settings, Span } from '../model';
+import type { Dependency, Finding, LockedPackage, Lockfile, Manifest, RuleId, Settings, Severity, Span } from '../model';
 import { lockfileForManifest, type Project } from '../project';
 import type { Advisory, Packument, PackumentLookup, RemoteData, VersionInfo } from './remote-data';
 import { advisoryKey } from './remote-data';
@@ -166,7 +166,7 @@ function evaluateTarget(project: Project, settings: Settings, remote: RemoteData
   return out;
 }
 
-/** Versions in publish order (by `time`, falling back to semver order). */
+/** The release before a version: the highest lower version (prereleases only compared with prereleases). */
 export function previousRelease(packument: Packument, version: string): VersionInfo | undefined {
   if (!semver.valid(version)) return undefined;
   const isPre = semver.prerelease(version) !== null;
@@ -177,4 +177,51 @@ export function previousRelease(packument: Packument, version: string): VersionI
     if (!best || semver.gt(v, best)) best = v;
   }
   return best ? packument.versions[best] : undefined;
+}
+
+/** A finding on a target: on the lockfile entry, or on the package.json dependency. */
+export function targetFinding(
+  t: EvaluatedTarget,
+  rule: RuleId,
+  severity: Severity,
+  message: string,
+  extra: Partial<Pick<Finding, 'fixes' | 'evidence' | 'span'>> = {},
+): Finding {
+  return {
+    rule,
+    severity,
+    message,
+    file: t.file,
+    span: extra.span ?? t.span,
+    package: t.displayName,
+    version: t.version ?? null,
+    via: t.via,
+    fixes: extra.fixes ?? [],
+    ...(extra.evidence ? { evidence: extra.evidence } : {}),
+  };
+}
+
+/** "name@version", or "name" alone when the version is unknown; aliases say what they point to. */
+export function describeTarget(t: EvaluatedTarget): string {
+  const id = t.version ? `${t.name}@${t.version}` : t.name;
+  return t.displayName !== t.name ? `${t.displayName} (${id})` : id;
+}
+
+/** A removal fix for a package.json dependency (the front end computes the edit). */
+export function removeFix(t: EvaluatedTarget): Finding['fixes'] {
+  return [{ title: `Remove "${t.via[0] ?? t.displayName}" from the dependencies`, kind: 'remove', name: t.via[0] ?? t.displayName }];
+}
+
+const PLACEHOLDER = /^0\.0\.\d+-security(\.\d+)?$/;
+
+/** npm's security placeholder: every version (or the latest) is `0.0.x-security`. */
+export function isSecurityPlaceholder(p: Packument): boolean {
+  const versions = Object.keys(p.versions);
+  if (versions.length > 0 && versions.every((v) => PLACEHOLDER.test(v))) return true;
+  return PLACEHOLDER.test(p.distTags.latest ?? '');
+}
+
+/** Every evaluated target, once the scan has remote data (no-op list otherwise). */
+export function remoteTargets(ctx: { project: Project; settings: Settings; remote?: RemoteData }): EvaluatedTarget[] {
+  return ctx.remote ? evaluateTargets(ctx.project, ctx.settings, ctx.remote) : [];
 }

@@ -12,3 +12,19 @@ import { installScript } from './install-script';
 /** Every rule, in the order their findings are reported. Add new rules here. */
 export const RULES: Rule[] = [unparsedFile, insecureUrl, nonRegistrySource, unpinnedRange];
 RULES.push(lockfileHost, lockfileIntegrity, lockfileNameMismatch, lockfileDrift, installScript);
+import { securityHolder } from './security-holder';
+import { removedFromRegistry } from './removed-from-registry';
+import { knownMalware } from './known-malware';
+import { knownVulnerability } from './known-vulnerability';
+import { releaseCooldown } from './release-cooldown';
+import { newPackage } from './new-package';
+import { trustChange } from './trust-change';
+import { deprecated } from './deprecated';
+import { versionAnomaly } from './version-anomaly';
+import { dependencyConfusion } from './dependency-confusion';
+import { noRepository } from './no-repository';
+import { installScriptRegistry } from './install-script-registry';
+import { lookupIncomplete } from './lookup-incomplete';
+// Rules that read registry/advisory data (issue #4); dependency-confusion also runs without it.
+RULES.push(knownMalware, securityHolder, removedFromRegistry, knownVulnerability, releaseCooldown, newPackage, trustChange);
+RULES.push(versionAnomaly, dependencyConfusion, deprecated, noRepository, installScriptRegistry, lookupIncomplete);

@@ -1,0 +1,135 @@
+import semver from 'semver';
+import { parse as parseYaml } from 'yaml';
+import type { Finding } from '../model';
+import type { Rule, RuleContext } from './context';
+import { hostOf, privateRegistryOf, publicHosts } from '../data/registry-client';
+import { workspaceNames } from '../data/targets';
+
+const REGISTRY_KINDS = new Set(['version', 'range', 'tag']);
+
+/**
+ * Dependency confusion: a name that is meant to come from a private registry or from the
+ * workspace gets resolved from the public registry, where anyone can publish it (Birsan
+ * 2021). Runs without remote data too: the lockfile and .npmrc half is local; with
+ * registry data it also knows whether a public package already shadows the name.
+ */
+export const dependencyConfusion: Rule = {
+  id: 'dependency-confusion',
+  defaultSeverity: 'warning',
+  run(ctx) {
+    return [...checkLockfiles(ctx), ...checkManifests(ctx)];
+  },
+};
+
+function scopeOf(name: string): string | undefined {
+  return name.startsWith('@') && name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
+}
+
+/** Scopes mapped to a registry anywhere: .npmrc, and yarn berry's npmScopes. */
+function mappedScopes(ctx: RuleContext): Set<string> {
+  const scopes = new Set(Object.keys(ctx.project.npmrc.scopes));
+  for (const [path, text] of ctx.project.configFiles) {
+    if (!path.endsWith('.yarnrc.yml')) continue;
+    try {
+      const doc = parseYaml(text) as { npmScopes?: Record<string, unknown> } | null;
+      for (const s of Object.keys(doc?.npmScopes ?? {})) scopes.add(`@${s.replace(/^@/, '')}`);
+    } catch {
+      /* a broken .yarnrc.yml maps nothing */
+    }
+  }
+  return scopes;
+}
+
+function checkLockfiles(ctx: RuleContext): Finding[] {
+  const { project, settings } = ctx;
+  const findings: Finding[] = [];
+  const own = workspaceNames(project);
+  const pub = publicHosts(project.npmrc, settings.registry);
+  const mapped = mappedScopes(ctx);
+  for (const lockfile of project.lockfiles) {
+    const graph = project.graphs.get(lockfile.path);
+    for (const p of lockfile.packages) {
+      if ((p.source !== 'registry' && p.source !== 'tarball') || !p.resolved) continue;
+      const host = hostOf(p.resolved);
+      if (!host) continue;
+      const name = p.realName ?? p.name;
+      const scope = scopeOf(name);
+      const priv = privateRegistryOf(project.npmrc, name, settings.registry);
+      let severity: Finding['severity'] | undefined;
+      let message = '';
+      if (priv && pub.has(host)) {
+        severity = 'error';
+        message = `"${name}" belongs to ${scope}, which .npmrc maps to ${priv}, but the lockfile resolves it from the public registry (${host}): a public package is shadowing the private one.`;
+      } else if (own.has(name) && pub.has(host)) {
+        severity = 'error';
+        message = `"${name}" is the name of a workspace package, but the lockfile resolves it from the public registry (${host}): a public package is shadowing your own.`;
+      } else if (!priv && !pub.has(host) && !(scope && mapped.has(scope))) {
+        severity = 'warning';
+        message = scope
+          ? `"${name}" was resolved from ${host}, but nothing maps ${scope} to that registry (.npmrc "${scope}:registry="): an install without this lockfile resolves it from the public registry, where someone else can publish it.`
+          : `"${name}" was resolved from ${host}, but unscoped names resolve from the default registry: an install without this lockfile takes "${name}" from the public registry. Move private packages to a scope mapped in .npmrc.`;
+      }
+      if (!severity) continue;
+      findings.push({
+        rule: 'dependency-confusion',
+        severity,
+        message,
+        file: lockfile.path,
+        span: p.keySpan ?? p.span,
+        package: p.name,
+        version: p.version,
+        via: graph?.via(p.id) ?? [p.name],
+        fixes: [],
+        evidence: [`resolved: ${p.resolved}`],
+      });
+    }
+  }
+  return findings;
+}
+
+function checkManifests(ctx: RuleContext): Finding[] {
+  const { project, settings, remote } = ctx;
+  const findings: Finding[] = [];
+  const own = workspaceNames(project);
+  const ownScopes = new Set([...own].map(scopeOf).filter((s): s is string => !!s));
+  const mapped = mappedScopes(ctx);
+  const pnpmWorkspace = [...project.configFiles.keys()].some((p) => p.endsWith('pnpm-workspace.yaml'));
+  for (const m of project.manifests) {
+    for (const dep of m.dependencies) {
+      if (dep.duplicate || !REGISTRY_KINDS.has(dep.kind) || dep.section === 'peerDependencies') continue;
+      const lookup = remote?.packuments.get(dep.name);
+      const existsPublicly = lookup?.status === 'ok' && !privateRegistryOf(project.npmrc, dep.name, settings.registry);
+      let severity: Finding['severity'] | undefined;
+      let message = '';
+      if (own.has(dep.name) && m.name !== dep.name) {
+        const ws = project.manifests.find((x) => x.name === dep.name);
+        const satisfied = ws?.version !== undefined && dep.kind !== 'tag' && semver.satisfies(ws.version, dep.spec || '*', { loose: true });
+        // npm and yarn link a workspace whose version satisfies the range; pnpm (link-workspace-packages off) does not.
+        const fetched = !satisfied || pnpmWorkspace;
+        if (!fetched) continue;
+        severity = existsPublicly ? 'error' : 'warning';
+        const why = satisfied ? 'pnpm only links workspace packages for "workspace:" specs' : `"${dep.spec}" does not match the workspace's version ${ws?.version ?? '(none)'}`;
+        message = `"${dep.name}" is a workspace package, but ${why}, so it is resolved from the registry${existsPublicly ? ', where a public package of that name exists' : ', where anyone can publish that name'}. Use "workspace:${dep.spec || '*'}".`;
+      } else {
+        const scope = scopeOf(dep.name);
+        if (!scope || !ownScopes.has(scope) || own.has(dep.name) || mapped.has(scope)) continue;
+        // Only the registry can tell whether the name is free for someone else to take.
+        if (lookup?.status !== 'gone') continue;
+        severity = 'warning';
+        message = `"${dep.name}" shares the scope of your own packages (${scope}) but is not on the public registry, and .npmrc maps ${scope} to no private registry: it resolves from the public registry, where whoever claims the name gets installed. Map the scope in .npmrc.`;
+      }
+      findings.push({
+        rule: 'dependency-confusion',
+        severity,
+        message,
+        file: m.path,
+        span: dep.nameSpan,
+        package: dep.name,
+        version: null,
+        via: [dep.name],
+        fixes: [],
+      });
+    }
+  }
+  return findings;
+}

@@ -1,0 +1,52 @@
+import type { Finding, Lockfile } from '../model';
+import type { Rule } from './context';
+import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
+import { scriptPolicyFor } from '../policy/script-policy';
+
+const RUNS_ON_INSTALL = ['preinstall', 'install', 'postinstall'];
+
+/**
+ * The registry half of `install-script` (same id; install-script.ts reads lockfile
+ * flags): for versions whose lockfile says nothing about scripts (yarn, bun, pnpm 9+
+ * lockfiles, or a package.json without a lockfile), the packument's scripts tell.
+ */
+export const installScriptRegistry: Rule = {
+  id: 'install-script',
+  defaultSeverity: 'info',
+  needsRemote: true,
+  run(ctx) {
+    const findings: Finding[] = [];
+    const policies = new Map<string, ReturnType<typeof scriptPolicyFor>>();
+    for (const t of remoteTargets(ctx)) {
+      if (t.lockfile && lockfileRecordsInstallScripts(t.lockfile)) continue;
+      const scripts = t.info?.scripts;
+      const hooks = RUNS_ON_INSTALL.filter((s) => scripts?.[s]);
+      if (!scripts || hooks.length === 0 || !t.version) continue;
+      const key = t.lockfile?.path ?? t.file;
+      let policy = policies.get(key);
+      if (!policy) policies.set(key, (policy = scriptPolicyFor(ctx.project, t.lockfile, t.manifest?.path)));
+      const decision = policy.decide({ name: t.displayName, realName: t.name, version: t.version, source: 'registry' });
+      const pm = policy.packageManager.name;
+      const verdict = decision.runs ? `${pm} would run it: ${decision.reason}.` : decision.certain ? `${pm} would not run it: ${decision.reason}.` : `It may not run: ${decision.reason}.`;
+      const list = hooks.map((h) => `${h}: ${scripts[h]}`).join('; ');
+      findings.push(
+        targetFinding(t, 'install-script', decision.runs ? 'warning' : 'info', `${describeTarget(t)} runs a script when installed (${list}), per the registry. ${verdict}`, {
+          fixes: decision.runs && decision.fix ? [decision.fix] : [],
+          evidence: hooks.map((h) => `${h}: ${scripts[h]}`),
+        }),
+      );
+    }
+    return findings;
+  },
+};
+
+/**
+ * Lockfiles that flag install scripts themselves (the lockfile half covers them):
+ * npm v2+ (`hasInstallScript`) and pnpm before v9 (`requiresBuild`).
+ */
+export function lockfileRecordsInstallScripts(lockfile: Lockfile): boolean {
+  const version = Number.parseFloat(String(lockfile.lockfileVersion ?? ''));
+  if (lockfile.format === 'npm') return version >= 2;
+  if (lockfile.format === 'pnpm') return version > 0 && version < 9;
+  return false;
+}

@@ -1,0 +1,56 @@
+import type { Finding } from '../model';
+import type { Rule } from './context';
+import { remoteTargets, targetFinding } from '../data/targets';
+import type { Packument } from '../data/remote-data';
+
+const DAY = 24 * 3600_000;
+
+/**
+ * Most malicious packages are days old when they are installed: typosquats and
+ * dependency-confusion squats are registered for the attack. A package that first
+ * appeared less than a month ago deserves a look before it is trusted.
+ */
+export const newPackage: Rule = {
+  id: 'new-package',
+  defaultSeverity: 'warning',
+  needsRemote: true,
+  run(ctx) {
+    const findings: Finding[] = [];
+    const seen = new Set<string>();
+    for (const t of remoteTargets(ctx)) {
+      if (!t.packument || seen.has(`${t.file}\0${t.name}`)) continue;
+      const created = firstPublished(t.packument);
+      if (created === undefined) continue;
+      const age = ctx.now.getTime() - created;
+      if (age >= ctx.settings.newPackageDays * DAY) continue;
+      seen.add(`${t.file}\0${t.name}`);
+      const count = Object.keys(t.packument.versions).length;
+      findings.push(
+        targetFinding(t, 'new-package', 'warning', `"${t.name}" was first published ${formatAge(Math.max(0, age))} ago (${count} version${count === 1 ? '' : 's'} so far): new packages are how typosquats and squatted names arrive. Check who publishes it and why you need it.`, {
+          evidence: [`created: ${new Date(created).toISOString()}`],
+        }),
+      );
+    }
+    return findings;
+  },
+};
+
+/** The earliest date the registry gives: `time.created`, or the oldest version. */
+export function firstPublished(p: Packument): number | undefined {
+  let first: number | undefined;
+  for (const [k, v] of Object.entries(p.time)) {
+    if (k === 'modified') continue;
+    const t = Date.parse(v);
+    if (!Number.isNaN(t) && (first === undefined || t < first)) first = t;
+  }
+  return first;
+}
+
+export function formatAge(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+  const hours = Math.round(ms / 3600_000);
+  if (hours < 48) return `${hours} hour${hours === 1 ? '' : 's'}`;
+  const days = Math.round(ms / DAY);
+  return `${days} day${days === 1 ? '' : 's'}`;
+}

@@ -1,0 +1,56 @@
+import type { Finding } from '../model';
+import type { Rule } from './context';
+import { describeTarget, isSecurityPlaceholder, remoteTargets, removeFix, targetFinding } from '../data/targets';
+
+const HOW = {
+  'not-found': 'the registry answers 404 for it',
+  empty: 'the registry serves it with no versions',
+  forbidden: 'the registry answers 403 "not available"',
+};
+
+/**
+ * Taking a release down is how npm removes malware: the version vanishes from `versions`
+ * and `time`, or the whole package does. A lockfile still pointing at it either fails to
+ * install or, worse, installs it from a cache or mirror that kept a copy.
+ */
+export const removedFromRegistry: Rule = {
+  id: 'removed-from-registry',
+  defaultSeverity: 'error',
+  needsRemote: true,
+  run(ctx) {
+    const findings: Finding[] = [];
+    for (const t of remoteTargets(ctx)) {
+      const lookup = t.lookup;
+      if (!lookup || lookup.status === 'error') continue;
+      if (lookup.status === 'gone') {
+        findings.push(
+          targetFinding(t, 'removed-from-registry', 'error', `"${t.name}" is no longer served by the registry (${HOW[lookup.how]}). Packages are usually removed because they were malicious; check what was installed.`, {
+            fixes: removeFix(t),
+            evidence: [`registry: ${lookup.registry}`],
+          }),
+        );
+        continue;
+      }
+      const p = lookup.packument;
+      // The placeholder is security-holder's; stale offline data cannot prove a removal.
+      if (isSecurityPlaceholder(p) || t.missing.some((m) => m.startsWith('registry:'))) continue;
+      if (t.lockedVersion !== undefined && !t.info) {
+        const unpublished = p.unpublished?.versions.includes(t.lockedVersion) ? ' (listed as unpublished)' : '';
+        findings.push(
+          targetFinding(t, 'removed-from-registry', 'error', `${describeTarget(t)} is no longer served by the registry${unpublished}: the version was removed, which is how malicious releases are taken down. Reinstall a version that is still published and check what ran.`, {
+            fixes: removeFix(t),
+            evidence: [`registry: ${lookup.registry}`, `latest: ${p.distTags.latest ?? '(none)'}`],
+          }),
+        );
+      } else if (t.spec !== undefined && t.version === undefined && t.dependency?.kind !== 'tag') {
+        findings.push(
+          targetFinding(t, 'removed-from-registry', 'error', `No version of "${t.name}" served by the registry satisfies "${t.spec}": the versions it named were removed (or never existed).`, {
+            span: t.versionSpan,
+            evidence: [`registry: ${lookup.registry}`, `latest: ${p.distTags.latest ?? '(none)'}`],
+          }),
+        );
+      }
+    }
+    return findings;
+  },
+};
