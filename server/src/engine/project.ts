@@ -3,6 +3,7 @@ import { parseManifest } from './manifest/parse-manifest';
 import { isLockfilePath, parseLockfile } from './lockfile';
 import { parseNpmrc, type NpmConfig } from './policy/npmrc';
 import { buildGraph, type DependencyGraph } from './graph';
+import { attachYarnImporters } from './lockfile/yarn-importers';
 
 /** Config files (other than manifests and lockfiles) that policies read, by base name. */
 export const CONFIG_FILE_NAMES = ['.npmrc', 'pnpm-workspace.yaml', '.yarnrc.yml', 'bunfig.toml', '.depwarden.json'];
@@ -109,6 +110,8 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
     } else if (role === 'config') project.configFiles.set(f.path, f.text);
   }
   cache.retain(new Set(sorted.map((f) => f.path)));
+  // yarn classic lockfiles name no importers: derive them from the manifests (on a copy).
+  attachYarnImporters(project);
   // The project-level .npmrc is the one at the root (npm reads the one beside the
   // nearest package.json with a lockfile; monorepos keep one at the root).
   const rootNpmrc = project.configFiles.get('.npmrc');

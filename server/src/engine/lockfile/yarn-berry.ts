@@ -85,6 +85,7 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
   if (!sawMetadata) {
     parseErrors.push({ message: 'line 1: missing __metadata (not a yarn berry lockfile?)', span: { start: 0, end: 0 } });
   }
+  let soleByName: Map<string, string | null> | undefined;
   for (let k = 0; k < packages.length; k++) {
     const pkg = packages[k];
     const deps = depsOf[k];
@@ -93,7 +94,14 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
     for (const depName in deps) {
       const range = deps[depName];
       if (typeof range !== 'string') continue;
-      const id = resolveDescriptor(descriptors, depName, range, pkg.id);
+      let id = resolveDescriptor(descriptors, depName, range, pkg.id);
+      if (id === undefined) {
+        // Root `resolutions` and `catalog:` (.yarnrc.yml) rewrite descriptors before they
+        // are locked, so the lockfile keys them differently from how the dependency is
+        // written. When the name is locked once, that is the package.
+        soleByName ??= indexSoleByName(packages);
+        id = soleByName.get(depName) ?? undefined;
+      }
       if (id !== undefined) pkg.dependencies.push(id);
       if (importer) {
         const dep: ImporterDependency = { name: depName, spec: range };
@@ -122,6 +130,33 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
 export function resolveDescriptor(descriptors: Map<string, string>, name: string, range: string, parent: string): string | undefined {
   const descriptor = protocolOf(range) === undefined ? `${name}@npm:${range}` : `${name}@${range}`;
   return descriptors.get(descriptor) ?? descriptors.get(`${descriptor}::locator=${encodeURIComponent(parent)}`);
+}
+
+/**
+ * name -> the one package locked under it (null when several). A patched package and the
+ * package it patches count as one: yarn installs the patched one.
+ */
+function indexSoleByName(packages: LockedPackage[]): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  const patched = new Map<string, LockedPackage>();
+  for (const p of packages) {
+    const name = p.realName ?? p.name;
+    if (p.source === 'patch') {
+      if (patched.has(name)) out.set(name, null);
+      else patched.set(name, p);
+      continue;
+    }
+    out.set(name, out.has(name) ? null : p.id);
+  }
+  for (const [name, p] of patched) {
+    const base = out.get(name);
+    if (base === undefined) out.set(name, p.id);
+    else if (base !== null) {
+      const basePkg = packages.find((q) => q.id === base);
+      out.set(name, basePkg && basePkg.version === p.version ? p.id : null);
+    }
+  }
+  return out;
 }
 
 /** `npm:^1` -> npm; `https://x/y.tgz` -> https; `^1.0.0` -> undefined. (A loop, not a regex: it runs for every edge.) */

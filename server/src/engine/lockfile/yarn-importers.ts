@@ -1,0 +1,94 @@
+import type { DependencySection, Importer, ImporterDependency, Lockfile, Manifest } from '../model';
+import { buildGraph } from '../graph';
+import type { Project } from '../project';
+
+/** Manifest sections a package manager installs for a workspace. */
+const INSTALLED_SECTIONS: ReadonlySet<DependencySection> = new Set(['dependencies', 'devDependencies', 'optionalDependencies']);
+
+/**
+ * yarn classic records no importers: which workspace asked for what lives only in the
+ * package.json files. For every lockfile that has descriptors but no importers, builds
+ * them from the manifests of the lockfile's folder and its workspaces (the root
+ * manifest's `workspaces` globs), resolves each dependency through the descriptors, and
+ * replaces the lockfile and its graph in the project with that copy. The parsed
+ * lockfile itself (held by ParseCache) is never changed, since the manifests can change
+ * while it does not.
+ */
+export function attachYarnImporters(project: Project): void {
+  for (let i = 0; i < project.lockfiles.length; i++) {
+    const lockfile = project.lockfiles[i];
+    if (lockfile.importers.length > 0 || !lockfile.descriptors) continue;
+    const importers = synthesizeImporters(lockfile, project.manifests);
+    if (importers.length === 0) continue;
+    const withImporters: Lockfile = { ...lockfile, importers };
+    project.lockfiles[i] = withImporters;
+    project.graphs.set(lockfile.path, buildGraph(withImporters));
+  }
+}
+
+/** The importers of a lockfile that has none: its folder's manifest first, then its workspaces. */
+export function synthesizeImporters(lockfile: Lockfile, manifests: Manifest[]): Importer[] {
+  const descriptors = lockfile.descriptors;
+  if (!descriptors) return [];
+  const dir = folderOf(lockfile.path);
+  const prefix = dir === '' ? '' : dir + '/';
+  const root = manifests.find((m) => m.path === prefix + 'package.json');
+  if (!root) return [];
+  const importers: Importer[] = [{ path: '', dependencies: importerDependencies(root, descriptors) }];
+  const globs = (root.workspaces ?? []).map(compileGlob).filter((g) => g !== undefined);
+  const include = globs.filter((g) => !g.negated);
+  const exclude = globs.filter((g) => g.negated);
+  if (include.length === 0) return importers;
+  for (const m of manifests) {
+    if (m === root || !m.path.startsWith(prefix) || !m.path.endsWith('/package.json')) continue;
+    const rel = m.path.slice(prefix.length, m.path.length - '/package.json'.length);
+    if (rel.split('/').includes('node_modules')) continue;
+    if (!include.some((g) => g.re.test(rel)) || exclude.some((g) => g.re.test(rel))) continue;
+    importers.push({ path: rel, dependencies: importerDependencies(m, descriptors) });
+  }
+  return importers;
+}
+
+function importerDependencies(manifest: Manifest, descriptors: Map<string, string>): ImporterDependency[] {
+  const out: ImporterDependency[] = [];
+  for (const d of manifest.dependencies) {
+    // The earlier of two duplicate keys is ignored by package managers (JSON.parse keeps the last).
+    if (!INSTALLED_SECTIONS.has(d.section) || d.duplicate) continue;
+    const dep: ImporterDependency = { name: d.name, spec: d.spec, section: d.section };
+    const id = descriptors.get(`${d.name}@${d.spec}`);
+    if (id !== undefined) dep.id = id;
+    out.push(dep);
+  }
+  return out;
+}
+
+/** A workspace glob as yarn classic reads it: `*` within one folder name, `**` across folders, `!` excludes. */
+function compileGlob(glob: string): { re: RegExp; negated: boolean } | undefined {
+  let g = glob.trim();
+  const negated = g.startsWith('!');
+  if (negated) g = g.slice(1);
+  g = g.replace(/^\.\//, '').replace(/\/+$/, '');
+  if (g === '') return undefined;
+  let re = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i];
+    if (c === '*' && g[i + 1] === '*') {
+      // `a/**` matches a/x and a/x/y; `**/` may also match nothing.
+      if (g[i + 2] === '/') {
+        re += '(?:.*/)?';
+        i += 2;
+      } else {
+        re += '.*';
+        i++;
+      }
+    } else if (c === '*') re += '[^/]*';
+    else if (c === '?') re += '[^/]';
+    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return { re: new RegExp(`^${re}$`), negated };
+}
+
+function folderOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
