@@ -1,4 +1,6 @@
 import type { Rule } from './context';
+import { missingLockfile } from './missing-lockfile';
+import { duplicateVersions } from './duplicate-versions';
 import { unparsedFile } from './unparsed-file';
 import { unpinnedRange } from './unpinned-range';
 import { nonRegistrySource } from './non-registry-source';
@@ -28,3 +30,4 @@ import { lookupIncomplete } from './lookup-incomplete';
 // Rules that read registry/advisory data (issue #4); dependency-confusion also runs without it.
 RULES.push(knownMalware, securityHolder, removedFromRegistry, knownVulnerability, releaseCooldown, newPackage, trustChange);
 RULES.push(versionAnomaly, dependencyConfusion, deprecated, noRepository, installScriptRegistry, lookupIncomplete);
+RULES.push(missingLockfile, duplicateVersions);
