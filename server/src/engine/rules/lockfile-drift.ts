@@ -23,43 +23,13 @@ export const lockfileDrift: Rule = {
       const lockfile = lockfileForManifest(project, m.path);
       // A partly read lockfile would make every unread entry look missing; unparsed-file reports it.
       if (!lockfile || !lockfile.parsed) continue;
-      const importerPath = importerPathOf(lockfile, m.path);
-      let importer = lockfile.importers.find((i) => i.path === importerPath);
-      // yarn classic records no importers, only "name@spec" descriptors: build one from them.
-      if (!importer && lockfile.descriptors && lockfile.importers.length === 0 && coversWorkspace(project, lockfile, importerPath)) {
-        importer = importerFromDescriptors(m, lockfile.descriptors, importerPath);
-      }
+      const importer = lockfile.importers.find((i) => i.path === importerPathOf(lockfile, m.path));
       if (!importer) continue;
       findings.push(...driftOfManifest(project, m, lockfile, importer));
     }
     return findings;
   },
 };
-
-/** The root, or a folder matching the root manifest's workspace globs. */
-function coversWorkspace(project: Project, lockfile: Lockfile, importerPath: string): boolean {
-  if (importerPath === '') return true;
-  const rootDir = dirname(lockfile.path);
-  const root = project.manifests.find((m) => m.path === (rootDir ? rootDir + '/package.json' : 'package.json'));
-  return (root?.workspaces ?? []).some((glob) => globToRegExp(glob).test(importerPath));
-}
-
-function globToRegExp(glob: string): RegExp {
-  const clean = glob.replace(/^\.\//, '').replace(/\/+$/, '');
-  const body = clean.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*/g, '\u0000').replace(/\*/g, '[^/]*').replace(/\u0000/g, '.*').replace(/\?/g, '[^/]');
-  return new RegExp(`^${body}$`);
-}
-
-/** Only the dependencies whose descriptor is present; a missing one is what drift reports. */
-function importerFromDescriptors(m: Manifest, descriptors: Map<string, string>, path: string): Importer {
-  const dependencies: Importer['dependencies'] = [];
-  for (const d of m.dependencies) {
-    if (!INSTALLED_SECTIONS.includes(d.section)) continue;
-    const id = descriptors.get(`${d.name}@${d.spec}`) ?? descriptors.get(`${d.name}@npm:${d.spec}`);
-    if (id !== undefined) dependencies.push({ name: d.name, spec: d.spec, section: d.section, id });
-  }
-  return { path, dependencies };
-}
 
 function importerPathOf(lockfile: Lockfile, manifestPath: string): string {
   const lockDir = dirname(lockfile.path);
@@ -74,7 +44,9 @@ function driftOfManifest(project: Project, m: Manifest, lockfile: Lockfile, impo
   for (const dep of m.dependencies) {
     if (!INSTALLED_SECTIONS.includes(dep.section) || dep.duplicate || dep.spec.trim() === '') continue;
     const entry = locked.get(dep.name);
-    if (!entry) {
+    // yarn classic importers are built from package.json (project.ts): an entry there
+    // without an id means no "name@spec" descriptor in yarn.lock matched.
+    if (!entry || (entry.id === undefined && lockfile.format === 'yarn-classic')) {
       findings.push(finding(m, dep, dep.nameSpan, null,
         `"${dep.name}" (${dep.section}) is not in ${lockfile.path}: the next install resolves it afresh, outside the reviewed lockfile. Run the install again and commit the lockfile.`));
       continue;
