@@ -1,0 +1,107 @@
+import { boundedDistance } from './candidates';
+
+/**
+ * Finds the names of a fixed list within a small edit distance of a query without
+ * comparing the query with every name.
+ *
+ * Each name is indexed by its padded trigrams. k edits (insertions, deletions,
+ * substitutions or adjacent swaps) destroy at most 4k of the query's distinct trigrams,
+ * so a name within distance k shares at least (distinct trigrams - 4k) of them. Counting
+ * shared trigrams over the posting lists leaves a handful of names for the exact,
+ * early-exit distance check. Posting lists are sorted by name length so that only the
+ * names of a possible length are counted. Queries too short for the bound scan the few
+ * names of a similar length instead.
+ */
+export class NameIndex {
+  readonly names: string[];
+  /** Trigram -> ids of the names that contain it, ordered by name length. */
+  private readonly postings = new Map<number, Int32Array>();
+  private readonly lengths: Uint16Array;
+  private readonly byLength: number[][] = [];
+  /** Scratch counters for one query (the index serves one caller at a time). */
+  private readonly counts: Uint16Array;
+
+  constructor(names: string[]) {
+    this.names = names;
+    this.lengths = new Uint16Array(names.length);
+    this.counts = new Uint16Array(names.length);
+    const lists = new Map<number, number[]>();
+    const order = names.map((_, id) => id).sort((a, b) => names[a].length - names[b].length);
+    for (const id of order) {
+      const name = names[id];
+      this.lengths[id] = name.length;
+      (this.byLength[name.length] ??= []).push(id);
+      for (const g of distinctTrigrams(name)) {
+        const list = lists.get(g);
+        if (list) list.push(id);
+        else lists.set(g, [id]);
+      }
+    }
+    for (const [g, list] of lists) this.postings.set(g, Int32Array.from(list));
+  }
+
+  /** Ids of the names within `max` edits of `query` (excluding an identical name), with distances. */
+  within(query: string, max: number): { id: number; distance: number }[] {
+    const out: { id: number; distance: number }[] = [];
+    const minLen = query.length - max;
+    const maxLen = query.length + max;
+    const consider = (id: number) => {
+      const name = this.names[id];
+      if (name === query) return;
+      const distance = boundedDistance(query, name, max);
+      if (distance <= max) out.push({ id, distance });
+    };
+    const grams = distinctTrigrams(query);
+    const needed = grams.length - 4 * max;
+    if (needed <= 0) {
+      for (let len = Math.max(0, minLen); len <= maxLen; len++) for (const id of this.byLength[len] ?? []) consider(id);
+      return out;
+    }
+    const touched: number[] = [];
+    const { counts, lengths } = this;
+    for (const g of grams) {
+      const list = this.postings.get(g);
+      if (!list) continue;
+      for (let i = this.firstOfLength(list, minLen); i < list.length; i++) {
+        const id = list[i];
+        if (lengths[id] > maxLen) break;
+        if (counts[id] === 0) touched.push(id);
+        counts[id]++;
+      }
+    }
+    for (const id of touched) {
+      if (counts[id] >= needed) consider(id);
+      counts[id] = 0;
+    }
+    return out;
+  }
+
+  /** Index of the first id in a length-ordered list whose name is at least `len` long. */
+  private firstOfLength(list: Int32Array, len: number): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.lengths[list[mid]] < len) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/**
+ * The distinct trigrams of the name padded with two start and two end marks, each packed
+ * into one number (three UTF-16 units fit a double exactly): numeric keys hash faster
+ * than three-letter strings and allocate nothing.
+ */
+function distinctTrigrams(name: string): number[] {
+  const codes = [1, 1];
+  for (let i = 0; i < name.length; i++) codes.push(name.charCodeAt(i));
+  codes.push(2, 2);
+  const out: number[] = [];
+  for (let i = 0; i + 3 <= codes.length; i++) {
+    const g = codes[i] * 4294967296 + codes[i + 1] * 65536 + codes[i + 2];
+    if (!out.includes(g)) out.push(g);
+  }
+  return out;
+}
