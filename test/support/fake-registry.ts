@@ -1,0 +1,272 @@
+/**
+ * A test npm registry: a real HTTP server on 127.0.0.1 (port 0) serving packuments shaped
+ * like the real registry's, the four takedown answers, and fault switches. Every request
+ * is logged so that tests can assert what was (and was not) asked.
+ */
+import { createHash } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface FakeVersion {
+  scripts?: Record<string, string>;
+  repository?: string | { type: string; url: string };
+  dependencies?: Record<string, string>;
+  bin?: string | Record<string, string>;
+  /** ISO date; default: `created` plus one day per version index. */
+  time?: string;
+  deprecated?: string;
+  /** `_npmUser.name` (the real registry only). */
+  npmUser?: string;
+  /** `dist.attestations` (provenance; the real registry only). */
+  attestations?: boolean;
+  gypfile?: boolean;
+}
+
+export interface FakePackage {
+  versions: Record<string, FakeVersion>;
+  /** Default: the highest version. */
+  distTags?: Record<string, string>;
+  /** ISO date of `time.created`; default 2020-01-01. */
+  created?: string;
+  maintainers?: string[];
+}
+
+export type Fault =
+  /** Never answers (until the server closes): the client's timeout fires. */
+  | { kind: 'slow' }
+  | { kind: 'status'; status: number; body?: string }
+  | { kind: '429'; retryAfter: string }
+  /** Announces the full length, sends half, then drops the connection. */
+  | { kind: 'truncated' }
+  | { kind: 'malformed' }
+  /** Streams this many bytes (chunked, no length announced). */
+  | { kind: 'huge'; bytes: number }
+  /** 302 to another base URL (same path). */
+  | { kind: 'redirect'; to: string }
+  /** Drops the connection without answering. */
+  | { kind: 'reset' };
+
+export type Takedown = '404' | 'empty' | '403' | 'placeholder';
+
+export interface LoggedRequest {
+  method: string;
+  /** The raw path as sent (so tests can check `@scope%2fname`). */
+  path: string;
+  /** The package name decoded from the path. */
+  name: string;
+  headers: http.IncomingHttpHeaders;
+}
+
+export interface FakeRegistry {
+  /** Base URL with a trailing slash. */
+  url: string;
+  requests: LoggedRequest[];
+  /** Added to every answer (for the benchmark's realistic latency). */
+  latencyMs: number;
+  addPackage(name: string, pkg: FakePackage): void;
+  takedown(name: string, how: Takedown): void;
+  /** Applies a fault to a name ('*' for every name), for `times` requests (default: always). */
+  fault(name: string, fault: Fault, times?: number): void;
+  clearFaults(): void;
+  requestsFor(name: string): LoggedRequest[];
+  close(): Promise<void>;
+}
+
+/** A packument as the registry serves it (`_id`, `name`, `dist-tags`, `versions`, `time`, ...). */
+export function buildPackument(baseUrl: string, name: string, pkg: FakePackage): Record<string, unknown> {
+  const created = pkg.created ?? '2020-01-01T00:00:00.000Z';
+  const names = Object.keys(pkg.versions);
+  const time: Record<string, string> = { created };
+  const versions: Record<string, unknown> = {};
+  names.forEach((v, i) => {
+    const spec = pkg.versions[v];
+    time[v] = spec.time ?? new Date(Date.parse(created) + i * 86_400_000).toISOString();
+    const tarballName = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+    const doc: Record<string, unknown> = {
+      name,
+      version: v,
+      scripts: spec.scripts ?? { test: 'echo ok' },
+      dependencies: spec.dependencies ?? {},
+      dist: {
+        integrity: `sha512-${createHash('sha512').update(`${name}@${v}`).digest('base64')}`,
+        shasum: createHash('sha1').update(`${name}@${v}`).digest('hex'),
+        tarball: `${baseUrl}${name}/-/${tarballName}-${v}.tgz`,
+        ...(spec.attestations ? { attestations: { url: `${baseUrl}-/npm/v1/attestations/${name}@${v}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } } : {}),
+      },
+      _id: `${name}@${v}`,
+    };
+    if (spec.repository !== undefined) doc.repository = spec.repository;
+    if (spec.bin !== undefined) doc.bin = spec.bin;
+    if (spec.deprecated !== undefined) doc.deprecated = spec.deprecated;
+    if (spec.npmUser !== undefined) doc._npmUser = { name: spec.npmUser, email: `${spec.npmUser}@example.com` };
+    if (spec.gypfile) doc.gypfile = true;
+    versions[v] = doc;
+  });
+  const latest = pkg.distTags?.latest ?? names.slice().sort(compareLoose).pop();
+  time.modified = Object.values(time).sort().pop()!;
+  const doc: Record<string, unknown> = {
+    _id: name,
+    name,
+    'dist-tags': { ...(latest ? { latest } : {}), ...pkg.distTags },
+    versions,
+    time,
+  };
+  if (pkg.maintainers) doc.maintainers = pkg.maintainers.map((m) => ({ name: m, email: `${m}@example.com` }));
+  return doc;
+}
+
+function compareLoose(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  const pb = b.split(/[.-]/).map((x) => (/^\d+$/.test(x) ? Number(x) : x));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    if (pa[i] === pb[i]) continue;
+    if (pa[i] === undefined) return -1;
+    if (pb[i] === undefined) return 1;
+    if (typeof pa[i] === 'number' && typeof pb[i] === 'number') return (pa[i] as number) - (pb[i] as number);
+    return String(pa[i]) < String(pb[i]) ? -1 : 1;
+  }
+  return 0;
+}
+
+export async function startFakeRegistry(): Promise<FakeRegistry> {
+  const packages = new Map<string, FakePackage>();
+  const takedowns = new Map<string, Takedown>();
+  const faults = new Map<string, { fault: Fault; remaining: number }>();
+  const requests: LoggedRequest[] = [];
+  const held: http.ServerResponse[] = [];
+  let url = '';
+
+  const server = http.createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const name = decodeURIComponent(path.slice(1));
+    requests.push({ method: req.method ?? 'GET', path, name, headers: req.headers });
+    const answer = () => respond(name, path, req, res);
+    if (registry.latencyMs > 0) setTimeout(answer, registry.latencyMs);
+    else answer();
+  });
+
+  function takeFault(name: string): Fault | undefined {
+    for (const key of [name, '*']) {
+      const f = faults.get(key);
+      if (!f) continue;
+      if (f.remaining <= 0) continue;
+      f.remaining--;
+      return f.fault;
+    }
+    return undefined;
+  }
+
+  function respond(name: string, path: string, req: http.IncomingMessage, res: http.ServerResponse): void {
+    const fault = takeFault(name);
+    if (fault) {
+      switch (fault.kind) {
+        case 'slow':
+          held.push(res);
+          return;
+        case 'status':
+          res.writeHead(fault.status, { 'content-type': 'application/json' });
+          res.end(fault.body ?? JSON.stringify({ error: 'internal error' }));
+          return;
+        case '429':
+          res.writeHead(429, { 'retry-after': fault.retryAfter, 'content-type': 'application/json' });
+          res.end(JSON.stringify({ error: 'rate limited' }));
+          return;
+        case 'truncated': {
+          const body = Buffer.from(JSON.stringify(buildPackument(url, name, packages.get(name) ?? { versions: { '1.0.0': {} } })));
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(body.length) });
+          res.write(body.subarray(0, body.length >> 1), () => res.socket?.destroy());
+          return;
+        }
+        case 'malformed':
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end('{"_id": "' + name + '", "versions": {');
+          return;
+        case 'huge': {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          const chunk = Buffer.alloc(64 * 1024, 0x20);
+          let sent = 0;
+          const pump = () => {
+            while (sent < fault.bytes) {
+              sent += chunk.length;
+              if (!res.write(chunk)) return void res.once('drain', pump);
+            }
+            res.end();
+          };
+          res.on('error', () => undefined);
+          pump();
+          return;
+        }
+        case 'redirect':
+          res.writeHead(302, { location: fault.to.replace(/\/$/, '') + path });
+          res.end();
+          return;
+        case 'reset':
+          req.socket.destroy();
+          return;
+      }
+    }
+    const takedown = takedowns.get(name);
+    if (takedown === '404') {
+      res.writeHead(404);
+      res.end();
+      return;
+    }
+    if (takedown === '403') {
+      res.writeHead(403, { 'content-type': 'text/plain' });
+      res.end('This package version is not available.');
+      return;
+    }
+    if (takedown === 'empty') {
+      return sendJson(req, res, { _id: name, name, 'dist-tags': {}, versions: {}, time: { created: '2020-01-01T00:00:00.000Z', modified: '2024-01-01T00:00:00.000Z' } });
+    }
+    if (takedown === 'placeholder') {
+      return sendJson(
+        req,
+        res,
+        buildPackument(url, name, {
+          versions: { '0.0.1-security': { repository: { type: 'git', url: 'git+https://github.com/npm/security-holder.git' } } },
+        }),
+      );
+    }
+    const pkg = packages.get(name);
+    if (!pkg) {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: 'Not found' }));
+      return;
+    }
+    sendJson(req, res, buildPackument(url, name, pkg));
+  }
+
+  function sendJson(req: http.IncomingMessage, res: http.ServerResponse, doc: unknown): void {
+    const body = JSON.stringify(doc);
+    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+    if (req.headers['if-none-match'] === etag) {
+      res.writeHead(304, { etag });
+      res.end();
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json', etag });
+    res.end(body);
+  }
+
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+  const registry: FakeRegistry = {
+    url,
+    requests,
+    latencyMs: 0,
+    addPackage: (name, pkg) => void packages.set(name, pkg),
+    takedown: (name, how) => void takedowns.set(name, how),
+    fault: (name, fault, times = Infinity) => void faults.set(name, { fault, remaining: times }),
+    clearFaults: () => faults.clear(),
+    requestsFor: (name) => requests.filter((r) => r.name === name),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of held) res.socket?.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return registry;
+}
