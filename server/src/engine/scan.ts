@@ -3,6 +3,8 @@ import { defaultSettings, SEVERITY_ORDER } from './model';
 import { buildProject, dirname, manifestForImporter, type Project, type ProjectOptions } from './project';
 import { RULES } from './rules';
 import type { RemoteData } from './data/remote-data';
+import { applySuppressions } from './policy/suppressions';
+import { attachStandardFixes } from './fixes/standard-fixes';
 
 export interface ScanOptions extends ProjectOptions {
   settings?: Settings;
@@ -42,9 +44,10 @@ export function scanFiles(files: SourceFile[], options: ScanOptions = {}): ScanR
       findings.push(f);
     }
   }
+  findings.push(...applySuppressions(project, findings, settings, ctx.now));
   attributeToDirectDependencies(project, findings);
   findings.sort(compareFindings);
-  return { project, files: fileReports(project), findings, ruleErrors };
+  return attachStandardFixes({ project, files: fileReports(project), findings, ruleErrors });
 }
 
 /**

@@ -1,0 +1,40 @@
+import { parseDocument } from 'yaml';
+import type { Lockfile, TextEdit } from '../model';
+import { dirname, joinPath, type Project } from '../project';
+import { diffEdit, modifyJson } from './text-edits';
+
+/**
+ * pnpm: deny a package's build scripts. pnpm 10 reads `allowBuilds` in
+ * pnpm-workspace.yaml (created when absent); pnpm 9 and older read
+ * `pnpm.neverBuiltDependencies` in package.json. Returns the edits and where they go.
+ */
+export function pnpmDenyScriptsEdits(project: Project, lockfile: Lockfile, name: string, major: number | undefined): { edits: TextEdit[]; where: string } | undefined {
+  const dir = dirname(lockfile.path);
+  if (major !== undefined && major < 10) {
+    const rootPath = joinPath(dir, 'package.json');
+    const text = project.texts.get(rootPath);
+    const root = project.manifests.find((m) => m.path === rootPath);
+    if (text === undefined || !root || root.parseErrors.length > 0) return undefined;
+    const list = (root.pnpm as { neverBuiltDependencies?: unknown } | undefined)?.neverBuiltDependencies;
+    if (Array.isArray(list) && list.includes(name)) return undefined;
+    const edits = Array.isArray(list)
+      ? modifyJson(rootPath, text, ['pnpm', 'neverBuiltDependencies', -1], name, true)
+      : modifyJson(rootPath, text, ['pnpm', 'neverBuiltDependencies'], [name]);
+    return { edits, where: 'pnpm.neverBuiltDependencies in package.json' };
+  }
+  const wsPath = joinPath(dir, 'pnpm-workspace.yaml');
+  const text = project.texts.get(wsPath);
+  if (text === undefined) {
+    return { edits: [{ file: wsPath, span: { start: 0, end: 0 }, newText: `allowBuilds:\n  ${yamlKey(name)}: false\n`, create: true }], where: 'allowBuilds in pnpm-workspace.yaml' };
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) return undefined;
+  doc.setIn(['allowBuilds', name], false);
+  // The yaml library re-prints the whole document; diffEdit keeps the edit to what changed.
+  const edit = diffEdit(wsPath, text, doc.toString());
+  return edit ? { edits: [edit], where: 'allowBuilds in pnpm-workspace.yaml' } : undefined;
+}
+
+function yamlKey(name: string): string {
+  return /^[A-Za-z0-9_.-]+$/.test(name) ? name : JSON.stringify(name);
+}

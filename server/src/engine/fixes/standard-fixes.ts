@@ -1,0 +1,126 @@
+/**
+ * Completes the fixes of every finding after the rules ran: rules say *what* would help
+ * (pin, upgrade, deny scripts: a kind and a version), this pass computes *how* (the text
+ * edits), and adds the fixes every finding on a dependency gets (suppress, and remove for
+ * known-bad packages). Kept out of the rules so that each edit is written and tested once.
+ */
+import type { Dependency, Finding, Fix, Lockfile, Manifest, RuleId } from '../model';
+import type { Project } from '../project';
+import type { ScanResult } from '../scan';
+import { scriptPolicyFor } from '../policy/script-policy';
+import { removeDependencyEdits } from './remove-dependency';
+import { overrideEdits, overrideFieldName, setDependencyVersionEdits } from './version-edits';
+import { PLACEHOLDER_REASON, suppressEdits } from './suppress';
+import { pnpmDenyScriptsEdits } from './deny-scripts';
+
+/** Rules whose package should not be installed at all, whatever the version. */
+const REMOVE_RULES = new Set<RuleId>(['known-malware', 'typosquat', 'security-holder', 'removed-from-registry']);
+
+interface Target {
+  /** The package.json dependency the finding is on, or that installs the package directly. */
+  manifest?: Manifest;
+  dep?: Dependency;
+  /** The lockfile the finding is on. */
+  lockfile?: Lockfile;
+}
+
+export function attachStandardFixes(result: ScanResult): ScanResult {
+  for (const f of result.findings) {
+    if (!f.package) continue;
+    const target = targetOf(result.project, f);
+    if (!target) continue;
+    completeRuleFixes(result.project, f, target);
+    addRemoveFix(result.project, f, target);
+    addSuppressFix(result.project, f);
+  }
+  return result;
+}
+
+function targetOf(project: Project, f: Finding): Target | undefined {
+  const manifest = project.manifests.find((m) => m.path === f.file);
+  if (manifest) {
+    const dep = innermostDependency(manifest, f.span);
+    return dep ? { manifest, dep } : undefined;
+  }
+  const lockfile = project.lockfiles.find((l) => l.path === f.file);
+  if (!lockfile) return undefined;
+  const onEntry = lockfile.packages.some((p) => p.span.start <= f.span.start && f.span.end <= p.span.end);
+  if (!onEntry) return undefined;
+  // A direct dependency: the scan attributed the finding to its package.json line.
+  if (f.via?.length === 1 && f.via[0] === f.package) {
+    for (const a of f.also ?? []) {
+      const m = project.manifests.find((x) => x.path === a.file);
+      const dep = m?.dependencies.find((d) => d.nameSpan.start === a.span.start && d.nameSpan.end === a.span.end);
+      if (m && dep) return { manifest: m, dep, lockfile };
+    }
+  }
+  return { lockfile };
+}
+
+function innermostDependency(manifest: Manifest, span: { start: number; end: number }): Dependency | undefined {
+  let best: Dependency | undefined;
+  for (const d of manifest.dependencies) {
+    const p = d.propertySpan;
+    if (p.start <= span.start && span.end <= p.end && (!best || p.end - p.start < best.propertySpan.end - best.propertySpan.start)) best = d;
+  }
+  return best;
+}
+
+/** Edits for the fixes a rule attached with only a kind and a version. */
+function completeRuleFixes(project: Project, f: Finding, t: Target): void {
+  for (const fix of f.fixes) {
+    if (fix.edits?.length) continue;
+    if ((fix.kind === 'pin' || fix.kind === 'upgrade') && fix.version) {
+      const style = fix.kind === 'pin' ? 'exact' : 'keep-operator';
+      if (t.manifest && t.dep) setEdits(fix, setDependencyVersionEdits(t.manifest.path, t.dep, fix.version, style));
+      else if (t.lockfile) {
+        const edits = overrideEdits(project, t.lockfile, f.package!, fix.version);
+        if (edits?.length) {
+          fix.edits = edits;
+          fix.title += ` (via ${overrideFieldName(t.lockfile)})`;
+        }
+      }
+    } else if (fix.kind === 'deny-scripts' && t.lockfile?.format === 'pnpm') {
+      const name = fix.name ?? f.package!;
+      const denied = pnpmDenyScriptsEdits(project, t.lockfile, name, scriptPolicyFor(project, t.lockfile).packageManager.major);
+      if (denied?.edits.length) {
+        fix.edits = denied.edits;
+        fix.title = `Deny the build scripts of ${name} (${denied.where})`;
+      }
+    }
+  }
+}
+
+function setEdits(fix: Fix, edits: Fix['edits']): void {
+  if (edits?.length) fix.edits = edits;
+}
+
+function addRemoveFix(project: Project, f: Finding, t: Target): void {
+  if (!REMOVE_RULES.has(f.rule) || !t.manifest || !t.dep) return;
+  if (f.fixes.some((x) => x.kind === 'remove')) return;
+  const edits = removeDependencyEdits(project, t.manifest.path, t.dep);
+  if (!edits) return;
+  f.fixes.push({
+    title: `Remove ${t.dep.name} from ${t.dep.section}`,
+    kind: 'remove',
+    name: t.dep.name,
+    // Not installing a package flagged as malicious is the safe choice, unless the rule offered a better one.
+    preferred: !f.fixes.some((x) => x.preferred),
+    edits,
+  });
+}
+
+function addSuppressFix(project: Project, f: Finding): void {
+  if (f.suppressed || f.fixes.some((x) => x.kind === 'suppress')) return;
+  const version = f.version || '*';
+  const edits = suppressEdits(project, { rule: f.rule, package: f.package!, version, reason: PLACEHOLDER_REASON });
+  if (!edits) return;
+  f.fixes.push({
+    title: version === '*' ? `Suppress ${f.rule} for ${f.package} (any version)` : `Suppress ${f.rule} for ${f.package}@${version}`,
+    kind: 'suppress',
+    name: f.package,
+    version,
+    preferred: false,
+    edits,
+  });
+}
