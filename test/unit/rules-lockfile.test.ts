@@ -13,6 +13,7 @@ import { lockfileDrift } from '../../server/src/engine/rules/lockfile-drift';
 import { installScript } from '../../server/src/engine/rules/install-script';
 import { nonRegistrySource } from '../../server/src/engine/rules/non-registry-source';
 import { RULES } from '../../server/src/engine/rules';
+import { scanFiles } from '../../server/src/engine/scan';
 
 // ------------------------------------------------------------ helpers
 
@@ -378,6 +379,103 @@ test('every lockfile rule is registered exactly once', () => {
   for (const rule of [lockfileHost, lockfileIntegrity, lockfileNameMismatch, lockfileDrift, installScript, nonRegistrySource, insecureUrl]) {
     assert.equal(RULES.filter((r) => r === rule).length, 1, rule.id);
   }
+});
+
+// Real npm 11 entries (taken from the theia corpus lockfile), tampered with the way an
+// injected lockfile would be: ws moved to another host, debug's tarball swapped for an
+// older version, ms's integrity dropped; package.json adds a dependency never locked.
+const REAL_LOCK = `{
+  "name": "app",
+  "version": "1.0.0",
+  "lockfileVersion": 3,
+  "requires": true,
+  "packages": {
+    "": {
+      "name": "app",
+      "version": "1.0.0",
+      "dependencies": {
+        "@google/genai": "^1.52.0",
+        "debug": "^4.4.0"
+      }
+    },
+    "node_modules/@google/genai": {
+      "version": "1.52.0",
+      "resolved": "https://registry.npmjs.org/@google/genai/-/genai-1.52.0.tgz",
+      "integrity": "sha512-gwSvbpiN/17O9TbsqSsE/OzZcpv5Fo4RQjdngGgogtuB9RsyJ8ZHhX5KjHj1bp5N9snN2eK8LDGXSaWW2hof8Q==",
+      "hasInstallScript": true,
+      "license": "Apache-2.0",
+      "dependencies": {
+        "ws": "^8.18.0"
+      },
+      "engines": {
+        "node": ">=20.0.0"
+      }
+    },
+    "node_modules/debug": {
+      "version": "4.4.3",
+      "resolved": "https://registry.npmjs.org/debug/-/debug-4.4.2.tgz",
+      "integrity": "sha512-RGwwWnwQvkVfavKVt22FGLw+xYSdzARwm0ru6DhTVA3umU5hZc28V3kO4stgYryrTlLpuvgI9GiijltAjNbcqA==",
+      "license": "MIT",
+      "dependencies": {
+        "ms": "^2.1.3"
+      }
+    },
+    "node_modules/ms": {
+      "version": "2.1.3",
+      "resolved": "https://registry.npmjs.org/ms/-/ms-2.1.3.tgz",
+      "license": "MIT"
+    },
+    "node_modules/ws": {
+      "version": "8.21.3",
+      "resolved": "https://evil.example.com/ws/-/ws-8.21.3.tgz",
+      "integrity": "sha512-201TZ/kPWxoPr/OKWjquZR1SWKXcvxdH+e1xrx89b3YbmzLMFCLfnaG1HFIgWzJOEWZ7MvpK++odZufgYR50Rw==",
+      "license": "MIT",
+      "engines": {
+        "node": ">=10.0.0"
+      }
+    }
+  }
+}
+`;
+const REAL_MANIFEST = `{
+  "name": "app",
+  "version": "1.0.0",
+  "packageManager": "npm@11.6.2",
+  "dependencies": {
+    "@google/genai": "^1.52.0",
+    "debug": "^4.4.0",
+    "left-pad": "^1.3.0"
+  }
+}
+`;
+
+test('a real package-lock.json through the npm parser and scanFiles: each tampering found on its entry, attributed to package.json', () => {
+  const { findings, files } = scanFiles(
+    [
+      { path: 'package.json', text: REAL_MANIFEST },
+      { path: 'package-lock.json', text: REAL_LOCK },
+    ],
+    { now: new Date('2026-11-28T00:00:00Z') },
+  );
+  const lockReport = files.find((f) => f.path === 'package-lock.json')!;
+  if (!lockReport.parsed) return assert.fail(`the npm parser did not read the fixture: ${lockReport.error}`);
+  const mine = new Set(['lockfile-host', 'lockfile-integrity', 'lockfile-name-mismatch', 'lockfile-drift', 'install-script', 'non-registry-source', 'insecure-url']);
+  const text = (f: Finding) => (f.file === 'package.json' ? REAL_MANIFEST : REAL_LOCK).slice(f.span.start, f.span.end);
+  const got = findings.filter((f) => mine.has(f.rule)).map((f) => `${f.rule}|${f.severity}|${f.file}|${text(f)}|${(f.via ?? []).join('>')}`);
+  assert.deepEqual(got.sort(), [
+    'install-script|warning|package-lock.json|"node_modules/@google/genai"|@google/genai',
+    'lockfile-drift|warning|package.json|"left-pad"|left-pad',
+    'lockfile-host|error|package-lock.json|"node_modules/ws"|@google/genai>ws',
+    'lockfile-integrity|warning|package-lock.json|"node_modules/ms"|debug>ms',
+    'lockfile-name-mismatch|error|package-lock.json|"node_modules/debug"|debug',
+  ]);
+  const host = findings.find((f) => f.rule === 'lockfile-host')!;
+  assert.equal(host.also?.length, 1);
+  assert.equal(REAL_MANIFEST.slice(host.also![0].span.start, host.also![0].span.end), '"@google/genai"');
+  const script = findings.find((f) => f.rule === 'install-script')!;
+  assert.match(script.message, /npm 11 runs install scripts that allowScripts does not deny/);
+  const edited = JSON.parse(applyEdits(REAL_MANIFEST, script.fixes[0].edits!));
+  assert.deepEqual(edited.allowScripts, { '@google/genai': false });
 });
 
 function applyEdits(text: string, edits: { span: { start: number; end: number }; newText: string }[]): string {
