@@ -40,7 +40,9 @@ export function diffEdit(file: string, before: string, after: string): TextEdit 
 
 /** jsonc-parser `modify` (formatting detected from the file), as model edits. */
 export function modifyJson(file: string, text: string, path: JSONPath, value: unknown, isArrayInsertion = false): TextEdit[] {
-  return modify(text, path, value, { formattingOptions: formattingOf(text), isArrayInsertion }).map((e) => ({
+  // A file written on one line stays on one line (formatting would spread it out).
+  const formattingOptions = /\n[ \t]*\S/.test(text) ? formattingOf(text) : undefined;
+  return modify(text, path, value, { formattingOptions, isArrayInsertion }).map((e) => ({
     file,
     span: { start: e.offset, end: e.offset + e.length },
     newText: e.content,
