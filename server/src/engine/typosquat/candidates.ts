@@ -10,6 +10,7 @@ export type ReasonKind =
   | 'separator'
   | 'scope'
   | 'affix'
+  | 'shortened'
   | 'transposition'
   | 'repeated-letter'
   | 'dropped-letter'

@@ -50,6 +50,7 @@ const STRENGTH: Record<ReasonKind, number> = {
   'repeated-letter': 4,
   'dropped-letter': 5,
   affix: 6,
+  shortened: 7,
   'added-letter': 7,
   substitution: 7,
   'two-edits': 8,
@@ -195,7 +196,7 @@ export class TyposquatDetector {
     if (!hasSeparator(name) && name.length >= 6) {
       // "loadyaml" for "load-yaml-file": run together from memory, last word forgotten.
       const shortened = this.byShortenedSquash.get(squashed);
-      if (shortened) add(shortened, { kind: 'separator', text: `separators removed and "${shortened.name.slice(shortened.name.search(/[-_.][^-_.]*$/))}" dropped` });
+      if (shortened) add(shortened, { kind: 'shortened', text: `separators removed and "${shortened.name.slice(shortened.name.search(/[-_.][^-_.]*$/))}" dropped` });
     }
 
     for (const strip of stripAffixes(name)) {

@@ -1,0 +1,122 @@
+import type { Dependency, Finding, Fix, LockedPackage, Manifest, SpecKind } from '../model';
+import type { Rule } from './context';
+import { manifestForImporter, type Project } from '../project';
+import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
+
+/** Specs whose name is looked up on the registry; a git URL or a folder brings its own code. */
+const REGISTRY_KINDS: ReadonlySet<SpecKind> = new Set<SpecKind>(['version', 'range', 'tag', 'alias', 'catalog', 'patch', 'invalid']);
+
+/** Sections whose keys are selectors or repeats of other sections, not packages to install. */
+const SKIPPED_SECTIONS = new Set(['overrides', 'resolutions', 'pnpm.overrides', 'bundleDependencies']);
+
+/**
+ * Most malicious packages imitate a popular name: the wrong one gets installed by a slip
+ * of the keyboard or of memory. Flags names that look like a popular package's, before
+ * install (package.json) and after (lockfile entries), naming the intended package.
+ */
+export const typosquat: Rule = {
+  id: 'typosquat',
+  defaultSeverity: 'warning',
+  run({ project, settings }) {
+    const detector = popularNameDetector();
+    const allow = new Set(settings.typosquatAllow);
+    // The project's own packages (workspaces) never come from the registry.
+    for (const m of project.manifests) if (m.name) allow.add(m.name);
+    const check = (name: string) => detector.check(name, { allow });
+
+    const findings: Finding[] = [];
+    for (const m of project.manifests) {
+      for (const dep of m.dependencies) {
+        if (SKIPPED_SECTIONS.has(dep.section) || !REGISTRY_KINDS.has(dep.kind)) continue;
+        const realName = dep.kind === 'alias' ? dep.aliasOf?.name : dep.name;
+        const match = realName ? check(realName) : undefined;
+        if (!match) continue;
+        const span = dep.kind === 'alias' ? (dep.specSpan ?? dep.nameSpan) : dep.nameSpan;
+        const fix = renameFix(m, dep, match.target);
+        findings.push({
+          rule: 'typosquat',
+          severity: 'warning',
+          message: describe(match),
+          file: m.path,
+          span,
+          package: match.name,
+          version: null,
+          via: [dep.name],
+          fixes: fix ? [fix] : [],
+          evidence: evidenceFor(match),
+        });
+      }
+    }
+
+    for (const l of project.lockfiles) {
+      const graph = project.graphs.get(l.path);
+      for (const p of l.packages) {
+        if (p.source !== 'registry' && p.source !== 'unknown') continue;
+        const match = check(p.realName ?? p.name);
+        if (!match) continue;
+        const via = graph?.via(p.id) ?? [p.name];
+        const fix = via.length === 1 ? directDependencyFix(project, l.path, graph?.importerOf(p.id), p, match.target) : undefined;
+        const pulledBy = via.length > 1 ? ` It is pulled in by ${via.slice(0, -1).join(' > ')}.` : '';
+        findings.push({
+          rule: 'typosquat',
+          severity: 'warning',
+          message: describe(match) + pulledBy,
+          file: l.path,
+          span: p.keySpan ?? p.span,
+          package: match.name,
+          version: p.version,
+          via,
+          fixes: fix ? [fix] : [],
+          evidence: evidenceFor(match),
+        });
+      }
+    }
+    return findings;
+  },
+};
+
+/** Reasons that are slips of the keyboard read as "a typo of"; the others as "an imitation of". */
+function describe(match: TyposquatMatch): string {
+  const typo = match.reason.kind !== 'scope' && match.reason.kind !== 'affix';
+  return `"${match.name}" looks like ${typo ? 'a typo' : 'an imitation'} of the popular package "${match.target}" (${match.reason.text}).`;
+}
+
+function evidenceFor(match: TyposquatMatch): string[] {
+  return [
+    `"${match.target}" is #${match.targetRank} on the list of popular npm packages (${POPULAR_SOURCE}); "${match.name}" is not on it.`,
+    `Why it looks alike: ${match.reason.text}.`,
+  ];
+}
+
+/**
+ * Rewrites the key (keeping the range) or, for an `npm:` alias, the real name inside the
+ * spec. No fix when the target is already declared next to it: renaming would duplicate it.
+ */
+function renameFix(manifest: Manifest, dep: Dependency, target: string): Fix | undefined {
+  const sameSection = manifest.dependencies.filter((d) => d.section === dep.section);
+  if (dep.kind === 'alias') {
+    if (!dep.specSpan || !dep.aliasOf) return undefined;
+    return {
+      title: `Replace with "${target}"`,
+      kind: 'replace-name',
+      name: target,
+      preferred: true,
+      edits: [{ file: manifest.path, span: dep.specSpan, newText: JSON.stringify(`npm:${target}@${dep.aliasOf.spec}`) }],
+    };
+  }
+  if (sameSection.some((d) => d.name === target)) return undefined;
+  return {
+    title: `Replace with "${target}"`,
+    kind: 'replace-name',
+    name: target,
+    preferred: true,
+    edits: [{ file: manifest.path, span: dep.nameSpan, newText: JSON.stringify(target) }],
+  };
+}
+
+/** For a direct dependency found in a lockfile, the fix edits the package.json that declares it. */
+function directDependencyFix(project: Project, lockfilePath: string, importer: string | undefined, pkg: LockedPackage, target: string): Fix | undefined {
+  const manifest = manifestForImporter(project, lockfilePath, importer ?? '');
+  const dep = manifest?.dependencies.find((d) => d.name === pkg.name && !SKIPPED_SECTIONS.has(d.section));
+  return manifest && dep ? renameFix(manifest, dep, target) : undefined;
+}
