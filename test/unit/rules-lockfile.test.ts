@@ -306,6 +306,29 @@ test('lockfile-drift: yarn classic is checked through its "name@spec" descriptor
   assert.match(findings[0].message, /not in yarn\.lock/);
 });
 
+test('lockfile-drift: a yarn classic workspace depending on a sibling workspace is not missing from yarn.lock', () => {
+  const root = JSON.stringify({ name: 'root', private: true, workspaces: ['packages/*'] }, null, 2);
+  const a = JSON.stringify({ name: '@x/a', version: '1.0.0', dependencies: { '@x/b': '1.0.0', lodash: '^4.0.0' } }, null, 2);
+  const b = JSON.stringify({ name: '@x/b', version: '1.0.0' }, null, 2);
+  const l = lock([], [], { path: 'yarn.lock', format: 'yarn-classic', lockfileVersion: 1, descriptors: new Map() });
+  const project = projectWith({ 'package.json': root, 'packages/a/package.json': a, 'packages/b/package.json': b }, [l]);
+  attachYarnImporters(project);
+  assert.deepEqual(run(lockfileDrift, project).map((f) => `${f.file}:${f.package}`), ['packages/a/package.json:lodash']);
+});
+
+test('lockfile-integrity: yarn berry platform packages (conditions:) carry no checksum until fetched', () => {
+  const text = `"@esbuild/aix-ppc64@npm:0.28.1":\n  version: 0.28.1\n  resolution: "@esbuild/aix-ppc64@npm:0.28.1"\n  conditions: os=aix & cpu=ppc64\n  languageName: node\n  linkType: hard\n\n"left-pad@npm:1.3.0":\n  version: 1.3.0\n  resolution: "left-pad@npm:1.3.0"\n  languageName: node\n  linkType: hard\n`;
+  const split = text.indexOf('"left-pad');
+  const cond = pkg({ name: '@esbuild/aix-ppc64', version: '0.28.1', integrity: undefined, resolved: undefined, span: { start: 0, end: split } });
+  const plain = pkg({ name: 'left-pad', version: '1.3.0', integrity: undefined, resolved: undefined, span: { start: split, end: text.length } });
+  const project = projectWith({ 'package.json': manifest() }, []);
+  project.texts.set('yarn.lock', text);
+  const l = lock([cond, plain], [], { path: 'yarn.lock', format: 'yarn-berry', lockfileVersion: 8 });
+  project.lockfiles.push(l);
+  project.graphs.set(l.path, buildGraph(l));
+  assert.deepEqual(run(lockfileIntegrity, project).map((f) => f.package), ['left-pad']);
+});
+
 // ------------------------------------------------------------ non-registry-source (lockfile half)
 
 test('non-registry-source: transitive git, foreign tarballs and paths outside the workspace, once per package', () => {

@@ -31,3 +31,5 @@ import { lookupIncomplete } from './lookup-incomplete';
 RULES.push(knownMalware, securityHolder, removedFromRegistry, knownVulnerability, releaseCooldown, newPackage, trustChange);
 RULES.push(versionAnomaly, dependencyConfusion, deprecated, noRepository, installScriptRegistry, lookupIncomplete);
 RULES.push(missingLockfile, duplicateVersions);
+import { typosquat } from './typosquat';
+RULES.push(typosquat);

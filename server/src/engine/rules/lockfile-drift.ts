@@ -41,12 +41,16 @@ function driftOfManifest(project: Project, m: Manifest, lockfile: Lockfile, impo
   const findings: Finding[] = [];
   const byId = project.graphs.get(lockfile.path)?.byId;
   const locked = new Map(importer.dependencies.map((d) => [d.name, d]));
+  let workspaces: Set<string> | undefined;
   for (const dep of m.dependencies) {
     if (!INSTALLED_SECTIONS.includes(dep.section) || dep.duplicate || dep.spec.trim() === '') continue;
     const entry = locked.get(dep.name);
     // yarn classic importers are built from package.json (project.ts): an entry there
     // without an id means no "name@spec" descriptor in yarn.lock matched.
     if (!entry || (entry.id === undefined && lockfile.format === 'yarn-classic')) {
+      // yarn classic links a sibling workspace without writing it to yarn.lock.
+      workspaces ??= workspaceNames(project, lockfile);
+      if (workspaces.has(dep.name)) continue;
       findings.push(finding(m, dep, dep.nameSpan, null,
         `"${dep.name}" (${dep.section}) is not in ${lockfile.path}: the next install resolves it afresh, outside the reviewed lockfile. Run the install again and commit the lockfile.`));
       continue;
@@ -89,6 +93,15 @@ function driftOfManifest(project: Project, m: Manifest, lockfile: Lockfile, impo
     }
   }
   return findings;
+}
+
+/** Names of the packages in the folders a lockfile governs (its workspaces). */
+function workspaceNames(project: Project, lockfile: Lockfile): Set<string> {
+  const names = new Set<string>();
+  for (const m of project.manifests) {
+    if (m.name && lockfileForManifest(project, m.path) === lockfile) names.add(m.name);
+  }
+  return names;
 }
 
 /**

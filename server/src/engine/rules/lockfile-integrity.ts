@@ -13,16 +13,20 @@ export const lockfileIntegrity: Rule = {
     const findings: Finding[] = [];
     for (const l of project.lockfiles) {
       const graph = project.graphs.get(l.path);
+      const text = project.texts.get(l.path);
       for (const p of l.packages) {
         const problem = integrityProblem(p);
         if (!problem) continue;
+        // yarn berry writes no checksum for platform-specific packages (`conditions:`) it
+        // did not fetch; it checksums them when a matching machine installs them.
+        if (problem === 'missing' && l.format === 'yarn-berry' && text && /\n\s+conditions:/.test(text.slice(p.span.start, p.span.end))) continue;
         findings.push({
           rule: 'lockfile-integrity',
           severity: 'warning',
           message:
             problem === 'missing'
               ? `${p.name}@${p.version} has no integrity hash in the lockfile: a changed tarball at the same URL would be installed without notice.`
-              : `${p.name}@${p.version} is only checked with SHA-1, which can be forged; the lockfile should record a sha512 integrity.`,
+              : `${p.name}@${p.version} is only checked with SHA-1, which can be forged. Releases published before 2017 often have no stronger hash on the registry: a newer version (re-locked) gets sha512.`,
           file: l.path,
           span: p.keySpan ?? p.span,
           package: p.name,
