@@ -207,11 +207,6 @@ export function describeTarget(t: EvaluatedTarget): string {
   return t.displayName !== t.name ? `${t.displayName} (${id})` : id;
 }
 
-/** A removal fix for a package.json dependency (the front end computes the edit). */
-export function removeFix(t: EvaluatedTarget): Finding['fixes'] {
-  return [{ title: `Remove "${t.via[0] ?? t.displayName}" from the dependencies`, kind: 'remove', name: t.via[0] ?? t.displayName }];
-}
-
 const PLACEHOLDER = /^0\.0\.\d+-security(\.\d+)?$/;
 
 /** npm's security placeholder: every version (or the latest) is `0.0.x-security`. */

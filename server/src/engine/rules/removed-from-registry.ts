@@ -1,6 +1,6 @@
 import type { Finding } from '../model';
 import type { Rule } from './context';
-import { describeTarget, isSecurityPlaceholder, remoteTargets, removeFix, targetFinding } from '../data/targets';
+import { describeTarget, isSecurityPlaceholder, remoteTargets, targetFinding } from '../data/targets';
 
 const HOW = {
   'not-found': 'the registry answers 404 for it',
@@ -25,7 +25,6 @@ export const removedFromRegistry: Rule = {
       if (lookup.status === 'gone') {
         findings.push(
           targetFinding(t, 'removed-from-registry', 'error', `"${t.name}" is no longer served by the registry (${HOW[lookup.how]}). Packages are usually removed because they were malicious; check what was installed.`, {
-            fixes: removeFix(t),
             evidence: [`registry: ${lookup.registry}`],
           }),
         );
@@ -38,7 +37,6 @@ export const removedFromRegistry: Rule = {
         const unpublished = p.unpublished?.versions.includes(t.lockedVersion) ? ' (listed as unpublished)' : '';
         findings.push(
           targetFinding(t, 'removed-from-registry', 'error', `${describeTarget(t)} is no longer served by the registry${unpublished}: the version was removed, which is how malicious releases are taken down. Reinstall a version that is still published and check what ran.`, {
-            fixes: removeFix(t),
             evidence: [`registry: ${lookup.registry}`, `latest: ${p.distTags.latest ?? '(none)'}`],
           }),
         );

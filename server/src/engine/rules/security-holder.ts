@@ -1,6 +1,6 @@
 import type { Finding } from '../model';
 import type { Rule } from './context';
-import { describeTarget, isSecurityPlaceholder, remoteTargets, removeFix, targetFinding } from '../data/targets';
+import { describeTarget, isSecurityPlaceholder, remoteTargets, targetFinding } from '../data/targets';
 
 /**
  * When npm takes a malicious package down it often publishes a `0.0.1-security`
@@ -22,7 +22,7 @@ export const securityHolder: Rule = {
           'security-holder',
           'error',
           `"${t.name}" was taken down by npm for security reasons: the registry now serves only the placeholder ${placeholder}. The package was malicious; ${describeTarget(t)} must not be installed.`,
-          { fixes: removeFix(t), evidence: [`registry: ${t.lookup?.registry ?? ''}`, `dist-tags.latest: ${placeholder}`] },
+          { evidence: [`registry: ${t.lookup?.registry ?? ''}`, `dist-tags.latest: ${placeholder}`] },
         ),
       );
     }
