@@ -51,15 +51,17 @@ export function parseNpmLock(path: string, text: string): Lockfile {
 // lockfileVersion 2 and 3: the flat `packages` map keyed by install location.
 
 function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, outline: JsonOutline, packagesMember: JsonMember): void {
-  const spans = membersByKey(outline.members(packagesMember));
-  const index = new NodeModulesIndex(Object.keys(packages).filter((k) => isRecord(packages[k])));
+  const keys = Object.keys(packages);
+  const spanOf = memberFinder(outline.members(packagesMember), keys);
+  const index = new NodeModulesIndex();
   const rootEntry = isRecord(packages['']) ? packages[''] : {};
   const isWorkspace = workspaceMatcher(rootEntry.workspaces);
 
-  for (const key of Object.keys(packages)) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const entry = packages[key];
     if (key === '' || !isRecord(entry)) continue;
-    const member = spans.get(key);
+    const member = spanOf(i, key);
     const nmAt = key.lastIndexOf('node_modules/');
     const inNodeModules = nmAt === 0 || (nmAt > 0 && key.charCodeAt(nmAt - 1) === 0x2f);
     const resolved = str(entry.resolved);
@@ -73,6 +75,7 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
     };
     if (member) pkg.keySpan = member.keySpan;
     if (resolved !== undefined) pkg.resolved = resolved;
+    if (inNodeModules) index.add(key, nmAt, pkg.name);
 
     if (entry.link === true) {
       pkg.source = 'link';
@@ -81,33 +84,43 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
         pkg.dependencies.push(target);
         if (!pkg.version) pkg.version = str((packages[target] as Entry).version) ?? '';
       }
-    } else if (!inNodeModules) {
-      pkg.source = isWorkspace(key) ? 'workspace' : 'directory';
     } else {
-      pkg.source = classifyResolved(resolved);
+      pkg.source = inNodeModules ? classifyResolved(resolved) : isWorkspace(key) ? 'workspace' : 'directory';
+      const specs = collectSpecs(entry);
+      if (specs) pkg.dependencySpecs = specs;
     }
     if (inNodeModules) setAlias(pkg, entry);
     setFlags(pkg, entry);
     if (entry.inBundle === true) pkg.inBundle = true;
     if (entry.peer === true) pkg.peer = true;
-
-    if (pkg.source !== 'link') {
-      const specs = collectSpecs(entry);
-      if (specs) {
-        pkg.dependencySpecs = specs;
-        for (const name in specs) {
-          const id = index.resolve(key, name);
-          if (id !== undefined) pkg.dependencies.push(id);
-        }
-      }
-    }
     lockfile.packages.push(pkg);
+  }
+
+  for (const pkg of lockfile.packages) {
+    const specs = pkg.dependencySpecs;
+    for (const name in specs) {
+      const id = index.resolve(pkg.id, name);
+      if (id !== undefined) pkg.dependencies.push(id);
+    }
   }
 
   lockfile.importers.push(importerOf('', rootEntry, index));
   for (const pkg of lockfile.packages) {
     if (pkg.source === 'workspace') lockfile.importers.push(importerOf(pkg.id, packages[pkg.id] as Entry, index));
   }
+}
+
+/**
+ * The member holding the i-th key of an object. JSON.parse keeps keys in text order, so
+ * normally the i-th member is it and no map is needed; duplicate keys, escapes or
+ * integer-like keys break that order, and then members are looked up by key.
+ */
+function memberFinder(members: JsonMember[], keys: string[]): (i: number, key: string) => JsonMember | undefined {
+  let aligned = members.length === keys.length;
+  for (let i = 0; aligned && i < keys.length; i++) aligned = members[i].key === keys[i];
+  if (aligned) return (i) => members[i];
+  const byKey = membersByKey(members);
+  return (_i, key) => byKey.get(key);
 }
 
 function importerOf(path: string, entry: Entry, index: NodeModulesIndex): Importer {
@@ -134,15 +147,12 @@ class NodeModulesIndex {
   private byFolder = new Map<string, Map<string, string>>();
   private chains = new Map<string, Map<string, string>[]>();
 
-  constructor(locations: Iterable<string>) {
-    for (const key of locations) {
-      const at = key.lastIndexOf('node_modules/');
-      if (at !== 0 && !(at > 0 && key.charCodeAt(at - 1) === 0x2f)) continue;
-      const folder = at === 0 ? '' : key.slice(0, at - 1);
-      let names = this.byFolder.get(folder);
-      if (!names) this.byFolder.set(folder, (names = new Map()));
-      names.set(key.slice(at + 13), key);
-    }
+  /** Registers the install location `key`, whose last "node_modules/" is at `at`. */
+  add(key: string, at: number, name: string): void {
+    const folder = at === 0 ? '' : key.slice(0, at - 1);
+    let names = this.byFolder.get(folder);
+    if (!names) this.byFolder.set(folder, (names = new Map()));
+    names.set(name, key);
   }
 
   resolve(location: string, name: string): string | undefined {
@@ -224,7 +234,8 @@ function globToRegExp(glob: string): RegExp {
 function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown>, outline: JsonOutline, dependenciesMember: JsonMember): void {
   const entries = new Map<string, Entry>();
   collectLegacy(lockfile, dependencies, outline, dependenciesMember, '', entries);
-  const index = new NodeModulesIndex(entries.keys());
+  const index = new NodeModulesIndex();
+  for (const pkg of lockfile.packages) index.add(pkg.id, pkg.id.lastIndexOf('node_modules/'), pkg.name);
   for (const pkg of lockfile.packages) {
     const requires = stringMap(entries.get(pkg.id)!.requires);
     if (!requires) continue;
