@@ -162,8 +162,13 @@ class PnpmReader {
     if (this.byId.has(key)) return false;
     const at = span?.keyStart ?? 0;
     const fields = this.family === 9 ? nameAndVersionV9(base) : this.family === 6 ? nameAndVersionV6(base) : nameAndVersionV5(base);
-    const name = stringAt(meta, 'name') ?? fields.name;
     const registryKey = fields.registry;
+    let name = stringAt(meta, 'name');
+    if (name === undefined) {
+      // Before 9.x only registry keys hold the name; pnpm itself needs the field for the others.
+      if (this.family !== 9 && !registryKey) this.error(at, `package '${key}' has no name`);
+      name = fields.name;
+    }
     const version = (registryKey ? undefined : stringAt(meta, 'version')) ?? fields.version;
     const pkg: LockedPackage = {
       id: key,

@@ -109,7 +109,9 @@ class SubsetReader {
     const text = this.text;
     const len = text.length;
     let pos = text.charCodeAt(0) === 0xfeff ? 1 : 0;
-    let skipIndent = -1; // after an error: skip the lines nested under the bad line
+    // After an error, lines indented deeper than the current collection belong to the bad
+    // line (its nested block): skip them rather than report each one.
+    let recovering = false;
     while (pos < len) {
       this.line++;
       let eol = text.indexOf('\n', pos);
@@ -123,24 +125,24 @@ class SubsetReader {
         // blank or comment line
       } else if (i === pos && c === 45 /* - */ && isMarker(text, pos, end, 45)) {
         this.startDocument();
-        skipIndent = -1;
+        recovering = false;
         if (end > pos + 3) this.fail(new LineError('content after a document marker is outside the supported subset', pos + 3), pos, end);
       } else if (i === pos && c === 46 /* . */ && isMarker(text, pos, end, 46)) {
         this.endDocument();
-        skipIndent = -1;
+        recovering = false;
       } else if (c === 9 /* tab */) {
         this.fail(new LineError('tab in indentation', i), pos, end);
-        skipIndent = i - pos;
-      } else if (skipIndent >= 0 && i - pos > skipIndent) {
+        recovering = true;
+      } else if (recovering && this.stack.length > 0 && i - pos > this.stack[this.stack.length - 1].indent) {
         this.lastContentEnd = end;
       } else {
-        skipIndent = -1;
+        recovering = false;
         try {
           this.readLine(i - pos, i, end);
         } catch (e) {
           if (!(e instanceof LineError)) throw e;
           this.fail(e, pos, end);
-          skipIndent = i - pos;
+          recovering = true;
         }
         this.lastContentEnd = end;
       }

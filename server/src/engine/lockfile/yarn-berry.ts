@@ -128,7 +128,7 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
  * (`::locator=<parent, URI-encoded>`).
  */
 export function resolveDescriptor(descriptors: Map<string, string>, name: string, range: string, parent: string): string | undefined {
-  const descriptor = protocolOf(range) === undefined ? `${name}@npm:${range}` : `${name}@${range}`;
+  const descriptor = hasProtocol(range) ? `${name}@${range}` : `${name}@npm:${range}`;
   return descriptors.get(descriptor) ?? descriptors.get(`${descriptor}::locator=${encodeURIComponent(parent)}`);
 }
 
@@ -159,16 +159,26 @@ function indexSoleByName(packages: LockedPackage[]): Map<string, string | null> 
   return out;
 }
 
-/** `npm:^1` -> npm; `https://x/y.tgz` -> https; `^1.0.0` -> undefined. (A loop, not a regex: it runs for every edge.) */
+/** `npm:^1` -> npm; `https://x/y.tgz` -> https; `^1.0.0` -> undefined. */
 function protocolOf(range: string): string | undefined {
+  const n = protocolLength(range);
+  return n > 0 ? range.slice(0, n) : undefined;
+}
+
+function hasProtocol(range: string): boolean {
+  return protocolLength(range) > 0;
+}
+
+/** Length of a leading `[a-z][a-z0-9+.-]*:` protocol, 0 if none. (A loop, not a regex: it runs for every edge.) */
+function protocolLength(range: string): number {
   const len = range.length;
   for (let i = 0; i < len; i++) {
     const c = range.charCodeAt(i);
-    if (c === 58 /* : */) return i > 0 ? range.slice(0, i) : undefined;
+    if (c === 58 /* : */) return i;
     const letter = c >= 97 && c <= 122;
-    if (!letter && (i === 0 || !((c >= 48 && c <= 57) || c === 43 || c === 46 || c === 45))) return undefined;
+    if (!letter && (i === 0 || !((c >= 48 && c <= 57) || c === 43 || c === 46 || c === 45))) return 0;
   }
-  return undefined;
+  return 0;
 }
 
 function hasName(descriptor: string, name: string): boolean {

@@ -63,6 +63,8 @@ class SymlScanner {
   private errors: ParseError[] = [];
   /** Position of the next backslash at or after the current string (Infinity if none). */
   private nextBackslash = -1;
+  /** Position of the next '#' preceded by a space (Infinity if none). */
+  private nextComment = -1;
   // Per-line results of readKey / readValue.
   private tokenEnd = 0;
   private errorMessage = '';
@@ -253,14 +255,11 @@ class SymlScanner {
           return key;
         }
       } else {
-        for (;;) {
-          j = text.indexOf(':', j);
-          if (j < 0 || j >= end) {
-            this.errorMessage = "expected ':'";
-            return undefined;
-          }
-          if (j + 1 === end || text.charCodeAt(j + 1) === 32) break;
-          j++;
+        // Bounded to the line: a damaged file must not make every line scan to the end.
+        while (j < end && !(text.charCodeAt(j) === 58 && (j + 1 === end || text.charCodeAt(j + 1) === 32))) j++;
+        if (j === end) {
+          this.errorMessage = "expected ':'";
+          return undefined;
         }
       }
       key = text.slice(i, j);
@@ -321,11 +320,20 @@ class SymlScanner {
     }
     let e = end;
     while (text.charCodeAt(e - 1) === 32) e--;
-    if (!classic && hasComment(text, i, e)) {
+    if (!classic && this.hasComment(i, e)) {
       this.errorMessage = 'unsupported syntax (comment after a value)';
       return undefined;
     }
     return text.slice(i, e);
+  }
+
+  /** Whether ` #` (a YAML comment) occurs in [i, end). The next occurrence is cached: searching per line would be quadratic. */
+  private hasComment(i: number, end: number): boolean {
+    if (this.nextComment !== Infinity && this.nextComment < i) {
+      const h = this.text.indexOf(' #', i - 1);
+      this.nextComment = h < 0 ? Infinity : h + 1;
+    }
+    return this.nextComment < end;
   }
 
   /** Reads a JSON-quoted string at i (the opening quote); tokenEnd is set after the closing quote. */
@@ -416,12 +424,6 @@ class SymlScanner {
 function isIndicator(c: number): boolean {
   // { } [ ] & * ! | > ' % @ ` ? \t
   return c === 123 || c === 125 || c === 91 || c === 93 || c === 38 || c === 42 || c === 33 || c === 124 || c === 62 || c === 39 || c === 37 || c === 64 || c === 96 || c === 63 || c === 9;
-}
-
-/** ` #` starts a YAML comment. */
-function hasComment(text: string, i: number, end: number): boolean {
-  for (; i < end; i++) if (text.charCodeAt(i) === 35 && text.charCodeAt(i - 1) === 32) return true;
-  return false;
 }
 
 function onlySpaces(text: string, i: number, end: number): boolean {
