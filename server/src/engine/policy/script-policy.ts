@@ -353,7 +353,7 @@ function decideBun(env: PolicyEnv, pkg: ScriptSubject): ScriptDecision {
   if (pkg.source !== 'registry') {
     return { runs: false, certain: true, reason: 'bun runs scripts of non-registry packages only when trustedDependencies lists them' };
   }
-  // With no trustedDependencies, bun falls back to its built-in list of ~360 popular
+  // With no trustedDependencies, bun falls back to its built-in list of several hundred popular
   // packages; we do not carry that list, so this answer is not certain.
   return {
     runs: false,
