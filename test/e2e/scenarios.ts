@@ -13,6 +13,7 @@ export const USER_SETTINGS: Record<string, unknown> = {
   'depwarden.offline': true,
   // VS Code's npm extension would fetch package info from the registry for its hovers.
   'npm.fetchOnlinePackageInfo': false,
+  'json.schemaDownload.enable': false,
   'workbench.startupEditor': 'none',
   'workbench.tips.enabled': false,
   'workbench.enableExperiments': false,

@@ -1,0 +1,439 @@
+// End-to-end test in real VS Code: installs depwarden.vsix into code-server (VS Code's
+// workbench and extension host served to a browser), opens a copy of the fixture
+// workspace in headless Chromium and checks what a person would see: squiggles, the
+// Problems panel, the hover, the quick fix, the status bar.
+//
+// Run with `npm run test:e2e` (which runs scripts/e2e-setup.sh first). Environment:
+//   DEPWARDEN_E2E_CACHE  where e2e-setup.sh installed Node 24, code-server (paths.json)
+//   DEPWARDEN_E2E_VSIX   test this .vsix instead of building ./depwarden.vsix
+//   DEPWARDEN_E2E_KEEP=1 keep the temporary profile and workspace for inspection
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { FIXTURE_DIR, MANIFEST, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
+
+// The functions passed to page.evaluate/waitForFunction run in the browser. The project's
+// tsconfig has no DOM library (the engine must not use it), so declare the two globals
+// they touch here, module-local.
+declare const document: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+declare const NodeFilter: { SHOW_TEXT: number };
+
+const ROOT = resolve(__dirname, '..', '..');
+const RESULTS = join(ROOT, 'test-results');
+const WAIT_MS = 30_000;
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+interface SetupPaths {
+  node: string;
+  codeServer: string;
+  chromium: string;
+}
+
+interface Outcome {
+  title: string;
+  error?: string;
+  ms: number;
+}
+
+function readSetupPaths(): SetupPaths {
+  const cache = process.env.DEPWARDEN_E2E_CACHE ?? join(homedir(), '.cache', 'depwarden-e2e');
+  const file = join(cache, 'paths.json');
+  if (!existsSync(file)) throw new Error(`${file} is missing: run scripts/e2e-setup.sh first (npm run test:e2e does)`);
+  const paths = JSON.parse(readFileSync(file, 'utf8')) as SetupPaths;
+  for (const p of [paths.node, paths.codeServer, paths.chromium]) {
+    if (!existsSync(p)) throw new Error(`${p} (from ${file}) is missing: run scripts/e2e-setup.sh again`);
+  }
+  return paths;
+}
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  let newest = 0;
+  for (const name of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, name)));
+  return newest;
+}
+
+/** The .vsix to test: built with `npm run package` when missing or older than what it is built from. */
+function ensureVsix(): string {
+  const override = process.env.DEPWARDEN_E2E_VSIX;
+  if (override) return resolve(override);
+  const vsix = join(ROOT, 'depwarden.vsix');
+  const inputs = ['dist', 'client/src', 'server/src', 'package.json'].map((p) => newestMtime(join(ROOT, p)));
+  const built = existsSync(vsix) ? statSync(vsix).mtimeMs : 0;
+  if (built > Math.max(...inputs)) return vsix;
+  console.log(`# ${built ? 'depwarden.vsix is older than its inputs' : 'no depwarden.vsix yet'}: npm run package`);
+  const run = spawnSync('npm', ['run', 'package'], { cwd: ROOT, stdio: 'inherit' });
+  if (run.status !== 0 || !existsSync(vsix)) throw new Error(`npm run package failed (exit ${run.status})`);
+  return vsix;
+}
+
+/** A private profile: user settings, extensions and XDG folders, so no run sees another's state. */
+function makeProfile(base: string) {
+  const profile = {
+    userData: join(base, 'user-data'),
+    extensions: join(base, 'extensions'),
+    workspace: join(base, 'workspace'),
+    log: join(base, 'code-server.log'),
+    env: {
+      ...process.env,
+      XDG_CONFIG_HOME: join(base, 'xdg-config'),
+      XDG_DATA_HOME: join(base, 'xdg-data'),
+      XDG_CACHE_HOME: join(base, 'xdg-cache'),
+    } as NodeJS.ProcessEnv,
+  };
+  mkdirSync(join(profile.userData, 'User'), { recursive: true });
+  mkdirSync(profile.extensions, { recursive: true });
+  writeFileSync(join(profile.userData, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  cpSync(join(ROOT, FIXTURE_DIR), profile.workspace, { recursive: true });
+  return profile;
+}
+type Profile = ReturnType<typeof makeProfile>;
+
+function installExtension(paths: SetupPaths, profile: Profile, vsix: string): void {
+  const args = [paths.codeServer, '--user-data-dir', profile.userData, '--extensions-dir', profile.extensions, '--install-extension', vsix];
+  const run = spawnSync(paths.node, args, { env: profile.env, encoding: 'utf8' });
+  writeFileSync(profile.log, `$ code-server --install-extension ${vsix}\n${run.stdout}${run.stderr}\n`);
+  if (run.status !== 0 || !/successfully installed/i.test(run.stdout + run.stderr)) {
+    throw new Error(`code-server --install-extension failed (exit ${run.status}): ${(run.stdout + run.stderr).trim()}`);
+  }
+}
+
+/** Starts code-server on a port the system picks and resolves with its URL once it listens. */
+function startCodeServer(paths: SetupPaths, profile: Profile): Promise<{ child: ChildProcess; url: string }> {
+  const args = [
+    paths.codeServer,
+    '--auth', 'none',
+    '--bind-addr', '127.0.0.1:0',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--user-data-dir', profile.userData,
+    '--extensions-dir', profile.extensions,
+    profile.workspace,
+  ];
+  // Its own process group, so that stopping it also stops the extension host it spawns.
+  const child = spawn(paths.node, args, { env: profile.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const log = createWriteStream(profile.log, { flags: 'a' });
+  return new Promise((resolveStart, rejectStart) => {
+    let output = '';
+    const timer = setTimeout(() => rejectStart(new Error(`code-server did not start listening within ${WAIT_MS} ms`)), WAIT_MS);
+    const onData = (chunk: Buffer) => {
+      log.write(chunk);
+      output += chunk.toString();
+      const m = /HTTP server listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolveStart({ child, url: m[1] });
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      rejectStart(new Error(`code-server exited (${code}) before listening; see the log`));
+    });
+  });
+}
+
+function stopCodeServer(child: ChildProcess | undefined): void {
+  if (!child?.pid || child.exitCode !== null) return;
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    /* already gone */
+  }
+}
+
+// ---------------------------------------------------------------- workbench helpers
+
+/** Waits until the manifest is open in the editor and its text is on screen. */
+async function openManifest(page: Page): Promise<void> {
+  await page.locator('.monaco-workbench').waitFor({ timeout: WAIT_MS });
+  // The explorer lists the workspace once the workbench has connected to the server.
+  const row = page.locator(`.explorer-folders-view .monaco-list-row[aria-label="${MANIFEST}"], .explorer-folders-view .monaco-list-row:has(.label-name:text-is("${MANIFEST}"))`).first();
+  await row.waitFor({ timeout: WAIT_MS });
+  await row.dblclick();
+  await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: WAIT_MS });
+  await waitForEditorText(page, (text) => text.includes('"dependencies"'), 'the manifest in the editor');
+}
+
+async function editorText(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const lines = document.querySelector('.editor-instance .monaco-editor .view-lines');
+    return (lines?.textContent ?? '').replace(/\u00a0/g, ' ');
+  });
+}
+
+async function waitForEditorText(page: Page, test: (text: string) => boolean, what: string): Promise<void> {
+  const deadline = Date.now() + WAIT_MS;
+  let last = '';
+  // Monaco re-renders view lines on every change; poll its text until the condition holds.
+  while (Date.now() < deadline) {
+    last = await editorText(page);
+    if (test(last)) return;
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`timed out waiting for ${what}; editor shows: ${last.slice(0, 300)}`);
+}
+
+interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** The on-screen box of a token's text in the editor's view lines (quotes included). */
+async function tokenBox(page: Page, token: string): Promise<Box> {
+  const handle = await page.waitForFunction(
+    (tok) => {
+      for (const line of document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')) {
+        const text = (line.textContent ?? '').replace(/\u00a0/g, ' ');
+        const at = text.indexOf(tok);
+        if (at < 0) continue;
+        // Map the character offsets to text nodes, since the token may span several spans.
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        const range = document.createRange();
+        let seen = 0;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const len = node.textContent!.length;
+          if (seen <= at && at < seen + len) range.setStart(node, at - seen);
+          if (seen < at + tok.length && at + tok.length <= seen + len) range.setEnd(node, at + tok.length - seen);
+          seen += len;
+        }
+        const r = range.getBoundingClientRect();
+        if (r.width > 0) return { x: r.x, y: r.y, width: r.width, height: r.height };
+      }
+      return null;
+    },
+    token,
+    { timeout: WAIT_MS },
+  );
+  return (await handle.jsonValue()) as Box;
+}
+
+/** Waits for a squiggle (error or warning decoration) that covers most of the box. */
+async function waitForSquiggleOver(page: Page, box: Box): Promise<string> {
+  const handle = await page.waitForFunction(
+    (b) => {
+      for (const el of document.querySelectorAll('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning')) {
+        const r = el.getBoundingClientRect();
+        const overlap = Math.min(r.right, b.x + b.width) - Math.max(r.left, b.x);
+        const sameLine = Math.abs(r.top + r.height / 2 - (b.y + b.height / 2)) < b.height;
+        if (sameLine && overlap >= b.width * 0.6) return el.className;
+      }
+      return null;
+    },
+    box,
+    { timeout: WAIT_MS },
+  );
+  return (await handle.jsonValue()) as string;
+}
+
+/** Hovers a token and returns the visible hover's text once it matches. */
+async function hoverText(page: Page, token: string, match: RegExp): Promise<string> {
+  await dismissHover(page);
+  const box = await tokenBox(page, token);
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const hover = page.locator('.monaco-hover:visible').filter({ hasText: match }).first();
+  try {
+    await hover.waitFor({ timeout: WAIT_MS });
+  } catch {
+    const shown = await page.locator('.monaco-hover:visible').allInnerTexts();
+    throw new Error(`no hover matching ${match} over ${token}; hovers shown: ${JSON.stringify(shown)}`);
+  }
+  return hover.innerText();
+}
+
+async function dismissHover(page: Page): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.mouse.move(2, 2);
+  await page.locator('.monaco-hover:visible').first().waitFor({ state: 'hidden', timeout: WAIT_MS }).catch(() => {});
+}
+
+async function runCommand(page: Page, label: string): Promise<void> {
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ timeout: WAIT_MS });
+  await input.fill(`>${label}`);
+  const item = page.locator('.quick-input-list .monaco-list-row').filter({ hasText: label }).first();
+  await item.waitFor({ timeout: WAIT_MS });
+  await page.keyboard.press('Enter');
+}
+
+async function focusEditorAt(page: Page, token: string): Promise<void> {
+  const box = await tokenBox(page, token);
+  await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(RESULTS, name) });
+}
+
+// ---------------------------------------------------------------- scenarios
+
+async function runScenario(page: Page, s: Scenario, workspace: string): Promise<void> {
+  switch (s.kind) {
+    case 'status-bar': {
+      const item = page.locator('.statusbar-item').filter({ hasText: new RegExp(`^\\s*${s.prefix}`) }).first();
+      await item.waitFor({ timeout: WAIT_MS }).catch(async () => {
+        const all = await page.locator('.statusbar-item').allInnerTexts();
+        throw new Error(`no status bar item starts with "${s.prefix}"; items: ${JSON.stringify(all.filter(Boolean))}`);
+      });
+      return;
+    }
+    case 'squiggle': {
+      const box = await tokenBox(page, s.token);
+      await waitForSquiggleOver(page, box);
+      // The squiggle must be depwarden's: its hover carries the rule id or message.
+      await hoverText(page, s.token, s.match);
+      await dismissHover(page);
+      return;
+    }
+    case 'problems': {
+      await runCommand(page, 'View: Focus Problems');
+      const rows = page.locator('.markers-panel .monaco-list-row');
+      for (const entry of s.entries) {
+        await rows.filter({ hasText: entry }).first().waitFor({ timeout: WAIT_MS }).catch(async () => {
+          const all = await rows.allInnerTexts();
+          throw new Error(`no Problems entry matches ${entry}; entries: ${JSON.stringify(all)}`);
+        });
+      }
+      await focusEditorAt(page, '"dependencies"');
+      return;
+    }
+    case 'hover': {
+      await hoverText(page, s.token, s.contains);
+      await screenshot(page, 'e2e-hover.png');
+      await dismissHover(page);
+      return;
+    }
+    case 'quick-fix': {
+      await focusEditorAt(page, s.token);
+      // The light bulb, as a person would click it: Ctrl+. sent by Playwright does not reach
+      // the workbench's keybinding service in headless Chromium (the palette's "Quick Fix..."
+      // and the light bulb both work).
+      const bulb = page.locator('.editor-instance .lightBulbWidget:visible').first();
+      await bulb.waitFor({ timeout: WAIT_MS }).catch(() => {
+        throw new Error(`no light bulb (code actions) next to ${s.token}`);
+      });
+      await bulb.click();
+      const menu = page.locator('.action-widget');
+      const action = menu.locator('.monaco-list-row').filter({ hasText: s.action }).first();
+      await action.waitFor({ timeout: WAIT_MS }).catch(async () => {
+        const offered = await menu.locator('.monaco-list-row').allInnerTexts();
+        throw new Error(`quick fix "${s.action}" not offered; menu: ${JSON.stringify(offered)}`);
+      });
+      await screenshot(page, 'e2e-quick-fix.png');
+      await action.click();
+      await waitForEditorText(page, (t) => t.includes(s.after) && !t.includes(s.gone), `the editor to show ${s.after}`);
+      await page.keyboard.press('Control+S');
+      const file = join(workspace, MANIFEST);
+      const deadline = Date.now() + WAIT_MS;
+      // The save is asynchronous through the server: check the disk until it lands.
+      while (!readFileSync(file, 'utf8').includes(s.after)) {
+        if (Date.now() > deadline) throw new Error(`${MANIFEST} on disk still lacks ${s.after} after save`);
+        await page.waitForTimeout(100);
+      }
+      if (readFileSync(file, 'utf8').includes(s.gone)) throw new Error(`${MANIFEST} on disk still has ${s.gone}`);
+      return;
+    }
+  }
+}
+
+async function runAll(): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const started = Date.now();
+  let base: string | undefined;
+  let server: ChildProcess | undefined;
+  let browser: Browser | undefined;
+  let profile: Profile | undefined;
+  let page: Page | undefined;
+  let failed = false;
+  try {
+    const paths = readSetupPaths();
+    const vsix = ensureVsix();
+    const t0 = Date.now();
+    base = mkdtempSync(join(tmpdir(), 'depwarden-e2e-'));
+    profile = makeProfile(base);
+    installExtension(paths, profile, vsix);
+    const cs = await startCodeServer(paths, profile);
+    const listening = Date.now();
+    server = cs.child;
+    browser = await chromium.launch({ executablePath: paths.chromium, args: CHROMIUM_FLAGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(profile.workspace)}`);
+    await openManifest(page);
+    console.log(`# code-server listening ${((listening - t0) / 1000).toFixed(1)} s after start; manifest open ${((Date.now() - listening) / 1000).toFixed(1)} s later`);
+  } catch (err) {
+    failed = true;
+    const msg = `set-up failed: ${(err as Error).message}`;
+    console.log(`not ok - ${msg}`);
+    for (const s of SCENARIOS) outcomes.push({ title: s.title, error: msg, ms: 0 });
+  }
+
+  if (page && profile && !failed) {
+    for (const [i, s] of SCENARIOS.entries()) {
+      const t0 = Date.now();
+      try {
+        await runScenario(page, s, profile.workspace);
+        outcomes.push({ title: s.title, ms: Date.now() - t0 });
+        console.log(`ok ${i + 1} - ${s.title} (${Date.now() - t0} ms)`);
+      } catch (err) {
+        failed = true;
+        const message = (err as Error).message.split('\n')[0];
+        outcomes.push({ title: s.title, error: message, ms: Date.now() - t0 });
+        console.log(`not ok ${i + 1} - ${s.title}: ${message}`);
+        await screenshot(page, `e2e-failed-${i + 1}-${s.kind}.png`).catch(() => {});
+        await dismissHover(page).catch(() => {});
+        await page.keyboard.press('Escape').catch(() => {});
+      }
+      // The picture a person would see: squiggles and the Problems panel, before the fix.
+      if (s.kind === 'problems') await screenshot(page, 'e2e-package-json.png').catch(() => {});
+    }
+  }
+
+  if (failed && page) await screenshot(page, 'e2e-failed-final.png').catch(() => {});
+  await browser?.close().catch(() => {});
+  stopCodeServer(server);
+  if (failed && profile) saveLogs(profile);
+  if (base && !process.env.DEPWARDEN_E2E_KEEP) rmSync(base, { recursive: true, force: true });
+  else if (base) console.log(`# kept ${base}`);
+  console.log(`# total ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return outcomes;
+}
+
+function saveLogs(profile: Profile): void {
+  try {
+    if (existsSync(profile.log)) cpSync(profile.log, join(RESULTS, 'e2e-code-server.log'));
+    const logs = join(profile.userData, 'logs');
+    if (existsSync(logs)) cpSync(logs, join(RESULTS, 'e2e-logs'), { recursive: true });
+    console.log(`# screenshots and logs in ${RESULTS}`);
+  } catch (err) {
+    console.log(`# could not save logs: ${(err as Error).message}`);
+  }
+}
+
+async function main(): Promise<void> {
+  mkdirSync(RESULTS, { recursive: true });
+  for (const name of readdirSync(RESULTS)) {
+    if (name.startsWith('e2e-')) rmSync(join(RESULTS, name), { recursive: true, force: true });
+  }
+  const outcomes = await runAll();
+  const failed = outcomes.filter((o) => o.error).length;
+  console.log(`${outcomes.length - failed} passed, ${failed} failed`);
+  process.exit(failed ? 1 : 0);
+}
+
+void main();
