@@ -3,6 +3,13 @@ import * as path from 'node:path';
 import { discoverProjectFiles } from '../engine/discover';
 import { defaultSettings, SEVERITY_ORDER, type Settings } from '../engine/model';
 import { scanFiles } from '../engine/scan';
+import { buildProject, ParseCache } from '../engine/project';
+import { fetchRemoteData } from '../engine/data/fetch-remote';
+import { createCache, defaultCacheDir } from '../engine/data/cache';
+import { parseIocList, mergeIocLists } from '../engine/data/ioc';
+import { readOuterNpmrc } from '../engine/data/npmrc-files';
+import { countIncompletePackages } from '../engine/data/targets';
+import type { IocList } from '../engine/data/remote-data';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
 
@@ -42,10 +49,39 @@ export async function runCli(argv: string[], io = { stdout: process.stdout, stde
   const settings: Settings = { ...defaultSettings(), rules: options.rules, offline: options.offline };
   if (options.registry) settings.registry = options.registry;
   if (options.advisories !== undefined) settings.advisories = options.advisories;
-  const result = scanFiles(files, { settings });
+  const iocLists: IocList[] = [];
+  for (const file of options.ioc) {
+    let text: string;
+    try {
+      text = await fs.readFile(path.resolve(file), 'utf8');
+    } catch (e) {
+      io.stderr.write(`depwarden: cannot read --ioc ${file}: ${(e as Error).message}\n`);
+      return 2;
+    }
+    const parsed = parseIocList(text);
+    for (const r of parsed.rejected) io.stderr.write(`depwarden: ${file}:${r.line}: not a name@version: ${r.text}\n`);
+    iocLists.push(parsed.iocs);
+  }
+  // Registry and advisory data first (the rules are synchronous), from the disk cache where fresh.
+  const projectOptions = { outerNpmrc: await readOuterNpmrc(), env: process.env, cache: new ParseCache() };
+  const project = buildProject(files, projectOptions);
+  const cache = createCache(options.cacheDir ? path.resolve(options.cacheDir) : defaultCacheDir());
+  let lastShown = 0;
+  const remote = await fetchRemoteData(project, settings, {
+    cache,
+    iocs: mergeIocLists(...iocLists),
+    onProgress: ({ done, total }) => {
+      if (done === total || done - lastShown >= 200) {
+        lastShown = done;
+        progress(`${done}/${total} packages looked up`);
+      }
+    },
+  });
+  progress(`${remote.requests} network request${remote.requests === 1 ? '' : 's'}${settings.offline ? ' (offline)' : ''}`);
+  const result = scanFiles(files, { ...projectOptions, settings, remote });
   for (const e of result.ruleErrors) io.stderr.write(`depwarden: internal error in rule ${e.rule}: ${e.message}\n`);
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
-  const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: 0 };
+  const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.project, settings, remote) };
   const colour = options.format === 'text' && Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR;
   io.stdout.write(options.format === 'json' ? toJson(report) : options.format === 'sarif' ? toSarif(report) : toText(report, colour));
   if (options.failOn === 'never') return 0;

@@ -220,3 +220,10 @@ export function isSecurityPlaceholder(p: Packument): boolean {
 export function remoteTargets(ctx: { project: Project; settings: Settings; remote?: RemoteData }): EvaluatedTarget[] {
   return ctx.remote ? evaluateTargets(ctx.project, ctx.settings, ctx.remote) : [];
 }
+
+/** How many distinct packages lack registry or advisory data (the CLI summary's lookupsIncomplete). */
+export function countIncompletePackages(project: Project, settings: Settings, remote: RemoteData): number {
+  const missing = new Set<string>();
+  for (const t of evaluateTargets(project, settings, remote)) if (t.missing.length) missing.add(`${t.name}@${t.version ?? t.spec ?? ''}`);
+  return missing.size;
+}
