@@ -1,13 +1,31 @@
-import { CodeActionKind, type CodeAction, type Diagnostic, type Range, type TextEdit as LspTextEdit } from 'vscode-languageserver';
-import type { Finding } from '../engine/model';
+import {
+  CodeActionKind,
+  type CodeAction,
+  type CreateFile,
+  type Diagnostic,
+  type Range,
+  type TextDocumentEdit,
+  type TextEdit as LspTextEdit,
+  type WorkspaceEdit,
+} from 'vscode-languageserver';
+import type { Finding, Fix } from '../engine/model';
 import type { ScanResult } from '../engine/scan';
 import type { DiagnosticData } from './diagnostics';
 import type { PositionMapper } from './positions';
 
+/** What the client said it can apply (initialize: workspace.workspaceEdit). */
+export interface EditCapabilities {
+  /** documentChanges with a CreateFile resource operation. */
+  createFiles: boolean;
+}
+
+const ORIGIN: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
 /**
  * Quick fixes for the diagnostics in the request. Edits are only offered when the text
  * the engine saw is still the document's text, so that offsets cannot point at the
- * wrong place.
+ * wrong place. A fix that creates a file (the first suppression) is sent as
+ * documentChanges: create the file, then insert its text.
  */
 export function codeActionsFor(
   result: ScanResult,
@@ -16,6 +34,7 @@ export function codeActionsFor(
   currentText: (file: string) => string | undefined,
   uriOf: (file: string) => string,
   positions: PositionMapper,
+  capabilities: EditCapabilities = { createFiles: false },
 ): CodeAction[] {
   const actions: CodeAction[] = [];
   const seen = new Set<string>();
@@ -25,32 +44,57 @@ export function codeActionsFor(
     if (!data || data.generation !== generation) continue;
     const finding: Finding | undefined = result.findings[data.finding];
     if (!finding) continue;
+    // The finding itself must still describe the text (a fix elsewhere, such as a
+    // suppression, would otherwise act on a finding the user may just have edited away).
+    const shownIn = [finding.file, ...(finding.also ?? []).map((a) => a.file)];
+    if (shownIn.some((file) => currentText(file) !== result.project.texts.get(file))) continue;
     for (const fix of finding.fixes) {
-      if (!fix.edits?.length) continue;
-      const changes: Record<string, LspTextEdit[]> = {};
-      let stale = false;
-      for (const e of fix.edits) {
-        const seenText = result.project.texts.get(e.file);
-        if (seenText === undefined || currentText(e.file) !== seenText) {
-          stale = true;
-          break;
-        }
-        const uri = uriOf(e.file);
-        const range: Range = positions.range(uri, seenText, e.span);
-        (changes[uri] ??= []).push({ range, newText: e.newText });
-      }
-      if (stale) continue;
-      const key = `${fix.title}|${JSON.stringify(changes)}`;
+      const edit = workspaceEditFor(fix, result, currentText, uriOf, positions, capabilities);
+      if (!edit) continue;
+      const key = `${fix.title}|${JSON.stringify(edit)}`;
       if (seen.has(key)) continue;
       seen.add(key);
       actions.push({
         title: fix.title,
         kind: CodeActionKind.QuickFix,
         diagnostics: [diag],
-        isPreferred: fix.preferred ?? false,
-        edit: { changes },
+        // Silencing a finding is never the safest answer.
+        isPreferred: fix.kind === 'suppress' ? false : (fix.preferred ?? false),
+        edit,
       });
     }
   }
   return actions;
+}
+
+function workspaceEditFor(
+  fix: Fix,
+  result: ScanResult,
+  currentText: (file: string) => string | undefined,
+  uriOf: (file: string) => string,
+  positions: PositionMapper,
+  capabilities: EditCapabilities,
+): WorkspaceEdit | undefined {
+  if (!fix.edits?.length) return undefined;
+  const changes: Record<string, LspTextEdit[]> = {};
+  const creates: string[] = [];
+  for (const e of fix.edits) {
+    const seenText = result.project.texts.get(e.file);
+    const uri = uriOf(e.file);
+    if (e.create) {
+      // Someone created the file since the scan: the edit would land inside it.
+      if (!capabilities.createFiles || seenText !== undefined || currentText(e.file) !== undefined) return undefined;
+      if (!creates.includes(uri)) creates.push(uri);
+      (changes[uri] ??= []).push({ range: ORIGIN, newText: e.newText });
+      continue;
+    }
+    if (seenText === undefined || currentText(e.file) !== seenText) return undefined;
+    (changes[uri] ??= []).push({ range: positions.range(uri, seenText, e.span), newText: e.newText });
+  }
+  if (creates.length === 0) return { changes };
+  // No ignoreIfExists: if the file appeared meanwhile the client fails the edit rather than
+  // inserting a second JSON document at its top.
+  const documentChanges: (CreateFile | TextDocumentEdit)[] = creates.map((uri) => ({ kind: 'create', uri }));
+  for (const [uri, edits] of Object.entries(changes)) documentChanges.push({ textDocument: { uri, version: null }, edits });
+  return { documentChanges };
 }

@@ -18,7 +18,9 @@ import { WorkspaceFolderState } from './workspace-folder';
 import { PositionMapper } from './positions';
 import { findingsToDiagnostics } from './diagnostics';
 import { hoverAt } from './hover';
-import { codeActionsFor } from './code-actions';
+import { codeActionsFor, type EditCapabilities } from './code-actions';
+import { renderReport } from './report';
+import * as path from 'node:path';
 import { CodeActionKind } from 'vscode-languageserver';
 
 /** Sent to the client after every publish: what the status bar shows. */
@@ -43,6 +45,7 @@ export function startServer(connection: Connection): void {
   const positions = new PositionMapper((uri) => documents.get(uri));
   let hasConfigurationCapability = false;
   let hasWorkspaceFolderEvents = false;
+  const editCapabilities: EditCapabilities = { createFiles: false };
   const log = (m: string) => connection.console.log(m);
 
   function folderOf(uri: string): WorkspaceFolderState | undefined {
@@ -174,6 +177,8 @@ export function startServer(connection: Connection): void {
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     hasConfigurationCapability = Boolean(params.capabilities.workspace?.configuration);
     hasWorkspaceFolderEvents = Boolean(params.capabilities.workspace?.workspaceFolders);
+    const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
+    editCapabilities.createFiles = Boolean(workspaceEdit?.documentChanges && workspaceEdit.resourceOperations?.includes('create'));
     const wsFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
     for (const f of wsFolders) if (f.uri.startsWith('file:')) folders.push(new WorkspaceFolderState(f.uri));
     return {
@@ -280,7 +285,19 @@ export function startServer(connection: Connection): void {
         },
         (file) => folder.uriOf(file),
         positions,
+        editCapabilities,
       );
+    }),
+  );
+
+  // Markdown of every finding in the workspace (the client's "depwarden: Show Report").
+  connection.onRequest(
+    'depwarden/report',
+    safeHandler('report', log, '', async () => {
+      const entries = await Promise.all(
+        folders.map(async (f) => ({ name: path.basename(f.root), enabled: (await settingsFor(f)).enable, result: f.result, uriOf: (file: string) => f.uriOf(file) })),
+      );
+      return renderReport(entries, positions);
     }),
   );
 

@@ -23,6 +23,8 @@ export function removeDependencyEdits(project: Project, manifestPath: string, de
   // Edits computed on a tree with syntax errors could land in the wrong place.
   if (!section || text === undefined || !manifest || manifest.parseErrors.length > 0) return undefined;
   let current = text;
+  let firstStep: TextEdit[] | undefined;
+  let steps = 0;
   for (let guard = 0; guard < 100; guard++) {
     const root = parseTree(current);
     const obj = root && findNodeAtLocation(root, section);
@@ -31,8 +33,12 @@ export function removeDependencyEdits(project: Project, manifestPath: string, de
     const onlyThis = obj.children!.length === present.length;
     const edits = onlyThis ? modifyJson(manifestPath, current, section, {}) : modifyJson(manifestPath, current, [...section, dep.name], undefined);
     if (edits.length === 0) break;
+    firstStep ??= edits;
+    steps++;
     current = applyTextEdits(current, edits);
   }
+  // One step: jsonc-parser's own edit (the property and its comma) reads best in the editor.
+  if (steps === 1) return firstStep;
   const edit = diffEdit(manifestPath, text, current);
   return edit ? [edit] : undefined;
 }

@@ -1,0 +1,192 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { LspTestClient, uriOf } from '../support/lsp-client';
+
+const LOCK = JSON.stringify(
+  {
+    name: 'app',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { dependencies: { 'left-pad': '*' } },
+      'node_modules/left-pad': {
+        version: '1.3.0',
+        resolved: 'https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz',
+        integrity: 'sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQtQiHoMqQNt/sGAfX+SvOlt7aY3ovqgM6fTKPDB2WaEnmdwY==',
+      },
+    },
+  },
+  null,
+  2,
+);
+const MANIFEST = '{\n  "name": "app",\n  "dependencies": {\n    "left-pad": "*"\n  }\n}\n';
+
+type Range = { start: { line: number; character: number }; end: { line: number; character: number } };
+type LspEdit = { range: Range; newText: string };
+interface Action {
+  title: string;
+  kind: string;
+  isPreferred: boolean;
+  edit: {
+    changes?: Record<string, LspEdit[]>;
+    documentChanges?: Array<{ kind?: string; uri?: string; textDocument?: { uri: string }; edits?: LspEdit[] }>;
+  };
+}
+
+function tempProject(files: Record<string, string>): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-actions-'));
+  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
+  return dir;
+}
+
+/** What an editor does with a WorkspaceEdit's text edits. */
+function applyLspEdits(text: string, edits: LspEdit[]): string {
+  return TextDocument.applyEdits(TextDocument.create('file:///x', 'json', 0, text), edits);
+}
+
+/** Initialize like VS Code: documentChanges with create/rename/delete resource operations. */
+async function start(dir: string, createFiles = true): Promise<LspTestClient> {
+  const client = new LspTestClient();
+  const uri = pathToFileURL(dir).toString();
+  await client.connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: uri,
+    workspaceFolders: [{ uri, name: 'app' }],
+    capabilities: {
+      workspace: {
+        configuration: true,
+        didChangeConfiguration: { dynamicRegistration: true },
+        workspaceEdit: createFiles ? { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] } : {},
+      },
+      textDocument: { hover: {}, codeAction: {} },
+    },
+  });
+  await client.connection.sendNotification('initialized', {});
+  return client;
+}
+
+async function actionsFor(client: LspTestClient, uri: string, diag: { range: Range }): Promise<Action[]> {
+  return (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri }, range: diag.range, context: { diagnostics: [diag] } })) as Action[];
+}
+
+test('"Suppress" creates .depwarden.json; once it exists the finding leaves the Problems panel and shows in the report', async (t) => {
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK });
+  const client = await start(dir);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const suppressionUri = uriOf(path.join(dir, '.depwarden.json'));
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
+  const actions = await actionsFor(client, uri, diag);
+  assert.deepEqual(actions.map((a) => [a.title, a.isPreferred]), [
+    ['Pin to 1.3.0 (the locked version)', true],
+    ['Suppress unpinned-range for left-pad@1.3.0', false],
+  ]);
+  const suppress = actions[1];
+  assert.equal(suppress.kind, 'quickfix');
+  const [create, insert] = suppress.edit.documentChanges!;
+  assert.deepEqual(create, { kind: 'create', uri: suppressionUri });
+  assert.equal(insert.textDocument!.uri, suppressionUri);
+  const created = applyLspEdits('', insert.edits!);
+  assert.deepEqual(JSON.parse(created), {
+    suppressions: [{ rule: 'unpinned-range', package: 'left-pad', version: '1.3.0', reason: 'TODO: say why this is acceptable' }],
+  });
+
+  // The editor creates the file and saves it; the watcher tells the server.
+  writeFileSync(path.join(dir, '.depwarden.json'), created.replace('TODO: say why this is acceptable', 'reviewed by the team'));
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: suppressionUri, type: 1 }] });
+  await client.waitFor(() => client.diagnostics.get(uri)?.every((d) => d.code !== 'unpinned-range') && true, 'the suppressed diagnostic to go');
+
+  const report = (await client.connection.sendRequest('depwarden/report')) as string;
+  assert.match(report, /^# depwarden report/);
+  assert.match(report, /## 🔕 Suppressed \(1\)/);
+  const suppressedPart = report.slice(report.indexOf('## 🔕 Suppressed'));
+  assert.match(suppressedPart, /`left-pad@1\.3\.0` \[`unpinned-range`\]/);
+  assert.match(suppressedPart, /reason: \*\*reviewed by the team\*\*/);
+  assert.ok(suppressedPart.includes(`[package.json:4](<${uri}#L4>)`), suppressedPart);
+});
+
+test('a second suppression is appended to the existing file; the pin fix applies to the exact text', async (t) => {
+  const existing = '{\n    "suppressions": [\n        { "rule": "deprecated", "package": "x", "version": "*", "reason": "ok" }\n    ]\n}\n';
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK, '.depwarden.json': existing });
+  const client = await start(dir);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const suppressionUri = uriOf(path.join(dir, '.depwarden.json'));
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
+  const actions = await actionsFor(client, uri, diag);
+  const suppress = actions.find((a) => a.title === 'Suppress unpinned-range for left-pad@1.3.0')!;
+  assert.ok(suppress);
+  assert.deepEqual(Object.keys(suppress.edit.changes!), [suppressionUri]);
+  assert.equal(
+    applyLspEdits(existing, suppress.edit.changes![suppressionUri]),
+    '{\n    "suppressions": [\n        { "rule": "deprecated", "package": "x", "version": "*", "reason": "ok" },\n' +
+      '        {\n            "rule": "unpinned-range",\n            "package": "left-pad",\n            "version": "1.3.0",\n            "reason": "TODO: say why this is acceptable"\n        }\n    ]\n}\n',
+  );
+  const pin = actions.find((a) => a.title.startsWith('Pin to 1.3.0'))!;
+  assert.equal(applyLspEdits(MANIFEST, pin.edit.changes![uri]), MANIFEST.replace('"*"', '"1.3.0"'));
+});
+
+test('typosquat: replace, remove (whole property) and suppress; no file-creating fix for a client that cannot create files', async (t) => {
+  const manifest = '{\n\t"dependencies": {\n\t\t"lodahs": "^4.17.21",\n\t\t"express": "^4.0.0"\n\t}\n}\n';
+  const dir = tempProject({ 'package.json': manifest });
+  const client = await start(dir, false);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'typosquat'), 'typosquat');
+  const actions = await actionsFor(client, uri, diag);
+  const titles = actions.map((a) => a.title);
+  assert.ok(titles.includes('Remove lodahs from dependencies'), JSON.stringify(titles));
+  assert.ok(!titles.some((x) => x.startsWith('Suppress')), 'the suppress fix needs CreateFile support');
+  const remove = actions.find((a) => a.title === 'Remove lodahs from dependencies')!;
+  assert.equal(applyLspEdits(manifest, remove.edit.changes![uri]), '{\n\t"dependencies": {\n\t\t"express": "^4.0.0"\n\t}\n}\n');
+  assert.equal(actions.filter((a) => a.isPreferred).length, 1, 'one preferred fix');
+});
+
+test('no quick fix is offered from a diagnostic whose document changed since', async (t) => {
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK });
+  const client = await start(dir);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: MANIFEST } });
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
+  assert.ok((await actionsFor(client, uri, diag)).length >= 2);
+  const edited = MANIFEST.replace('"name": "app",', '"name": "app",\n  "private": true,');
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: edited }] });
+  assert.deepEqual(await actionsFor(client, uri, diag), []);
+});
+
+test('the report groups live findings by severity and package, with line links', async (t) => {
+  const manifest = '{\n  "dependencies": {\n    "lodahs": "^4.17.21"\n  }\n}\n';
+  const dir = tempProject({ 'package.json': manifest });
+  const client = await start(dir);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'typosquat'), 'typosquat');
+  const report = (await client.connection.sendRequest('depwarden/report')) as string;
+  const warnings = report.slice(report.indexOf('## ⚠️ Warnings'));
+  assert.ok(report.indexOf('## ⚠️ Warnings') > 0, report);
+  assert.match(report, /\*\*depwarden-actions-\w+\*\*: 1 package\.json and 0 lockfiles checked/);
+  assert.match(warnings, /### `lodahs`\n\n- \[`typosquat`\]\(https:\/\/[^)]+typosquat\.md\) "lodahs" looks like a typo/);
+  assert.ok(warnings.includes(`[package.json:3](<${uri}#L3>)`), warnings);
+  assert.ok(!report.includes('Suppressed'));
+});
