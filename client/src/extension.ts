@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { StatusBar, type StatusParams } from './status-bar';
 import { restrictSettings } from './trust';
+import { showReport } from './report';
 
 const WATCHED = '**/{package.json,package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock,.npmrc,pnpm-workspace.yaml,.yarnrc.yml,bunfig.toml,.depwarden.json}';
 
@@ -22,6 +23,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     documentSelector: [
       { scheme: 'file', pattern: '**/package.json' },
       { scheme: 'file', pattern: '**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock}' },
+      { scheme: 'file', pattern: '**/.depwarden.json' },
     ],
     synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED) },
     outputChannel: output,
@@ -44,6 +46,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await client?.sendRequest('depwarden/scan');
     }),
     vscode.commands.registerCommand('depwarden.showOutput', () => output.show(true)),
+    vscode.commands.registerCommand('depwarden.showReport', () => showReport(client)),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client?.sendNotification('workspace/didChangeConfiguration', { settings: null })),
   );
   await client.start();

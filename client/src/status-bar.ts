@@ -15,7 +15,7 @@ export interface StatusParams {
   enabled: boolean;
 }
 
-/** "depwarden: 3 lockfiles, 2,104 packages, 2 errors, 5 warnings"; click for the Problems panel. */
+/** "depwarden: 3 lockfiles, 2,104 packages, 2 errors, 5 warnings"; click for the report. */
 export class StatusBar implements vscode.Disposable {
   private item = vscode.window.createStatusBarItem('depwarden.status', vscode.StatusBarAlignment.Left, 10);
 
@@ -23,7 +23,7 @@ export class StatusBar implements vscode.Disposable {
     this.item.name = 'depwarden';
     this.item.text = '$(sync~spin) depwarden';
     this.item.tooltip = 'depwarden is scanning';
-    this.item.command = 'workbench.actions.view.problems';
+    this.item.command = 'depwarden.showReport';
     this.item.show();
   }
 

@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scanFiles } from '../../server/src/engine/scan';
 import { parseSuppressions, suppressionMatches, type Suppression } from '../../server/src/engine/policy/suppressions';
-import type { Finding } from '../../server/src/engine/model';
+import { RULE_IDS, type Finding } from '../../server/src/engine/model';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 const NOW = new Date('2025-06-15T12:00:00Z');
 
@@ -139,4 +141,20 @@ test('parseSuppressions keeps entry spans and rejects a non-array', () => {
   const parsed = parseSuppressions(text);
   assert.equal(parsed.suppressions.length, 0);
   assert.match(parsed.problems[0].message, /must be an array/);
+});
+
+test('a misspelt key makes the entry invalid rather than silently permanent', () => {
+  const parsed = parseSuppressions(JSON.stringify({ suppressions: [{ rule: 'typosquat', package: 'p', version: '*', reason: 'r', expiry: '2020-01-01' }] }));
+  assert.equal(parsed.suppressions.length, 0);
+  assert.match(parsed.problems[0].message, /unknown property "expiry"/);
+});
+
+test('the contributed JSON schema lists exactly the rule ids and the keys the parser reads', () => {
+  const schema = JSON.parse(readFileSync(path.join(__dirname, '../../schemas/depwarden.schema.json'), 'utf8'));
+  const entry = schema.properties.suppressions.items;
+  assert.deepEqual(entry.properties.rule.enum, [...RULE_IDS]);
+  assert.deepEqual(Object.keys(entry.properties).sort(), ['expires', 'package', 'reason', 'rule', 'version']);
+  assert.deepEqual([...entry.required].sort(), ['package', 'reason', 'rule', 'version']);
+  const pattern = new RegExp(entry.properties.expires.pattern);
+  assert.ok(pattern.test('2026-01-31') && pattern.test('2026-01-31T10:00:00Z') && !pattern.test('next week'));
 });

@@ -65,9 +65,14 @@ export function parseSuppressions(text: string): SuppressionFile {
   return out;
 }
 
+const ENTRY_KEYS = ['rule', 'package', 'version', 'reason', 'expires'];
+
 /** The entry, or why it cannot be used. */
 function readEntry(node: Node): Suppression | string {
   if (node.type !== 'object') return 'it must be an object';
+  // A misspelt key (say "expiry") would otherwise make a suppression silently permanent.
+  const unknown = (node.children ?? []).map((p) => p.children?.[0]?.value).find((k) => !ENTRY_KEYS.includes(k));
+  if (unknown !== undefined) return `unknown property "${unknown}" (expected ${ENTRY_KEYS.join(', ')})`;
   const str = (key: string): string | undefined => {
     const v = propertyValue(node, key);
     return v?.type === 'string' && (v.value as string).trim() !== '' ? (v.value as string).trim() : undefined;
