@@ -13,6 +13,7 @@ import type { Project } from '../../server/src/engine/project';
 import { typosquat } from '../../server/src/engine/rules/typosquat';
 import { RULES } from '../../server/src/engine/rules';
 import { scanFiles } from '../../server/src/engine/scan';
+import { emptyRemoteData, type Packument, type PackumentLookup } from '../../server/src/engine/data/remote-data';
 import { CORPUS_DIR, corpusFindings } from '../../bench/typosquat';
 
 const detector = popularNameDetector();
@@ -37,8 +38,6 @@ const KNOWN_SQUATS: [name: string, target: string, reason: RegExp][] = [
   ['types-node', '@types/node', /without its scope/],
   ['@types-node', '@types/node', /without its scope/],
   ['@typess/node', '@types/node', /scope "@typess" imitates "@types": repeated letter/],
-  ['core-tracing', '@azure/core-tracing', /published without its scope/],
-  ['core-http', '@azure/core-http', /published without its scope/],
   ['mysqljs', 'mysql', /suffix "js"/],
   ['mssql.js', 'mssql', /suffix "\.js"/],
   ['nodemailer-js', 'nodemailer', /suffix "-js"/],
@@ -74,6 +73,14 @@ test('well-known typosquats are flagged with the package they imitate and the re
     assert.equal(match.target, target, `${name}: target`);
     assert.match(match.reason.text, reason, `${name}: reason`);
   }
+});
+
+test('unscoped copies of scoped names are only reported when asked (registry data says the copy is new)', () => {
+  assert.equal(detector.check('core-http'), undefined);
+  assert.equal(detector.check('core-http', { unscopedCopies: true })?.target, '@azure/core-http');
+  assert.match(detector.check('core-tracing', { unscopedCopies: true })!.reason.text, /published without its scope/);
+  // Typings are not what a copy of the library imitates.
+  assert.equal(detector.check('json-patch', { unscopedCopies: true }), undefined);
 });
 
 test('every name on the popular list is left alone', () => {
@@ -319,4 +326,30 @@ test('lockfile entries: squat found by real name, direct ones get a fix in packa
   assert.deepEqual(jquerry.fixes, []);
   // The manifest's own entries are flagged too.
   assert.deepEqual(findings.filter((f) => f.file === 'package.json').map((f) => f.package), ['crossenv', 'mongose']);
+});
+
+// ------------------------------------------------------------ registry weighting
+
+function packumentLookup(name: string, created: string, versionCount: number): PackumentLookup {
+  const versions: Packument['versions'] = {};
+  for (let i = 0; i < versionCount; i++) versions[`1.0.${i}`] = { version: `1.0.${i}`, hasRepository: true, hasBin: false, hasProvenance: false };
+  return { status: 'ok', packument: { name, distTags: { latest: '1.0.0' }, versions, time: { created } }, registry: 'https://registry.npmjs.org/', fromCache: false };
+}
+
+test('with registry data: an old, much-released neighbour is dropped, a new unscoped copy is reported', () => {
+  const text = '{"dependencies": {"expresss": "^1.0.0", "crossenv": "^1.0.0", "core-http": "^1.0.0", "core-tracing": "^1.0.0"}}';
+  const remote = emptyRemoteData();
+  remote.packuments.set('expresss', packumentLookup('expresss', '2015-01-01T00:00:00.000Z', 40));
+  remote.packuments.set('crossenv', packumentLookup('crossenv', '2026-11-01T00:00:00.000Z', 1));
+  remote.packuments.set('core-http', packumentLookup('core-http', '2026-10-01T00:00:00.000Z', 2));
+  remote.packuments.set('core-tracing', packumentLookup('core-tracing', '2014-01-01T00:00:00.000Z', 25));
+  const now = new Date('2026-11-28T00:00:00.000Z');
+  const found = scanFiles([{ path: 'package.json', text }], { settings: settingsWith(), remote, now }).findings.filter((f) => f.rule === 'typosquat');
+  assert.deepEqual(found.map((f) => [f.package, f.fixes.find((x) => x.kind === 'replace-name')?.name]).sort(), [
+    ['core-http', '@azure/core-http'],
+    ['crossenv', 'cross-env'],
+  ]);
+  // Offline the name alone decides: the unscoped copy is not reported, the typos are.
+  const offline = scanManifest(text).map((f) => f.package).sort();
+  assert.deepEqual(offline, ['crossenv', 'expresss']);
 });

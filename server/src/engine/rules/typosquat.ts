@@ -2,6 +2,7 @@ import type { Dependency, Finding, Fix, LockedPackage, Manifest, SpecKind } from
 import type { Rule } from './context';
 import { manifestForImporter, type Project } from '../project';
 import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
+import type { Packument, RemoteData } from '../data/remote-data';
 
 /** Specs whose name is looked up on the registry; a git URL or a folder brings its own code. */
 const REGISTRY_KINDS: ReadonlySet<SpecKind> = new Set<SpecKind>(['version', 'range', 'tag', 'alias', 'catalog', 'patch', 'invalid']);
@@ -17,12 +18,19 @@ const SKIPPED_SECTIONS = new Set(['overrides', 'resolutions', 'pnpm.overrides', 
 export const typosquat: Rule = {
   id: 'typosquat',
   defaultSeverity: 'warning',
-  run({ project, settings }) {
+  run({ project, settings, remote, now }) {
     const detector = popularNameDetector();
     const allow = new Set(settings.typosquatAllow);
     // The project's own packages (workspaces) never come from the registry.
     for (const m of project.manifests) if (m.name) allow.add(m.name);
-    const check = (name: string) => detector.check(name, { allow });
+    const check = (name: string) => {
+      const packument = packumentOf(remote, name);
+      return detector.check(name, {
+        allow,
+        unscopedCopies: packument !== undefined && isNew(packument, now),
+        judge: () => packument === undefined || !isEstablished(packument, now),
+      });
+    };
 
     const findings: Finding[] = [];
     for (const m of project.manifests) {
@@ -74,6 +82,35 @@ export const typosquat: Rule = {
     return findings;
   },
 };
+
+const DAY = 24 * 60 * 60 * 1000;
+
+function packumentOf(remote: RemoteData | undefined, name: string): Packument | undefined {
+  const lookup = remote?.packuments.get(name);
+  return lookup?.status === 'ok' ? lookup.packument : undefined;
+}
+
+function createdAt(p: Packument): number {
+  const created = Date.parse(p.time.created ?? '');
+  if (!Number.isNaN(created)) return created;
+  const times = Object.entries(p.time).filter(([k]) => k !== 'modified').map(([, v]) => Date.parse(v));
+  return times.length ? Math.min(...times.filter((t) => !Number.isNaN(t))) : NaN;
+}
+
+/**
+ * Registry data (when the scan has it) settles what the name alone cannot: a package
+ * published years ago with a long release history is an established neighbour, not an
+ * imitation. Typosquats are young and short-lived (they are taken down).
+ */
+function isEstablished(p: Packument, now: Date): boolean {
+  const created = createdAt(p);
+  return !Number.isNaN(created) && now.getTime() - created > 2 * 365 * DAY && Object.keys(p.versions).length >= 10;
+}
+
+function isNew(p: Packument, now: Date): boolean {
+  const created = createdAt(p);
+  return (!Number.isNaN(created) && now.getTime() - created < 365 * DAY) || Object.keys(p.versions).length <= 3;
+}
 
 /** Reasons that are slips of the keyboard read as "a typo of"; the others as "an imitation of". */
 function describe(match: TyposquatMatch): string {

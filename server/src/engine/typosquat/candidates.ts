@@ -78,7 +78,7 @@ export function describeLookAlike(candidate: string, target: string): string {
  * Words that typosquats add to a popular name ("cross-env.js", "nodemailer-js",
  * "node-fabric", "twilio-npm"): a package that wraps, ports or "installs" the real one.
  */
-export const SUFFIXES = ['js', 'cli', 'utils', 'util', 'node', 'npm', 'lib', 'api', 'sdk'];
+export const SUFFIXES = ['js', 'cli', 'utils', 'util', 'node', 'npm'];
 export const PREFIXES = ['node', 'nodejs', 'js', 'npm'];
 
 export interface AffixStrip {
@@ -198,31 +198,63 @@ export function classifySingleEdit(candidate: string, target: string): SingleEdi
   return { kind: 'substitution', text: `"${c}" instead of "${t}"`, at: p, chars: c + t };
 }
 
+/** QWERTY rows: a fat finger hits a key next to the intended one. */
+const KEY_ROWS = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm'];
+const KEY_POSITION = new Map<string, [row: number, col: number]>();
+KEY_ROWS.forEach((row, r) => [...row].forEach((ch, c) => KEY_POSITION.set(ch, [r, c])));
+
+/** Keys that touch on a QWERTY keyboard (rows are staggered by about half a key). */
+export function areNeighbourKeys(a: string, b: string): boolean {
+  const pa = KEY_POSITION.get(a);
+  const pb = KEY_POSITION.get(b);
+  if (!pa || !pb || a === b) return false;
+  const dr = pb[0] - pa[0];
+  const dc = pb[1] - pa[1];
+  if (dr === 0) return Math.abs(dc) === 1;
+  if (dr === 1) return dc === 0 || dc === -1;
+  if (dr === -1) return dc === 0 || dc === 1;
+  return false;
+}
+
 /**
  * Whether a single edit looks like a slip of the keyboard rather than a different name.
- * Legitimate neighbours of popular names tend to differ in ways typos rarely do: in the
- * first letter (preact/react, es-/fs-), in a digit (findit2, http-proxy-3), in a
- * one-letter segment (eslint-plugin-n/-i), or in a name so short that every other word
- * is one letter away (ws/qs, nock/hock), or in a trailing plural "s".
+ * Legitimate neighbours of popular names tend to differ in ways typos rarely do: a letter
+ * that is not next to the intended key (consola/console, jsona/jsonp), the first or last
+ * letter of a word (preact/react, koa-route/koa-router, deprecate/deprecated), a digit
+ * (findit2, http-proxy-3), a trailing plural "s" (inherit/inherits), or a name or word
+ * so short that every other word is one letter away (ws/qs, it-map/is-map, jets/jest).
  */
 export function isPlausibleSlip(edit: SingleEdit, candidate: string, target: string): boolean {
   if (/[0-9]/.test(edit.chars)) return false;
+  if (edit.kind === 'separator') return !differsOnlyBeforeVersion(candidate, target);
+  if (target.length < 5) return false;
+  return isPlausibleWordSlip(edit, candidate, target);
+}
+
+/** The part of isPlausibleSlip that looks at the word the edit falls in. */
+function isPlausibleWordSlip(edit: SingleEdit, candidate: string, target: string): boolean {
+  // The word of the edit, in the name that holds the edited letter.
+  const holder = edit.kind === 'added-letter' || edit.kind === 'repeated-letter' ? candidate : target;
+  const [word, wordStart] = segmentAt(holder, edit.at);
+  const offset = edit.at - wordStart;
+  const atEdge = offset === 0 || offset === word.length - 1;
   switch (edit.kind) {
-    case 'transposition':
     case 'repeated-letter':
-      return target.length >= 4;
-    case 'dropped-letter':
-    case 'added-letter':
-    case 'substitution': {
-      if (target.length < 5 || edit.at === 0) return false;
-      // Singular and plural spellings are usually separate, legitimate packages (inherit/inherits).
-      if (edit.chars === 's' && edit.kind === 'dropped-letter' && edit.at === target.length - 1) return false;
-      if (edit.chars === 's' && edit.kind === 'added-letter' && edit.at === candidate.length - 1) return false;
-      const [segment] = segmentAt(edit.kind === 'added-letter' ? candidate : target, edit.at);
-      return segment.length > 1;
+      return word.length >= 3;
+    case 'transposition':
+      return offset > 0 && word.length >= 4;
+    case 'dropped-letter': {
+      const doubled = target[edit.at - 1] === edit.chars || target[edit.at + 1] === edit.chars;
+      return doubled ? word.length >= 4 : word.length >= 6 && !atEdge;
     }
-    case 'separator':
-      return !differsOnlyBeforeVersion(candidate, target);
+    case 'added-letter': {
+      if (atEdge || word.length < 4) return false;
+      const before = candidate[edit.at - 1];
+      const after = candidate[edit.at + 1];
+      return areNeighbourKeys(edit.chars, before) || areNeighbourKeys(edit.chars, after);
+    }
+    case 'substitution':
+      return offset > 0 && word.length >= 4 && areNeighbourKeys(edit.chars[0], edit.chars[1]);
     default:
       return true;
   }
@@ -245,20 +277,37 @@ function segmentAt(name: string, at: number): [segment: string, start: number] {
 }
 
 /**
- * Two edits are only believable in long names when each changed segment keeps most of
- * its letters: "webpak-dev-serverr" is two slips, "markdown-title" is another word than
- * "markdown-table".
+ * Two edits are only believable as two slips in two different words, each a plausible
+ * slip on its own: "webpak-dev-serverr" is, "markdown-title" (for markdown-table) and
+ * "commandbar" (for commander) are other words.
  */
 export function isPlausibleDoubleSlip(candidate: string, target: string): boolean {
   const a = candidate.split(/[-_.]/);
   const b = target.split(/[-_.]/);
   if (a.length !== b.length) return false;
+  let changed = 0;
   for (let i = 0; i < a.length; i++) {
     if (a[i] === b[i]) continue;
-    if (/[0-9]/.test(a[i] + b[i]) || a[i][0] !== b[i][0]) return false;
-    const d = boundedDistance(a[i], b[i], 2);
-    const len = Math.min(a[i].length, b[i].length);
-    if (d > 2 || (d === 1 && len < 5) || (d === 2 && len < 9)) return false;
+    changed++;
+    if (boundedDistance(a[i], b[i], 1) !== 1) return false;
+    const edit = classifySingleEdit(a[i], b[i]);
+    if (/[0-9]/.test(edit.chars) || edit.kind === 'separator' || !isPlausibleWordSlip(edit, a[i], b[i])) return false;
   }
-  return true;
+  return changed === 2;
+}
+
+/**
+ * Scope names are brands, and brands one letter apart are common (@storyblok/@storybook,
+ * @vinejs/@vitejs): only strong slips count there, and a scope that adds a word of its own
+ * (@salesforce-ux, @nestjsx) is a sub-brand, not a typo. Letters glued onto a long scope
+ * (@typescript_eslinter) do count.
+ */
+export function isPlausibleScopeSlip(scope: string, target: string, distance: number): boolean {
+  const a = squash(scope);
+  const b = squash(target);
+  if (a.startsWith(b) && /[-_.]/.test(scope.slice(target.length, target.length + 1))) return false;
+  if (distance === 2) return b.length >= 12 && a.length === b.length + 2 && a.startsWith(b);
+  const edit = classifySingleEdit(a, b);
+  if (edit.kind !== 'repeated-letter' && edit.kind !== 'transposition' && edit.kind !== 'dropped-letter') return false;
+  return isPlausibleSlip(edit, a, b);
 }

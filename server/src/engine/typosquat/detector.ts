@@ -3,6 +3,7 @@ import {
   describeDoubleEdit,
   differsOnlyBeforeVersion,
   isPlausibleDoubleSlip,
+  isPlausibleScopeSlip,
   isPlausibleSlip,
   describeAffix,
   describeLookAlike,
@@ -35,6 +36,13 @@ export interface CheckOptions {
    * candidate is old and well established or not much less popular than the target.
    */
   judge?: (match: TyposquatMatch) => boolean;
+  /**
+   * Also report an unscoped copy of a scoped popular name ("core-http" for
+   * "@azure/core-http"). Off by default: most such names are older, legitimate packages
+   * (a package later forked into a scope, or a generic name), so this needs registry data
+   * showing the candidate is new before it is worth a warning.
+   */
+  unscopedCopies?: boolean;
 }
 
 /**
@@ -145,7 +153,7 @@ export class TyposquatDetector {
       // Only the owner of a scope can publish in it: a name in a popular scope is no squat.
       if (!this.scopes.has(scope)) this.checkScope(scope, bare, add);
     } else {
-      this.checkUnscoped(lower, add);
+      this.checkUnscoped(lower, add, options.unscopedCopies === true);
     }
     return best(matches);
   }
@@ -158,18 +166,11 @@ export class TyposquatDetector {
     if (sameLetters) similar.push({ scope: sameLetters, text: 'changed separators' });
     const max = squashed.length >= LONG_NAME ? 2 : 1;
     for (const { id, distance } of this.scopeIndex.within(squashed, max)) {
-      const other = this.scopeBySquash.get(this.scopeIndex.names[id])!;
       const otherSquashed = this.scopeIndex.names[id];
-      let text: string;
-      if (distance === 1) {
-        const edit = classifySingleEdit(squashed, otherSquashed);
-        if (!isPlausibleSlip(edit, squashed, otherSquashed)) continue;
-        text = edit.text;
-      } else {
-        if (!isPlausibleDoubleSlip(squashed, otherSquashed)) continue;
-        text = describeDoubleEdit(squashed, otherSquashed);
-      }
-      if (squash(other) !== other || squashed !== scope) text += ' and changed separators';
+      const other = this.scopeBySquash.get(otherSquashed)!;
+      if (!isPlausibleScopeSlip(scope, other, distance)) continue;
+      let text = distance === 1 ? classifySingleEdit(squashed, otherSquashed).text : describeDoubleEdit(squashed, otherSquashed);
+      if (separatorsOf(scope) !== separatorsOf(other)) text += ' and changed separators';
       similar.push({ scope: other, text });
     }
     for (const s of similar) {
@@ -179,15 +180,16 @@ export class TyposquatDetector {
     }
   }
 
-  private checkUnscoped(name: string, add: (t: PopularPackage | undefined, r: Reason) => void): void {
+  private checkUnscoped(name: string, add: (t: PopularPackage | undefined, r: Reason) => void, unscopedCopies: boolean): void {
     const squashed = squash(name);
     // "@types-node" typed without its slash, or "types-node" without the @.
     const flat = this.byFlatScoped.get(squash(name.replace(/^@/, '')));
     if (flat && !this.isUnscopedFamily(splitScope(flat.name)[0])) add(flat, { kind: 'scope', text: 'scoped name written without its scope' });
     if (name.startsWith('@')) return;
 
-    const bareCopy = this.byBareScoped.get(name);
-    if (bareCopy && name.length >= 6 && hasSeparator(name)) add(bareCopy, { kind: 'scope', text: 'scoped name published without its scope' });
+    const bareCopy = unscopedCopies ? this.byBareScoped.get(name) : undefined;
+    // Typings (@types/x) are not an imitation target for the library x itself.
+    if (bareCopy && name.length >= 8 && hasSeparator(name) && !bareCopy.name.startsWith('@types/')) add(bareCopy, { kind: 'scope', text: 'scoped name published without its scope' });
 
     const sameLetters = this.bySquash.get(squashed);
     if (sameLetters && !differsOnlyBeforeVersion(name, sameLetters.name)) {
@@ -220,6 +222,10 @@ export class TyposquatDetector {
 /** Loose npm name shape (old names may have capitals); anything else is not worth a guess. */
 function isPackageName(name: string): boolean {
   return /^(@[A-Za-z0-9][\w.~-]*\/?)?[A-Za-z0-9_.~-][\w.~-]*$/.test(name);
+}
+
+function separatorsOf(name: string): string {
+  return name.replace(/[^-_.]/g, '');
 }
 
 function setFirst<K, V>(map: Map<K, V>, key: K, value: V): void {
