@@ -72,9 +72,9 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
   let stdout = '';
   let stderr = '';
   const io = {
-    stdout: { write: (s: string) => ((stdout += s), true) } as unknown as NodeJS.WriteStream,
-    stderr: { write: (s: string) => ((stderr += s), true) } as unknown as NodeJS.WriteStream,
-  };
+    stdout: { write: (s: string) => ((stdout += s), true) },
+    stderr: { write: (s: string) => ((stderr += s), true) },
+  } as unknown as Parameters<typeof runCli>[1];
   const code = await runCli(args, io);
   return { code, stdout, stderr };
 }
