@@ -63,14 +63,24 @@ const EMPTY_OUTLINE: JsonOutline = { members: () => [] };
 function parseTolerantly(source: string, jsonc: boolean, nativeMessage: string): JsonDocument {
   const found: JsoncError[] = [];
   const root = parseTree(source, found, { allowTrailingComma: jsonc, disallowComments: !jsonc, allowEmptyContent: false });
-  const errors: ParseError[] = found.map((e) => ({
-    message: `${describePosition(source, e.offset)}: ${ERROR_WORDS[printParseErrorCode(e.error)] ?? printParseErrorCode(e.error)}`,
-    span: { start: e.offset, end: Math.max(e.offset + e.length, e.offset + 1) },
-  }));
+  // One error per position, and a bounded number: a badly damaged file can yield thousands.
+  const errors: ParseError[] = [];
+  const position = positionFinder(source);
+  let lastOffset = -1;
+  for (const e of found) {
+    if (e.offset === lastOffset) continue;
+    if (errors.length === MAX_ERRORS) break;
+    lastOffset = e.offset;
+    const code = printParseErrorCode(e.error);
+    errors.push({
+      message: `${position(e.offset)}: ${ERROR_WORDS[code] ?? code}`,
+      span: { start: e.offset, end: Math.min(source.length, Math.max(e.offset + e.length, e.offset + 1)) },
+    });
+  }
   if (errors.length === 0) {
     // JSON.parse is stricter than jsonc-parser in a few corners: fall back on its position.
     const at = Number(/position (\d+)/.exec(nativeMessage)?.[1] ?? 0);
-    errors.push({ message: `${describePosition(source, at)}: ${nativeMessage}`, span: { start: at, end: at + 1 } });
+    errors.push({ message: `${position(at)}: ${nativeMessage}`, span: { start: at, end: Math.min(source.length, at + 1) } });
   }
   let value: unknown;
   try {
@@ -100,15 +110,22 @@ const ERROR_WORDS: Record<string, string> = {
   InvalidCharacter: 'invalid character',
 };
 
-/** "line 12, column 5" (both 1-based; columns count UTF-16 code units). */
-export function describePosition(text: string, offset: number): string {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return `line ${line}, column ${offset - lineStart + 1}`;
+const MAX_ERRORS = 20;
+
+/** Describes offsets as "line 12, column 5" (both 1-based; columns count UTF-16 code units). */
+export function positionFinder(text: string): (offset: number) => string {
+  const lineStarts = [0];
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return `line ${lo + 1}, column ${offset - lineStarts[lo] + 1}`;
+  };
 }
 
 /**
