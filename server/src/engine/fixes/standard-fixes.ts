@@ -43,9 +43,8 @@ function targetOf(project: Project, f: Finding): Target | undefined {
     return dep ? { manifest, dep } : undefined;
   }
   const lockfile = project.lockfiles.find((l) => l.path === f.file);
+  // A lockfile finding that names a package is on that package's entry (rules put it there).
   if (!lockfile) return undefined;
-  const onEntry = lockfile.packages.some((p) => p.span.start <= f.span.start && f.span.end <= p.span.end);
-  if (!onEntry) return undefined;
   // A direct dependency: the scan attributed the finding to its package.json line.
   if (f.via?.length === 1 && f.via[0] === f.package) {
     for (const a of f.also ?? []) {
