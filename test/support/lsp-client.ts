@@ -67,11 +67,11 @@ export class LspTestClient {
   }
 
   /** Resolves when `predicate` holds for the published diagnostics (checked on every publish). */
-  async waitFor<T>(predicate: () => T | undefined | false, what: string, timeoutMs = 10000): Promise<T> {
+  async waitFor<T>(predicate: () => T | undefined | null | false | 0 | '', what: string, timeoutMs = 10000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const v = predicate();
-      if (v) return v;
+      if (v) return v as T;
       const remaining = deadline - Date.now();
       if (remaining <= 0) throw new Error(`timed out waiting for ${what}; last diagnostics: ${JSON.stringify([...this.diagnostics], null, 1).slice(0, 2000)}\nlogs: ${this.logs.join('\n').slice(0, 2000)}`);
       await new Promise<void>((resolve) => {

@@ -1,7 +1,9 @@
 import { RULE_IDS, type RuleId, type Severity, type SeveritySetting } from '../engine/model';
 
 export interface CliOptions {
-  command: 'scan' | 'help' | 'version';
+  command: 'scan' | 'diff' | 'help' | 'version';
+  /** `diff`: the git revision to compare the lockfiles with. */
+  base: string;
   dir: string;
   format: 'text' | 'json' | 'sarif';
   offline: boolean;
@@ -19,9 +21,12 @@ export class UsageError extends Error {}
 const SEVERITIES = ['hint', 'info', 'warning', 'error'];
 
 export const USAGE = `Usage: depwarden scan [DIR] [options]
+       depwarden diff [DIR] [--base REV] [options]
 
-Checks every package.json and lockfile under DIR (default: the current directory)
-for malicious and risky npm dependencies.
+scan: checks every package.json and lockfile under DIR (default: the current
+directory) for malicious and risky npm dependencies.
+diff: reviews what the lockfiles' changes since the git revision REV (default HEAD)
+add, upgrade and remove, with the findings on what comes in.
 
 Options:
   --format text|json|sarif   output format (default text)
@@ -39,12 +44,13 @@ Options:
 `;
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { command: 'scan', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], quiet: false };
+  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], quiet: false };
   const args = [...argv];
   const first = args[0];
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') return { ...o, command: 'help' };
   if (first === '-v' || first === '--version') return { ...o, command: 'version' };
-  if (first !== 'scan') throw new UsageError(`unknown command "${first}"`);
+  if (first !== 'scan' && first !== 'diff') throw new UsageError(`unknown command "${first}"`);
+  o.command = first;
   args.shift();
   let dirSet = false;
   const value = (flag: string, inline: string | undefined): string => {
@@ -94,6 +100,11 @@ export function parseArgs(argv: string[]): CliOptions {
         o.rules[m[1] as RuleId] = m[2] as SeveritySetting;
         break;
       }
+      case '--base':
+        if (o.command !== 'diff') throw new UsageError('--base goes with the diff command');
+        o.base = value(flag, inline);
+        if (o.base.startsWith('-')) throw new UsageError(`--base expects a git revision, got "${o.base}"`);
+        break;
       case '--ioc':
         o.ioc.push(value(flag, inline));
         break;

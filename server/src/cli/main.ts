@@ -10,29 +10,27 @@ import { parseIocList, mergeIocLists } from '../engine/data/ioc';
 import { readOuterNpmrc } from '../engine/data/npmrc-files';
 import { countIncompletePackages } from '../engine/data/targets';
 import type { IocList } from '../engine/data/remote-data';
+import type { ScanResult } from '../engine/scan';
+import type { RemoteData } from '../engine/data/remote-data';
+import { runDiff } from './diff';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
 
-/** Runs the CLI; returns the exit code (0 clean, 1 findings at/above --fail-on, 2 usage or scan error). */
-export async function runCli(argv: string[], io = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
-  let options: CliOptions;
-  try {
-    options = parseArgs(argv);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      io.stderr.write(`depwarden: ${e.message}\n\n${USAGE}`);
-      return 2;
-    }
-    throw e;
-  }
-  if (options.command === 'help') {
-    io.stdout.write(USAGE);
-    return 0;
-  }
-  if (options.command === 'version') {
-    io.stdout.write(`${TOOL_VERSION}\n`);
-    return 0;
-  }
+export interface CliIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+/** Everything a command needs after the scan: the report, and what the scan saw. */
+export interface ScanOutcome {
+  root: string;
+  report: Report;
+  result: ScanResult;
+  remote: RemoteData;
+}
+
+/** Discovers, fetches registry/advisory data, and scans; a number is an exit code (usage or I/O error). */
+export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<ScanOutcome | number> {
   const root = path.resolve(options.dir);
   try {
     const stat = await fs.stat(root);
@@ -82,6 +80,33 @@ export async function runCli(argv: string[], io = { stdout: process.stdout, stde
   for (const e of result.ruleErrors) io.stderr.write(`depwarden: internal error in rule ${e.rule}: ${e.message}\n`);
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
   const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.project, settings, remote) };
+  return { root, report, result, remote };
+}
+
+/** Runs the CLI; returns the exit code (0 clean, 1 findings at/above --fail-on, 2 usage or scan error). */
+export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`depwarden: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    throw e;
+  }
+  if (options.command === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  if (options.command === 'version') {
+    io.stdout.write(`${TOOL_VERSION}\n`);
+    return 0;
+  }
+  const scanned = await runScanPipeline(options, io);
+  if (typeof scanned === 'number') return scanned;
+  const { report } = scanned;
+  if (options.command === 'diff') return runDiff(options, scanned, io);
   const colour = options.format === 'text' && Boolean((io.stdout as NodeJS.WriteStream).isTTY) && !process.env.NO_COLOR;
   io.stdout.write(options.format === 'json' ? toJson(report) : options.format === 'sarif' ? toSarif(report) : toText(report, colour));
   if (options.failOn === 'never') return 0;

@@ -1,0 +1,24 @@
+import { execFile } from 'node:child_process';
+
+/**
+ * Reads a file as it is at a git revision. execFile, never a shell: the revision and the
+ * path are passed as one argument each, and nothing is written.
+ * Resolves undefined when git has no such file at that revision (a new lockfile).
+ */
+export function readAtRevision(cwd: string, rev: string, relPath: string): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    if (rev.startsWith('-')) {
+      reject(new Error(`invalid revision "${rev}"`));
+      return;
+    }
+    execFile('git', ['show', `${rev}:./${relPath}`], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+      if (!err) {
+        resolve(stdout);
+        return;
+      }
+      const msg = String(stderr || err.message);
+      if (/does not exist in|exists on disk, but not in|not in '/.test(msg)) resolve(undefined);
+      else reject(new Error(`git show ${rev}:${relPath} failed: ${msg.trim().split('\n')[0]}`));
+    });
+  });
+}
