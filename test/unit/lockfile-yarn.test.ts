@@ -120,6 +120,16 @@ test('classic: CRLF line ends and escaped quotes keep exact spans', () => {
   assert.equal(l.descriptors?.get('plain@1'), 'we"ird@1.0.0');
 });
 
+test('classic: a dependency named __proto__ is a plain key', () => {
+  const text = '# yarn lockfile v1\n\na@^1:\n  version "1.0.0"\n  dependencies:\n    __proto__ "^2"\n\n__proto__@^2:\n  version "2.0.0"\n';
+  const l = parseYarnLock('yarn.lock', text);
+  assert.deepEqual(l.parseErrors, []);
+  const a = byId(l, 'a@1.0.0');
+  assert.deepEqual(Object.keys(a.dependencySpecs!), ['__proto__']);
+  assert.equal(Object.getPrototypeOf(a.dependencySpecs), Object.prototype);
+  assert.deepEqual(a.dependencies, ['__proto__@2.0.0']);
+});
+
 test('classic: spans are UTF-16 offsets', () => {
   const text = '# yarn lockfile v1\n# ünïcödé 😀\n\n"a@^1":\n  version "1.0.0"\n';
   const l = parseYarnLock('yarn.lock', text);

@@ -191,7 +191,7 @@ class SymlScanner {
       if (j === end) {
         // `key:` opens a nested map
         const map: SymlMap = {};
-        level.map[key] = map;
+        setField(level.map, key, map);
         stack.push({ map, indent: -1, parentIndent: indent });
       } else {
         const value = this.readValue(j, end, classic);
@@ -201,7 +201,7 @@ class SymlScanner {
           pos = next;
           continue;
         }
-        level.map[key] = value;
+        setField(level.map, key, value);
       }
       blockEnd = end;
       pos = next;
@@ -418,6 +418,12 @@ class SymlScanner {
     }
     return out;
   }
+}
+
+/** `__proto__` as a plain assignment would replace the object's prototype instead of adding a key. */
+function setField(map: SymlMap, key: string, value: SymlValue): void {
+  if (key === '__proto__') Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+  else map[key] = value;
 }
 
 /** YAML indicators that start syntax outside the subset yarn writes. */

@@ -23,8 +23,15 @@ export function parseYarnLock(path: string, text: string): Lockfile {
 }
 
 function isBerry(text: string): boolean {
-  // Berry writes __metadata first, after a comment; search further only without a classic header.
-  const m = /^(?:[ \t]*(?:#[^\n]*)?\r?\n)*__metadata:/.exec(text.slice(0, 1000));
-  if (m) return true;
-  return !hasClassicHeader(text) && (text.startsWith('__metadata:') || text.indexOf('\n__metadata:') >= 0);
+  // Berry writes __metadata first, after comments; search further only without a classic header.
+  let pos = 0;
+  while (pos < text.length) {
+    const c = text.charCodeAt(pos);
+    if (c !== 35 /* # */ && c !== 10 && c !== 13) break;
+    const eol = text.indexOf('\n', pos);
+    if (eol < 0) return false;
+    pos = eol + 1;
+  }
+  if (text.startsWith('__metadata:', pos)) return true;
+  return !hasClassicHeader(text) && text.indexOf('\n__metadata:') >= 0;
 }
