@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { FIXTURE_DIR, MANIFEST, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
+import { editorEnv, FIXTURE_DIR, MANIFEST, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
 
 // The functions passed to page.evaluate/waitForFunction run in the browser. The project's
 // tsconfig has no DOM library (the engine must not use it), so declare the two globals
@@ -91,6 +91,7 @@ function makeProfile(base: string) {
       XDG_CONFIG_HOME: join(base, 'xdg-config'),
       XDG_DATA_HOME: join(base, 'xdg-data'),
       XDG_CACHE_HOME: join(base, 'xdg-cache'),
+      ...editorEnv(base),
     } as NodeJS.ProcessEnv,
   };
   mkdirSync(join(profile.userData, 'User'), { recursive: true });
@@ -242,11 +243,13 @@ async function waitForSquiggleOver(page: Page, box: Box): Promise<string> {
 }
 
 /** Hovers a token and returns the visible hover's text once it matches. */
-async function hoverText(page: Page, token: string, match: RegExp): Promise<string> {
+async function hoverText(page: Page, token: string, match: RegExp | RegExp[]): Promise<string> {
   await dismissHover(page);
   const box = await tokenBox(page, token);
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-  const hover = page.locator('.monaco-hover:visible').filter({ hasText: match }).first();
+  let hover = page.locator('.monaco-hover:visible');
+  for (const m of Array.isArray(match) ? match : [match]) hover = hover.filter({ hasText: m });
+  hover = hover.first();
   try {
     await hover.waitFor({ timeout: WAIT_MS });
   } catch {
@@ -314,6 +317,7 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
       return;
     }
     case 'hover': {
+      // Hover parts arrive from several providers: wait until one hover has them all.
       await hoverText(page, s.token, s.contains);
       await screenshot(page, 'e2e-hover.png');
       await dismissHover(page);

@@ -11,7 +11,7 @@ export const MANIFEST = 'package.json';
 export const USER_SETTINGS: Record<string, unknown> = {
   'security.workspace.trust.enabled': false,
   'depwarden.offline': true,
-  // VS Code's npm extension would fetch package info from the registry for its hovers.
+  // VS Code's npm extension would fetch package info for its hovers (see editorEnv).
   'npm.fetchOnlinePackageInfo': false,
   'json.schemaDownload.enable': false,
   'workbench.startupEditor': 'none',
@@ -28,9 +28,21 @@ export const USER_SETTINGS: Record<string, unknown> = {
   'editor.hover.delay': 200,
 };
 
+/**
+ * Environment for the editor under test. VS Code's built-in npm extension runs `npm view`
+ * for its package.json hovers whenever npm is on PATH, whatever npm.fetchOnlinePackageInfo
+ * says: an empty cache and offline mode make that fail at once instead of reaching the
+ * registry (and keep screenshots the same from run to run).
+ */
+export function editorEnv(scratch: string): Record<string, string> {
+  return { npm_config_offline: 'true', npm_config_cache: `${scratch}/npm-cache` };
+}
+
 export const TYPO = 'expresss';
 export const TARGET = 'express';
 export const UNPINNED = 'left-pad';
+/** The version of the typosquat in the fixture's package-lock.json. */
+export const LOCKED_VERSION = '4.0.0';
 
 export type Scenario =
   | { kind: 'status-bar'; title: string; prefix: string }
@@ -43,7 +55,13 @@ export type Scenario =
       match: RegExp;
     }
   | { kind: 'problems'; title: string; entries: RegExp[] }
-  | { kind: 'hover'; title: string; token: string; contains: RegExp }
+  | {
+      kind: 'hover';
+      title: string;
+      token: string;
+      /** Every one must match the hover's text. */
+      contains: RegExp[];
+    }
   | {
       kind: 'quick-fix';
       title: string;
@@ -78,8 +96,13 @@ export const SCENARIOS: Scenario[] = [
     kind: 'hover',
     title: `hovering "${TYPO}" names "${TARGET}"`,
     token: `"${TYPO}"`,
-    // A word boundary, so the typo itself ("expresss") does not count.
-    contains: new RegExp(`\\b${TARGET}\\b`),
+    contains: [
+      // A word boundary, so the typo itself ("expresss") does not count.
+      new RegExp(`\\b${TARGET}\\b`),
+      // From depwarden's own card rather than the diagnostic's message: the manifest's
+      // dependency joined with its lockfile entry.
+      new RegExp(`locked at ${LOCKED_VERSION.replace(/\./g, '\\.')}`),
+    ],
   },
   {
     kind: 'quick-fix',
