@@ -507,3 +507,18 @@ function applyEdits(text: string, edits: { span: { start: number; end: number };
   return out;
 }
 
+
+test('satisfiesRange: the fast path for plain versions agrees with semver', async () => {
+  const { satisfiesRange } = await import('../../server/src/engine/rules/lockfile-drift');
+  const semver = (await import('semver')).default;
+  const versions = ['0.0.1', '0.0.2', '0.1.0', '0.1.5', '0.2.0', '1.0.0', '1.2.3', '1.2.4', '1.3.0', '2.0.0', '10.0.0'];
+  const ranges = ['0.0.1', '^0.0.1', '~0.0.1', '^0.1.0', '~0.1.0', '^0.1.2', '^1.2.3', '~1.2.3', '1.2.3', '=1.2.3', 'v1.2.3', '^1.0.0', '~1.3.0', '^2.0.0', '^10.0.0'];
+  for (const v of versions) {
+    for (const r of ranges) {
+      assert.equal(satisfiesRange(v, r), semver.satisfies(v, r, { loose: true, includePrerelease: true }), `${v} in ${r}`);
+    }
+  }
+  assert.equal(satisfiesRange('1.2.3', '>=1 <2'), true);
+  assert.equal(satisfiesRange('2.0.0-rc.1', '^1.0.0'), false);
+  assert.equal(satisfiesRange('0.0.0-development', 'github:u/r'), true, 'not a range: nothing to compare');
+});

@@ -73,6 +73,7 @@ export function scriptPolicyFor(project: Project, lockfile?: Lockfile, manifestP
     npmrc: npmrcRaw(project, dir),
     pnpmWorkspace: readYamlObject(project.configFiles.get(joinPath(dir, 'pnpm-workspace.yaml'))),
     yarnrc: readYamlObject(project.configFiles.get(joinPath(dir, '.yarnrc.yml'))),
+    templates: new Map(),
   };
   switch (pm.name) {
     case 'npm':
@@ -136,6 +137,8 @@ interface PolicyEnv {
   npmrc: Record<string, string>;
   pnpmWorkspace: Record<string, unknown> | undefined;
   yarnrc: Record<string, unknown> | undefined;
+  /** Edits adding a new key under an object, computed once with a placeholder key (see newKeyEdits). */
+  templates: Map<string, TextEdit[] | undefined>;
 }
 
 function npmrcRaw(project: Project, dir: string): Record<string, string> {
@@ -240,8 +243,8 @@ function npmDenyFix(env: PolicyEnv, pkg: ScriptSubject, npmrcLayerInUse: boolean
   // A package.json allowScripts replaces the .npmrc list entirely (npm reads only the
   // first layer that has one), so adding it would silently drop the .npmrc approvals.
   if (npmrcLayerInUse || pkg.source !== 'registry') return fix;
-  const existing = Object.keys(env.root?.allowScripts ?? {}).find((k) => k === name);
-  const edits = jsonEdits(env, ['allowScripts', existing ?? name], false);
+  const exists = env.root?.allowScripts !== undefined && Object.prototype.hasOwnProperty.call(env.root.allowScripts, name);
+  const edits = exists ? jsonEdits(env, ['allowScripts', name], false) : newKeyEdits(env, 'allowScripts', name, false);
   if (edits) fix.edits = edits;
   return fix;
 }
@@ -329,7 +332,8 @@ function decideYarn(env: PolicyEnv, pm: PackageManagerInfo, pkg: ScriptSubject):
     return { runs: false, certain: true, reason: `package.json dependenciesMeta sets built: false for ${name}` };
   }
   const fix: Fix = { title: `Deny the build scripts of ${name} (dependenciesMeta built: false)`, kind: 'deny-scripts', name, version: pkg.version };
-  const edits = jsonEdits(env, ['dependenciesMeta', name, 'built'], false);
+  const metaHas = entries.some(([k]) => k === name);
+  const edits = metaHas ? jsonEdits(env, ['dependenciesMeta', name, 'built'], false) : newKeyEdits(env, 'dependenciesMeta', name, { built: false });
   if (edits) fix.edits = edits;
   return { runs: true, certain: true, reason: 'yarn runs dependency build scripts unless enableScripts: false or dependenciesMeta built: false', fix };
 }
@@ -370,6 +374,21 @@ function jsonEdits(env: PolicyEnv, path: (string | number)[], value: unknown): T
   if (text === undefined || !env.root || env.root.parseErrors.length > 0) return undefined;
   const edits = modify(text, path, value, { formattingOptions: formattingOf(text) });
   return edits.map((e) => ({ file: env.rootPath, span: { start: e.offset, end: e.offset + e.length }, newText: e.content }));
+}
+
+const PLACEHOLDER = '\u0000depwarden\u0000';
+
+/**
+ * Adding a key to a root-level object lands in the same place whatever the key is, so
+ * `modify` runs once per object with a placeholder key and the real name is substituted:
+ * a lockfile with hundreds of install scripts must not re-parse package.json for each.
+ */
+function newKeyEdits(env: PolicyEnv, objectKey: string, name: string, value: unknown): TextEdit[] | undefined {
+  const cacheKey = `${objectKey}\u0000${JSON.stringify(value)}`;
+  if (!env.templates.has(cacheKey)) env.templates.set(cacheKey, jsonEdits(env, [objectKey, PLACEHOLDER], value));
+  const template = env.templates.get(cacheKey);
+  const quoted = JSON.stringify(PLACEHOLDER);
+  return template?.map((e) => ({ ...e, newText: e.newText.split(quoted).join(JSON.stringify(name)) }));
 }
 
 function formattingOf(text: string): FormattingOptions {

@@ -22,26 +22,23 @@ export interface RegistryTarball {
  * under their base path; scoped names appear as `@scope/name` or `@scope%2fname`.
  */
 export function parseRegistryTarball(url: string): RegistryTarball | undefined {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return undefined;
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') return undefined;
-  const m = /^(.*?)\/((?:@[^/]+(?:\/|%2f))?[^/]+)\/-\/([^/]+)\.tgz$/i.exec(u.pathname);
+  // A regex on the string rather than new URL(): this runs for every lockfile entry.
+  const m = /^(https?):\/\/([^/?#]+)((?:\/[^?#]*?)??)\/((?:@[^/?#]+(?:\/|%2f))?[^/?#]+)\/-\/([^/?#]+)\.tgz(?:[?#].*)?$/i.exec(url);
   if (!m) return undefined;
-  let name: string;
-  let file: string;
-  try {
-    name = decodeURIComponent(m[2]);
-    file = decodeURIComponent(m[3]);
-  } catch {
-    return undefined;
+  let name = m[4];
+  let file = m[5];
+  if (name.includes('%') || file.includes('%')) {
+    try {
+      name = decodeURIComponent(name);
+      file = decodeURIComponent(file);
+    } catch {
+      return undefined;
+    }
   }
   const unscoped = name.slice(name.indexOf('/') + 1);
   const version = file.startsWith(unscoped + '-') ? file.slice(unscoped.length + 1) : undefined;
-  return { host: u.host.toLowerCase(), base: `${u.protocol}//${u.host}${m[1]}/`, name, file, version };
+  const host = hostOf(url) ?? m[2].toLowerCase();
+  return { host, base: `${m[1].toLowerCase()}://${m[2]}${m[3]}/`, name, file, version };
 }
 
 /** Hosts that serve git repositories (and their tarball snapshots); such sources are non-registry-source. */
@@ -57,12 +54,14 @@ const EQUIVALENT_HOSTS: Record<string, string[]> = {
   'registry.yarnpkg.com': ['registry.npmjs.org'],
 };
 
-function hostOf(url: string): string | undefined {
-  try {
-    return new URL(url).host.toLowerCase();
-  } catch {
-    return undefined;
-  }
+/** The host (with a non-default port) of an http(s) URL, lower-cased; undefined for other URLs. */
+export function hostOf(url: string): string | undefined {
+  const m = /^(https?):\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(url);
+  if (!m) return undefined;
+  const host = m[2].toLowerCase();
+  // Drop the scheme's default port, as URL.host does.
+  const defaultPort = m[1].toLowerCase() === 'https' ? ':443' : ':80';
+  return host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
 }
 
 /** A settings entry may be a bare host or a URL. */
@@ -79,8 +78,22 @@ export function expectedRegistries(ctx: RuleContext, name: string): string[] {
   return out;
 }
 
+const allowedCache = new WeakMap<RuleContext, Map<string, Set<string>>>();
+
 /** Hosts a package may be resolved from: its registry (+ equivalents) and the allowed-hosts setting. */
 export function allowedHostsFor(ctx: RuleContext, name: string): Set<string> {
+  // Only the scope matters, so one set per scope and scan.
+  const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/') + 1) : '';
+  let perScope = allowedCache.get(ctx);
+  if (!perScope) allowedCache.set(ctx, (perScope = new Map()));
+  const hit = perScope.get(scope);
+  if (hit) return hit;
+  const hosts = computeAllowedHosts(ctx, name);
+  perScope.set(scope, hosts);
+  return hosts;
+}
+
+function computeAllowedHosts(ctx: RuleContext, name: string): Set<string> {
   const hosts = new Set<string>();
   for (const url of expectedRegistries(ctx, name)) {
     const h = hostOf(url);

@@ -1,7 +1,7 @@
 import type { Dependency, Finding, LockedPackage, Manifest } from '../model';
 import type { Rule, RuleContext } from './context';
 import { dirname, joinPath, manifestForImporter, type Project } from '../project';
-import { allowedHostsFor, parseRegistryTarball } from './lockfile-host';
+import { allowedHostsFor, hostOf, parseRegistryTarball } from './lockfile-host';
 
 /**
  * git, tarball URLs and files outside the workspace bypass the registry: no review, no
@@ -85,12 +85,8 @@ function lockedSourceProblem(ctx: RuleContext, p: LockedPackage, lockDir: string
       return 'a git repository';
     case 'tarball': {
       if (!p.resolved || !/^https?:/i.test(p.resolved)) return p.resolved ? 'a tarball URL' : undefined;
-      let host: string;
-      try {
-        host = new URL(p.resolved).host.toLowerCase();
-      } catch {
-        return 'a tarball URL';
-      }
+      const host = hostOf(p.resolved);
+      if (!host) return 'a tarball URL';
       // A tarball on the package's own registry is a registry package written out as a URL.
       if (allowedHostsFor(ctx, p.realName ?? p.name).has(host) && parseRegistryTarball(p.resolved)) return undefined;
       return 'a tarball URL';
