@@ -1,5 +1,5 @@
 import type { Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, ParseError } from '../model';
-import { asMap, readBlocks, splitDescriptor } from './yarn-classic';
+import { asMap, DescriptorIndex, readBlocks, splitDescriptor } from './yarn-classic';
 import { scanSyml, type SymlMap, type SymlScan } from './yarn-syml';
 
 /** `__metadata.version` values this parser understands (yarn 2 wrote 4, yarn 4.x writes 8-10). */
@@ -20,6 +20,7 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
   const importers: Importer[] = [];
   const importerOf = new Map<LockedPackage, Importer>();
   const descriptors = new Map<string, string>();
+  const index = new DescriptorIndex();
   const depsOf: (SymlMap | undefined)[] = [];
   const byId = new Set<string>();
   let sawMetadata = false;
@@ -74,7 +75,10 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
     if (deps) pkg.dependencySpecs = deps as Record<string, string>;
     packages.push(pkg);
     depsOf.push(deps);
-    for (const d of block.specifiers) descriptors.set(d, resolution);
+    for (const d of block.specifiers) {
+      descriptors.set(d, resolution);
+      index.add(d, resolution);
+    }
     if (protocol === 'workspace') {
       const wsPath = locator.range.slice('workspace:'.length);
       const importer: Importer = { path: wsPath === '.' ? '' : wsPath.replace(/^\.\//, ''), dependencies: [] };
@@ -94,7 +98,7 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
     for (const depName in deps) {
       const range = deps[depName];
       if (typeof range !== 'string') continue;
-      let id = resolveDescriptor(descriptors, depName, range, pkg.id);
+      let id = resolveInIndex(index, depName, range, pkg.id);
       if (id === undefined) {
         // Root `resolutions` and `catalog:` (.yarnrc.yml) rewrite descriptors before they
         // are locked, so the lockfile keys them differently from how the dependency is
@@ -130,6 +134,12 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
 export function resolveDescriptor(descriptors: Map<string, string>, name: string, range: string, parent: string): string | undefined {
   const descriptor = hasProtocol(range) ? `${name}@${range}` : `${name}@npm:${range}`;
   return descriptors.get(descriptor) ?? descriptors.get(`${descriptor}::locator=${encodeURIComponent(parent)}`);
+}
+
+/** resolveDescriptor over a DescriptorIndex (the parser's fast path). */
+function resolveInIndex(index: DescriptorIndex, name: string, range: string, parent: string): string | undefined {
+  const full = hasProtocol(range) ? range : `npm:${range}`;
+  return index.get(name, full) ?? index.get(name, `${full}::locator=${encodeURIComponent(parent)}`);
 }
 
 /**

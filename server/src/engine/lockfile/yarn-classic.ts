@@ -24,6 +24,7 @@ export function parseYarnClassic(path: string, text: string, scan?: SymlScan): L
 
   const packages: LockedPackage[] = [];
   const descriptors = new Map<string, string>();
+  const index = new DescriptorIndex();
   const depsOf: (SymlMap | undefined)[] = [];
   const optionalDepsOf: (SymlMap | undefined)[] = [];
   const seen = new Set<string>();
@@ -62,12 +63,15 @@ export function parseYarnClassic(path: string, text: string, scan?: SymlScan): L
     packages.push(pkg);
     depsOf.push(deps);
     optionalDepsOf.push(optionalDeps);
-    for (const spec of block.specifiers) descriptors.set(spec, id);
+    for (const spec of block.specifiers) {
+      descriptors.set(spec, id);
+      index.add(spec, id);
+    }
   }
   // Edges, once every descriptor is known.
   for (let k = 0; k < packages.length; k++) {
-    addEdges(packages[k], depsOf[k], descriptors);
-    addEdges(packages[k], optionalDepsOf[k], descriptors);
+    addEdges(packages[k], depsOf[k], index);
+    addEdges(packages[k], optionalDepsOf[k], index);
   }
   return {
     path,
@@ -97,13 +101,34 @@ export function readBlocks(text: string, scan: SymlScan): { blocks: SymlBlock[];
   return { blocks, errors };
 }
 
-function addEdges(pkg: LockedPackage, deps: SymlMap | undefined, descriptors: Map<string, string>): void {
+function addEdges(pkg: LockedPackage, deps: SymlMap | undefined, index: DescriptorIndex): void {
   if (!deps) return;
   for (const name in deps) {
     const spec = deps[name];
     if (typeof spec !== 'string') continue;
-    const id = descriptors.get(`${name}@${spec}`);
+    const id = index.get(name, spec);
     if (id !== undefined) pkg.dependencies.push(id);
+  }
+}
+
+/**
+ * Descriptors by name, then range: looking up `name@range` as one string would build and
+ * hash a new string per edge, which costs more than the rest of the edge pass.
+ */
+export class DescriptorIndex {
+  private byName = new Map<string, Map<string, string>>();
+
+  add(descriptor: string, id: string): void {
+    const at = descriptor.indexOf('@', 1);
+    const name = at < 0 ? descriptor : descriptor.slice(0, at);
+    const range = at < 0 ? '' : descriptor.slice(at + 1);
+    let ranges = this.byName.get(name);
+    if (ranges === undefined) this.byName.set(name, (ranges = new Map()));
+    ranges.set(range, id);
+  }
+
+  get(name: string, range: string): string | undefined {
+    return this.byName.get(name)?.get(range);
   }
 }
 
