@@ -199,11 +199,20 @@ export async function runTyposquatBench(): Promise<Record<string, number | strin
     detector.check(n);
     naiveClosest(n, popularNames);
   }
-  const indexedUs = timePerCall(sample, (n) => detector.check(n), 300) * 1000;
-  const indexedMissUs = timePerCall(misses, (n) => detector.check(n), 300) * 1000;
+  // The machine is shared: take the best of several interleaved rounds for each contender,
+  // so a burst of load during one of them does not decide the ratio.
   const naiveSample = sample.filter((_, i) => i % 4 === 0);
-  const naiveUs = timePerCall(naiveSample, (n) => naiveClosest(n, popularNames), 1500) * 1000;
-  const boundedUs = timePerCall(naiveSample, (n) => popularNames.some((p) => boundedDistance(n, p, 2) <= 2), 800) * 1000;
+  const best = { indexed: Infinity, indexedMiss: Infinity, naive: Infinity, bounded: Infinity };
+  for (let round = 0; round < 5; round++) {
+    best.indexed = Math.min(best.indexed, timePerCall(sample, (n) => detector.check(n), 60));
+    best.indexedMiss = Math.min(best.indexedMiss, timePerCall(misses, (n) => detector.check(n), 60));
+    best.naive = Math.min(best.naive, timePerCall(naiveSample, (n) => naiveClosest(n, popularNames), 200));
+    best.bounded = Math.min(best.bounded, timePerCall(naiveSample, (n) => popularNames.some((p) => boundedDistance(n, p, 2) <= 2), 100));
+  }
+  const indexedUs = best.indexed * 1000;
+  const indexedMissUs = best.indexedMiss * 1000;
+  const naiveUs = best.naive * 1000;
+  const boundedUs = best.bounded * 1000;
 
   // Largest corpus lockfile: check the name of every entry, as the rule does.
   const largest = corpusFiles()
@@ -211,10 +220,14 @@ export async function runTyposquatBench(): Promise<Record<string, number | strin
     .map((f) => ({ f, size: statSync(f).size }))
     .sort((a, b) => b.size - a.size)[0].f;
   const lockNames = namesInFile(largest);
-  const lockStart = performance.now();
   let lockHits = 0;
-  for (const n of lockNames) if (detector.check(n)) lockHits++;
-  const lockMs = performance.now() - lockStart;
+  let lockMs = Infinity;
+  for (let round = 0; round < 3; round++) {
+    const lockStart = performance.now();
+    lockHits = 0;
+    for (const n of lockNames) if (detector.check(n)) lockHits++;
+    lockMs = Math.min(lockMs, performance.now() - lockStart);
+  }
 
   return {
     popularNames: popular.length,
