@@ -119,6 +119,13 @@ test('lockfile-host: the registry .npmrc maps to a scope is the only one allowed
   assert.match(ui.message, /registry\.npmjs\.org, which is not the registry configured for it \(npm\.corp\.example\)/);
 });
 
+test('lockfile-host: an .npmrc registry that cannot be read (unset variable) names no host, so nothing is reported', () => {
+  const l = lock([pkg({ name: 'a', version: '1.0.0', resolved: registryUrl('a', '1.0.0', 'https://npm.internal.example/') })]);
+  const project = projectWith({ 'package.json': manifest(), '.npmrc': 'registry=${NPM_REGISTRY_URL}\n' }, [l]);
+  assert.equal(project.npmrc.registry, '${NPM_REGISTRY_URL}/');
+  assert.deepEqual(run(lockfileHost, project), []);
+});
+
 test('lockfile-host: settings.allowedHosts and the registry setting widen the allowed set', () => {
   const mirror = pkg({ name: 'a', version: '1.0.0', resolved: registryUrl('a', '1.0.0', 'https://mirror.example/npm/') });
   const other = pkg({ name: 'b', version: '1.0.0', resolved: registryUrl('b', '1.0.0', 'https://proxy.example:8443/') });

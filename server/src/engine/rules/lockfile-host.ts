@@ -163,6 +163,9 @@ function unexpectedHost(ctx: RuleContext, p: LockedPackage, declared: Set<string
   const host = hostOf(p.resolved);
   if (!host) return undefined;
   const name = p.realName ?? p.name;
+  // An .npmrc registry we cannot read (e.g. "${REGISTRY}" with the variable unset here)
+  // names no host to compare with: better silent than an error on every entry.
+  if (expectedRegistries(ctx, name).every((u) => hostOf(u) === undefined)) return undefined;
   if (allowedHostsFor(ctx, name).has(host)) return undefined;
   // A URL a package.json asks for is intended (non-registry-source still reports it).
   if (declared.has(stripFragment(p.resolved))) return undefined;
