@@ -56,6 +56,7 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
   const index = new NodeModulesIndex();
   const rootEntry = isRecord(packages['']) ? packages[''] : {};
   const isWorkspace = workspaceMatcher(rootEntry.workspaces);
+  const withSpecs: { pkg: LockedPackage; specs: Record<string, string> }[] = [];
 
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
@@ -87,7 +88,10 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
     } else {
       pkg.source = inNodeModules ? classifyResolved(resolved) : isWorkspace(key) ? 'workspace' : 'directory';
       const specs = collectSpecs(entry);
-      if (specs) pkg.dependencySpecs = specs;
+      if (specs) {
+        pkg.dependencySpecs = specs;
+        withSpecs.push({ pkg, specs });
+      }
     }
     if (inNodeModules) setAlias(pkg, entry);
     setFlags(pkg, entry);
@@ -96,10 +100,12 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
     lockfile.packages.push(pkg);
   }
 
-  for (const pkg of lockfile.packages) {
-    const specs = pkg.dependencySpecs;
+  // Edges once every location is known. Kept in a plain list: reading them back from the
+  // packages (objects of many shapes) is measurably slower on big files.
+  for (const { pkg, specs } of withSpecs) {
+    const chain = index.chainOf(pkg.id);
     for (const name in specs) {
-      const id = index.resolve(pkg.id, name);
+      const id = NodeModulesIndex.find(chain, name);
       if (id !== undefined) pkg.dependencies.push(id);
     }
   }
@@ -156,7 +162,10 @@ class NodeModulesIndex {
   }
 
   resolve(location: string, name: string): string | undefined {
-    const chain = this.chainOf(location);
+    return NodeModulesIndex.find(this.chainOf(location), name);
+  }
+
+  static find(chain: Map<string, string>[], name: string): string | undefined {
     for (let i = 0; i < chain.length; i++) {
       const id = chain[i].get(name);
       if (id !== undefined) return id;
@@ -165,7 +174,7 @@ class NodeModulesIndex {
   }
 
   /** The node_modules folders visible from `location`, nearest first. */
-  private chainOf(location: string): Map<string, string>[] {
+  chainOf(location: string): Map<string, string>[] {
     let chain = this.chains.get(location);
     if (chain) return chain;
     chain = [];
