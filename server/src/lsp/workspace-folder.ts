@@ -5,6 +5,7 @@ import type { SourceFile } from '../engine/model';
 import { discoverProjectFiles, MAX_FILE_BYTES } from '../engine/discover';
 import { ParseCache, roleOfPath } from '../engine/project';
 import type { ScanResult } from '../engine/scan';
+import type { RemoteData } from '../engine/data/remote-data';
 
 /**
  * One workspace folder: the files on disk (kept current by file-watcher events), the
@@ -22,6 +23,10 @@ export class WorkspaceFolderState {
   /** Uris we have published diagnostics for (so we can clear them). */
   published = new Set<string>();
   timer?: NodeJS.Timeout;
+  /** Registry/advisory data of the last lookup, reused by local re-scans until the next one lands. */
+  remote?: RemoteData;
+  /** Lookups in flight. */
+  fetching = 0;
 
   constructor(uri: string) {
     this.uri = uri.replace(/\/$/, '');
