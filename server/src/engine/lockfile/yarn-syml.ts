@@ -187,7 +187,7 @@ class SymlScanner {
         pos = next;
         continue;
       }
-      let j = this.tokenEnd;
+      const j = this.tokenEnd;
       if (j === end) {
         // `key:` opens a nested map
         const map: SymlMap = {};
