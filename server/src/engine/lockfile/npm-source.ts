@@ -8,8 +8,9 @@ import type { PackageSource } from '../model';
 export function classifyResolved(resolved: string | undefined): PackageSource {
   if (resolved === undefined || resolved === '') return 'registry';
   // The common case first, without regular expressions: https://host/name/-/name-1.2.3.tgz
-  if (resolved.startsWith('https://') && resolved.endsWith('.tgz') && resolved.indexOf('/-/') !== -1 && resolved.indexOf('/', resolved.lastIndexOf('/-/') + 3) === -1) {
-    return 'registry';
+  if (resolved.startsWith('https://') && resolved.endsWith('.tgz')) {
+    const dash = resolved.lastIndexOf('/-/');
+    if (dash !== -1 && resolved.lastIndexOf('/') === dash + 2) return 'registry';
   }
   if (isGitSpec(resolved)) return 'git';
   if (resolved.startsWith('file:')) return isTarballPath(resolved) ? 'file' : 'directory';

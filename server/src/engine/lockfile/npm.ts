@@ -56,7 +56,7 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
   const index = new NodeModulesIndex();
   const rootEntry = isRecord(packages['']) ? packages[''] : {};
   const isWorkspace = workspaceMatcher(rootEntry.workspaces);
-  const withSpecs: { pkg: LockedPackage; specs: Record<string, string> }[] = [];
+  const withSpecs: { pkg: LockedPackage; specs: Record<string, unknown> }[] = [];
 
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i];
@@ -89,7 +89,7 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
       pkg.source = inNodeModules ? classifyResolved(resolved) : isWorkspace(key) ? 'workspace' : 'directory';
       const specs = collectSpecs(entry);
       if (specs) {
-        pkg.dependencySpecs = specs;
+        pkg.dependencySpecs = specs as Record<string, string>;
         withSpecs.push({ pkg, specs });
       }
     }
@@ -104,9 +104,21 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
   // packages (objects of many shapes) is measurably slower on big files.
   for (const { pkg, specs } of withSpecs) {
     const chain = index.chainOf(pkg.id);
+    let clean = true;
+    let any = false;
     for (const name in specs) {
+      any = true;
+      if (typeof specs[name] !== 'string') {
+        clean = false;
+        continue;
+      }
       const id = NodeModulesIndex.find(chain, name);
       if (id !== undefined) pkg.dependencies.push(id);
+    }
+    if (!any || !clean) {
+      const strings = stringMap(specs);
+      if (strings) pkg.dependencySpecs = strings;
+      else delete pkg.dependencySpecs;
     }
   }
 
@@ -131,11 +143,12 @@ function memberFinder(members: JsonMember[], keys: string[]): (i: number, key: s
 
 function importerOf(path: string, entry: Entry, index: NodeModulesIndex): Importer {
   const dependencies: ImporterDependency[] = [];
+  const chain = index.chainOf(path);
   for (const section of IMPORTER_SECTIONS) {
     const specs = stringMap(entry[section]);
     for (const name in specs) {
       const dep: ImporterDependency = { name, spec: specs[name], section };
-      const id = index.resolve(path, name);
+      const id = NodeModulesIndex.find(chain, name);
       if (id !== undefined) dep.id = id;
       dependencies.push(dep);
     }
@@ -151,7 +164,6 @@ function importerOf(path: string, entry: Entry, index: NodeModulesIndex): Import
  */
 class NodeModulesIndex {
   private byFolder = new Map<string, Map<string, string>>();
-  private chains = new Map<string, Map<string, string>[]>();
 
   /** Registers the install location `key`, whose last "node_modules/" is at `at`. */
   add(key: string, at: number, name: string): void {
@@ -159,10 +171,6 @@ class NodeModulesIndex {
     let names = this.byFolder.get(folder);
     if (!names) this.byFolder.set(folder, (names = new Map()));
     names.set(name, key);
-  }
-
-  resolve(location: string, name: string): string | undefined {
-    return NodeModulesIndex.find(this.chainOf(location), name);
   }
 
   static find(chain: Map<string, string>[], name: string): string | undefined {
@@ -175,19 +183,22 @@ class NodeModulesIndex {
 
   /** The node_modules folders visible from `location`, nearest first. */
   chainOf(location: string): Map<string, string>[] {
-    let chain = this.chains.get(location);
-    if (chain) return chain;
-    chain = [];
+    const chain: Map<string, string>[] = [];
     let dir = location;
     for (;;) {
       const names = this.byFolder.get(dir);
       if (names) chain.push(names);
-      if (dir === '') break;
-      const slash = dir.lastIndexOf('/');
-      dir = slash === -1 ? '' : dir.slice(0, slash);
+      if (dir === '') return chain;
+      // From an installed package straight to the folder whose node_modules holds it
+      // (the folders in between, node_modules and @scope, never hold packages).
+      const at = dir.lastIndexOf('/node_modules/');
+      if (at !== -1) dir = dir.slice(0, at);
+      else if (dir.startsWith('node_modules/')) dir = '';
+      else {
+        const slash = dir.lastIndexOf('/');
+        dir = slash === -1 ? '' : dir.slice(0, slash);
+      }
     }
-    this.chains.set(location, chain);
-    return chain;
   }
 }
 
@@ -249,8 +260,9 @@ function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown
     const requires = stringMap(entries.get(pkg.id)!.requires);
     if (!requires) continue;
     pkg.dependencySpecs = requires;
+    const chain = index.chainOf(pkg.id);
     for (const name in requires) {
-      const id = index.resolve(pkg.id, name);
+      const id = NodeModulesIndex.find(chain, name);
       if (id !== undefined) pkg.dependencies.push(id);
     }
   }
@@ -329,11 +341,15 @@ function setFlags(pkg: LockedPackage, entry: Entry): void {
   if (entry.bin !== undefined) pkg.hasBin = true;
 }
 
-function collectSpecs(entry: Entry): Record<string, string> | undefined {
-  let specs: Record<string, string> | undefined;
+/**
+ * The entry's dependency maps, merged, as parsed (values are checked while edges are
+ * resolved, which walks them anyway: a separate check was a tenth of the parse time).
+ */
+function collectSpecs(entry: Entry): Record<string, unknown> | undefined {
+  let specs: Record<string, unknown> | undefined;
   for (const section of EDGE_SECTIONS) {
-    const map = stringMap(entry[section]);
-    if (map) specs = specs ? { ...specs, ...map } : map;
+    const map = entry[section];
+    if (isRecord(map)) specs = specs ? { ...specs, ...map } : map;
   }
   return specs;
 }
