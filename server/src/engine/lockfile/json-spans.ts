@@ -6,11 +6,13 @@ import type { ParseError, Span } from '../model';
  *
  * The data comes from the engine's native `JSON.parse`. The spans come from a small
  * hand-written scanner over the same text that only finds where object members start
- * and end. A full tree (jsonc-parser's `parseTree`) builds a node per value and is
- * several times slower than `JSON.parse` on a 1 MB lockfile; the scanner touches each
- * character once, allocates only for the members a caller asks for, and is only ever
- * run on text `JSON.parse` has accepted, so it can skip validation. Damaged files take
- * the slow, tolerant path (`parseTree`), which still yields whatever entries are readable.
+ * and end. A full tree (jsonc-parser's `parseTree`) builds a node per value: on theia's
+ * 1.2 MB package-lock.json it took 37 ms against JSON.parse's 5.4 ms (CPU time, here),
+ * which alone would break the 3x budget. The scanner touches each character once,
+ * allocates only for the members a caller asks for, and only ever runs on text
+ * `JSON.parse` has accepted, so it can skip validation (about a third of JSON.parse's
+ * time). Damaged files take the slow, tolerant path (`parseTree`), which still yields
+ * whatever entries are readable.
  */
 
 /** One `"key": value` member of a JSON object. */
