@@ -88,6 +88,10 @@ class PnpmReader {
     }
 
     const importers = this.mapAt(root, 'importers', doc.rootSpans);
+    if (importers === undefined && family === 9) {
+      // 9.x always writes importers (`.: {}` for a project without dependencies): a cut-off file lacks them.
+      this.error(text.length, 'no importers (is the file cut off?)');
+    }
     if (importers !== undefined) {
       const spans = doc.childSpans.get('importers');
       for (const [path, importer] of importers) {
@@ -113,13 +117,14 @@ class PnpmReader {
       }
       this.addPackage(key, key, entry, entry, span);
     }
-    for (const pkg of this.lockfile.packages) this.linkPackage(pkg, packages.get(pkg.id) as YamlMap);
+    for (const pkg of this.lockfile.packages) this.linkPackage(pkg, packages.get(pkg.id) as YamlMap, pkg.keySpan?.start ?? 0);
   }
 
   /** 9.x: each snapshot is a package; its metadata lives in `packages` under the key without peers. */
   private readSnapshots(packages: YamlMap | undefined, packageSpans: Map<string, EntrySpan>, snapshots: YamlMap | undefined, snapshotSpans: Map<string, EntrySpan>): void {
     const used = new Set<string>();
-    const sources: YamlMap[] = [];
+    // Where each package's dependencies are written (its snapshot), in the order of lockfile.packages.
+    const sources: { deps: YamlMap; at: number }[] = [];
     if (snapshots !== undefined) {
       for (const [key, snapshot] of snapshots) {
         const snapshotSpan = snapshotSpans.get(key);
@@ -134,7 +139,7 @@ class PnpmReader {
           this.error(snapshotSpan?.keyStart ?? 0, `snapshot '${key}' has no entry '${base}' in packages`, snapshotSpan?.end);
         }
         const span = meta instanceof Map ? packageSpans.get(base) : snapshotSpan;
-        if (this.addPackage(key, base, meta instanceof Map ? meta : new Map(), snapshot, span)) sources.push(snapshot);
+        if (this.addPackage(key, base, meta instanceof Map ? meta : new Map(), snapshot, span)) sources.push({ deps: snapshot, at: snapshotSpan?.keyStart ?? 0 });
       }
     }
     if (packages !== undefined) {
@@ -147,11 +152,11 @@ class PnpmReader {
         }
         // pnpm writes a snapshot for every package: a missing one means a damaged file.
         this.error(span?.keyStart ?? 0, `package '${key}' has no entry in snapshots`, span?.end);
-        if (this.addPackage(key, key, meta, new Map(), span)) sources.push(new Map());
+        if (this.addPackage(key, key, meta, new Map(), span)) sources.push({ deps: new Map(), at: 0 });
       }
     }
     const list = this.lockfile.packages;
-    for (let i = 0; i < list.length; i++) this.linkPackage(list[i], sources[i]);
+    for (let i = 0; i < list.length; i++) this.linkPackage(list[i], sources[i].deps, sources[i].at);
   }
 
   /**
@@ -218,10 +223,9 @@ class PnpmReader {
     }
   }
 
-  /** Resolves a package's dependencies and optionalDependencies to package ids. */
-  private linkPackage(pkg: LockedPackage, source: YamlMap | undefined): void {
+  /** Resolves a package's dependencies and optionalDependencies (written at `at`) to package ids. */
+  private linkPackage(pkg: LockedPackage, source: YamlMap | undefined, at: number): void {
     if (source === undefined) return;
-    const at = pkg.keySpan?.start ?? 0;
     const deps = this.mapAt(source, 'dependencies', undefined, at, pkg.id);
     const optional = this.mapAt(source, 'optionalDependencies', undefined, at, pkg.id);
     if (deps === undefined && optional === undefined) return;

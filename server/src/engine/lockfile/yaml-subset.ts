@@ -546,7 +546,7 @@ export function readYamlWithLibrary(text: string): YamlReadResult {
         const start = e.pos[0];
         errors.push({ message: `line ${lineOf(text, start)}: ${firstLine(e.message)}`, span: { start, end: Math.max(start, e.pos[1]) } });
       }
-      const doc: YamlDocument = { value: stringKeys(d.toJS({ maxAliasCount: 100, mapAsMap: true }), 0), rootSpans: new Map(), childSpans: new Map() };
+      const doc: YamlDocument = { value: stringKeys(d.toJS({ maxAliasCount: 100, mapAsMap: true })), rootSpans: new Map(), childSpans: new Map() };
       if (isMap(d.contents)) {
         for (const pair of d.contents.items) {
           const key = keyOf(pair);
@@ -570,14 +570,18 @@ export function readYamlWithLibrary(text: string): YamlReadResult {
   return { documents, errors, reader: 'yaml' };
 }
 
-/** The subset reader's maps have string keys (`1.0: x` has the key "1.0"); make the library's match. */
-function stringKeys(value: unknown, depth: number): unknown {
-  if (depth > 200) return value;
+/**
+ * The subset reader's maps have string keys; make the library's match (`1: x` has the key
+ * "1"). Aliases can make the value a graph, even a cyclic one: each collection is visited once.
+ */
+function stringKeys(value: unknown, seen = new Set<unknown>()): unknown {
   if (value instanceof Map) {
+    if (seen.has(value)) return value;
+    seen.add(value);
     let allStrings = true;
     for (const [k, v] of value) {
       if (typeof k !== 'string') allStrings = false;
-      const w = stringKeys(v, depth + 1);
+      const w = stringKeys(v, seen);
       if (w !== v) value.set(k, w);
     }
     if (allStrings) return value;
@@ -585,7 +589,11 @@ function stringKeys(value: unknown, depth: number): unknown {
     for (const [k, v] of value) out.set(typeof k === 'string' ? k : String(k), v);
     return out;
   }
-  if (Array.isArray(value)) for (let i = 0; i < value.length; i++) value[i] = stringKeys(value[i], depth + 1);
+  if (Array.isArray(value)) {
+    if (seen.has(value)) return value;
+    seen.add(value);
+    for (let i = 0; i < value.length; i++) value[i] = stringKeys(value[i], seen);
+  }
   return value;
 }
 
