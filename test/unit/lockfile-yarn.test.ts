@@ -5,6 +5,7 @@ import { join, relative } from 'node:path';
 import fc from 'fast-check';
 import { parseYarnLock } from '../../server/src/engine/lockfile/yarn';
 import { resolveDescriptor } from '../../server/src/engine/lockfile/yarn-berry';
+import { parseSymlFallback } from '../../server/src/engine/lockfile/yarn-syml';
 import { buildProject } from '../../server/src/engine/project';
 import type { LockedPackage, Lockfile, SourceFile } from '../../server/src/engine/model';
 
@@ -228,6 +229,17 @@ test('berry: YAML outside the written subset goes through @yarnpkg/parsers', () 
   assert.deepEqual(a.dependencies, ['b@npm:2.0.0']);
   assert.equal(slice(text, a.keySpan), '"a@npm:^1.0.0"');
   assert.equal(slice(text, byId(l, 'b@npm:2.0.0').span), '"b@npm:^2":\n  version: 2.0.0\n  resolution: "b@npm:2.0.0"');
+});
+
+test('fall-back: the classic grammar\'s per-descriptor keys are grouped back into entries with spans', () => {
+  const blocks = parseSymlFallback(classicText)!;
+  assert.equal(blocks.length, 11);
+  const sw = blocks.find((b) => b.specifiers[0] === 'string-width@^4.1.0')!;
+  assert.deepEqual(sw.specifiers, ['string-width@^4.1.0', 'string-width@^4.2.0']);
+  assert.equal(slice(classicText, sw.keySpan), '"string-width@^4.1.0", "string-width@^4.2.0"');
+  assert.ok(slice(classicText, sw.span)!.endsWith('strip-ansi "^6.0.1"'));
+  assert.equal(sw.fields.version, '4.2.3');
+  assert.equal(parseSymlFallback('# yarn lockfile v1\n\na@^1:\n  version "1\n'), undefined);
 });
 
 test('berry: resolveDescriptor binds relative protocols to the parent', () => {
