@@ -130,8 +130,9 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
 
 /**
  * The member holding the i-th key of an object. JSON.parse keeps keys in text order, so
- * normally the i-th member is it and no map is needed; duplicate keys, escapes or
- * integer-like keys break that order, and then members are looked up by key.
+ * normally the i-th member is it and no map is needed; duplicate keys, integer-like keys
+ * or members without a value (damaged files) break that order, and then members are
+ * looked up by key.
  */
 function memberFinder(members: JsonMember[], keys: string[]): (i: number, key: string) => JsonMember | undefined {
   let aligned = members.length === keys.length;
