@@ -46,7 +46,12 @@ export function buildGraph(lockfile: Lockfile): DependencyGraph {
     const cached = viaCache.get(id);
     if (cached) return cached;
     const names: string[] = [];
-    for (let cur: string | null | undefined = id; cur; cur = parent.get(cur)) names.push(byId.get(cur)!.name);
+    for (let cur: string | null | undefined = id; cur; cur = parent.get(cur)) {
+      const pkg = byId.get(cur)!;
+      // A workspace link and the workspace folder it points to are one package: name it once.
+      if (pkg.source === 'link' && cur !== id && names.at(-1) === pkg.name) continue;
+      names.push(pkg.name);
+    }
     names.reverse();
     viaCache.set(id, names);
     return names;
