@@ -6,7 +6,7 @@
 //   DEPWARDEN_VSCODE_EXE      use this VS Code executable instead of downloading one
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { editorEnv, FIXTURE_DIR, USER_SETTINGS } from '../e2e/scenarios';
@@ -46,7 +46,8 @@ async function findVSCode(testElectron: TestElectron): Promise<string> {
   try {
     return await testElectron.downloadAndUnzipVSCode({
       version,
-      cachePath: join(ROOT, '.vscode-test'),
+      // Next to the code-server cache of the other suite, outside the git tree.
+      cachePath: join(process.env.DEPWARDEN_E2E_CACHE ?? join(homedir(), '.cache', 'depwarden-e2e'), 'vscode'),
       timeout: DOWNLOAD_TIMEOUT_MS,
     });
   } catch (err) {

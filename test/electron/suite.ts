@@ -8,7 +8,11 @@ import { MANIFEST, SCENARIOS, type Scenario } from '../e2e/scenarios';
 const WAIT_MS = 30_000;
 
 /** Re-checks a condition on every diagnostics change and every 200 ms until it yields a value. */
-function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undefined>): Promise<T> {
+function waitFor<T>(
+  what: string,
+  check: () => T | undefined | Promise<T | undefined>,
+  lastSeen: () => string = () => '',
+): Promise<T> {
   return new Promise((resolveWait, rejectWait) => {
     let done = false;
     const finish = (err: Error | undefined, value?: T) => {
@@ -20,18 +24,24 @@ function waitFor<T>(what: string, check: () => T | undefined | Promise<T | undef
       if (err) rejectWait(err);
       else resolveWait(value as T);
     };
+    // One check at a time: overlapping hover or code action requests cancel each other.
+    let busy = false;
     const attempt = async () => {
+      if (busy || done) return;
+      busy = true;
       try {
         const value = await check();
         if (value !== undefined) finish(undefined, value);
       } catch (err) {
         finish(err as Error);
+      } finally {
+        busy = false;
       }
     };
     const sub = vscode.languages.onDidChangeDiagnostics(() => void attempt());
     // Hovers and code actions have no change event; the language server may still be starting.
     const interval = setInterval(() => void attempt(), 200);
-    const timer = setTimeout(() => finish(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}`)), WAIT_MS);
+    const timer = setTimeout(() => finish(new Error(`timed out after ${WAIT_MS} ms waiting for ${what}; last seen: ${lastSeen()}`)), WAIT_MS);
     void attempt();
   });
 }
@@ -47,11 +57,14 @@ function tokenRange(doc: vscode.TextDocument, token: string): vscode.Range {
   return new vscode.Range(doc.positionAt(at), doc.positionAt(at + token.length));
 }
 
+/** The hovers' Markdown as a person reads it: emphasis and code marks dropped. */
 function hoverToText(hovers: vscode.Hover[]): string {
   return hovers
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
-    .join('\n');
+    .join('\n')
+    .replace(/\\([\\`*_{}[\]<>#|])/g, '$1')
+    .replace(/\*\*|`/g, '');
 }
 
 async function runScenario(s: Scenario, doc: vscode.TextDocument): Promise<'passed' | string> {
@@ -82,19 +95,30 @@ async function runScenario(s: Scenario, doc: vscode.TextDocument): Promise<'pass
       return 'passed';
     case 'hover': {
       const position = tokenRange(doc, s.token).start.translate(0, 1);
-      await waitFor(`a hover on ${s.token} matching ${s.contains}`, async () => {
-        const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, position);
-        const text = hoverToText(hovers ?? []);
-        return s.contains.every((re) => re.test(text)) ? true : undefined;
-      });
+      let text = '';
+      await waitFor(
+        `a hover on ${s.token} matching ${s.contains}`,
+        async () => {
+          const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, position);
+          text = hoverToText(hovers ?? []);
+          return s.contains.every((re) => re.test(text)) ? true : undefined;
+        },
+        () => JSON.stringify(text),
+      );
       return 'passed';
     }
     case 'quick-fix': {
       const range = tokenRange(doc, s.token);
-      const action = await waitFor(`the code action "${s.action}"`, async () => {
-        const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, range);
-        return (actions ?? []).find((a) => a.title === s.action);
-      });
+      let titles: string[] = [];
+      const action = await waitFor(
+        `the code action "${s.action}"`,
+        async () => {
+          const actions = await vscode.commands.executeCommand<vscode.CodeAction[]>('vscode.executeCodeActionProvider', doc.uri, range);
+          titles = (actions ?? []).map((a) => a.title);
+          return (actions ?? []).find((a) => a.title === s.action);
+        },
+        () => JSON.stringify(titles),
+      );
       if (action.edit && !(await vscode.workspace.applyEdit(action.edit))) throw new Error('the workspace edit was rejected');
       if (action.command) await vscode.commands.executeCommand(action.command.command, ...(action.command.arguments ?? []));
       await waitFor(`the document to contain ${s.after}`, () => (doc.getText().includes(s.after) ? true : undefined));
@@ -107,7 +131,8 @@ async function runScenario(s: Scenario, doc: vscode.TextDocument): Promise<'pass
   }
 }
 
-export async function run(): Promise<void> {
+/** `log` is for harnesses other than test-electron's, which capture the output elsewhere. */
+export async function run(log: (line: string) => void = (line) => console.log(line)): Promise<void> {
   const folder = vscode.workspace.workspaceFolders?.[0];
   if (!folder) throw new Error('no workspace folder is open');
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.joinPath(folder.uri, MANIFEST));
@@ -121,16 +146,16 @@ export async function run(): Promise<void> {
       const result = await runScenario(s, doc);
       if (result === 'passed') {
         passed++;
-        console.log(`ok ${i + 1} - ${s.title}`);
+        log(`ok ${i + 1} - ${s.title}`);
       } else {
         skipped++;
-        console.log(`ok ${i + 1} - ${s.title} # ${result}`);
+        log(`ok ${i + 1} - ${s.title} # ${result}`);
       }
     } catch (err) {
       failed++;
-      console.log(`not ok ${i + 1} - ${s.title}: ${(err as Error).message}`);
+      log(`not ok ${i + 1} - ${s.title}: ${(err as Error).message}`);
     }
   }
-  console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+  log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
   if (failed) throw new Error(`${failed} end-to-end scenario(s) failed`);
 }
