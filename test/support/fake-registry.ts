@@ -20,6 +20,8 @@ export interface FakeVersion {
   /** `dist.attestations` (provenance; the real registry only). */
   attestations?: boolean;
   gypfile?: boolean;
+  /** `gitHead`: the commit the version was published from. */
+  gitHead?: string;
 }
 
 export interface FakePackage {
@@ -100,6 +102,7 @@ export function buildPackument(baseUrl: string, name: string, pkg: FakePackage):
     if (spec.deprecated !== undefined) doc.deprecated = spec.deprecated;
     if (spec.npmUser !== undefined) doc._npmUser = { name: spec.npmUser, email: `${spec.npmUser}@example.com` };
     if (spec.gypfile) doc.gypfile = true;
+    if (spec.gitHead !== undefined) doc.gitHead = spec.gitHead;
     versions[v] = doc;
   });
   const latest = pkg.distTags?.latest ?? names.slice().sort(compareLoose).pop();

@@ -153,7 +153,39 @@ function reduceVersion(version: string, v: Record<string, unknown>): VersionInfo
     if (typeof dist.tarball === 'string') info.tarball = dist.tarball;
     if (dist.attestations && typeof dist.attestations === 'object') info.hasProvenance = true;
   }
+  const repositoryUrl = browsableRepositoryUrl(v.repository);
+  if (repositoryUrl) info.repositoryUrl = repositoryUrl;
+  if (typeof v.gitHead === 'string' && /^[0-9a-f]{7,40}$/i.test(v.gitHead)) info.gitHead = v.gitHead.toLowerCase();
   return info;
+}
+
+const HOST_SHORTHANDS: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com', bitbucket: 'bitbucket.org', gist: 'gist.github.com' };
+
+/**
+ * The repository a version names, as an https URL a person can open: `git+https://…/x.git`,
+ * `git://`, `git+ssh://git@host/…`, `git@host:owner/repo`, `github:owner/repo` and the bare
+ * `owner/repo` shorthand npm expands to GitHub. Anything else (other protocols, garbage) is
+ * left out rather than turned into a link.
+ */
+export function browsableRepositoryUrl(repo: unknown): string | undefined {
+  const raw = typeof repo === 'string' ? repo : repo && typeof repo === 'object' ? (repo as { url?: unknown }).url : undefined;
+  if (typeof raw !== 'string') return undefined;
+  let s = raw.trim();
+  if (!s) return undefined;
+  const shorthand = /^(?:(github|gitlab|bitbucket|gist):)?([\w.-]+\/[\w.-]+?)(?:\.git)?(?:#.*)?$/.exec(s);
+  if (shorthand && !s.includes('//')) return `https://${HOST_SHORTHANDS[shorthand[1] ?? 'github']}/${shorthand[2]}`;
+  const scp = /^(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,}):(?!\/\/)([\w./-]+)$/i.exec(s);
+  if (scp) s = `https://${scp[1]}/${scp[2]}`;
+  s = s.replace(/^git\+/, '');
+  let url: URL;
+  try {
+    url = new URL(s);
+  } catch {
+    return undefined;
+  }
+  if (!['https:', 'http:', 'git:', 'ssh:'].includes(url.protocol) || !url.hostname) return undefined;
+  const path = url.pathname.replace(/\.git$/, '').replace(/\/+$/, '');
+  return `https://${url.hostname}${url.port && url.protocol.startsWith('http') ? `:${url.port}` : ''}${path}`;
 }
 
 function hasRepository(repo: unknown): boolean {

@@ -19,6 +19,10 @@ export interface VersionInfo {
   hasProvenance: boolean;
   integrity?: string;
   tarball?: string;
+  /** `repository` as a browsable https URL (git+, git://, ssh and host shorthands normalised); what the package claims, unverified. */
+  repositoryUrl?: string;
+  /** `gitHead`: the commit the version was published from, when the publishing tool recorded it. */
+  gitHead?: string;
 }
 
 /** A reduced packument: every field a rule reads, nothing more (big packuments are tens of MB). */
