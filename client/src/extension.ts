@@ -5,6 +5,7 @@ import { StatusBar, type StatusParams } from './status-bar';
 import { restrictSettings } from './trust';
 import { showReport } from './report';
 import { checkIocs } from './ioc';
+import { onLockfileChanged, reviewLockfileChanges } from './review';
 
 const WATCHED = '**/{package.json,package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock,.npmrc,pnpm-workspace.yaml,.yarnrc.yml,bunfig.toml,.depwarden.json}';
 
@@ -49,6 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('depwarden.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('depwarden.showReport', () => showReport(client)),
     vscode.commands.registerCommand('depwarden.checkIocs', () => checkIocs(client)),
+    vscode.commands.registerCommand('depwarden.reviewLockfileChanges', () => reviewLockfileChanges(client)),
     vscode.commands.registerCommand('depwarden.clearCache', async () => {
       await client?.sendRequest('depwarden/clearCache');
       void vscode.window.showInformationMessage('depwarden: registry and advisory cache cleared; the workspace is being re-checked.');
@@ -56,6 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.workspace.onDidGrantWorkspaceTrust(() => client?.sendNotification('workspace/didChangeConfiguration', { settings: null })),
   );
   await client.start();
+  context.subscriptions.push(onLockfileChanged(client));
   context.subscriptions.push(client.onNotification('depwarden/status', (s: StatusParams) => statusBar.update(s)));
 }
 

@@ -26,6 +26,8 @@ export class LspTestClient {
   readonly diagnostics = new Map<string, PublishedDiagnostics['diagnostics']>();
   readonly statuses: unknown[] = [];
   readonly logs: string[] = [];
+  /** Every other notification from the server, in order. */
+  readonly notifications: Array<{ method: string; params: unknown }> = [];
   private waiters: Array<() => void> = [];
   settings: Record<string, unknown> = { offline: true, debounceMs: 20 };
 
@@ -46,6 +48,10 @@ export class LspTestClient {
       p.items.map((i) => (i.section === 'depwarden' ? this.settings : null)),
     );
     this.connection.onRequest('client/registerCapability', () => null);
+    this.connection.onNotification((method: string, params: unknown) => {
+      this.notifications.push({ method, params });
+      this.notify();
+    });
     this.connection.listen();
   }
 

@@ -16,7 +16,11 @@ import { createCache, type DataCache } from '../engine/data/cache';
 import { readOuterNpmrc } from '../engine/data/npmrc-files';
 import { parseIocList, mergeIocLists } from '../engine/data/ioc';
 import type { IocList } from '../engine/data/remote-data';
-import type { SourceFile } from '../engine/model';
+import type { Lockfile, SourceFile } from '../engine/model';
+import { parseLockfile } from '../engine/lockfile';
+import { readAtRevision } from '../engine/review/git-base';
+import { reviewLockfile, type LockfileReview } from '../engine/review/review';
+import { renderReview } from './review';
 import { roleOfPath } from '../engine/project';
 import { safeHandler } from './safe-handler';
 import { toEngineSettings, type ClientSettings } from './settings';
@@ -60,6 +64,7 @@ export function startServer(connection: Connection): void {
   let dataCache: DataCache = createCache();
   let outerNpmrc: string[] = [];
   let iocs: IocList = new Map();
+  let lastChangeReviews: Parameters<typeof renderReview>[0] = [];
 
   function folderOf(uri: string): WorkspaceFolderState | undefined {
     let best: WorkspaceFolderState | undefined;
@@ -153,8 +158,12 @@ export function startServer(connection: Connection): void {
       return; // a newer scan has started its own lookups
     }
     const result = scanSafely(folder, files, settings);
-    if (result && generation === folder.generation) publish(folder, result, generation);
-    else sendStatus();
+    if (result && generation === folder.generation) {
+      publish(folder, result, generation);
+      // Findings with registry data are out: whoever waited for this state can look now.
+      const waiters = folder.settledWaiters.splice(0);
+      for (const w of waiters) w(true);
+    } else sendStatus();
   }
 
   // Each publish gets its own id: diagnostics name their finding by index in that result.
@@ -290,17 +299,53 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeWatchedFiles(async (params) => {
     const touched = new Set<WorkspaceFolderState>();
+    const previousLockfiles = new Map<WorkspaceFolderState, Map<string, Lockfile>>();
     for (const change of params.changes) {
       const folder = folderOf(change.uri);
       const rel = folder?.relative(change.uri);
       if (!folder || rel === undefined) continue;
+      const before = folder.result?.project.lockfiles.find((l) => l.path === rel);
+      if (before && roleOfPath(rel) === 'lockfile') {
+        if (!previousLockfiles.has(folder)) previousLockfiles.set(folder, new Map());
+        previousLockfiles.get(folder)!.set(rel, before);
+      }
       // An open document's text wins over the disk copy; the disk copy still matters once it closes.
       await folder.refreshFile(rel);
       if (change.type === FileChangeType.Deleted) positions.forget(change.uri);
       touched.add(folder);
     }
     for (const f of touched) schedule(f);
+    for (const [folder, previous] of previousLockfiles) void reviewWhenScanned(folder, previous);
   });
+
+  /**
+   * After a lockfile changed on disk (a save, a branch switch, an install), tell the
+   * client what the change brought in, once the new scan (with registry data) is there.
+   */
+  async function reviewWhenScanned(folder: WorkspaceFolderState, previous: Map<string, Lockfile>): Promise<void> {
+    const settled = await new Promise<boolean>((resolve) => folder.settledWaiters.push(resolve));
+    if (!settled) return; // another change came first: its own review follows
+    const result = folder.result;
+    if (!result) return;
+    const reviews: LockfileReview[] = [];
+    for (const [path, before] of previous) {
+      if (!result.project.lockfiles.some((l) => l.path === path)) continue;
+      const review = reviewLockfile(before, result, path, folder.remote);
+      if (review.changes.length) reviews.push(review);
+    }
+    if (!reviews.length) return;
+    lastChangeReviews = reviews.map((review) => ({ folder: '', against: 'the previous version', review, uriOf: (f: string) => folder.uriOf(f) }));
+    const added = reviews.reduce((n, r) => n + r.counts.added, 0);
+    const upgraded = reviews.reduce((n, r) => n + r.counts.upgraded + r.counts.downgraded, 0);
+    const flagged = reviews.reduce((n, r) => n + r.changes.filter((c) => c.findings.some((f) => !f.suppressed && (f.severity === 'error' || f.severity === 'warning')) || c.trust.length).length, 0);
+    void connection.sendNotification('depwarden/lockfileChanged', {
+      files: reviews.map((r) => r.path),
+      added,
+      upgraded,
+      removed: reviews.reduce((n, r) => n + r.counts.removed, 0),
+      flagged,
+    });
+  }
 
   documents.onDidChangeContent((e) => {
     const folder = folderOf(e.document.uri);
@@ -367,6 +412,36 @@ export function startServer(connection: Connection): void {
       await Promise.all(folders.map(loadAndScan));
       return { folders: folders.length };
     }),
+  );
+
+  // "depwarden: Review Lockfile Changes": every lockfile against git HEAD (or a revision).
+  connection.onRequest(
+    'depwarden/review',
+    safeHandler('review', log, '', async (params: { base?: string } | undefined) => {
+      const base = params?.base || 'HEAD';
+      const reviews: Parameters<typeof renderReview>[0] = [];
+      for (const folder of folders) {
+        const result = folder.result;
+        if (!result) continue;
+        for (const lockfile of result.project.lockfiles) {
+          let before: Lockfile | undefined;
+          try {
+            const text = await readAtRevision(folder.root, base, lockfile.path);
+            before = text === undefined ? undefined : parseLockfile(lockfile.path, text);
+          } catch (e) {
+            return `# depwarden: lockfile changes\n\nCould not read ${lockfile.path} at ${base}: ${(e as Error).message}`;
+          }
+          reviews.push({ folder: folders.length > 1 ? folder.root.split(/[\\/]/).pop() ?? '' : '', against: `git ${base}`, review: reviewLockfile(before, result, lockfile.path, folder.remote), uriOf: (f) => folder.uriOf(f) });
+        }
+      }
+      return renderReview(reviews);
+    }),
+  );
+
+  // The review of the last on-disk lockfile change (save, branch switch), for the client's "Review" button.
+  connection.onRequest(
+    'depwarden/lastChangeReview',
+    safeHandler('lastChangeReview', log, '', () => renderReview(lastChangeReviews)),
   );
 
   connection.onRequest(

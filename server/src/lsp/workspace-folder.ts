@@ -27,6 +27,8 @@ export class WorkspaceFolderState {
   remote?: RemoteData;
   /** Lookups in flight. */
   fetching = 0;
+  /** Resolved with true after the next complete scan (with registry data) is published. */
+  settledWaiters: Array<(settled: boolean) => void> = [];
 
   constructor(uri: string) {
     this.uri = uri.replace(/\/$/, '');

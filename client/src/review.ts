@@ -1,0 +1,32 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+
+async function showMarkdown(markdown: string): Promise<void> {
+  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
+  await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
+}
+
+/** "depwarden: Review Lockfile Changes": every lockfile against git HEAD. */
+export async function reviewLockfileChanges(client: LanguageClient | undefined): Promise<void> {
+  if (!client?.isRunning()) return;
+  await showMarkdown(await client.sendRequest<string>('depwarden/review', { base: 'HEAD' }));
+}
+
+interface LockfileChanged {
+  files: string[];
+  added: number;
+  upgraded: number;
+  removed: number;
+  flagged: number;
+}
+
+/** After a lockfile changed on disk: say what came in, and offer the review. */
+export function onLockfileChanged(client: LanguageClient): vscode.Disposable {
+  return client.onNotification('depwarden/lockfileChanged', async (c: LockfileChanged) => {
+    const what = `${c.files.join(', ')} changed: ${c.added} added, ${c.upgraded} upgraded, ${c.removed} removed`;
+    const show = c.flagged
+      ? vscode.window.showWarningMessage(`depwarden: ${what}; ${c.flagged} need${c.flagged === 1 ? 's' : ''} a look.`, 'Review')
+      : vscode.window.showInformationMessage(`depwarden: ${what}.`, 'Review');
+    if ((await show) === 'Review') await showMarkdown(await client.sendRequest<string>('depwarden/lastChangeReview'));
+  });
+}
