@@ -181,7 +181,8 @@ function decideNpm(env: PolicyEnv, pm: PackageManagerInfo, pkg: ScriptSubject): 
   const fix = npmDenyFix(env, pkg, !pkgPolicy && rcPolicy !== undefined);
   if (verdict === false) {
     if (isTrue(env.npmrc['dangerously-allow-all-scripts'])) {
-      return { runs: true, certain: true, reason: `${where} denies it, but .npmrc sets dangerously-allow-all-scripts=true`, fix };
+      // A denial is already there and overridden: another one would not help.
+      return { runs: true, certain: true, reason: `${where} denies it, but .npmrc sets dangerously-allow-all-scripts=true` };
     }
     return { runs: false, certain: major !== undefined, reason: `${where} denies it (honoured by npm 11 and later)` };
   }
