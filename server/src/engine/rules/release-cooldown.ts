@@ -1,4 +1,6 @@
+import semver from 'semver';
 import type { Finding } from '../model';
+import type { Packument } from '../data/remote-data';
 import type { Rule } from './context';
 import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
 import { managerOfLockfile, policyFor, readReleaseAgePolicies, type PackageManager } from '../policy/release-age';
@@ -35,16 +37,38 @@ export const releaseCooldown: Rule = {
       }
       if (!why) continue;
       const when = age < 0 ? 'just now' : `${formatAge(age)} ago`;
+      const cutoff = ctx.now.getTime() - (policy?.minAgeMs ?? ctx.settings.cooldownDays * DAY);
+      const safer = newestSettledVersion(t.packument, Math.min(cutoff, policy?.before?.getTime() ?? Infinity), t.dependency?.kind === 'alias' ? t.dependency.aliasOf?.spec : t.dependency?.spec, t.version);
+      const fixes: Finding['fixes'] = safer
+        ? [{ title: `Pin to ${safer} (published ${formatAge(ctx.now.getTime() - Date.parse(t.packument.time[safer]))} ago)`, kind: 'pin', version: safer, preferred: true }]
+        : [];
       findings.push(
         targetFinding(t, 'release-cooldown', 'warning', `${describeTarget(t)} was published ${when}, ${why}. Fresh releases are where hijacked versions live until they are caught; prefer the previous release for now.`, {
           span: t.versionSpan,
-          evidence: [`published: ${t.packument.time[t.version]}`],
+          evidence: [`published: ${t.packument.time[t.version]}`, ...(safer ? [`newest release older than the cooldown: ${safer}`] : [])],
+          fixes,
         }),
       );
     }
     return findings;
   },
 };
+
+/**
+ * The newest stable release published before `cutoff`, preferring one the declared range
+ * accepts, and never newer than the version in question: the version to pin to while the
+ * fresh one cools down.
+ */
+export function newestSettledVersion(packument: Packument, cutoff: number, range: string | undefined, current: string): string | undefined {
+  const settled = Object.keys(packument.versions).filter((v) => {
+    const published = Date.parse(packument.time[v] ?? '');
+    return semver.valid(v) && !semver.prerelease(v) && !Number.isNaN(published) && published <= cutoff && semver.lt(v, current) && !packument.versions[v].deprecated;
+  });
+  const validRange = range && semver.validRange(range) ? range : undefined;
+  const inRange = validRange ? settled.filter((v) => semver.satisfies(v, validRange)) : [];
+  const pool = inRange.length ? inRange : settled.filter((v) => semver.major(v) === semver.major(current));
+  return pool.sort(semver.rcompare)[0];
+}
 
 function managerOfManifest(packageManager: string | undefined): PackageManager | undefined {
   const m = /^(npm|pnpm|yarn|bun)@/.exec(packageManager ?? '');
