@@ -87,6 +87,10 @@ test('parseRegistryTarball reads names and versions from registry-shaped URLs', 
   assert.equal(encoded?.version, '2.0.0');
   assert.equal(parseRegistryTarball('https://codeload.github.com/user/repo/tar.gz/abc123'), undefined);
   assert.equal(parseRegistryTarball('git+ssh://git@github.com/user/repo.git#abc'), undefined);
+  assert.equal(parseRegistryTarball('https://x.example/-/x-1.tgz'), undefined, 'no name segment');
+  assert.equal(parseRegistryTarball('https://x.example/@scope/-/x-1.tgz'), undefined, 'a scope alone is no name');
+  const query = parseRegistryTarball('https://x.example/a/b/-/b-1.0.0.tgz?token=1');
+  assert.deepEqual([query?.base, query?.name, query?.version], ['https://x.example/a/', 'b', '1.0.0']);
 });
 
 test('lockfile-host: npm registry and its yarn alias are fine, another host is an error on the entry', () => {
