@@ -125,6 +125,8 @@ function startCodeServer(paths: SetupPaths, profile: Profile): Promise<{ child: 
   ];
   // Its own process group, so that stopping it also stops the extension host it spawns.
   const child = spawn(paths.node, args, { env: profile.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  // Detached, it would outlive an interrupted run.
+  process.on('exit', () => stopCodeServer(child));
   const log = createWriteStream(profile.log, { flags: 'a' });
   return new Promise((resolveStart, rejectStart) => {
     let output = '';
@@ -430,6 +432,7 @@ function saveLogs(profile: Profile): void {
 }
 
 async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => process.exit(130));
   mkdirSync(RESULTS, { recursive: true });
   for (const name of readdirSync(RESULTS)) {
     if (name.startsWith('e2e-')) rmSync(join(RESULTS, name), { recursive: true, force: true });
