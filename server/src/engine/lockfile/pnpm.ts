@@ -47,6 +47,11 @@ class PnpmReader {
   private family: Family = 9;
   /** Ids of all packages, for resolving references. */
   private readonly byId = new Map<string, LockedPackage>();
+  /**
+   * name -> (the key's text after the name, peers included -> id): resolves `name: 1.2.3(peer@x)`
+   * with two lookups of strings the reader already made, instead of joining a key per edge.
+   */
+  private readonly byName = new Map<string, Map<string, string>>();
   /** Unresolved references, reported (capped) once everything is read. */
   private readonly unresolved: { at: number; message: string }[] = [];
   private yamlDamaged = false;
@@ -190,6 +195,11 @@ class PnpmReader {
     if (this.flag(meta, 'dev', at)) pkg.dev = true;
     if (this.flag(deps, 'optional', at) || (meta !== deps && this.flag(meta, 'optional', at))) pkg.optional = true;
     this.byId.set(key, pkg);
+    if (fields.keyName !== undefined) {
+      let versions = this.byName.get(fields.keyName);
+      if (versions === undefined) this.byName.set(fields.keyName, (versions = new Map()));
+      versions.set(key.slice(fields.suffixStart), key);
+    }
     this.lockfile.packages.push(pkg);
     return true;
   }
@@ -229,23 +239,24 @@ class PnpmReader {
     const deps = this.mapAt(source, 'dependencies', undefined, at, pkg.id);
     const optional = this.mapAt(source, 'optionalDependencies', undefined, at, pkg.id);
     if (deps === undefined && optional === undefined) return;
-    const specs: Record<string, string> = {};
-    for (const map of [deps, optional]) {
-      if (map === undefined) continue;
-      for (const [name, value] of map) {
-        const ref = refOf(value);
-        if (ref === undefined) {
-          this.error(at, `package '${pkg.id}': dependency ${name} has no version`);
-          continue;
-        }
-        specs[name] = ref;
-        const id = this.resolve(name, ref);
-        if (id === LINK) continue;
-        if (id === undefined) this.unresolved.push({ at, message: `package '${pkg.id}' depends on ${name} ${ref}, which is not in the lockfile` });
-        else pkg.dependencies.push(id);
+    // No `dependencySpecs` (optional in the model): copying each map into an object costs
+    // about as much as reading the whole file, since every name becomes a property key.
+    if (deps !== undefined) this.linkDependencies(pkg, deps, at);
+    if (optional !== undefined) this.linkDependencies(pkg, optional, at);
+  }
+
+  private linkDependencies(pkg: LockedPackage, deps: YamlMap, at: number): void {
+    deps.forEach((value, name) => {
+      const ref = refOf(value);
+      if (ref === undefined) {
+        this.error(at, `package '${pkg.id}': dependency ${name} has no version`);
+        return;
       }
-    }
-    pkg.dependencySpecs = specs;
+      const id = this.resolve(name, ref);
+      if (id === LINK) return;
+      if (id === undefined) this.unresolved.push({ at, message: `package '${pkg.id}' depends on ${name} ${ref}, which is not in the lockfile` });
+      else pkg.dependencies.push(id);
+    });
   }
 
   private readImporter(path: string, importer: unknown, at: number): void {
@@ -285,8 +296,8 @@ class PnpmReader {
     if (ref.startsWith('link:')) return LINK;
     if (ref.startsWith('npm:')) ref = ref.slice(4);
     const byId = this.byId;
-    const joined = this.family === 9 ? `${name}@${ref}` : this.family === 6 ? `/${name}@${ref}` : `/${name}/${ref}`;
-    if (byId.has(joined)) return joined;
+    const joined = this.byName.get(name)?.get(ref);
+    if (joined !== undefined) return joined;
     if (byId.has(ref)) return ref;
     if (this.family !== 9 && byId.has(`/${ref}`)) return `/${ref}`;
     return undefined;
@@ -368,6 +379,9 @@ interface KeyFields {
   version: string;
   /** The key has a registry version (not a git/tarball/file key). */
   registry: boolean;
+  /** When the key is `<name><separator><version and peers>`: that name, and where the version starts. */
+  keyName?: string;
+  suffixStart: number;
 }
 
 /** Removes peer (and patch) suffixes: `a@1.0.0(b@2.0.0)` -> `a@1.0.0`, `/a/1.0.0_b@2.0.0` -> `/a/1.0.0`. */
@@ -385,21 +399,23 @@ export function withoutPeers(key: string, family: Family): string {
 /** `name@1.2.3` (9.x, without peers); non-registry keys carry their own version (`name@https://...`). */
 function nameAndVersionV9(key: string): KeyFields {
   const at = key.indexOf('@', 1);
-  if (at < 0) return { name: key, version: '', registry: false };
+  if (at < 0) return { name: key, version: '', registry: false, suffixStart: 0 };
   const version = key.slice(at + 1);
-  return { name: key.slice(0, at), version, registry: REGISTRY_VERSION.test(version) };
+  const name = key.slice(0, at);
+  return { name, version, registry: REGISTRY_VERSION.test(version), keyName: name, suffixStart: at + 1 };
 }
 
 /** `/name@1.2.3(peers)`; other keys (`github.com/...`, `file:...`) have name and version fields. */
 function nameAndVersionV6(key: string): KeyFields {
   if (!key.startsWith('/')) {
     const fields = nameAndVersionV9(withoutPeers(key, 6));
-    return { ...fields, registry: false };
+    return { name: fields.name, version: fields.version, registry: false, suffixStart: 0 };
   }
   const base = withoutPeers(key, 6);
   const at = base.indexOf('@', 2);
-  if (at < 0) return { name: base.slice(1), version: '', registry: false };
-  return { name: base.slice(1, at), version: base.slice(at + 1), registry: true };
+  if (at < 0) return { name: base.slice(1), version: '', registry: false, suffixStart: 0 };
+  const name = base.slice(1, at);
+  return { name, version: base.slice(at + 1), registry: true, keyName: name, suffixStart: at + 1 };
 }
 
 /** `/name/1.2.3_peers` or `/@scope/name/1.2.3_peers`. */
@@ -407,12 +423,13 @@ function nameAndVersionV5(key: string): KeyFields {
   if (!key.startsWith('/')) {
     // e.g. registry.example.com/name/1.0.0 or github.com/user/repo/sha: name and version fields say more.
     const slash = key.lastIndexOf('/');
-    return { name: slash < 0 ? key : key.slice(0, slash), version: slash < 0 ? '' : key.slice(slash + 1), registry: false };
+    return { name: slash < 0 ? key : key.slice(0, slash), version: slash < 0 ? '' : key.slice(slash + 1), registry: false, suffixStart: 0 };
   }
   const base = withoutPeers(key, 5);
   const slash = base.indexOf('/', base.startsWith('/@') ? base.indexOf('/', 2) + 1 : 1);
-  if (slash < 0) return { name: base.slice(1), version: '', registry: false };
-  return { name: base.slice(1, slash), version: base.slice(slash + 1), registry: true };
+  if (slash < 0) return { name: base.slice(1), version: '', registry: false, suffixStart: 0 };
+  const name = base.slice(1, slash);
+  return { name, version: base.slice(slash + 1), registry: true, keyName: name, suffixStart: slash + 1 };
 }
 
 function isGitHostTarball(url: string): boolean {
