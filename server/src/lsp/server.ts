@@ -30,6 +30,8 @@ import { findingsToDiagnostics } from './diagnostics';
 import { hoverAt } from './hover';
 import { codeActionsFor, type EditCapabilities } from './code-actions';
 import { renderReport } from './report';
+import { graphChildren, graphRoots, toLspNodes, whyAt, whyPackage, type NodeRef, type WhyAnswer } from './graph-view';
+import { alertMessage, takeNewAlerts, type AlertParams } from './alerts';
 import * as path from 'node:path';
 import { CodeActionKind } from 'vscode-languageserver';
 
@@ -278,6 +280,7 @@ export function startServer(connection: Connection): void {
       log(`[warn] could not read user/global .npmrc: ${(e as Error).message}`);
     }
     await Promise.all(folders.map(loadAndScan));
+    void scheduleAlertCheck();
   });
 
   async function loadAndScan(folder: WorkspaceFolderState): Promise<void> {
@@ -291,6 +294,7 @@ export function startServer(connection: Connection): void {
 
   connection.onDidChangeConfiguration(() => {
     settingsCache.clear();
+    void scheduleAlertCheck();
     for (const f of folders) {
       f.generation++;
       schedule(f, 0);
@@ -477,6 +481,104 @@ export function startServer(connection: Connection): void {
       return { accepted: [...parsed.iocs.values()].reduce((n, v) => n + v.size, 0), rejected: parsed.rejected.map((r) => r.text), matches };
     }),
   );
+
+  // ---- Dependency graph view, "why is this here?" and alerts on new advisories (graph-view.ts, alerts.ts) ----
+  const rangeOf = (folder: WorkspaceFolderState, result: ScanResult) => (file: string, span: { start: number; end: number }) => {
+    const text = result.project.texts.get(file);
+    return text === undefined ? undefined : positions.range(folder.uriOf(file), text, span);
+  };
+
+  // Children of a node (the roots without `parent`), computed when the client expands it.
+  connection.onRequest(
+    'depwarden/graphChildren',
+    safeHandler('graphChildren', log, [] as ReturnType<typeof toLspNodes>, (params: { parent?: NodeRef; riskyOnly?: boolean } | undefined) => {
+      const options = { riskyOnly: params?.riskyOnly === true };
+      const parent = params?.parent;
+      return folders.flatMap((folder) => {
+        const result = folder.result;
+        if (!result || (parent && parent.folder !== folder.uri)) return [];
+        const nodes = parent ? graphChildren(result, parent, options) : graphRoots(result, { uri: folder.uri, name: path.basename(folder.root) }, options);
+        return toLspNodes(nodes, (file) => folder.uriOf(file), rangeOf(folder, result));
+      });
+    }),
+  );
+
+  // The via paths of the lockfile entry, dependency or finding at a position, or of a package by name.
+  connection.onRequest(
+    'depwarden/why',
+    safeHandler('why', log, { target: '', paths: [] } as WhyAnswer, (params: { uri?: string; position?: { line: number; character: number }; package?: string; version?: string }) => {
+      const answers: WhyAnswer[] = [];
+      for (const folder of folders) {
+        const result = folder.result;
+        if (!result) continue;
+        const info = { uri: folder.uri, name: path.basename(folder.root) };
+        if (params.uri && params.position) {
+          const rel = folder.relative(params.uri);
+          const text = rel === undefined || folderOf(params.uri) !== folder ? undefined : result.project.texts.get(rel);
+          if (text !== undefined) answers.push(whyAt(result, info, rel!, positions.document(params.uri, text).offsetAt(params.position)));
+        } else if (params.package) answers.push(whyPackage(result, info, params.package, params.version || undefined));
+      }
+      return { target: answers.find((a) => a.paths.length)?.target ?? answers[0]?.target ?? '', paths: answers.flatMap((a) => a.paths) };
+    }),
+  );
+
+  // Every interval, ask the advisory API again for every folder's locked versions and alert
+  // once per new malware or critical advisory. One timer at the shortest interval any folder asks for.
+  const alertSeen = new Map<WorkspaceFolderState, Set<string>>();
+  let alertTimer: NodeJS.Timeout | undefined;
+  let alertSchedule = 0;
+  let alertChecking = false;
+  async function scheduleAlertCheck(): Promise<void> {
+    const seq = ++alertSchedule;
+    clearTimeout(alertTimer);
+    const intervals = (await Promise.all(folders.map(settingsFor))).map((s) => s.alertIntervalMs).filter((ms) => ms > 0);
+    if (seq !== alertSchedule || intervals.length === 0) return;
+    alertTimer = setTimeout(async () => {
+      if (alertChecking) return void scheduleAlertCheck();
+      alertChecking = true;
+      try {
+        await Promise.all(folders.map(checkForNewAdvisories));
+      } finally {
+        alertChecking = false;
+      }
+      if (seq === alertSchedule) void scheduleAlertCheck();
+    }, Math.min(...intervals));
+  }
+
+  async function checkForNewAdvisories(folder: WorkspaceFolderState): Promise<void> {
+    const settings = await settingsFor(folder);
+    if (!settings.enable || settings.offline || settings.advisories === null || settings.alertIntervalMs === 0) return;
+    // Not before the folder's first lookups landed (every advisory would look new), nor during one.
+    if (!folder.result || !folder.remote || folder.fetching > 0) return;
+    const seen = alertSeen.get(folder) ?? new Set<string>();
+    alertSeen.set(folder, seen);
+    takeNewAlerts(folder.result, folder.remote, seen);
+    const generation = folder.generation;
+    const files = folder.files(openTexts(folder));
+    const local = scanSafely(folder, files, settings);
+    if (!local) return;
+    folder.fetching++;
+    sendStatus();
+    try {
+      folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs, revalidateAdvisories: true });
+    } catch (e) {
+      log(`[error] advisory re-check failed: ${(e as Error).stack ?? e}`);
+      folder.fetching--;
+      sendStatus();
+      return;
+    }
+    folder.fetching--;
+    const result = scanSafely(folder, files, settings);
+    if (result && generation === folder.generation) publish(folder, result, generation);
+    else sendStatus();
+    if (!result) return;
+    for (const alert of takeNewAlerts(result, folder.remote, seen)) {
+      const range = rangeOf(folder, result)(alert.finding.file, alert.finding.span);
+      if (!range) continue;
+      const params: AlertParams = { message: alertMessage(alert), uri: folder.uriOf(alert.finding.file), range };
+      void connection.sendNotification('depwarden/alert', params);
+    }
+  }
 
   documents.listen(connection);
   connection.listen();

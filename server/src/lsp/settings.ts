@@ -12,12 +12,14 @@ export interface ClientSettings {
   rules?: Record<string, string>;
   typosquat?: { allow?: string[] };
   debounceMs?: number;
+  /** Periodic re-check for new advisories; fractions of a minute are allowed (tests use them). */
+  alerts?: { intervalMinutes?: number };
 }
 
 const SEVERITIES = new Set(['off', 'hint', 'info', 'warning', 'error']);
 
 /** Typed settings from whatever the client sent; anything malformed falls back to the default. */
-export function toEngineSettings(raw: ClientSettings | null | undefined): Settings & { enable: boolean; debounceMs: number } {
+export function toEngineSettings(raw: ClientSettings | null | undefined): Settings & { enable: boolean; debounceMs: number; alertIntervalMs: number } {
   const s = defaultSettings();
   const r = raw ?? {};
   if (typeof r.offline === 'boolean') s.offline = r.offline;
@@ -37,5 +39,12 @@ export function toEngineSettings(raw: ClientSettings | null | undefined): Settin
     ...s,
     enable: r.enable !== false,
     debounceMs: typeof r.debounceMs === 'number' && r.debounceMs >= 0 ? r.debounceMs : 200,
+    alertIntervalMs: alertInterval(r.alerts?.intervalMinutes),
   };
+}
+
+/** 0 turns the check off; anything else is at least 100 ms, so a typo cannot make it spin. */
+function alertInterval(minutes: unknown): number {
+  if (typeof minutes !== 'number' || !Number.isFinite(minutes) || minutes < 0) return 60 * 60_000;
+  return minutes === 0 ? 0 : Math.max(100, Math.round(minutes * 60_000));
 }

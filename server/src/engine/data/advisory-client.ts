@@ -30,6 +30,8 @@ export interface AdvisoryClientOptions {
   /** API base, e.g. https://api.osv.dev */
   baseUrl: string;
   offline: boolean;
+  /** Treat cached query answers as stale: ask again now (new advisories appear on old versions). */
+  revalidate?: boolean;
 }
 
 export class AdvisoryClient {
@@ -46,7 +48,7 @@ export class AdvisoryClient {
       if (seen.has(key)) continue;
       seen.add(key);
       const hit = await cache.get<QueryResult>('advisory-query', this.cacheKey(key));
-      if (hit && isQueryResult(hit.value) && (offline || cache.isFresh(hit))) ids.set(key, hit.value);
+      if (hit && isQueryResult(hit.value) && (offline || (!this.options.revalidate && cache.isFresh(hit)))) ids.set(key, hit.value);
       else if (offline) out.set(key, { status: 'error', reason: 'offline' });
       else toQuery.push(p);
     }

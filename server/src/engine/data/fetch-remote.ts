@@ -35,6 +35,12 @@ export interface FetchRemoteOptions {
   /** Network limits (timeout, retries, size cap, concurrency), and test hooks. */
   http?: Partial<HttpPolicy>;
   onProgress?: (progress: FetchProgress) => void;
+  /**
+   * Ask the advisory API again even where the cache holds a fresh answer (the language
+   * server's periodic check for new advisories). Records are still only fetched when new
+   * or modified.
+   */
+  revalidateAdvisories?: boolean;
 }
 
 export async function fetchRemoteData(project: Project, settings: Settings, options: FetchRemoteOptions = {}): Promise<RemoteData> {
@@ -43,7 +49,7 @@ export async function fetchRemoteData(project: Project, settings: Settings, opti
   const http = new HttpClient({ ...options.http, authFor: (url) => authHeaderFor(project.npmrc, url) });
   const registry = new RegistryClient({ npmrc: project.npmrc, http, cache, registryOverride: settings.registry, offline });
   const advisoriesEnabled = settings.advisories !== null && settings.advisories !== '';
-  const advisory = advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl: settings.advisories!, offline }) : undefined;
+  const advisory = advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl: settings.advisories!, offline, revalidate: options.revalidateAdvisories }) : undefined;
 
   const targets = collectTargets(project);
   // Versions each name must have, so that a cached packument missing one is revalidated.
