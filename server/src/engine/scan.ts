@@ -1,4 +1,4 @@
-import type { FileReport, Finding, Settings, SourceFile } from './model';
+import type { FileReport, Finding, LockedPackage, Settings, SourceFile } from './model';
 import { defaultSettings, SEVERITY_ORDER } from './model';
 import { buildProject, dirname, manifestForImporter, type Project, type ProjectOptions } from './project';
 import { RULES } from './rules';
@@ -55,16 +55,28 @@ export function scanFiles(files: SourceFile[], options: ScanOptions = {}): ScanR
  * dependency that pulls the package in, so that it is seen where people edit.
  */
 function attributeToDirectDependencies(project: Project, findings: Finding[]): void {
+  // What package.json already says about a dependency needs no second copy from the lockfile.
+  const onManifest = new Set<string>();
+  for (const f of findings) if (f.package && project.manifests.some((m) => m.path === f.file)) onManifest.add(`${f.file}|${f.rule}|${f.package}`);
+  const packageIndex = new Map<string, Map<string, LockedPackage>>();
   for (const f of findings) {
     if (!f.via || f.via.length === 0) continue;
     const graph = project.graphs.get(f.file);
     if (!graph) continue;
-    const pkg = graph.lockfile.packages.find((p) => p.name === f.package && p.version === f.version);
+    let index = packageIndex.get(f.file);
+    if (!index) {
+      index = new Map();
+      for (const p of graph.lockfile.packages) if (!index.has(`${p.name}@${p.version}`)) index.set(`${p.name}@${p.version}`, p);
+      packageIndex.set(f.file, index);
+    }
+    const pkg = index.get(`${f.package}@${f.version}`);
     const importer = pkg ? graph.importerOf(pkg.id) : undefined;
     if (importer === undefined) continue;
     const manifest = manifestForImporter(project, f.file, importer);
     const dep = manifest?.dependencies.find((d) => d.name === f.via![0] && d.section !== 'overrides' && d.section !== 'resolutions' && d.section !== 'pnpm.overrides');
-    if (manifest && dep) (f.also ??= []).push({ file: manifest.path, span: dep.nameSpan });
+    if (!manifest || !dep) continue;
+    if (f.via.length === 1 && onManifest.has(`${manifest.path}|${f.rule}|${f.package}`)) continue;
+    (f.also ??= []).push({ file: manifest.path, span: dep.nameSpan });
   }
 }
 
