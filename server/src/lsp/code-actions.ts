@@ -62,8 +62,26 @@ export function codeActionsFor(
         edit,
       });
     }
+    const why = whyActionFor(finding, result, diag);
+    if (why && !seen.has(why.title)) {
+      seen.add(why.title);
+      actions.push(why);
+    }
   }
   return actions;
+}
+
+/**
+ * "Why is <name> here?" (the client's depwarden.whyIsThisHere) for a finding on a lockfile
+ * entry, also where it is shown on the package.json line that pulls the package in. A
+ * finding on a package.json dependency needs no answer: the line itself is the reason.
+ */
+function whyActionFor(finding: Finding, result: ScanResult, diag: Diagnostic): CodeAction | undefined {
+  const name = finding.package;
+  if (!name || !result.project.graphs.has(finding.file)) return undefined;
+  const title = `Why is ${name} here?`;
+  const args = { package: name, version: finding.version ?? undefined };
+  return { title, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: false, command: { title, command: 'depwarden.whyIsThisHere', arguments: [args] } };
 }
 
 /**
