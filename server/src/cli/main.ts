@@ -42,7 +42,8 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   const progress = (msg: string) => {
     if (!options.quiet) io.stderr.write(`depwarden: ${msg}\n`);
   };
-  const { files } = await discoverProjectFiles(root);
+  // Source files are read (for unused-dependency's usage index) only when the rule can run.
+  const { files, usage } = await discoverProjectFiles(root, { indexSources: options.rules['unused-dependency'] !== 'off' });
   progress(`${files.length} files found under ${root}`);
   const settings: Settings = { ...defaultSettings(), rules: options.rules, offline: options.offline };
   if (options.registry) settings.registry = options.registry;
@@ -61,7 +62,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
     iocLists.push(parsed.iocs);
   }
   // Registry and advisory data first (the rules are synchronous), from the disk cache where fresh.
-  const projectOptions = { outerNpmrc: await readOuterNpmrc(), env: process.env, cache: new ParseCache() };
+  const projectOptions = { outerNpmrc: await readOuterNpmrc(), env: process.env, cache: new ParseCache(), usage };
   const project = buildProject(files, projectOptions);
   const cache = createCache(options.cacheDir ? path.resolve(options.cacheDir) : defaultCacheDir());
   let lastShown = 0;

@@ -4,17 +4,20 @@ import { isLockfilePath, parseLockfile } from './lockfile';
 import { parseNpmrc, type NpmConfig } from './policy/npmrc';
 import { buildGraph, type DependencyGraph } from './graph';
 import { attachYarnImporters } from './lockfile/yarn-importers';
+import { usageKindOfPath, type UsageIndex } from './source-usage';
 
 /** Config files (other than manifests and lockfiles) that policies read, by base name. */
 export const CONFIG_FILE_NAMES = ['.npmrc', 'pnpm-workspace.yaml', '.yarnrc.yml', 'bunfig.toml', '.depwarden.json'];
 
-export type FileRole = 'manifest' | 'lockfile' | 'config';
+/** 'source': JS/TS-family and tool configuration files, read only for what they use (source-usage.ts). */
+export type FileRole = 'manifest' | 'lockfile' | 'config' | 'source';
 
 export function roleOfPath(path: string): FileRole | undefined {
   const base = path.slice(path.lastIndexOf('/') + 1);
   if (base === 'package.json') return 'manifest';
   if (isLockfilePath(path)) return 'lockfile';
   if (CONFIG_FILE_NAMES.includes(base)) return 'config';
+  if (usageKindOfPath(path)) return 'source';
   return undefined;
 }
 
@@ -45,6 +48,8 @@ export interface Project {
   graphs: Map<string, DependencyGraph>;
   /** Source texts by path (for computing edits and positions). */
   texts: Map<string, string>;
+  /** What source and configuration files use (unused-dependency); absent when they were not indexed. */
+  usage?: UsageIndex;
 }
 
 /**
@@ -82,6 +87,8 @@ export interface ProjectOptions {
   outerNpmrc?: string[];
   env?: Record<string, string | undefined>;
   cache?: ParseCache;
+  /** The usage index of the scanned folder's source files (discover.ts); without it unused-dependency does not run. */
+  usage?: UsageIndex;
 }
 
 export function buildProject(files: SourceFile[], options: ProjectOptions = {}): Project {
@@ -94,10 +101,13 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
     graphs: new Map(),
     texts: new Map(),
   };
+  if (options.usage) project.usage = options.usage;
   const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const f of sorted) {
-    project.texts.set(f.path, f.text);
     const role = roleOfPath(f.path);
+    // Source files reach the rules through the usage index, never as texts.
+    if (role === 'source') continue;
+    project.texts.set(f.path, f.text);
     if (f.readError !== undefined && role !== 'config') {
       addUnreadable(project, f.path, role, f.readError);
       continue;

@@ -33,3 +33,5 @@ RULES.push(versionAnomaly, dependencyConfusion, deprecated, noRepository, instal
 RULES.push(missingLockfile, duplicateVersions);
 import { typosquat } from './typosquat';
 RULES.push(typosquat);
+import { unusedDependency } from './unused-dependency';
+RULES.push(unusedDependency);
