@@ -478,7 +478,7 @@ describe('pnpm lockfile 6.0', () => {
       ['git-pkg', '0.3.0', 'git', 'https://github.com/user/git-pkg.git#1234567890abcdef1234567890abcdef12345678'],
     );
     const dir = pkg(lf, 'file:packages/local-dir');
-    assert.deepEqual([dir.name, dir.source, dir.resolved], ['local-dir', 'directory', undefined]);
+    assert.deepEqual([dir.name, dir.version, dir.source, dir.resolved], ['local-dir', 'file:packages/local-dir', 'directory', undefined]);
     assert.deepEqual(dir.dependencies, ['/@vue/shared@3.4.21']);
   });
 

@@ -408,8 +408,9 @@ function nameAndVersionV9(key: string): KeyFields {
 /** `/name@1.2.3(peers)`; other keys (`github.com/...`, `file:...`) have name and version fields. */
 function nameAndVersionV6(key: string): KeyFields {
   if (!key.startsWith('/')) {
+    // `file:dir` (a directory, no version field) takes its key as version, as 9.x's `name@file:dir` does.
     const fields = nameAndVersionV9(withoutPeers(key, 6));
-    return { name: fields.name, version: fields.version, registry: false, suffixStart: 0 };
+    return { name: fields.name, version: fields.version || key, registry: false, suffixStart: 0 };
   }
   const base = withoutPeers(key, 6);
   const at = base.indexOf('@', 2);
@@ -422,6 +423,7 @@ function nameAndVersionV6(key: string): KeyFields {
 function nameAndVersionV5(key: string): KeyFields {
   if (!key.startsWith('/')) {
     // e.g. registry.example.com/name/1.0.0 or github.com/user/repo/sha: name and version fields say more.
+    if (key.startsWith('file:')) return { name: key, version: key, registry: false, suffixStart: 0 };
     const slash = key.lastIndexOf('/');
     return { name: slash < 0 ? key : key.slice(0, slash), version: slash < 0 ? '' : key.slice(slash + 1), registry: false, suffixStart: 0 };
   }
