@@ -6,8 +6,18 @@ import { restrictSettings } from './trust';
 import { showReport } from './report';
 import { checkIocs } from './ioc';
 import { onLockfileChanged, reviewLockfileChanges } from './review';
+import { registerGraphView } from './graph-view';
+import { showAlerts } from './alerts';
 
 const WATCHED = '**/{package.json,package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock,.npmrc,pnpm-workspace.yaml,.yarnrc.yml,bunfig.toml,.depwarden.json}';
+
+/**
+ * Source and tool configuration files: the server keeps only the package names they use
+ * (unused-dependency). One glob per watcher keeps matching cheap; files.watcherExclude
+ * already keeps node_modules out, and the server ignores dist/, build/ and the like.
+ */
+const WATCHED_SOURCES = '**/*.{js,cjs,mjs,jsx,ts,cts,mts,tsx,vue,svelte,astro,css,scss,sass,less,html}';
+const WATCHED_TOOL_CONFIGS = '**/{.*rc,.*rc.*,*.config.*,*.conf.*,tsconfig*.json,jsconfig*.json,angular.json,nx.json,project.json,turbo.json}';
 
 let client: LanguageClient | undefined;
 
@@ -27,7 +37,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       { scheme: 'file', pattern: '**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock}' },
       { scheme: 'file', pattern: '**/.depwarden.json' },
     ],
-    synchronize: { fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED) },
+    synchronize: {
+      fileEvents: [
+        vscode.workspace.createFileSystemWatcher(WATCHED),
+        vscode.workspace.createFileSystemWatcher(WATCHED_SOURCES),
+        vscode.workspace.createFileSystemWatcher(WATCHED_TOOL_CONFIGS),
+      ],
+    },
     outputChannel: output,
     initializationOptions: { globalStoragePath: context.globalStorageUri.fsPath },
     middleware: {
@@ -59,7 +75,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   );
   await client.start();
   context.subscriptions.push(onLockfileChanged(client));
-  context.subscriptions.push(client.onNotification('depwarden/status', (s: StatusParams) => statusBar.update(s)));
+  const graph = registerGraphView(context, client);
+  context.subscriptions.push(showAlerts(client));
+  // One handler per notification method (a second registration would replace the first).
+  context.subscriptions.push(
+    client.onNotification('depwarden/status', (s: StatusParams) => {
+      statusBar.update(s);
+      graph.refresh();
+    }),
+  );
 }
 
 export async function deactivate(): Promise<void> {

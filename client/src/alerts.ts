@@ -1,0 +1,19 @@
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+
+/** Mirrors server/src/lsp/alerts.ts AlertParams. */
+interface AlertParams {
+  message: string;
+  uri: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+/** A new malware or critical advisory for a locked version: an error notification with a button to the finding. */
+export function showAlerts(client: LanguageClient): vscode.Disposable {
+  return client.onNotification('depwarden/alert', async (alert: AlertParams) => {
+    const choice = await vscode.window.showErrorMessage(alert.message, 'Show');
+    if (choice !== 'Show') return;
+    const r = alert.range;
+    await vscode.window.showTextDocument(vscode.Uri.parse(alert.uri), { selection: new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character) });
+  });
+}
