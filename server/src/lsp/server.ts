@@ -129,7 +129,7 @@ export function startServer(connection: Connection): void {
 
   function scanSafely(folder: WorkspaceFolderState, files: SourceFile[], settings: Awaited<ReturnType<typeof settingsFor>>): ScanResult | undefined {
     try {
-      const result = scanFiles(files, { settings, cache: folder.parseCache, remote: folder.remote, outerNpmrc, env: process.env });
+      const result = scanFiles(files, { settings, cache: folder.parseCache, remote: folder.remote, outerNpmrc, env: process.env, usage: folder.usage });
       for (const e of result.ruleErrors) log(`[error] rule ${e.rule}: ${e.message}`);
       return result;
     } catch (e) {

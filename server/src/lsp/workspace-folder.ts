@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import { promises as fs } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SourceFile } from '../engine/model';
-import { discoverProjectFiles, MAX_FILE_BYTES } from '../engine/discover';
+import { discoverProjectFiles, indexFile, MAX_FILE_BYTES } from '../engine/discover';
+import { countSourceFiles, isInSkippedSourceDir, MAX_SOURCE_FILES, usageKindOfPath, type UsageIndex } from '../engine/source-usage';
 import { ParseCache, roleOfPath } from '../engine/project';
 import type { ScanResult } from '../engine/scan';
 import type { RemoteData } from '../engine/data/remote-data';
@@ -27,6 +28,8 @@ export class WorkspaceFolderState {
   remote?: RemoteData;
   /** Lookups in flight. */
   fetching = 0;
+  /** What the folder's source and configuration files use (unused-dependency); names only, never texts. */
+  usage?: UsageIndex;
   /** Resolved with true after the next complete scan (with registry data) is published. */
   settledWaiters: Array<(settled: boolean) => void> = [];
 
@@ -36,8 +39,9 @@ export class WorkspaceFolderState {
   }
 
   async loadFromDisk(): Promise<void> {
-    const { files } = await discoverProjectFiles(this.root);
+    const { files, usage } = await discoverProjectFiles(this.root);
     this.disk = new Map(files.map((f) => [f.path, f]));
+    this.usage = usage;
     this.generation++;
   }
 
@@ -61,7 +65,9 @@ export class WorkspaceFolderState {
 
   /** Re-reads one file after a watcher event (created, changed or deleted). */
   async refreshFile(rel: string): Promise<void> {
-    if (!roleOfPath(rel) || rel.split('/').includes('node_modules')) return;
+    const role = roleOfPath(rel);
+    if (!role || rel.split('/').includes('node_modules')) return;
+    if (role === 'source') return this.refreshUsage(rel);
     const abs = path.join(this.root, rel);
     try {
       const stat = await fs.stat(abs);
@@ -75,6 +81,25 @@ export class WorkspaceFolderState {
     } catch {
       this.disk.delete(rel);
     }
+    this.generation++;
+  }
+
+  /** Re-reads what one source or configuration file uses (created, changed or deleted). */
+  private async refreshUsage(rel: string): Promise<void> {
+    const usage = this.usage;
+    if (!usage || isInSkippedSourceDir(rel)) return;
+    const abs = path.join(this.root, rel);
+    let exists = true;
+    try {
+      exists = (await fs.stat(abs)).isFile();
+    } catch {
+      exists = false;
+    }
+    if (!exists) usage.files.delete(rel);
+    else if (!usage.files.has(rel) && usageKindOfPath(rel) === 'source' && countSourceFiles(usage) >= MAX_SOURCE_FILES) {
+      // Over the limit: its folder is now not fully known, so the rule stays silent there.
+      usage.unindexedDirs.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
+    } else await indexFile(usage, abs, rel);
     this.generation++;
   }
 
