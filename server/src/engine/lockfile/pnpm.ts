@@ -29,8 +29,8 @@ type YamlMap = Map<string, unknown>;
 type Family = 5 | 6 | 9;
 
 const IMPORTER_SECTIONS: DependencySection[] = ['dependencies', 'devDependencies', 'optionalDependencies'];
-/** Beyond this many, reference errors are summarised in one message. */
-const MAX_REFERENCE_ERRORS = 20;
+/** Beyond this many, problems with entries are summarised in one message. */
+const MAX_PROBLEMS = 20;
 
 export function parsePnpmLock(path: string, text: string): Lockfile {
   const lockfile: Lockfile = { path, format: 'pnpm', parsed: false, parseErrors: [], packages: [], importers: [] };
@@ -52,9 +52,10 @@ class PnpmReader {
    * with two lookups of strings the reader already made, instead of joining a key per edge.
    */
   private readonly byName = new Map<string, Map<string, string>>();
-  /** Unresolved references, reported (capped) once everything is read. */
-  private readonly unresolved: { at: number; message: string }[] = [];
+  /** After a YAML error, problems with entries are its consequences: the YAML error is the news. */
   private yamlDamaged = false;
+  /** Problems beyond MAX_PROBLEMS are counted, not listed. */
+  private problems = 0;
 
   constructor(
     private readonly text: string,
@@ -95,7 +96,7 @@ class PnpmReader {
     const importers = this.mapAt(root, 'importers', doc.rootSpans);
     if (importers === undefined && family === 9) {
       // 9.x always writes importers (`.: {}` for a project without dependencies): a cut-off file lacks them.
-      this.error(text.length, 'no importers (is the file cut off?)');
+      this.problem(text.length, 'no importers (is the file cut off?)');
     }
     if (importers !== undefined) {
       const spans = doc.childSpans.get('importers');
@@ -108,7 +109,7 @@ class PnpmReader {
       const at = doc.rootSpans.get('dependencies')?.keyStart ?? doc.rootSpans.get('devDependencies')?.keyStart ?? 0;
       this.readImporter('', root, at);
     }
-    this.reportUnresolved();
+    this.summarizeProblems();
   }
 
   /** 5.x and 6.x: each `packages` entry is a package, dependencies included. */
@@ -117,7 +118,7 @@ class PnpmReader {
     for (const [key, entry] of packages) {
       const span = spans.get(key);
       if (!(entry instanceof Map)) {
-        this.error(span?.keyStart ?? 0, `package '${key}': expected a map`, span?.end);
+        this.problem(span?.keyStart ?? 0, `package '${key}': expected a map`, span?.end);
         continue;
       }
       this.addPackage(key, key, entry, entry, span);
@@ -134,14 +135,14 @@ class PnpmReader {
       for (const [key, snapshot] of snapshots) {
         const snapshotSpan = snapshotSpans.get(key);
         if (!(snapshot instanceof Map)) {
-          this.error(snapshotSpan?.keyStart ?? 0, `snapshot '${key}': expected a map`, snapshotSpan?.end);
+          this.problem(snapshotSpan?.keyStart ?? 0, `snapshot '${key}': expected a map`, snapshotSpan?.end);
           continue;
         }
         const base = withoutPeers(key, 9);
         const meta = packages?.get(base);
         used.add(base);
         if (!(meta instanceof Map)) {
-          this.error(snapshotSpan?.keyStart ?? 0, `snapshot '${key}' has no entry '${base}' in packages`, snapshotSpan?.end);
+          this.problem(snapshotSpan?.keyStart ?? 0, `snapshot '${key}' has no entry '${base}' in packages`, snapshotSpan?.end);
         }
         const span = meta instanceof Map ? packageSpans.get(base) : snapshotSpan;
         if (this.addPackage(key, base, meta instanceof Map ? meta : new Map(), snapshot, span)) sources.push({ deps: snapshot, at: snapshotSpan?.keyStart ?? 0 });
@@ -152,11 +153,11 @@ class PnpmReader {
         if (used.has(key)) continue;
         const span = packageSpans.get(key);
         if (!(meta instanceof Map)) {
-          this.error(span?.keyStart ?? 0, `package '${key}': expected a map`, span?.end);
+          this.problem(span?.keyStart ?? 0, `package '${key}': expected a map`, span?.end);
           continue;
         }
         // pnpm writes a snapshot for every package: a missing one means a damaged file.
-        this.error(span?.keyStart ?? 0, `package '${key}' has no entry in snapshots`, span?.end);
+        this.problem(span?.keyStart ?? 0, `package '${key}' has no entry in snapshots`, span?.end);
         if (this.addPackage(key, key, meta, new Map(), span)) sources.push({ deps: new Map(), at: 0 });
       }
     }
@@ -176,7 +177,7 @@ class PnpmReader {
     let name = stringAt(meta, 'name');
     if (name === undefined) {
       // Before 9.x only registry keys hold the name; pnpm itself needs the field for the others.
-      if (this.family !== 9 && !registryKey) this.error(at, `package '${key}' has no name`);
+      if (this.family !== 9 && !registryKey) this.problem(at, `package '${key}' has no name`);
       name = fields.name;
     }
     const version = (registryKey ? undefined : stringAt(meta, 'version')) ?? fields.version;
@@ -206,11 +207,11 @@ class PnpmReader {
 
   private describeResolution(pkg: LockedPackage, resolution: unknown, registryKey: boolean, at: number): void {
     if (resolution === undefined) {
-      this.error(at, `package '${pkg.id}' has no resolution`);
+      this.problem(at, `package '${pkg.id}' has no resolution`);
       return;
     }
     if (!(resolution instanceof Map)) {
-      this.error(at, `package '${pkg.id}': resolution is not a map`);
+      this.problem(at, `package '${pkg.id}': resolution is not a map`);
       return;
     }
     const integrity = stringAt(resolution, 'integrity');
@@ -249,19 +250,19 @@ class PnpmReader {
     deps.forEach((value, name) => {
       const ref = refOf(value);
       if (ref === undefined) {
-        this.error(at, `package '${pkg.id}': dependency ${name} has no version`);
+        this.problem(at, `package '${pkg.id}': dependency ${name} has no version`);
         return;
       }
       const id = this.resolve(name, ref);
       if (id === LINK) return;
-      if (id === undefined) this.unresolved.push({ at, message: `package '${pkg.id}' depends on ${name} ${ref}, which is not in the lockfile` });
+      if (id === undefined) this.problem(at, `package '${pkg.id}' depends on ${name} ${ref}, which is not in the lockfile`);
       else pkg.dependencies.push(id);
     });
   }
 
   private readImporter(path: string, importer: unknown, at: number): void {
     if (!(importer instanceof Map)) {
-      this.error(at, `importer '${path || '.'}': expected a map`);
+      this.problem(at, `importer '${path || '.'}': expected a map`);
       return;
     }
     const result: Importer = { path, dependencies: [] };
@@ -274,12 +275,12 @@ class PnpmReader {
         const version = value instanceof Map ? refOf(value.get('version')) : refOf(value);
         const specifier = value instanceof Map ? refOf(value.get('specifier')) : refOf(specifiers?.get(name));
         if (version === undefined) {
-          this.error(at, `importer '${path || '.'}': ${name} has no version`);
+          this.problem(at, `importer '${path || '.'}': ${name} has no version`);
           continue;
         }
         const dep: ImporterDependency = { name, spec: specifier ?? version, section };
         const id = this.resolve(name, version);
-        if (id === undefined) this.unresolved.push({ at, message: `importer '${path || '.'}' depends on ${name} ${version}, which is not in the lockfile` });
+        if (id === undefined) this.problem(at, `importer '${path || '.'}' depends on ${name} ${version}, which is not in the lockfile`);
         else if (id !== LINK) dep.id = id;
         result.dependencies.push(dep);
       }
@@ -310,7 +311,7 @@ class PnpmReader {
     if (value instanceof Map) return value;
     const span = spans?.get(key);
     // `key:` with nothing under it reads as null; pnpm writes `{}` for an empty map, so null is damage too.
-    this.error(span?.keyStart ?? at ?? 0, `${owner ? `'${owner}': ` : ''}${key} is not a map`, span?.end);
+    this.problem(span?.keyStart ?? at ?? 0, `${owner ? `'${owner}': ` : ''}${key} is not a map`, span?.end);
     return undefined;
   }
 
@@ -318,7 +319,7 @@ class PnpmReader {
     const value = map.get(key);
     if (value === undefined || value === false) return false;
     if (value === true) return true;
-    this.error(at, `${key} is not true or false`);
+    this.problem(at, `${key} is not true or false`);
     return false;
   }
 
@@ -326,12 +327,16 @@ class PnpmReader {
     this.lockfile.parseErrors.push({ message: `line ${lineOf(this.text, offset)}: ${message}`, span: { start: offset, end: end ?? offset } });
   }
 
-  private reportUnresolved(): void {
-    // After a YAML error, missing entries are a consequence of it: the YAML error is the news.
-    if (this.yamlDamaged || this.unresolved.length === 0) return;
-    for (const u of this.unresolved.slice(0, MAX_REFERENCE_ERRORS)) this.error(u.at, u.message);
-    const more = this.unresolved.length - MAX_REFERENCE_ERRORS;
-    if (more > 0) this.error(this.unresolved[MAX_REFERENCE_ERRORS].at, `and ${more} more references to packages that are not in the lockfile`);
+  /** A problem with an entry (damage the YAML reader could not see): a parse error, unless the YAML is damaged. */
+  private problem(offset: number, message: string, end?: number): void {
+    if (this.yamlDamaged) return;
+    this.problems++;
+    if (this.problems <= MAX_PROBLEMS) this.error(offset, message, end);
+  }
+
+  private summarizeProblems(): void {
+    const more = this.problems - MAX_PROBLEMS;
+    if (more > 0) this.error(this.text.length, `and ${more} more problems like the ones above`);
   }
 }
 
