@@ -12,7 +12,7 @@ import type { Range } from 'vscode-languageserver';
 import { SEVERITY_ORDER, type Dependency, type Finding, type LockedPackage, type Lockfile, type Severity, type Span } from '../engine/model';
 import type { DependencyGraph } from '../engine/graph';
 import { dirname, lockedDirectDependency, lockfileForManifest, manifestForImporter } from '../engine/project';
-import type { ScanResult } from '../engine/scan';
+import { countInstalledPackages, type ScanResult } from '../engine/scan';
 
 /** Names a node; sent back by the client to expand it. `path` holds package ids from the direct dependency down. */
 export type NodeRef =
@@ -244,7 +244,8 @@ function computeRoots(result: ScanResult, index: ResultIndex, folder: FolderInfo
     const below = maxSeverity(own, ...importers.map((n) => n.subtreeSeverity));
     if (options.riskyOnly && !below) continue;
     const path = lock.lockfile.path;
-    const count = lock.lockfile.packages.length;
+    // As the status bar counts them: distinct name@version, workspaces and links excluded.
+    const count = result.files.find((f) => f.path === path)?.packages ?? countInstalledPackages(lock.lockfile);
     nodes.push({
       ref: { kind: 'lockfile', folder: folder.uri, lockfile: path },
       label: single ? folder.name : path,
@@ -294,6 +295,7 @@ function computeChildren(result: ScanResult, index: ResultIndex, ref: NodeRef, o
       const lock = index.lockfiles.get(ref.lockfile);
       if (!lock || ref.path.length === 0) return [];
       const onPath = new Set(ref.path.map((id) => followLink(lock, id)));
+      if (onPath.size < ref.path.length) return []; // a cycle node: its package is already above it
       const nodes: ViewNode[] = [];
       for (const id of childIds(lock, ref.path[ref.path.length - 1])) {
         if (options.riskyOnly && !lock.reachWorst.has(id)) continue;
@@ -490,7 +492,8 @@ export function whyPackage(result: ScanResult, folder: FolderInfo, name: string,
     example ??= matching[0];
   }
   if (!example) return { target: version ? `${name}@${version}` : name, paths: [] };
-  return whyIds(result, folder, targets, example, version ? undefined : name);
+  const versions = new Set(targets.flatMap((t) => t.ids.map((id) => t.lock.graph.byId.get(id)!.version)));
+  return whyIds(result, folder, targets, example, versions.size > 1 ? name : undefined);
 }
 
 function whyIds(result: ScanResult, folder: FolderInfo, targets: { lock: LockfileIndex; ids: string[] }[], example: LockedPackage, label?: string): WhyAnswer {
