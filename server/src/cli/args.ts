@@ -13,6 +13,8 @@ export interface CliOptions {
   failOn: Severity | 'never';
   rules: Partial<Record<RuleId, SeveritySetting>>;
   ioc: string[];
+  /** --malware-feed URLs (repeatable). */
+  malwareFeeds: string[];
   quiet: boolean;
 }
 
@@ -38,13 +40,15 @@ Options:
   --fail-on SEVERITY         exit 1 at or above: hint|info|warning|error|never (default error)
   --rule ID=SEVERITY         override a rule's severity (repeatable); off disables it
   --ioc FILE                 name@version list; every match is a known-malware finding
+  --malware-feed URL         download a malware list (name@version lines or JSON) and
+                             match it like --ioc (repeatable; no package name is sent)
   --quiet                    no progress output on stderr
   -h, --help                 this text
   -v, --version              the version
 `;
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], quiet: false };
+  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], malwareFeeds: [], quiet: false };
   const args = [...argv];
   const first = args[0];
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') return { ...o, command: 'help' };
@@ -107,6 +111,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--ioc':
         o.ioc.push(value(flag, inline));
+        break;
+      case '--malware-feed':
+        o.malwareFeeds.push(checkUrl(flag, value(flag, inline)));
         break;
       case '--quiet':
       case '-q':

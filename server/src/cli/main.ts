@@ -48,6 +48,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   const settings: Settings = { ...defaultSettings(), rules: options.rules, offline: options.offline };
   if (options.registry) settings.registry = options.registry;
   if (options.advisories !== undefined) settings.advisories = options.advisories;
+  if (options.malwareFeeds.length) settings.malwareFeeds = options.malwareFeeds;
   const iocLists: IocList[] = [];
   for (const file of options.ioc) {
     let text: string;
@@ -69,6 +70,8 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   const remote = await fetchRemoteData(project, settings, {
     cache,
     iocs: mergeIocLists(...iocLists),
+    // HTTPS_PROXY / HTTP_PROXY / NO_PROXY, after .npmrc's proxy keys, as npm reads them.
+    env: process.env,
     onProgress: ({ done, total }) => {
       if (done === total || done - lastShown >= 200) {
         lastShown = done;

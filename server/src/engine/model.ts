@@ -269,6 +269,10 @@ export interface Settings {
   allowedHosts: string[];
   /** Names never flagged as typosquats. */
   typosquatAllow: string[];
+  /** Proxy for registry, advisory and feed requests (the editor's http.proxy); else .npmrc, else the environment. */
+  proxy?: { url: string; strictSSL: boolean; noProxy?: string[] };
+  /** URLs of malware lists (`name@version` lines, or JSON), downloaded whole: no package name is sent. */
+  malwareFeeds?: string[];
 }
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';

@@ -11,7 +11,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-export type CacheKind = 'packument' | 'packument-gone' | 'advisory-query' | 'advisory-record';
+export type CacheKind = 'packument' | 'packument-gone' | 'advisory-query' | 'advisory-record' | 'malware-feed';
 
 const HOUR = 3600_000;
 
@@ -23,6 +23,8 @@ export const DEFAULT_TTL_MS: Record<CacheKind, number> = {
   'packument-gone': 1 * HOUR,
   'advisory-query': 6 * HOUR,
   'advisory-record': 24 * HOUR,
+  // Malware lists grow by the hour during an incident; an ETag makes asking cheap.
+  'malware-feed': 1 * HOUR,
 };
 
 const FORMAT_VERSION = 1;

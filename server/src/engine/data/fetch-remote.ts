@@ -9,7 +9,8 @@
  * Every unique name is fetched once, every unique name@version is asked of the advisory
  * API once (in batches), and nothing is asked that a fresh cache entry answers.
  * Names that .npmrc maps to a private registry go to that registry only: never to the
- * public registry nor to the advisory API.
+ * public registry nor to the advisory API. Malware feeds are downloaded whole, alongside.
+ * Every request goes through the proxy the settings, .npmrc or the environment name.
  */
 import semver from 'semver';
 import type { Settings } from '../model';
@@ -17,6 +18,8 @@ import type { Project } from '../project';
 import { AdvisoryClient } from './advisory-client';
 import { createCache, type DataCache } from './cache';
 import { HttpClient, type HttpPolicy } from './http';
+import { fetchMalwareFeeds } from './malware-feed';
+import { resolveProxyRoutes } from './proxy';
 import { authHeaderFor, privateRegistryOf, RegistryClient } from './registry-client';
 import { advisoryKey, type AdvisoryLookup, type IocList, type PackumentLookup, type RemoteData } from './remote-data';
 import { collectTargets, resolveSpec, workspaceNames } from './targets';
@@ -41,12 +44,23 @@ export interface FetchRemoteOptions {
    * or modified.
    */
   revalidateAdvisories?: boolean;
+  /** Where HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read (the CLI passes process.env); none when absent. */
+  env?: Record<string, string | undefined>;
 }
 
 export async function fetchRemoteData(project: Project, settings: Settings, options: FetchRemoteOptions = {}): Promise<RemoteData> {
   const cache = options.cache ?? createCache();
+  const proxy = resolveProxyRoutes(settings.proxy, project.npmrc, options.env);
+  const http = new HttpClient({ ...(proxy ? { proxy } : {}), ...options.http, authFor: (url) => authHeaderFor(project.npmrc, url) });
+  try {
+    return await gatherRemoteData(project, settings, options, cache, http);
+  } finally {
+    await http.close();
+  }
+}
+
+async function gatherRemoteData(project: Project, settings: Settings, options: FetchRemoteOptions, cache: DataCache, http: HttpClient): Promise<RemoteData> {
   const offline = settings.offline;
-  const http = new HttpClient({ ...options.http, authFor: (url) => authHeaderFor(project.npmrc, url) });
   const registry = new RegistryClient({ npmrc: project.npmrc, http, cache, registryOverride: settings.registry, offline });
   const advisoriesEnabled = settings.advisories !== null && settings.advisories !== '';
   const advisory = advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl: settings.advisories!, offline, revalidate: options.revalidateAdvisories }) : undefined;
@@ -74,6 +88,9 @@ export async function fetchRemoteData(project: Project, settings: Settings, opti
     for (const p of fresh) asked.add(advisoryKey(p.name, p.version));
     return advisory && fresh.length ? advisory.lookup(fresh) : new Map();
   };
+
+  // The feeds download while the registry and the advisory API answer.
+  const feeds = settings.malwareFeeds?.length ? fetchMalwareFeeds(settings.malwareFeeds, { http, cache, offline }) : undefined;
 
   // Locked versions are known up front: ask the advisory API while the registry answers.
   const lockedPairs = targets.filter((t) => t.lockedVersion).map((t) => ({ name: t.name, version: t.lockedVersion! }));
@@ -106,6 +123,7 @@ export async function fetchRemoteData(project: Project, settings: Settings, opti
     advisories,
     advisoriesEnabled: !!advisory,
     iocs: options.iocs ?? new Map(),
+    ...(feeds ? { malwareFeeds: await feeds } : {}),
     offline,
     requests: http.requests,
   };

@@ -4,8 +4,15 @@
  * redirects followed by hand so that credentials are chosen afresh for every host (a
  * token configured for one registry never follows a redirect to another host).
  *
- * Built on Node's global fetch (no dependency); redirects are manual for the reason above.
+ * Built on Node's global fetch; redirects are manual for the reason above. Through a
+ * proxy, requests go through undici's fetch with a ProxyAgent (Node's fetch has no proxy
+ * option): https targets through a CONNECT tunnel, so the proxy never sees their headers;
+ * plain http targets as absolute-URI requests (what proxies that only tunnel to port 443
+ * accept), except those carrying credentials, which are tunnelled too so that a registry
+ * token is never handed to the proxy as a header.
  */
+import { fetch as undiciFetch, ProxyAgent } from 'undici';
+import { describeProxy, proxyForUrl, type ProxyRoutes } from './proxy';
 
 export interface HttpRequest {
   url: string;
@@ -41,8 +48,11 @@ export interface HttpPolicy {
   userAgent: string;
   /** The Authorization header value for a URL, or undefined (see npmrc auth). */
   authFor?: (url: string) => string | undefined;
+  /** Proxy per target scheme (see proxy.ts); absent: direct connections. */
+  proxy?: ProxyRoutes;
   /** Injectable for tests (to observe backoff without waiting). */
   delay: (ms: number) => Promise<void>;
+  /** Used for direct connections; proxied ones go through undici's fetch with a ProxyAgent. */
   fetch: typeof fetch;
 }
 
@@ -76,6 +86,8 @@ export class HttpClient {
   requests = 0;
   private active = 0;
   private waiting: (() => void)[] = [];
+  /** One agent (connection pool) per proxy URL and mode, closed by close(). */
+  private agents = new Map<string, ProxyAgent>();
 
   constructor(policy: Partial<HttpPolicy> = {}) {
     this.policy = { ...DEFAULT_HTTP_POLICY, ...policy };
@@ -110,15 +122,20 @@ export class HttpClient {
       const headers: Record<string, string> = { 'user-agent': p.userAgent, ...req.headers };
       const auth = p.authFor?.(url);
       if (auth) headers.authorization = auth;
+      const proxy = proxyForUrl(p.proxy, url);
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), p.timeoutMs);
       try {
         this.requests++;
         let res: Response;
         try {
-          res = await p.fetch(url, { method, headers, body, redirect: 'manual', signal: controller.signal });
+          const init = { method, headers, body, redirect: 'manual' as const, signal: controller.signal };
+          res = proxy
+            ? ((await undiciFetch(url, { ...init, dispatcher: this.agentFor(proxy, !url.startsWith('http:') || auth !== undefined) })) as unknown as Response)
+            : await p.fetch(url, init);
         } catch (e) {
-          throw new AttemptError(controller.signal.aborted ? 'timeout' : describeNetworkError(e), true);
+          const why = controller.signal.aborted ? 'timeout' : describeNetworkError(e);
+          throw new AttemptError(proxy ? `${why} (through the proxy ${describeProxy(proxy)})` : why, true);
         }
         if (res.status >= 300 && res.status < 400 && res.status !== 304) {
           await res.body?.cancel().catch(() => undefined);
@@ -144,6 +161,24 @@ export class HttpClient {
         clearTimeout(timer);
       }
     }
+  }
+
+  /** Closes the proxy connections (direct ones belong to Node's global pool). */
+  async close(): Promise<void> {
+    const agents = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
+  }
+
+  private agentFor(proxy: string, tunnel: boolean): ProxyAgent {
+    const key = `${tunnel ? 'tunnel' : 'forward'} ${proxy}`;
+    let agent = this.agents.get(key);
+    if (!agent) {
+      const tls = { rejectUnauthorized: this.policy.proxy?.strictSSL !== false };
+      agent = new ProxyAgent({ uri: proxy, proxyTunnel: tunnel, proxyTls: tls, requestTls: tls });
+      this.agents.set(key, agent);
+    }
+    return agent;
   }
 
   private acquire(): Promise<void> {

@@ -66,6 +66,11 @@ export type AdvisoryLookup = { status: 'ok'; advisories: Advisory[] } | { status
 /** A list of indicators of compromise: name -> versions ('*' = every version). */
 export type IocList = Map<string, Set<string>>;
 
+/** One downloaded malware list (settings.malwareFeeds), or why it could not be had. */
+export type MalwareFeedData =
+  | { url: string; status: 'ok'; iocs: IocList; fromCache: boolean }
+  | { url: string; status: 'error'; reason: MissingReason };
+
 export interface RemoteData {
   /** Registry lookups by real package name. A name absent here was never looked up. */
   packuments: Map<string, PackumentLookup>;
@@ -75,6 +80,8 @@ export interface RemoteData {
   advisoriesEnabled: boolean;
   /** User-supplied indicators of compromise (--ioc, the editor command). */
   iocs: IocList;
+  /** The malware feeds of settings.malwareFeeds, in order (absent: none configured). */
+  malwareFeeds?: MalwareFeedData[];
   /** The data was gathered without network (cache only). */
   offline: boolean;
   /** Network requests made while gathering (for progress and the benchmark). */

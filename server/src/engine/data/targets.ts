@@ -12,6 +12,7 @@ import { lockfileForManifest, type Project } from '../project';
 import type { Advisory, Packument, PackumentLookup, RemoteData, VersionInfo } from './remote-data';
 import { advisoryKey } from './remote-data';
 import { privateRegistryOf } from './registry-client';
+import { describeFeed } from './malware-feed';
 
 export interface PackageTarget {
   file: string;
@@ -163,6 +164,8 @@ function evaluateTarget(project: Project, settings: Settings, remote: RemoteData
     else if (adv.status === 'error') out.missing.push(`advisories: ${adv.reason}`);
     else out.advisories = adv.advisories;
   }
+  // A feed that could not be read (and has no cached copy) checked nothing.
+  for (const feed of remote.malwareFeeds ?? []) if (feed.status === 'error') out.missing.push(`malware feed ${describeFeed(feed.url)}: ${feed.reason}`);
   return out;
 }
 
