@@ -1,13 +1,19 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { parse as parseYamlLibrary } from 'yaml';
 import { parsePnpmLock, withoutPeers } from '../../server/src/engine/lockfile/pnpm';
 import { readYamlSubset, readYamlWithLibrary, readYaml } from '../../server/src/engine/lockfile/yaml-subset';
 import type { LockedPackage, Lockfile } from '../../server/src/engine/model';
 
-const CORPUS = '/work/shared/corpus/lockfiles';
+// The shared corpus sits beside the project (../shared from the repository root).
+const CORPUS = join(__dirname, '../../../shared/corpus/lockfiles');
+const corpus = {
+  v9: readFileSync(`${CORPUS}/vite-pnpm-v9/pnpm-lock.yaml`, 'utf8'),
+  v6: readFileSync(`${CORPUS}/vite-pnpm-v6/pnpm-lock.yaml`, 'utf8'),
+};
 
 function parse(text: string): Lockfile {
   return parsePnpmLock('pnpm-lock.yaml', text);
@@ -664,6 +670,21 @@ describe('damaged and unknown pnpm lockfiles', () => {
     assert.ok(noSnapshot.packages.some((p) => p.id === 'obug@1.0.2'));
   });
 
+  test('many problems: the first 20 and a count; after a YAML error only the YAML error', () => {
+    const deps = Array.from({ length: 30 }, (_, i) => `      missing-${i}: 1.0.0`).join('\n');
+    const text = V9.replace('  obug@1.0.2: {}\n', `  obug@1.0.2:\n    dependencies:\n${deps}\n`);
+    const lf = parse(text);
+    assert.equal(lf.parseErrors.length, 21);
+    assert.match(lf.parseErrors[0].message, /depends on missing-0 1\.0\.0, which is not in the lockfile$/);
+    assert.match(lf.parseErrors[20].message, /and 10 more problems/);
+
+    const cut = parse(corpus.v6.slice(0, 250000));
+    assert.equal(cut.parsed, false);
+    assert.equal(cut.parseErrors.length, 1);
+    assert.match(cut.parseErrors[0].message, /^line 7142: unterminated flow collection/);
+    assert.ok(cut.packages.length > 600);
+  });
+
   test('YAML outside the subset falls back to the yaml library, with the same result', () => {
     // A block scalar, an anchor and alias, and a multi-line flow map are valid YAML the fast reader does not handle.
     const text = V6.replace("  autoInstallPeers: true\n", '  autoInstallPeers: true\n  note: |\n    hello\n    world\n')
@@ -743,10 +764,6 @@ describe('the YAML subset reader', () => {
 // ---------------------------------------------------------------------------------------
 // The corpus: real lockfiles of vitejs/vite (SOURCES.md).
 
-const corpus = {
-  v9: readFileSync(`${CORPUS}/vite-pnpm-v9/pnpm-lock.yaml`, 'utf8'),
-  v6: readFileSync(`${CORPUS}/vite-pnpm-v6/pnpm-lock.yaml`, 'utf8'),
-};
 
 /** What the yaml library reads: the reference for keys, versions and links. */
 function reference(text: string): Map<string, unknown> {
