@@ -134,8 +134,10 @@ export class HttpClient {
             ? ((await undiciFetch(url, { ...init, dispatcher: this.agentFor(proxy, !url.startsWith('http:') || auth !== undefined) })) as unknown as Response)
             : await p.fetch(url, init);
         } catch (e) {
-          const why = controller.signal.aborted ? 'timeout' : describeNetworkError(e);
-          throw new AttemptError(proxy ? `${why} (through the proxy ${describeProxy(proxy)})` : why, true);
+          // A proxy that refuses (407, a denied tunnel) will refuse again: no retry.
+          const refusal = proxy && !controller.signal.aborted ? describeProxyRefusal(e) : undefined;
+          const why = refusal ?? (controller.signal.aborted ? 'timeout' : describeNetworkError(e));
+          throw new AttemptError(proxy ? `${why} (through the proxy ${describeProxy(proxy)})` : why, refusal === undefined);
         }
         if (res.status >= 300 && res.status < 400 && res.status !== 304) {
           await res.body?.cancel().catch(() => undefined);
@@ -239,6 +241,18 @@ function describeNetworkError(e: unknown): string {
   if (code === 'ECONNREFUSED') return 'connection refused';
   if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection reset';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
+  if (code && /CERT|SELF_SIGNED/.test(code)) return `TLS certificate not trusted (${code})`;
   if (code) return `network error (${code})`;
   return 'network error';
+}
+
+/** undici reports a proxy's refusal as an argument or abort error; say what the proxy answered. */
+function describeProxyRefusal(e: unknown): string | undefined {
+  const messages = [(e as Error)?.message, (e as { cause?: Error })?.cause?.message].filter((m): m is string => typeof m === 'string');
+  for (const m of messages) {
+    if (/\b407\b/.test(m)) return 'the proxy requires authentication (HTTP 407)';
+    const status = /Proxy response \((\d+)\)/.exec(m);
+    if (status) return `the proxy refused the tunnel (HTTP ${status[1]})`;
+  }
+  return undefined;
 }
