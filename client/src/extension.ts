@@ -45,6 +45,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ],
     },
     outputChannel: output,
+    // The hover's "Copy IOC" link is a command link; only that command may run from Markdown.
+    markdown: { isTrusted: { enabledCommands: ['depwarden.copyIoc'] } },
     initializationOptions: { globalStoragePath: context.globalStorageUri.fsPath },
     middleware: {
       workspace: {
@@ -67,6 +69,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('depwarden.showReport', () => showReport(client)),
     vscode.commands.registerCommand('depwarden.checkIocs', () => checkIocs(client)),
     vscode.commands.registerCommand('depwarden.reviewLockfileChanges', () => reviewLockfileChanges(client)),
+    vscode.commands.registerCommand('depwarden.copyIoc', async (text?: unknown) => {
+      if (typeof text !== 'string' || !text) return;
+      await vscode.env.clipboard.writeText(text);
+      void vscode.window.showInformationMessage(`depwarden: copied ${text.split('\n')[0]} and its evidence to the clipboard.`);
+    }),
     vscode.commands.registerCommand('depwarden.clearCache', async () => {
       await client?.sendRequest('depwarden/clearCache');
       void vscode.window.showInformationMessage('depwarden: registry and advisory cache cleared; the workspace is being re-checked.');

@@ -12,6 +12,7 @@ import type { Finding, Fix } from '../engine/model';
 import type { ScanResult } from '../engine/scan';
 import type { DiagnosticData } from './diagnostics';
 import type { PositionMapper } from './positions';
+import { iocText, isReportable, npmReportUrl } from './report-links';
 
 /** What the client said it can apply (initialize: workspace.workspaceEdit). */
 export interface EditCapabilities {
@@ -62,6 +63,11 @@ export function codeActionsFor(
         edit,
       });
     }
+    for (const a of reportActionsFor(finding, diag)) {
+      if (seen.has(a.title)) continue;
+      seen.add(a.title);
+      actions.push(a);
+    }
     const why = whyActionFor(finding, result, diag);
     if (why && !seen.has(why.title)) {
       seen.add(why.title);
@@ -82,6 +88,22 @@ function whyActionFor(finding: Finding, result: ScanResult, diag: Diagnostic): C
   const title = `Why is ${name} here?`;
   const args = { package: name, version: finding.version ?? undefined };
   return { title, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: false, command: { title, command: 'depwarden.whyIsThisHere', arguments: [args] } };
+}
+
+/**
+ * "Report <name> to npm" (npm's malware form, opened in the browser through vscode.open)
+ * and "Copy IOC" (the client's depwarden.copyIoc) for findings that say a package may be
+ * malicious. Commands, not edits: nothing in the workspace changes.
+ */
+function reportActionsFor(finding: Finding, diag: Diagnostic): CodeAction[] {
+  if (!isReportable(finding)) return [];
+  const name = finding.package!;
+  const report = `Report ${name} to npm`;
+  const copy = `Copy IOC (${finding.version ? `${name}@${finding.version}` : name})`;
+  return [
+    { title: report, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: false, command: { title: report, command: 'vscode.open', arguments: [npmReportUrl(name, finding.version)] } },
+    { title: copy, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: false, command: { title: copy, command: 'depwarden.copyIoc', arguments: [iocText(finding)] } },
+  ];
 }
 
 /**

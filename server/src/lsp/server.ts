@@ -374,7 +374,7 @@ export function startServer(connection: Connection): void {
       const doc = documents.get(params.textDocument.uri);
       if (!folder?.result || rel === undefined || !doc) return null;
       if (folder.result.project.texts.get(rel) !== doc.getText()) return null; // result is for an older text
-      return hoverAt(folder.result, rel, doc.offsetAt(params.position));
+      return hoverAt(folder.result, rel, doc.offsetAt(params.position), folder.remote);
     }),
   );
 

@@ -1,0 +1,125 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LspTestClient, uriOf } from '../support/lsp-client';
+import { startFakeRegistry } from '../support/fake-registry';
+
+const DAY = 86_400_000;
+const SHA = '0123456789abcdef0123456789abcdef01234567';
+
+const MANIFEST = `{
+  "name": "app",
+  "dependencies": {
+    "sneaky": "1.1.0",
+    "clean-pkg": "1.0.0"
+  }
+}
+`;
+
+function lockEntry(name: string, version: string) {
+  return { version, resolved: `https://registry.npmjs.org/${name}/-/${name}-${version}.tgz`, integrity: 'sha512-AAAA' };
+}
+
+const LOCK = JSON.stringify(
+  {
+    name: 'app',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'app', dependencies: { sneaky: '1.1.0', 'clean-pkg': '1.0.0' } },
+      'node_modules/sneaky': { ...lockEntry('sneaky', '1.1.0'), hasInstallScript: true },
+      'node_modules/clean-pkg': lockEntry('clean-pkg', '1.0.0'),
+    },
+  },
+  null,
+  2,
+);
+
+interface HoverResult {
+  contents: { kind: string; value: string };
+}
+interface Action {
+  title: string;
+  command?: { command: string; arguments: unknown[] };
+}
+
+test('the hover shows registry facts, report links and audit links; code actions report and copy the IOC', async (t) => {
+  const reg = await startFakeRegistry();
+  const now = Date.now();
+  const repository = { type: 'git', url: 'git+https://github.com/acme/sneaky.git' };
+  reg.addPackage('sneaky', {
+    created: new Date(now - 400 * DAY).toISOString(),
+    versions: {
+      '1.0.0': { npmUser: 'alice', repository, time: new Date(now - 300 * DAY).toISOString() },
+      '1.0.1': { npmUser: 'alice', repository, time: new Date(now - 200 * DAY).toISOString() },
+      '1.1.0': { npmUser: 'mallory', repository, gitHead: SHA, scripts: { postinstall: 'node steal.js' }, time: new Date(now - 2 * DAY - 3_600_000).toISOString() },
+    },
+  });
+  reg.addPackage('clean-pkg', {
+    created: new Date(now - 900 * DAY).toISOString(),
+    versions: { '1.0.0': { npmUser: 'carol', repository: 'gitlab:team/clean', gitHead: 'abcdef0', time: new Date(now - 800 * DAY).toISOString() } },
+  });
+  const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-hover-'));
+  writeFileSync(path.join(dir, 'package.json'), MANIFEST);
+  writeFileSync(path.join(dir, 'package-lock.json'), LOCK);
+  const client = new LspTestClient();
+  client.settings = { offline: false, registry: reg.url, advisories: { enabled: false }, debounceMs: 20 };
+  t.after(async () => {
+    await client.shutdown();
+    await reg.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await client.initialize(dir);
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const trust = await client.waitFor(() => (client.diagnostics.get(uri) ?? []).find((d) => d.code === 'trust-change'), 'the registry-based trust-change finding');
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: MANIFEST } });
+
+  const hover = (line: number) => client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 7 } }) as Promise<HoverResult>;
+  const card = (await hover(3)).contents.value;
+  assert.match(card, /^\*\*sneaky\*\* · `1\.1\.0` · locked at \*\*1\.1\.0\*\* · _dependencies_/);
+  assert.match(card, /\*\*1\.1\.0\*\* published 2 days ago \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\) by \*\*mallory\*\*/);
+  assert.match(card, /install script `postinstall`: `node steal\.js`/);
+  assert.match(card, /latest release: \*\*1\.1\.0\*\*, 2 days ago/);
+  assert.match(card, /publishers of recent versions: 1\.0\.0 alice · 1\.0\.1 alice · 1\.1\.0 mallory/);
+  assert.ok(card.includes('[npm](https://www.npmjs.com/package/sneaky)'), card);
+  assert.ok(card.includes('[published files of 1.1.0](https://www.npmjs.com/package/sneaky/v/1.1.0?activeTab=code)'), card);
+  assert.ok(card.includes('[repository](https://github.com/acme/sneaky) (github.com, as the package claims)'), card);
+  assert.ok(card.includes(`[at the published commit 0123456](https://github.com/acme/sneaky/tree/${SHA})`), card);
+  assert.ok(card.includes('[Report sneaky to npm](https://www.npmjs.com/support?inquire=security&security-inquire=malware&package=sneaky&version=1.1.0)'), card);
+  const copy = /\[Copy IOC\]\(command:depwarden\.copyIoc\?([^)]+)\)/.exec(card);
+  assert.ok(copy, card);
+  const [iocArg] = JSON.parse(decodeURIComponent(copy[1])) as string[];
+  assert.match(iocArg, /^sneaky@1\.1\.0\n# /);
+  // Most important first: the findings (the warning before the info), then the registry facts, then the links.
+  const at = (s: string) => card.indexOf(s);
+  assert.ok(at('`trust-change`') > 0 && at('`trust-change`') < at('**1.1.0** published') && at('**1.1.0** published') < at('[npm]'), card);
+  assert.ok(at('[Report sneaky') > at('`trust-change`') && at('[Report sneaky') < at('**1.1.0** published'), 'the report line closes the findings');
+  assert.equal(card.split('[Report sneaky to npm]').length, 2, 'one report line per card');
+  assert.match(iocArg, /\n# install-script: [^\n]+\n[^]*\n# trust-change: /, 'the IOC carries every reportable finding');
+
+  const clean = (await hover(4)).contents.value;
+  assert.match(clean, /✅ No findings\./);
+  assert.match(clean, /\*\*1\.0\.0\*\* published 2 years ago \(.+ UTC\) by \*\*carol\*\*/);
+  assert.ok(clean.includes('[at the published commit abcdef0](https://gitlab.com/team/clean/-/tree/abcdef0)'), clean);
+  assert.ok(!clean.includes('Report'), 'no report link without a finding that calls for one');
+
+  const actions = (await client.connection.sendRequest('textDocument/codeAction', {
+    textDocument: { uri },
+    range: trust.range,
+    context: { diagnostics: [trust] },
+  })) as Action[];
+  const report = actions.find((a) => a.title === 'Report sneaky to npm');
+  assert.deepEqual(report?.command, {
+    title: 'Report sneaky to npm',
+    command: 'vscode.open',
+    arguments: ['https://www.npmjs.com/support?inquire=security&security-inquire=malware&package=sneaky&version=1.1.0'],
+  });
+  const copyAction = actions.find((a) => a.title === 'Copy IOC (sneaky@1.1.0)');
+  assert.equal(copyAction?.command?.command, 'depwarden.copyIoc');
+  const text = copyAction!.command!.arguments[0] as string;
+  assert.match(text, /^sneaky@1\.1\.0\n# trust-change: /);
+  assert.match(text, /\n# found in package-lock\.json$|\n# found in package\.json$/);
+  assert.equal(actions.filter((a) => a.title === 'Report sneaky to npm').length, 1, 'one report action per package');
+});
