@@ -125,7 +125,18 @@ export function extractSourceNames(text: string): string[] {
       }
     }
   }
-  return [...names];
+  return detach(names);
+}
+
+/**
+ * Copies of the names that share nothing with the file's text. A regex match is a slice
+ * of the text it was found in, and V8 keeps the whole text alive for as long as a slice
+ * of 13 or more characters lives: without this the index would hold every source file.
+ */
+function detach(names: Set<string>): string[] {
+  const out: string[] = [];
+  for (const n of names) out.push(n.length >= 13 ? Buffer.from(n, 'utf8').toString('utf8') : n);
+  return out;
 }
 
 const TOKEN = /@?[a-z0-9~][\w.~-]*(?:\/[\w.~-]+)*/gi;
@@ -149,7 +160,7 @@ export function extractConfigNames(text: string): string[] {
       if (token.startsWith('@')) names.add(token.slice(0, token.indexOf('/')));
     }
   }
-  return [...names];
+  return detach(names);
 }
 
 /** The usage of one file from its text. */
