@@ -54,8 +54,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         // where package names are sent.
         configuration: async (params, token, next) => {
           const result = await next(params, token);
-          if (vscode.workspace.isTrusted || !Array.isArray(result)) return result;
-          return result.map((value, i) => (params.items[i]?.section === 'depwarden' ? restrictSettings(value) : value));
+          if (!Array.isArray(result)) return result;
+          return result.map((value, i) => {
+            if (params.items[i]?.section !== 'depwarden') return value;
+            return withEditorProxy(vscode.workspace.isTrusted ? value : restrictSettings(value));
+          });
         },
       },
     },
@@ -91,6 +94,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       graph.refresh();
     }),
   );
+}
+
+/**
+ * VS Code's own proxy settings travel with depwarden's, so that registry and advisory
+ * lookups take the same way out as the editor (the server then falls back to .npmrc and
+ * the environment when http.proxy is empty).
+ */
+function withEditorProxy(value: unknown): unknown {
+  const http = vscode.workspace.getConfiguration('http');
+  const url = http.get<string>('proxy', '').trim();
+  if (!url || !value || typeof value !== 'object') return value;
+  return { ...(value as object), proxy: { url, strictSSL: http.get<boolean>('proxyStrictSSL', true), noProxy: http.get<string[]>('noProxy', []) } };
 }
 
 export async function deactivate(): Promise<void> {

@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 
 /**
  * Settings for an untrusted workspace: offline (no package names leave the machine), and
- * the registry and advisory URLs only from user settings, never from the workspace.
+ * the registry, advisory and malware feed URLs only from user settings, never from the workspace.
  */
 export function restrictSettings(value: unknown): unknown {
   const v = (value && typeof value === 'object' ? { ...(value as Record<string, unknown>) } : {}) as Record<string, unknown>;
@@ -10,5 +10,6 @@ export function restrictSettings(value: unknown): unknown {
   v.offline = true;
   v.registry = config.inspect<string>('registry')?.globalValue ?? '';
   v.advisories = config.inspect('advisories')?.globalValue ?? {};
+  v.malwareFeeds = config.inspect<string[]>('malwareFeeds')?.globalValue ?? [];
   return v;
 }

@@ -148,7 +148,7 @@ export function startServer(connection: Connection): void {
     folder.fetching++;
     sendStatus();
     try {
-      folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs });
+      folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs, env: process.env });
     } catch (e) {
       log(`[error] registry/advisory lookups failed: ${(e as Error).stack ?? e}`);
       return;
@@ -258,7 +258,8 @@ export function startServer(connection: Connection): void {
 
   connection.onInitialized(async () => {
     if (hasConfigurationCapability) {
-      void connection.client.register(DidChangeConfigurationNotification.type, { section: 'depwarden' });
+      // `http`: the client passes VS Code's proxy settings along with depwarden's.
+      void connection.client.register(DidChangeConfigurationNotification.type, { section: ['depwarden', 'http'] });
     }
     if (hasWorkspaceFolderEvents) connection.workspace.onDidChangeWorkspaceFolders(async (event) => {
       for (const removed of event.removed) {
@@ -560,7 +561,7 @@ export function startServer(connection: Connection): void {
     folder.fetching++;
     sendStatus();
     try {
-      folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs, revalidateAdvisories: true });
+      folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs, revalidateAdvisories: true, env: process.env });
     } catch (e) {
       log(`[error] advisory re-check failed: ${(e as Error).stack ?? e}`);
       folder.fetching--;

@@ -14,6 +14,10 @@ export interface ClientSettings {
   debounceMs?: number;
   /** Periodic re-check for new advisories; fractions of a minute are allowed (tests use them). */
   alerts?: { intervalMinutes?: number };
+  /** URLs of malware lists to download and match (`depwarden.malwareFeeds`). */
+  malwareFeeds?: string[];
+  /** Not a depwarden setting: the client adds VS Code's `http.proxy`, `http.proxyStrictSSL` and `http.noProxy`. */
+  proxy?: { url?: string; strictSSL?: boolean; noProxy?: string[] };
 }
 
 const SEVERITIES = new Set(['off', 'hint', 'info', 'warning', 'error']);
@@ -29,6 +33,14 @@ export function toEngineSettings(raw: ClientSettings | null | undefined): Settin
   if (typeof r.cooldownDays === 'number' && r.cooldownDays >= 0) s.cooldownDays = r.cooldownDays;
   if (typeof r.newPackageDays === 'number' && r.newPackageDays >= 0) s.newPackageDays = r.newPackageDays;
   if (Array.isArray(r.allowedHosts)) s.allowedHosts = r.allowedHosts.filter((h) => typeof h === 'string');
+  if (Array.isArray(r.malwareFeeds)) {
+    const feeds = r.malwareFeeds.filter(isHttpUrl);
+    if (feeds.length) s.malwareFeeds = feeds;
+  }
+  if (r.proxy && typeof r.proxy.url === 'string' && r.proxy.url.trim()) {
+    const noProxy = Array.isArray(r.proxy.noProxy) ? r.proxy.noProxy.filter((h) => typeof h === 'string' && h.trim()) : [];
+    s.proxy = { url: r.proxy.url.trim(), strictSSL: r.proxy.strictSSL !== false, ...(noProxy.length ? { noProxy } : {}) };
+  }
   if (Array.isArray(r.typosquat?.allow)) s.typosquatAllow = r.typosquat!.allow!.filter((h) => typeof h === 'string');
   if (r.rules && typeof r.rules === 'object') {
     for (const [id, sev] of Object.entries(r.rules)) {
@@ -41,6 +53,15 @@ export function toEngineSettings(raw: ClientSettings | null | undefined): Settin
     debounceMs: typeof r.debounceMs === 'number' && r.debounceMs >= 0 ? r.debounceMs : 200,
     alertIntervalMs: alertInterval(r.alerts?.intervalMinutes),
   };
+}
+
+function isHttpUrl(x: unknown): x is string {
+  if (typeof x !== 'string') return false;
+  try {
+    return ['http:', 'https:'].includes(new URL(x).protocol);
+  } catch {
+    return false;
+  }
 }
 
 /** 0 turns the check off; anything else is at least 100 ms, so a typo cannot make it spin. */
