@@ -1,11 +1,14 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { IncomingHttpHeaders } from 'node:http';
 import * as path from 'node:path';
 import { fetchRemoteData } from '../../server/src/engine/data/fetch-remote';
+import { runCli } from '../../server/src/cli/main';
 import { bypassesProxy, proxyForUrl, resolveProxyRoutes } from '../../server/src/engine/data/proxy';
 import { parseNpmrc } from '../../server/src/engine/policy/npmrc';
 import { buildProject } from '../../server/src/engine/project';
@@ -226,5 +229,31 @@ test('proxy credentials go to the proxy only; a refusing proxy is a lookup error
     assert.doesNotMatch(JSON.stringify(lookup), /pa55/);
   } finally {
     proxy.requireAuth = undefined;
+  }
+});
+
+test('CLI: the project .npmrc proxy and the HTTP_PROXY environment variable both route the scan', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'depwarden-proxy-cli-'));
+  const io = { stdout: { write: () => true }, stderr: { write: () => true } } as unknown as Parameters<typeof runCli>[1];
+  const args = ['scan', dir, '--format', 'json', '--registry', reg.url, '--advisories', osv.url, '--fail-on', 'never', '--quiet'];
+  const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+  try {
+    for (const f of publicProject(`proxy=${proxy.url}\n`)) await writeFile(path.join(dir, f.path), f.text);
+    let start = proxy.log.length;
+    assert.equal(await runCli([...args, '--cache-dir', path.join(dir, 'c1')], io), 0);
+    assert.ok(since(start).some((e) => e.target === `${reg.url}left-pad`), 'the .npmrc proxy was not used');
+
+    await rm(path.join(dir, '.npmrc'));
+    process.env.HTTP_PROXY = proxy.url;
+    delete process.env.NO_PROXY;
+    start = proxy.log.length;
+    assert.equal(await runCli([...args, '--cache-dir', path.join(dir, 'c2')], io), 0);
+    assert.ok(since(start).some((e) => e.target === `${osv.url}/v1/querybatch`), 'HTTP_PROXY was not used');
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await rm(dir, { recursive: true, force: true });
   }
 });
