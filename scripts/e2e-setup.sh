@@ -57,6 +57,11 @@ CS_DONE="$CS_PREFIX/.depwarden-installed"
 # built against the Node that will load them.
 export PATH="$NODE_DIR/bin:$PATH"
 export npm_config_nodedir="$NODE_DIR"
+# Run from `npm test`, this script inherits npm's own variables for Node 20: code-server's
+# postinstall reads the Node major from npm_config_user_agent, and npm_node_execpath/NODE
+# name the Node 20 binary. Point them all at Node 24.
+export npm_config_user_agent="npm/11 node/$NODE_VERSION linux x64"
+unset npm_node_execpath NODE npm_config_node_gyp
 if [[ -f "$CS_DONE" ]]; then
   log "code-server $CODE_SERVER_VERSION already in $CS_PREFIX"
 else
