@@ -18,12 +18,37 @@ const want = (section: string) => only.length === 0 || only.includes(section);
 interface Row {
   target: string;
   ms?: number;
+  /** JSON.parse of the same data, timed in the same process as `ms`. */
+  floorMs?: number;
   maxRssMb?: number;
   error?: string;
 }
 
+/**
+ * The worker runs as an esbuild bundle, like the shipped server and CLI: through tsx every
+ * closure would carry tsx's keep-names wrapper, which costs real time in hot loops.
+ */
+let workerBundle: string | undefined;
+function bundledWorker(): string {
+  if (workerBundle) return workerBundle;
+  const out = path.resolve(__dirname, '../.bench-peers/lockfile-worker.js');
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  require('esbuild').buildSync({
+    entryPoints: [path.join(__dirname, 'lockfile-worker.ts')],
+    outfile: out,
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    logLevel: 'warning',
+  });
+  workerBundle = out;
+  return out;
+}
+
 function runWorker(target: string, file: string): Row {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'lockfile-worker.ts'), target, file], {
+  const r = spawnSync(process.execPath, [bundledWorker(), target, file], {
     encoding: 'utf8',
     cwd: path.resolve(__dirname, '..'),
     maxBuffer: 1 << 24,
@@ -36,16 +61,22 @@ function runWorker(target: string, file: string): Row {
   }
 }
 
-function printTable(title: string, rows: Row[], floorMs: number | undefined, oursMs: number | undefined): void {
+function printTable(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
+  console.log('  (x floor: against JSON.parse of the same data timed in the same process; x ours: against depwarden-parse)');
   console.log(`  ${'target'.padEnd(20)}${'median ms'.padStart(11)}${'x floor'.padStart(9)}${'x ours'.padStart(9)}${'maxRSS MB'.padStart(11)}`);
+  const ours = rows.find((r) => r.target === 'depwarden-parse');
+  // Peers are compared with our parser by their ratios to the floor, which cancels out
+  // the load the machine was under while each process ran.
+  const oursRatio = ours?.ms && ours.floorMs ? ours.ms / ours.floorMs : undefined;
   for (const r of rows) {
     if (r.error || r.ms === undefined) {
       console.log(`  ${r.target.padEnd(20)}  (not measured: ${r.error})`);
       continue;
     }
-    const xf = floorMs ? (r.ms / floorMs).toFixed(1) : '-';
-    const xo = oursMs ? (r.ms / oursMs).toFixed(1) : '-';
+    const ratio = r.floorMs ? r.ms / r.floorMs : undefined;
+    const xf = ratio !== undefined ? ratio.toFixed(1) : '-';
+    const xo = ratio !== undefined && oursRatio ? (ratio / oursRatio).toFixed(1) : '-';
     console.log(`  ${r.target.padEnd(20)}${fmt(r.ms).padStart(11)}${xf.padStart(9)}${xo.padStart(9)}${(r.maxRssMb ?? 0).toFixed(0).padStart(11)}`);
   }
 }
@@ -65,7 +96,7 @@ function benchLockfiles(): void {
       continue;
     }
     const rows = ['floor', 'depwarden-parse', 'depwarden-analyse', ...c.peers].map((t) => runWorker(t, file));
-    printTable(c.title, rows, rows[0].ms, rows[1].ms);
+    printTable(c.title, rows);
   }
 }
 

@@ -1,5 +1,5 @@
 /** Median of `runs` timed calls after `warmup` untimed ones, in milliseconds. */
-export function medianMs(fn: () => unknown, runs = 10, warmup = 3): number {
+export function medianMs(fn: () => unknown, runs = 10, warmup = 5): number {
   for (let i = 0; i < warmup; i++) fn();
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {

@@ -18,7 +18,18 @@ export const PUBLIC_REGISTRY_HOSTS = ['registry.npmjs.org', 'registry.npmjs.com'
 /** Lifecycle scripts that run when a package is installed (prepare only for git sources). */
 export const INSTALL_SCRIPT_NAMES = ['preinstall', 'install', 'postinstall', 'prepare'];
 
+// Lockfile rules ask this for thousands of resolved URLs per scan; new URL() is the
+// slow part there. Plain lower-case http(s) hosts take this path; anything else
+// (user info, IDN, IPv6, upper case) goes through URL, which normalises it.
+const PLAIN_HTTP_HOST = /^(https?):\/\/([a-z0-9.-]+)(:\d+)?(?=[/?#]|$)/;
+
 export function hostOf(url: string): string | undefined {
+  const m = PLAIN_HTTP_HOST.exec(url);
+  if (m) {
+    const port = m[3];
+    const isDefault = port === undefined || (m[1] === 'https' ? port === ':443' : port === ':80');
+    return isDefault ? m[2] : m[2] + port;
+  }
   try {
     return new URL(url).host;
   } catch {

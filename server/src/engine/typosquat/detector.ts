@@ -71,7 +71,11 @@ const LONG_NAME = 10;
  * Checks package names against the popular list. Build once (about 100 ms for the
  * bundled list) and reuse: a check is a few map lookups plus one trigram-index query.
  */
+/** Names remembered by a detector before the memo starts over (a few MB at most). */
+const MEMO_LIMIT = 100_000;
+
 export class TyposquatDetector {
+  private readonly memo = new Map<string, TyposquatMatch[]>();
   private readonly byName = new Map<string, PopularPackage>();
   private readonly byLower = new Map<string, PopularPackage>();
   private readonly bySquash = new Map<string, PopularPackage>();
@@ -90,7 +94,8 @@ export class TyposquatDetector {
   private readonly unscoped: PopularPackage[] = [];
   private readonly unscopedIndex: NameIndex;
 
-  constructor(popular: PopularPackage[]) {
+  /** `memo: false` checks every name afresh (for measuring the index itself). */
+  constructor(popular: PopularPackage[], private readonly options: { memo?: boolean } = {}) {
     for (const p of popular) {
       this.byName.set(p.name, p);
       setFirst(this.byLower, p.name.toLowerCase(), p);
@@ -134,11 +139,31 @@ export class TyposquatDetector {
   /** The best explanation of `name` as an imitation of a popular package, if any. */
   check(name: string, options: CheckOptions = {}): TyposquatMatch | undefined {
     if (!isPackageName(name) || this.byName.has(name) || isAllowed(name, options.allow)) return undefined;
+    const candidates = this.candidates(name, options.unscopedCopies === true);
+    return best(options.judge ? candidates.filter(options.judge) : candidates);
+  }
+
+  /**
+   * Every imitation `name` could be, before judging. Memoised: the answer depends only on
+   * the name and the immutable list, and the language server re-checks the same names on
+   * every re-scan (a keystroke in package.json re-checks a 2,000-entry lockfile).
+   */
+  private candidates(name: string, unscopedCopies: boolean): TyposquatMatch[] {
+    if (this.options.memo === false) return this.computeCandidates(name, unscopedCopies);
+    const key = (unscopedCopies ? '1' : '0') + name;
+    const hit = this.memo.get(key);
+    if (hit) return hit;
+    if (this.memo.size >= MEMO_LIMIT) this.memo.clear();
+    const found = this.computeCandidates(name, unscopedCopies);
+    this.memo.set(key, found);
+    return found;
+  }
+
+  private computeCandidates(name: string, unscopedCopies: boolean): TyposquatMatch[] {
     const matches: TyposquatMatch[] = [];
     const add = (target: PopularPackage | undefined, reason: Reason) => {
       if (!target || target.name === name) return;
-      const match = { name, target: target.name, targetRank: target.rank, reason };
-      if (!options.judge || options.judge(match)) matches.push(match);
+      matches.push({ name, target: target.name, targetRank: target.rank, reason });
     };
 
     const lower = name.toLowerCase();
@@ -153,9 +178,9 @@ export class TyposquatDetector {
       // Only the owner of a scope can publish in it: a name in a popular scope is no squat.
       if (!this.scopes.has(scope)) this.checkScope(scope, bare, add);
     } else {
-      this.checkUnscoped(lower, add, options.unscopedCopies === true);
+      this.checkUnscoped(lower, add, unscopedCopies);
     }
-    return best(matches);
+    return matches;
   }
 
   private checkScope(scope: string, bare: string, add: (t: PopularPackage | undefined, r: Reason) => void): void {
