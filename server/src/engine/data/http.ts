@@ -11,7 +11,18 @@
  * accept), except those carrying credentials, which are tunnelled too so that a registry
  * token is never handed to the proxy as a header.
  */
-import { fetch as undiciFetch, ProxyAgent } from 'undici';
+import type { ProxyAgent } from 'undici';
+
+/**
+ * undici is loaded on first use: it is only needed behind a proxy, and initialising it
+ * cost ~20 ms of every CLI run and language-server start.
+ */
+let undici: typeof import('undici') | undefined;
+function loadUndici(): typeof import('undici') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  undici ??= require('undici') as typeof import('undici');
+  return undici;
+}
 import { describeProxy, proxyForUrl, type ProxyRoutes } from './proxy';
 
 export interface HttpRequest {
@@ -131,7 +142,7 @@ export class HttpClient {
         try {
           const init = { method, headers, body, redirect: 'manual' as const, signal: controller.signal };
           res = proxy
-            ? ((await undiciFetch(url, { ...init, dispatcher: this.agentFor(proxy, !url.startsWith('http:') || auth !== undefined) })) as unknown as Response)
+            ? ((await loadUndici().fetch(url, { ...init, dispatcher: this.agentFor(proxy, !url.startsWith('http:') || auth !== undefined) })) as unknown as Response)
             : await p.fetch(url, init);
         } catch (e) {
           // A proxy that refuses (407, a denied tunnel) will refuse again: no retry.
@@ -177,7 +188,7 @@ export class HttpClient {
     let agent = this.agents.get(key);
     if (!agent) {
       const tls = { rejectUnauthorized: this.policy.proxy?.strictSSL !== false };
-      agent = new ProxyAgent({ uri: proxy, proxyTunnel: tunnel, proxyTls: tls, requestTls: tls });
+      agent = new (loadUndici().ProxyAgent)({ uri: proxy, proxyTunnel: tunnel, proxyTls: tls, requestTls: tls });
       this.agents.set(key, agent);
     }
     return agent;
