@@ -91,3 +91,32 @@ test('classifies specs the way npm does, plus other package managers protocols',
   for (const [spec, kind] of cases) assert.equal(classifySpec('x', spec).kind, kind, spec);
   assert.equal(classifySpec('x', 'git://github.com/u/r.git').url, 'git://github.com/u/r.git');
 });
+
+test('the fast path (JSON.parse + outline) reads every corpus package.json exactly as the tolerant tree does', async () => {
+  const { parseManifestTolerantly } = await import('../../server/src/engine/manifest/parse-manifest');
+  const { readdirSync, readFileSync, statSync, existsSync } = await import('node:fs');
+  const path = await import('node:path');
+  const corpus = path.resolve(__dirname, '../../../shared/corpus/lockfiles');
+  const files: string[] = [path.resolve(__dirname, '../../package.json')];
+  const walk = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = path.join(dir, name);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (name === 'package.json') files.push(p);
+    }
+  };
+  if (existsSync(corpus)) walk(corpus);
+  assert.ok(files.length > 500, `${files.length} manifests`);
+  let deps = 0;
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const fast = parseManifest('package.json', text);
+    const slow = parseManifestTolerantly('package.json', text);
+    assert.deepEqual(fast, slow, file);
+    deps += fast.dependencies.length;
+  }
+  assert.ok(deps > 4000, `${deps} dependencies compared`);
+  // Half-typed and duplicate-key documents go the tolerant way and still agree with it.
+  const dup = '{"dependencies": {"a": "1", "a": "2", "b": {"nested": true}}, "overrides": {"x": {".": "1", "y": "2"}}}';
+  assert.deepEqual(parseManifest('p', dup), parseManifestTolerantly('p', dup));
+});

@@ -1,6 +1,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError as JsoncError } from 'jsonc-parser';
 import type { Dependency, DependencySection, Manifest, ParseError, Span } from '../model';
 import { classifySpec } from './spec';
+import { parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
 
 const OBJECT_SECTIONS: DependencySection[] = [
   'dependencies',
@@ -15,11 +16,6 @@ function spanOf(node: Node): Span {
   return { start: node.offset, end: node.offset + node.length };
 }
 
-function stringProperty(root: Node | undefined, key: string): string | undefined {
-  const node = findProperty(root, key)?.children?.[1];
-  return node?.type === 'string' ? (node.value as string) : undefined;
-}
-
 /** The property node of `key` in an object node (the last one, as JSON.parse keeps the last). */
 function findProperty(obj: Node | undefined, key: string): Node | undefined {
   if (!obj || obj.type !== 'object') return undefined;
@@ -31,12 +27,99 @@ function findProperty(obj: Node | undefined, key: string): Node | undefined {
 }
 
 /**
+ * One `"key": value` property, read either from jsonc-parser's tree (any text, damaged
+ * included) or from the fast JSON outline (text JSON.parse accepts). The collectors below
+ * only see this view, so both paths give the same dependencies.
+ */
+interface PropertyView {
+  key: string;
+  keySpan: Span;
+  propertySpan: Span;
+  /** Absent while a property is being typed (key, no value). */
+  valueSpan?: Span;
+  kind: 'string' | 'object' | 'other' | 'missing';
+  /** The value, for strings. */
+  text?: string;
+  /** The properties of an object value. */
+  children(): PropertyView[];
+}
+
+function treeView(prop: Node): PropertyView | undefined {
+  const keyNode = prop.children?.[0];
+  if (!keyNode || keyNode.type !== 'string') return undefined;
+  const value = prop.children?.[1];
+  return {
+    key: keyNode.value as string,
+    keySpan: spanOf(keyNode),
+    propertySpan: spanOf(prop),
+    valueSpan: value ? spanOf(value) : undefined,
+    kind: !value ? 'missing' : value.type === 'string' ? 'string' : value.type === 'object' ? 'object' : 'other',
+    text: value?.type === 'string' ? (value.value as string) : undefined,
+    children: () => treeChildren(value),
+  };
+}
+
+function treeChildren(obj: Node | undefined): PropertyView[] {
+  if (!obj || obj.type !== 'object') return [];
+  return (obj.children ?? []).map(treeView).filter((v): v is PropertyView => v !== undefined);
+}
+
+function outlineView(text: string, outline: JsonOutline, member: JsonMember): PropertyView {
+  const first = text.charCodeAt(member.valueStart);
+  const kind = first === 34 /* " */ ? 'string' : first === 123 /* { */ ? 'object' : 'other';
+  const valueSpan = { start: member.valueStart, end: member.span.end };
+  return {
+    key: member.key,
+    keySpan: member.keySpan,
+    propertySpan: member.span,
+    valueSpan,
+    kind,
+    text: kind === 'string' ? (JSON.parse(text.slice(valueSpan.start, valueSpan.end)) as string) : undefined,
+    children: () => (kind === 'object' ? outline.members(member).map((m) => outlineView(text, outline, m)) : []),
+  };
+}
+
+/** The last property named `key` (JSON.parse keeps the last of duplicates). */
+function property(props: PropertyView[], key: string): PropertyView | undefined {
+  let found: PropertyView | undefined;
+  for (const p of props) if (p.key === key) found = p;
+  return found;
+}
+
+/**
  * Parses a package.json with exact spans.
  * npm reads it with JSON.parse, so comments and trailing commas are errors here too. Tolerant: jsonc-parser still yields a tree on
  * syntax errors, so dependencies before and after the error are analysed, and a property
  * being typed (key, no value yet) is read as an empty spec.
  */
 export function parseManifest(path: string, text: string): Manifest {
+  // Fast path for the usual case, valid JSON: JSON.parse for the value and a scan for the
+  // spans (jsonc-parser's tree costs several times more; monorepos have hundreds of these).
+  // bundleDependencies are arrays, which the outline does not list: those take the tree.
+  const doc = text.trim() === '' ? undefined : parseJsonDocument(text, { jsonc: false });
+  if (doc && doc.errors.length === 0 && isPlainObject(doc.value) && !('bundleDependencies' in doc.value) && !('bundledDependencies' in doc.value)) {
+    const manifest: Manifest = { path, dependencies: [], parseErrors: [], json: doc.value };
+    const root = doc.outline.members(null).map((m) => outlineView(text, doc.outline, m));
+    collectDependencies(root, manifest.dependencies);
+    return readFields(manifest);
+  }
+  return parseManifestTolerantly(path, text);
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function collectDependencies(root: PropertyView[], out: Dependency[]): void {
+  for (const section of OBJECT_SECTIONS) collectObjectSection(root, section, section, out);
+  const pnpm = property(root, 'pnpm');
+  if (pnpm) collectObjectSection(pnpm.children(), 'overrides', 'pnpm.overrides', out);
+}
+
+/** The tree-based parse: any text, damaged included. Also what the fast path is tested against. */
+export function parseManifestTolerantly(path: string, rawText: string): Manifest {
+  // npm strips a byte-order mark; a space keeps every offset where it was.
+  const text = rawText.charCodeAt(0) === 0xfeff ? ' ' + rawText.slice(1) : rawText;
   const errors: JsoncError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
   const parseErrors: ParseError[] = errors.map((e) => ({
@@ -53,22 +136,21 @@ export function parseManifest(path: string, text: string): Manifest {
     return manifest;
   }
   manifest.json = nodeValue(root);
-  manifest.name = stringProperty(root, 'name');
-  manifest.version = stringProperty(root, 'version');
-  manifest.packageManager = stringProperty(root, 'packageManager');
-  const priv = findProperty(root, 'private')?.children?.[1];
-  manifest.private = priv?.type === 'boolean' ? (priv.value as boolean) : undefined;
+  const props = treeChildren(root);
+  for (const section of OBJECT_SECTIONS) collectObjectSection(props, section, section, manifest.dependencies);
+  const pnpm = property(props, 'pnpm');
+  if (pnpm) collectObjectSection(pnpm.children(), 'overrides', 'pnpm.overrides', manifest.dependencies);
+  for (const key of ['bundleDependencies', 'bundledDependencies']) collectBundled(root, key, manifest.dependencies);
+  return readFields(manifest);
+}
 
-  for (const section of OBJECT_SECTIONS) {
-    collectObjectSection(root, section, section, manifest.dependencies);
-  }
-  const pnpm = findProperty(root, 'pnpm')?.children?.[1];
-  if (pnpm) collectObjectSection(pnpm, 'overrides', 'pnpm.overrides', manifest.dependencies);
-  for (const key of ['bundleDependencies', 'bundledDependencies']) {
-    collectBundled(root, key, manifest.dependencies);
-  }
-
+/** The fields other than dependencies, from the parsed value. */
+function readFields(manifest: Manifest): Manifest {
   const json = manifest.json as Record<string, unknown>;
+  if (typeof json.name === 'string') manifest.name = json.name;
+  if (typeof json.version === 'string') manifest.version = json.version;
+  if (typeof json.packageManager === 'string') manifest.packageManager = json.packageManager;
+  if (typeof json.private === 'boolean') manifest.private = json.private;
   const ws = json.workspaces;
   if (Array.isArray(ws)) manifest.workspaces = ws.filter((w): w is string => typeof w === 'string');
   else if (ws && typeof ws === 'object' && Array.isArray((ws as { packages?: unknown }).packages)) {
@@ -91,43 +173,38 @@ export function parseManifest(path: string, text: string): Manifest {
   return manifest;
 }
 
-function collectObjectSection(parent: Node, key: string, section: DependencySection, out: Dependency[]): void {
-  const value = findProperty(parent, key)?.children?.[1];
-  if (!value || value.type !== 'object') return;
+function collectObjectSection(parent: PropertyView[], key: string, section: DependencySection, out: Dependency[]): void {
+  const value = property(parent, key);
+  if (!value || value.kind !== 'object') return;
   const seen = new Map<string, Dependency>();
-  for (const prop of value.children ?? []) {
-    const keyNode = prop.children?.[0];
-    if (!keyNode || keyNode.type !== 'string') continue;
-    const name = keyNode.value as string;
-    const valueNode = prop.children?.[1];
-    if (section === 'overrides' && valueNode?.type === 'object') {
+  for (const prop of value.children()) {
+    if (section === 'overrides' && prop.kind === 'object') {
       // npm overrides nest: { "foo": { ".": "1.0.0", "bar": "2.0.0" } }.
-      collectNestedOverrides(valueNode, out);
-      const dot = findProperty(valueNode, '.')?.children?.[1];
-      if (dot?.type === 'string') out.push(makeDependency(name, dot.value as string, section, keyNode, dot, prop));
+      const children = prop.children();
+      collectNestedOverrides(children, out);
+      const dot = property(children, '.');
+      if (dot?.kind === 'string') out.push(makeDependency(prop.key, dot.text!, section, prop.keySpan, dot.valueSpan, prop.propertySpan));
       continue;
     }
-    const spec = valueNode?.type === 'string' ? (valueNode.value as string) : '';
-    if (valueNode && valueNode.type !== 'string') continue; // not a dependency entry
-    const dep = makeDependency(resolutionName(name, section), spec, section, keyNode, valueNode, prop);
-    const earlier = seen.get(name);
+    if (prop.kind !== 'string' && prop.kind !== 'missing') continue; // not a dependency entry
+    const dep = makeDependency(resolutionName(prop.key, section), prop.text ?? '', section, prop.keySpan, prop.valueSpan, prop.propertySpan);
+    const earlier = seen.get(prop.key);
     if (earlier) earlier.duplicate = true;
-    seen.set(name, dep);
+    seen.set(prop.key, dep);
     out.push(dep);
   }
 }
 
-function collectNestedOverrides(obj: Node, out: Dependency[]): void {
-  for (const prop of obj.children ?? []) {
-    const keyNode = prop.children?.[0];
-    const valueNode = prop.children?.[1];
-    if (!keyNode || keyNode.value === '.') continue;
-    if (valueNode?.type === 'string') {
-      out.push(makeDependency(keyNode.value as string, valueNode.value as string, 'overrides', keyNode, valueNode, prop));
-    } else if (valueNode?.type === 'object') {
-      collectNestedOverrides(valueNode, out);
-      const dot = findProperty(valueNode, '.')?.children?.[1];
-      if (dot?.type === 'string') out.push(makeDependency(keyNode.value as string, dot.value as string, 'overrides', keyNode, dot, prop));
+function collectNestedOverrides(props: PropertyView[], out: Dependency[]): void {
+  for (const prop of props) {
+    if (prop.key === '.') continue;
+    if (prop.kind === 'string') {
+      out.push(makeDependency(prop.key, prop.text!, 'overrides', prop.keySpan, prop.valueSpan, prop.propertySpan));
+    } else if (prop.kind === 'object') {
+      const children = prop.children();
+      collectNestedOverrides(children, out);
+      const dot = property(children, '.');
+      if (dot?.kind === 'string') out.push(makeDependency(prop.key, dot.text!, 'overrides', prop.keySpan, dot.valueSpan, prop.propertySpan));
     }
   }
 }
@@ -171,20 +248,13 @@ function makeDependency(
   name: string,
   spec: string,
   section: DependencySection,
-  keyNode: Node,
-  valueNode: Node | undefined,
-  prop: Node,
+  nameSpan: Span,
+  specSpan: Span | undefined,
+  propertySpan: Span,
 ): Dependency {
   const c = classifySpec(name, spec);
-  const dep: Dependency = {
-    name,
-    spec,
-    section,
-    kind: c.kind,
-    nameSpan: spanOf(keyNode),
-    propertySpan: spanOf(prop),
-  };
-  if (valueNode) dep.specSpan = spanOf(valueNode);
+  const dep: Dependency = { name, spec, section, kind: c.kind, nameSpan, propertySpan };
+  if (specSpan) dep.specSpan = specSpan;
   if (c.aliasOf) dep.aliasOf = c.aliasOf;
   if (c.url) dep.url = c.url;
   return dep;
