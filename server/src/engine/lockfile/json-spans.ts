@@ -75,7 +75,7 @@ function parseTolerantly(source: string, jsonc: boolean, nativeMessage: string):
     lastOffset = e.offset;
     const code = printParseErrorCode(e.error);
     errors.push({
-      message: `${position(e.offset)}: ${ERROR_WORDS[code] ?? code}`,
+      message: `${position(e.offset)}: ${JSON_ERROR_WORDS[code] ?? code}`,
       span: { start: e.offset, end: Math.min(source.length, Math.max(e.offset + e.length, e.offset + 1)) },
     });
   }
@@ -93,7 +93,8 @@ function parseTolerantly(source: string, jsonc: boolean, nativeMessage: string):
   return { value, outline: root ? treeOutline(root) : EMPTY_OUTLINE, errors };
 }
 
-const ERROR_WORDS: Record<string, string> = {
+/** jsonc-parser's error codes in words (also used for package.json). */
+export const JSON_ERROR_WORDS: Record<string, string> = {
   InvalidSymbol: 'unexpected character',
   InvalidNumberFormat: 'invalid number',
   PropertyNameExpected: 'expected a property name',

@@ -1,7 +1,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError as JsoncError } from 'jsonc-parser';
 import type { Dependency, DependencySection, Manifest, ParseError, Span } from '../model';
 import { classifySpec } from './spec';
-import { parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
+import { JSON_ERROR_WORDS, parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
 
 const OBJECT_SECTIONS: DependencySection[] = [
   'dependencies',
@@ -280,24 +280,6 @@ function nodeValue(node: Node): unknown {
 
 function describeJsonError(e: JsoncError, text: string): string {
   const code = printParseErrorCode(e.error);
-  const words: Record<string, string> = {
-    InvalidSymbol: 'unexpected character',
-    InvalidNumberFormat: 'invalid number',
-    PropertyNameExpected: 'expected a property name',
-    ValueExpected: 'expected a value',
-    ColonExpected: "expected ':'",
-    CommaExpected: "expected ','",
-    CloseBraceExpected: "expected '}'",
-    CloseBracketExpected: "expected ']'",
-    EndOfFileExpected: 'expected the end of the file',
-    InvalidCommentToken: 'invalid comment',
-    UnexpectedEndOfComment: 'unterminated comment',
-    UnexpectedEndOfString: 'unterminated string',
-    UnexpectedEndOfNumber: 'unterminated number',
-    InvalidUnicode: 'invalid unicode escape',
-    InvalidEscapeCharacter: 'invalid escape character',
-    InvalidCharacter: 'invalid character',
-  };
   const line = text.slice(0, e.offset).split('\n').length;
-  return `line ${line}: ${words[code] ?? code}`;
+  return `line ${line}: ${JSON_ERROR_WORDS[code] ?? code}`;
 }

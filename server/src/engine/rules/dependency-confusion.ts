@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
 import type { Finding } from '../model';
+import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule, RuleContext } from './context';
 import { hostOf, privateRegistryOf, publicHosts } from '../data/registry-client';
 import { workspaceNames } from '../data/targets';
@@ -70,18 +71,7 @@ function checkLockfiles(ctx: RuleContext): Finding[] {
           : `"${name}" was resolved from ${host}, but unscoped names resolve from the default registry: an install without this lockfile takes "${name}" from the public registry. Move private packages to a scope mapped in .npmrc.`;
       }
       if (!severity) continue;
-      findings.push({
-        rule: 'dependency-confusion',
-        severity,
-        message,
-        file: lockfile.path,
-        span: p.keySpan ?? p.span,
-        package: p.name,
-        version: p.version,
-        via: graph?.via(p.id) ?? [p.name],
-        fixes: [],
-        evidence: [`resolved: ${p.resolved}`],
-      });
+      findings.push(lockfileEntryFinding(lockfile, graph, p, 'dependency-confusion', severity, message, { evidence: [`resolved: ${p.resolved}`] }));
     }
   }
   return findings;

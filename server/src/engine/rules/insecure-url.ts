@@ -1,4 +1,5 @@
 import type { Finding } from '../model';
+import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule } from './context';
 
 /** http: and git: travel unencrypted: anyone on the path can swap the code. */
@@ -38,17 +39,9 @@ export const insecureUrl: Rule = {
       for (const p of l.packages) {
         const scheme = insecureScheme(p.resolved);
         if (!scheme) continue;
-        findings.push({
-          rule: 'insecure-url',
-          severity: 'error',
-          message: `${p.name}@${p.version} is resolved over ${scheme} (${p.resolved}), which is not encrypted: the tarball can be replaced in transit.`,
-          file: l.path,
-          span: p.keySpan ?? p.span,
-          package: p.name,
-          version: p.version,
-          via: graph?.via(p.id) ?? [p.name],
-          fixes: [],
-        });
+        findings.push(
+          lockfileEntryFinding(l, graph, p, 'insecure-url', 'error', `${p.name}@${p.version} is resolved over ${scheme} (${p.resolved}), which is not encrypted: the tarball can be replaced in transit.`),
+        );
       }
     }
     return findings;

@@ -1,5 +1,6 @@
 import type { Finding, LockedPackage } from '../model';
 import type { Project } from '../project';
+import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule, RuleContext } from './context';
 import { registryFor } from '../policy/npmrc';
 
@@ -164,18 +165,7 @@ export const lockfileHost: Rule = {
       for (const p of l.packages) {
         const bad = unexpectedHost(ctx, p, declared);
         if (!bad) continue;
-        findings.push({
-          rule: 'lockfile-host',
-          severity: 'error',
-          message: `${p.name}@${p.version} is resolved from ${bad.host}, which is not the registry configured for it (${bad.expected}): the lockfile would install code from a different server.`,
-          file: l.path,
-          span: p.keySpan ?? p.span,
-          package: p.name,
-          version: p.version,
-          via: graph?.via(p.id) ?? [p.name],
-          fixes: [],
-          evidence: [`resolved: ${p.resolved}`],
-        });
+        findings.push(lockfileEntryFinding(l, graph, p, 'lockfile-host', 'error', `${p.name}@${p.version} is resolved from ${bad.host}, which is not the registry configured for it (${bad.expected}): the lockfile would install code from a different server.`, { evidence: [`resolved: ${p.resolved}`] }));
       }
     }
     return findings;

@@ -1,4 +1,5 @@
 import type { Finding, LockedPackage } from '../model';
+import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule } from './context';
 
 /**
@@ -20,21 +21,12 @@ export const lockfileIntegrity: Rule = {
         // yarn berry writes no checksum for platform-specific packages (`conditions:`) it
         // did not fetch; it checksums them when a matching machine installs them.
         if (problem === 'missing' && l.format === 'yarn-berry' && text && /\n\s+conditions:/.test(text.slice(p.span.start, p.span.end))) continue;
-        findings.push({
-          rule: 'lockfile-integrity',
-          severity: 'warning',
-          message:
-            problem === 'missing'
-              ? `${p.name}@${p.version} has no integrity hash in the lockfile: a changed tarball at the same URL would be installed without notice.`
-              : `${p.name}@${p.version} is only checked with SHA-1, which can be forged. Releases published before 2017 often have no stronger hash on the registry: a newer version (re-locked) gets sha512.`,
-          file: l.path,
-          span: p.keySpan ?? p.span,
-          package: p.name,
-          version: p.version,
-          via: graph?.via(p.id) ?? [p.name],
-          fixes: [],
-          evidence: p.integrity ? [`integrity: ${p.integrity}`] : p.resolved ? [`resolved: ${p.resolved}`] : undefined,
-        });
+        const message =
+          problem === 'missing'
+            ? `${p.name}@${p.version} has no integrity hash in the lockfile: a changed tarball at the same URL would be installed without notice.`
+            : `${p.name}@${p.version} is only checked with SHA-1, which can be forged. Releases published before 2017 often have no stronger hash on the registry: a newer version (re-locked) gets sha512.`;
+        const evidence = p.integrity ? [`integrity: ${p.integrity}`] : p.resolved ? [`resolved: ${p.resolved}`] : undefined;
+        findings.push(lockfileEntryFinding(l, graph, p, 'lockfile-integrity', 'warning', message, { evidence }));
       }
     }
     return findings;

@@ -1,5 +1,6 @@
 import semver from 'semver';
 import type { Finding, LockedPackage } from '../model';
+import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule } from './context';
 import { parseRegistryTarball } from './lockfile-host';
 
@@ -17,18 +18,7 @@ export const lockfileNameMismatch: Rule = {
       for (const p of l.packages) {
         const mismatch = nameMismatch(p);
         if (!mismatch) continue;
-        findings.push({
-          rule: 'lockfile-name-mismatch',
-          severity: 'error',
-          message: mismatch,
-          file: l.path,
-          span: p.keySpan ?? p.span,
-          package: p.name,
-          version: p.version,
-          via: graph?.via(p.id) ?? [p.name],
-          fixes: [],
-          evidence: [`resolved: ${p.resolved}`],
-        });
+        findings.push(lockfileEntryFinding(l, graph, p, 'lockfile-name-mismatch', 'error', mismatch, { evidence: [`resolved: ${p.resolved}`] }));
       }
     }
     return findings;
