@@ -145,15 +145,27 @@ export function startServer(connection: Connection): void {
     settings: Awaited<ReturnType<typeof settingsFor>>,
     local: ScanResult,
   ): Promise<void> {
-    folder.fetching++;
-    sendStatus();
+    // One lookup at a time per folder: a cold lookup of a large lockfile takes seconds, and
+    // keystrokes meanwhile must not start more of the same requests. A scan that was
+    // superseded while it waited skips its lookup; the newest one runs on a warm cache.
+    const previous = folder.fetchChain;
+    let release!: () => void;
+    folder.fetchChain = new Promise<void>((resolve) => (release = resolve));
     try {
-      folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs, env: process.env });
-    } catch (e) {
-      log(`[error] registry/advisory lookups failed: ${(e as Error).stack ?? e}`);
-      return;
+      await previous;
+      if (generation !== folder.generation) return;
+      folder.fetching++;
+      sendStatus();
+      try {
+        folder.remote = await fetchRemoteData(local.project, settings, { cache: dataCache, iocs, env: process.env });
+      } catch (e) {
+        log(`[error] registry/advisory lookups failed: ${(e as Error).stack ?? e}`);
+        return;
+      } finally {
+        folder.fetching--;
+      }
     } finally {
-      folder.fetching--;
+      release();
     }
     if (generation !== folder.generation) {
       sendStatus();

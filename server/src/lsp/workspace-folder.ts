@@ -28,6 +28,8 @@ export class WorkspaceFolderState {
   remote?: RemoteData;
   /** Lookups in flight. */
   fetching = 0;
+  /** Settles when the folder's current lookup (if any) is done; lookups run one at a time. */
+  fetchChain: Promise<void> = Promise.resolve();
   /** What the folder's source and configuration files use (unused-dependency); names only, never texts. */
   usage?: UsageIndex;
   /** Resolved with true after the next complete scan (with registry data) is published. */
