@@ -325,6 +325,32 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
       await dismissHover(page);
       return;
     }
+    case 'graph-view': {
+      const header = page.locator('.pane-header').filter({ hasText: s.view }).first();
+      await header.waitFor({ timeout: WAIT_MS }).catch(() => {
+        throw new Error(`no "${s.view}" view in the explorer`);
+      });
+      if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+      const pane = page.locator('.pane').filter({ has: header });
+      const node = pane.locator('.monaco-list-row').filter({ hasText: s.node }).first();
+      // Children are computed when a node is expanded: open collapsed rows level by level.
+      for (let level = 0; level < 5 && !(await node.isVisible()); level++) {
+        await pane.locator('.monaco-list-row').first().waitFor({ timeout: WAIT_MS });
+        const collapsed = pane.locator('.monaco-list-row[aria-expanded="false"]');
+        const count = await collapsed.count();
+        // The twistie expands; a click on the label would run the node's "open" command.
+        for (let i = count - 1; i >= 0; i--) await collapsed.nth(i).locator('.monaco-tl-twistie').click();
+        await node.waitFor({ timeout: 2000 }).catch(() => {});
+      }
+      await node.waitFor({ timeout: WAIT_MS }).catch(async () => {
+        const rows = await pane.locator('.monaco-list-row').allInnerTexts();
+        throw new Error(`no "${s.node}" node in the graph view; rows: ${JSON.stringify(rows)}`);
+      });
+      await screenshot(page, 'e2e-graph-view.png');
+      await openManifest(page);
+      await focusEditorAt(page, '"dependencies"');
+      return;
+    }
     case 'quick-fix': {
       await focusEditorAt(page, s.token);
       // The light bulb, as a person would click it: Ctrl+. sent by Playwright does not reach

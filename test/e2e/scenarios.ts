@@ -56,6 +56,14 @@ export type Scenario =
     }
   | { kind: 'problems'; title: string; entries: RegExp[] }
   | {
+      kind: 'graph-view';
+      title: string;
+      /** The explorer view's title. */
+      view: string;
+      /** A node label that must appear once the tree is expanded. */
+      node: string;
+    }
+  | {
       kind: 'hover';
       title: string;
       token: string;
@@ -103,6 +111,12 @@ export const SCENARIOS: Scenario[] = [
       // dependency joined with its lockfile entry.
       new RegExp(`locked at ${LOCKED_VERSION.replace(/\./g, '\\.')}`),
     ],
+  },
+  {
+    kind: 'graph-view',
+    title: `the dependency graph view shows ${TYPO}@${LOCKED_VERSION}`,
+    view: 'Dependencies',
+    node: `${TYPO}@${LOCKED_VERSION}`,
   },
   {
     kind: 'quick-fix',
