@@ -325,6 +325,52 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
       await dismissHover(page);
       return;
     }
+    case 'suppress': {
+      await focusEditorAt(page, s.token);
+      const bulb = page.locator('.editor-instance .lightBulbWidget:visible').first();
+      await bulb.waitFor({ timeout: WAIT_MS }).catch(() => {
+        throw new Error(`no light bulb (code actions) next to ${s.token}`);
+      });
+      await bulb.click();
+      const menu = page.locator('.action-widget');
+      const action = menu.locator('.monaco-list-row').filter({ hasText: s.action }).first();
+      await action.waitFor({ timeout: WAIT_MS }).catch(async () => {
+        const offered = await menu.locator('.monaco-list-row').allInnerTexts();
+        throw new Error(`"${s.action}" not offered; menu: ${JSON.stringify(offered)}`);
+      });
+      await action.click();
+      const file = join(workspace, s.file);
+      const deadline = Date.now() + WAIT_MS;
+      // The edit creates the file on disk; its text lives in an editor until saved.
+      while (!existsSync(file)) {
+        if (Date.now() > deadline) throw new Error(`${s.file} was not created`);
+        await page.waitForTimeout(100);
+      }
+      await page.keyboard.press('Control+S');
+      while (!readFileSync(file, 'utf8').includes('unpinned-range')) {
+        if (Date.now() > deadline) throw new Error(`${s.file} on disk lacks the suppression: ${readFileSync(file, 'utf8')}`);
+        await page.waitForTimeout(100);
+      }
+      await openManifest(page);
+      // The suppressed finding leaves the editor: no squiggle under the token any more.
+      const box = await tokenBox(page, s.token);
+      await page.waitForFunction(
+        (b) => {
+          for (const el of document.querySelectorAll('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning')) {
+            const r = el.getBoundingClientRect();
+            const overlap = Math.min(r.right, b.x + b.width) - Math.max(r.left, b.x);
+            if (Math.abs(r.top + r.height / 2 - (b.y + b.height / 2)) < b.height && overlap >= b.width * 0.6) return false;
+          }
+          return true;
+        },
+        box,
+        { timeout: WAIT_MS },
+      ).catch(() => {
+        throw new Error(`the squiggle under ${s.token} is still there after the suppression`);
+      });
+      await focusEditorAt(page, '"dependencies"');
+      return;
+    }
     case 'graph-view': {
       const header = page.locator('.pane-header').filter({ hasText: s.view }).first();
       await header.waitFor({ timeout: WAIT_MS }).catch(() => {

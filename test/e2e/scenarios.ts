@@ -56,6 +56,15 @@ export type Scenario =
     }
   | { kind: 'problems'; title: string; entries: RegExp[] }
   | {
+      kind: 'suppress';
+      title: string;
+      token: string;
+      /** The start of the quick fix's title. */
+      action: string;
+      /** The file the fix creates. */
+      file: string;
+    }
+  | {
       kind: 'graph-view';
       title: string;
       /** The explorer view's title. */
@@ -117,6 +126,13 @@ export const SCENARIOS: Scenario[] = [
     title: `the dependency graph view shows ${TYPO}@${LOCKED_VERSION}`,
     view: 'Dependencies',
     node: `${TYPO}@${LOCKED_VERSION}`,
+  },
+  {
+    kind: 'suppress',
+    title: `"Suppress" on the unpinned range creates .depwarden.json and the squiggle goes`,
+    token: '"*"',
+    action: `Suppress unpinned-range for ${UNPINNED}`,
+    file: '.depwarden.json',
   },
   {
     kind: 'quick-fix',

@@ -72,6 +72,8 @@ async function runScenario(s: Scenario, doc: vscode.TextDocument): Promise<'pass
     case 'status-bar':
       // Other extensions' status bar items are not readable through the API.
       return 'skipped: the status bar is only visible to the code-server suite';
+    case 'suppress':
+      return 'skipped: covered by the code-server suite';
     case 'graph-view':
       // Another extension's tree items are not readable through the API either.
       return 'skipped: the tree view is only visible to the code-server suite';
