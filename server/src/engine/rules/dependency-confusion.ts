@@ -5,6 +5,7 @@ import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule, RuleContext } from './context';
 import { hostOf, privateRegistryOf, publicHosts } from '../data/registry-client';
 import { workspaceNames } from '../data/targets';
+import { popularNameDetector } from '../typosquat';
 
 const REGISTRY_KINDS = new Set(['version', 'range', 'tag']);
 
@@ -47,6 +48,7 @@ function checkLockfiles(ctx: RuleContext): Finding[] {
   const own = workspaceNames(project);
   const pub = publicHosts(project.npmrc, settings.registry);
   const mapped = mappedScopes(ctx);
+  const popular = popularNameDetector();
   for (const lockfile of project.lockfiles) {
     const graph = project.graphs.get(lockfile.path);
     for (const p of lockfile.packages) {
@@ -64,7 +66,10 @@ function checkLockfiles(ctx: RuleContext): Finding[] {
       } else if (own.has(name) && pub.has(host)) {
         severity = 'error';
         message = `"${name}" is the name of a workspace package, but the lockfile resolves it from the public registry (${host}): a public package is shadowing your own.`;
-      } else if (!priv && !pub.has(host) && !(scope && mapped.has(scope))) {
+      } else if (!priv && !pub.has(host) && !(scope && mapped.has(scope)) && p.source === 'registry' && !popular.isPopular(name)) {
+        // Only registry-shaped resolutions: a tarball URL is non-registry-source's (and
+        // lockfile-host's) concern, and a popular public package fetched from another host
+        // is lockfile injection (lockfile-host), not a private name at risk.
         severity = 'warning';
         message = scope
           ? `"${name}" was resolved from ${host}, but nothing maps ${scope} to that registry (.npmrc "${scope}:registry="): an install without this lockfile resolves it from the public registry, where someone else can publish it.`
