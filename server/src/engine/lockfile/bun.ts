@@ -1,5 +1,5 @@
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
-import { isRecord, membersByKey, parseJsonDocument, stringMap } from './json-spans';
+import { isRecord, membersByKey, openJsonLockfile, stringMap } from './json-spans';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
 
 /** bun's type definitions (BunLockFile) list lockfileVersion 0, 1 and 2. */
@@ -29,29 +29,13 @@ type Info = Record<string, unknown>;
  * Never throws: damage and unknown versions become parseErrors, with what was readable.
  */
 export function parseBunLock(path: string, text: string): Lockfile {
-  const doc = parseJsonDocument(text, { jsonc: true });
-  const lockfile: Lockfile = { path, format: 'bun', parsed: false, parseErrors: doc.errors, packages: [], importers: [] };
-  const root = doc.value;
-  if (!isRecord(root)) {
-    if (root !== undefined) lockfile.parseErrors.push({ message: 'A bun.lock must hold a JSON object.', span: { start: 0, end: text.length } });
-    return lockfile;
-  }
-  const rootMembers = membersByKey(doc.outline.members(null));
-  const version = root.lockfileVersion;
-  if (typeof version === 'number' || typeof version === 'string') lockfile.lockfileVersion = version;
-  if (version === undefined) {
-    lockfile.parseErrors.push({ message: 'lockfileVersion is missing.', span: { start: 0, end: Math.min(1, text.length) } });
-  } else if (!KNOWN_VERSIONS.includes(version as number)) {
-    lockfile.parseErrors.push({
-      message: `Unsupported lockfileVersion ${JSON.stringify(version)} (depwarden reads 0, 1 and 2).`,
-      span: rootMembers.get('lockfileVersion')?.span ?? NO_SPAN,
-    });
-  }
+  const { lockfile, root, rootMembers, outline } = openJsonLockfile(path, text, { format: 'bun', jsonc: true, knownVersions: KNOWN_VERSIONS, fileName: 'bun.lock' });
+  if (!root) return lockfile;
 
   const workspaces = isRecord(root.workspaces) ? root.workspaces : {};
   const packages = isRecord(root.packages) ? root.packages : {};
   const packagesMember = rootMembers.get('packages');
-  const spans = membersByKey(packagesMember ? doc.outline.members(packagesMember) : []);
+  const spans = membersByKey(packagesMember ? outline.members(packagesMember) : []);
   const has = (key: string) => Object.prototype.hasOwnProperty.call(packages, key) && Array.isArray(packages[key]);
 
   for (const key of Object.keys(packages)) {

@@ -1,5 +1,5 @@
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError as JsoncError } from 'jsonc-parser';
-import type { ParseError, Span } from '../model';
+import type { Lockfile, ParseError, Span } from '../model';
 
 /**
  * JSON lockfiles (npm, bun) read fast and with exact spans.
@@ -349,4 +349,44 @@ export function stringMap(value: unknown): Record<string, string> | undefined {
     if (typeof v === 'string') (out ??= {})[k] = v;
   }
   return out;
+}
+
+/** The root of a JSON lockfile, opened and version-checked (shared by npm and bun). */
+export interface OpenedJsonLockfile {
+  lockfile: Lockfile;
+  /** The parsed root object, or undefined when the text holds none (errors say why). */
+  root?: Record<string, unknown>;
+  rootMembers: Map<string, JsonMember>;
+  outline: JsonOutline;
+}
+
+/**
+ * Parses a JSON lockfile's text and checks its `lockfileVersion`: a missing or unknown
+ * version is a parse error at the version (what is readable is still read).
+ */
+export function openJsonLockfile(
+  path: string,
+  text: string,
+  options: { format: Lockfile['format']; jsonc: boolean; knownVersions: number[]; fileName: string },
+): OpenedJsonLockfile {
+  const doc = parseJsonDocument(text, { jsonc: options.jsonc });
+  const lockfile: Lockfile = { path, format: options.format, parsed: false, parseErrors: doc.errors, packages: [], importers: [] };
+  const root = doc.value;
+  if (!isRecord(root)) {
+    if (root !== undefined) lockfile.parseErrors.push({ message: `A ${options.fileName} must hold a JSON object.`, span: { start: 0, end: text.length } });
+    return { lockfile, rootMembers: new Map(), outline: doc.outline };
+  }
+  const rootMembers = membersByKey(doc.outline.members(null));
+  const version = root.lockfileVersion;
+  if (typeof version === 'number' || typeof version === 'string') lockfile.lockfileVersion = version;
+  if (version === undefined) {
+    lockfile.parseErrors.push({ message: 'lockfileVersion is missing.', span: { start: 0, end: Math.min(1, text.length) } });
+  } else if (!options.knownVersions.includes(version as number)) {
+    const known = options.knownVersions;
+    lockfile.parseErrors.push({
+      message: `Unsupported lockfileVersion ${JSON.stringify(version)} (depwarden reads ${known.slice(0, -1).join(', ')} and ${known[known.length - 1]}).`,
+      span: rootMembers.get('lockfileVersion')?.span ?? { start: 0, end: 0 },
+    });
+  }
+  return { lockfile, root, rootMembers, outline: doc.outline };
 }

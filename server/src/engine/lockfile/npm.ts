@@ -1,5 +1,5 @@
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
-import { isRecord, membersByKey, parseJsonDocument, stringMap, type JsonMember, type JsonOutline } from './json-spans';
+import { isRecord, membersByKey, openJsonLockfile, stringMap, type JsonMember, type JsonOutline } from './json-spans';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
 
 const KNOWN_VERSIONS = [1, 2, 3];
@@ -16,32 +16,16 @@ type Entry = Record<string, unknown>;
  * Never throws: damage and unknown versions become parseErrors, with what was readable.
  */
 export function parseNpmLock(path: string, text: string): Lockfile {
-  const doc = parseJsonDocument(text, { jsonc: false });
-  const lockfile: Lockfile = { path, format: 'npm', parsed: false, parseErrors: doc.errors, packages: [], importers: [] };
-  const root = doc.value;
-  if (!isRecord(root)) {
-    if (root !== undefined) lockfile.parseErrors.push({ message: 'A package-lock.json must hold a JSON object.', span: { start: 0, end: text.length } });
-    return lockfile;
-  }
-  const rootMembers = membersByKey(doc.outline.members(null));
-  const version = root.lockfileVersion;
-  if (typeof version === 'number' || typeof version === 'string') lockfile.lockfileVersion = version;
-  if (version === undefined) {
-    lockfile.parseErrors.push({ message: 'lockfileVersion is missing.', span: { start: 0, end: Math.min(1, text.length) } });
-  } else if (!KNOWN_VERSIONS.includes(version as number)) {
-    lockfile.parseErrors.push({
-      message: `Unsupported lockfileVersion ${JSON.stringify(version)} (depwarden reads 1, 2 and 3).`,
-      span: rootMembers.get('lockfileVersion')?.span ?? NO_SPAN,
-    });
-  }
+  const { lockfile, root, rootMembers, outline } = openJsonLockfile(path, text, { format: 'npm', jsonc: false, knownVersions: KNOWN_VERSIONS, fileName: 'package-lock.json' });
+  if (!root) return lockfile;
   const packagesMember = rootMembers.get('packages');
   const dependenciesMember = rootMembers.get('dependencies');
-  if (version !== 1 && isRecord(root.packages) && packagesMember) {
-    readPackages(lockfile, root.packages, doc.outline, packagesMember);
+  if (root.lockfileVersion !== 1 && isRecord(root.packages) && packagesMember) {
+    readPackages(lockfile, root.packages, outline, packagesMember);
   } else if (isRecord(root.dependencies) && dependenciesMember) {
-    readLegacyTree(lockfile, root.dependencies, doc.outline, dependenciesMember);
+    readLegacyTree(lockfile, root.dependencies, outline, dependenciesMember);
   } else if (isRecord(root.packages) && packagesMember) {
-    readPackages(lockfile, root.packages, doc.outline, packagesMember);
+    readPackages(lockfile, root.packages, outline, packagesMember);
   }
   lockfile.parsed = lockfile.parseErrors.length === 0;
   return lockfile;
