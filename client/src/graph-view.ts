@@ -1,33 +1,10 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 
-/** Mirrors server/src/lsp/graph-view.ts (NodeRef, LspViewNode, WhyAnswer). */
-type NodeRef =
-  | { kind: 'lockfile'; folder: string; lockfile: string }
-  | { kind: 'importer'; folder: string; lockfile: string; importer: string }
-  | { kind: 'package'; folder: string; lockfile: string; importer: string; path: string[]; unresolved?: string }
-  | { kind: 'manifest'; folder: string; manifest: string }
-  | { kind: 'dependency'; folder: string; manifest: string; name: string };
-
-type Severity = 'error' | 'warning' | 'info' | 'hint';
-
-interface GraphNode {
-  ref: NodeRef;
-  label: string;
-  description?: string;
-  tooltip?: string;
-  severity?: Severity;
-  subtreeSeverity?: Severity;
-  findings: number;
-  hasChildren: boolean;
-  cycle?: boolean;
-  location?: { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } };
-}
-
-interface WhyAnswer {
-  target: string;
-  paths: { ref: NodeRef; lockfile: string; importer: string; importerLabel: string; names: string[] }[];
-}
+// The protocol's types, from the server that defines them (type-only: nothing of the
+// server is bundled into the client).
+import type { LspViewNode as GraphNode, NodeRef, WhyAnswer } from '../../server/src/lsp/graph-view';
+import type { Severity } from '../../server/src/engine/model';
 
 const VIEW_ID = 'depwarden.graph';
 const RISKY_CONTEXT = 'depwarden.graph.riskyOnly';

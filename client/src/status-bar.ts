@@ -1,20 +1,8 @@
 import * as vscode from 'vscode';
 
-/** Mirrors the server's `depwarden/status` notification. */
-export interface StatusParams {
-  manifests: number;
-  lockfiles: number;
-  packages: number;
-  unparsed: number;
-  error: number;
-  warning: number;
-  info: number;
-  hint: number;
-  offline: boolean;
-  lookingUp: boolean;
-  lookupsIncomplete: number;
-  enabled: boolean;
-}
+/** The server's `depwarden/status` notification (type-only import: nothing of the server is bundled). */
+import type { StatusParams } from '../../server/src/lsp/server';
+export type { StatusParams };
 
 /** "depwarden: 3 lockfiles, 2,104 packages, 2 errors, 5 warnings"; click for the report. */
 export class StatusBar implements vscode.Disposable {
