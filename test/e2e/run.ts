@@ -11,7 +11,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { editorEnv, FIXTURE_DIR, MANIFEST, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
 
 // The functions passed to page.evaluate/waitForFunction run in the browser. The project's
@@ -227,21 +227,50 @@ async function tokenBox(page: Page, token: string): Promise<Box> {
 }
 
 /** Waits for a squiggle (error or warning decoration) that covers most of the box. */
-async function waitForSquiggleOver(page: Page, box: Box): Promise<string> {
+/**
+ * Waits until a depwarden-style squiggle covers the box (`present`), or until none does.
+ * Resolves with the squiggle's class name, or '' once it is gone.
+ */
+async function waitForSquiggle(page: Page, box: Box, present: boolean): Promise<string> {
   const handle = await page.waitForFunction(
-    (b) => {
+    ({ b, present }) => {
       for (const el of document.querySelectorAll('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning')) {
         const r = el.getBoundingClientRect();
         const overlap = Math.min(r.right, b.x + b.width) - Math.max(r.left, b.x);
         const sameLine = Math.abs(r.top + r.height / 2 - (b.y + b.height / 2)) < b.height;
-        if (sameLine && overlap >= b.width * 0.6) return el.className;
+        if (sameLine && overlap >= b.width * 0.6) return present ? el.className : null;
       }
-      return null;
+      return present ? null : ' ';
     },
-    box,
+    { b: box, present },
     { timeout: WAIT_MS },
   );
-  return (await handle.jsonValue()) as string;
+  return ((await handle.jsonValue()) as string).trim();
+}
+
+const waitForSquiggleOver = (page: Page, box: Box) => waitForSquiggle(page, box, true);
+const waitForNoSquiggleOver = (page: Page, box: Box) => waitForSquiggle(page, box, false);
+
+/**
+ * Opens the quick-fix menu next to a token and returns the item titled `title`. The light
+ * bulb, as a person would click it: Ctrl+. sent by Playwright does not reach the
+ * workbench's keybinding service in headless Chromium (the palette's "Quick Fix..." and
+ * the light bulb both work).
+ */
+async function quickFixMenuItem(page: Page, token: string, title: string): Promise<Locator> {
+  await focusEditorAt(page, token);
+  const bulb = page.locator('.editor-instance .lightBulbWidget:visible').first();
+  await bulb.waitFor({ timeout: WAIT_MS }).catch(() => {
+    throw new Error(`no light bulb (code actions) next to ${token}`);
+  });
+  await bulb.click();
+  const menu = page.locator('.action-widget');
+  const item = menu.locator('.monaco-list-row').filter({ hasText: title }).first();
+  await item.waitFor({ timeout: WAIT_MS }).catch(async () => {
+    const offered = await menu.locator('.monaco-list-row').allInnerTexts();
+    throw new Error(`quick fix "${title}" not offered; menu: ${JSON.stringify(offered)}`);
+  });
+  return item;
 }
 
 /** Hovers a token and returns the visible hover's text once it matches. */
@@ -326,19 +355,7 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
       return;
     }
     case 'suppress': {
-      await focusEditorAt(page, s.token);
-      const bulb = page.locator('.editor-instance .lightBulbWidget:visible').first();
-      await bulb.waitFor({ timeout: WAIT_MS }).catch(() => {
-        throw new Error(`no light bulb (code actions) next to ${s.token}`);
-      });
-      await bulb.click();
-      const menu = page.locator('.action-widget');
-      const action = menu.locator('.monaco-list-row').filter({ hasText: s.action }).first();
-      await action.waitFor({ timeout: WAIT_MS }).catch(async () => {
-        const offered = await menu.locator('.monaco-list-row').allInnerTexts();
-        throw new Error(`"${s.action}" not offered; menu: ${JSON.stringify(offered)}`);
-      });
-      await action.click();
+      await (await quickFixMenuItem(page, s.token, s.action)).click();
       const file = join(workspace, s.file);
       const deadline = Date.now() + WAIT_MS;
       // The edit creates the file on disk; its text lives in an editor until saved.
@@ -353,19 +370,7 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
       }
       await openManifest(page);
       // The suppressed finding leaves the editor: no squiggle under the token any more.
-      const box = await tokenBox(page, s.token);
-      await page.waitForFunction(
-        (b) => {
-          for (const el of document.querySelectorAll('.editor-instance .monaco-editor .squiggly-error, .editor-instance .monaco-editor .squiggly-warning')) {
-            const r = el.getBoundingClientRect();
-            const overlap = Math.min(r.right, b.x + b.width) - Math.max(r.left, b.x);
-            if (Math.abs(r.top + r.height / 2 - (b.y + b.height / 2)) < b.height && overlap >= b.width * 0.6) return false;
-          }
-          return true;
-        },
-        box,
-        { timeout: WAIT_MS },
-      ).catch(() => {
+      await waitForNoSquiggleOver(page, await tokenBox(page, s.token)).catch(() => {
         throw new Error(`the squiggle under ${s.token} is still there after the suppression`);
       });
       await focusEditorAt(page, '"dependencies"');
@@ -398,21 +403,7 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
       return;
     }
     case 'quick-fix': {
-      await focusEditorAt(page, s.token);
-      // The light bulb, as a person would click it: Ctrl+. sent by Playwright does not reach
-      // the workbench's keybinding service in headless Chromium (the palette's "Quick Fix..."
-      // and the light bulb both work).
-      const bulb = page.locator('.editor-instance .lightBulbWidget:visible').first();
-      await bulb.waitFor({ timeout: WAIT_MS }).catch(() => {
-        throw new Error(`no light bulb (code actions) next to ${s.token}`);
-      });
-      await bulb.click();
-      const menu = page.locator('.action-widget');
-      const action = menu.locator('.monaco-list-row').filter({ hasText: s.action }).first();
-      await action.waitFor({ timeout: WAIT_MS }).catch(async () => {
-        const offered = await menu.locator('.monaco-list-row').allInnerTexts();
-        throw new Error(`quick fix "${s.action}" not offered; menu: ${JSON.stringify(offered)}`);
-      });
+      const action = await quickFixMenuItem(page, s.token, s.action);
       await screenshot(page, 'e2e-quick-fix.png');
       await action.click();
       await waitForEditorText(page, (t) => t.includes(s.after) && !t.includes(s.gone), `the editor to show ${s.after}`);
