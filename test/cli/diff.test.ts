@@ -4,21 +4,9 @@ import { spawnSync, execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { npmLockText } from '../support/fixtures';
 
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
-
-function lock(packages: Record<string, { version: string; hasInstallScript?: boolean; resolved?: string }>) {
-  const entries: Record<string, unknown> = { '': { dependencies: Object.fromEntries(Object.keys(packages).map((n) => [n, '*'])) } };
-  for (const [name, p] of Object.entries(packages)) {
-    entries[`node_modules/${name}`] = {
-      version: p.version,
-      resolved: p.resolved ?? `https://registry.npmjs.org/${name}/-/${name}-${p.version}.tgz`,
-      integrity: 'sha512-' + 'A'.repeat(86) + '==',
-      ...(p.hasInstallScript ? { hasInstallScript: true } : {}),
-    };
-  }
-  return JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages: entries }, null, 2);
-}
 
 function git(dir: string, ...args: string[]) {
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, stdio: 'pipe' });
@@ -29,14 +17,14 @@ test('depwarden diff lists what a lockfile change adds, upgrades and removes, wi
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const manifest = (deps: string[]) => JSON.stringify({ name: 'app', dependencies: Object.fromEntries(deps.map((d) => [d, '*'])) }, null, 2);
   writeFileSync(path.join(dir, 'package.json'), manifest(['a', 'b', 'gone']));
-  writeFileSync(path.join(dir, 'package-lock.json'), lock({ a: { version: '1.0.0' }, b: { version: '2.0.0' }, gone: { version: '1.0.0' } }));
+  writeFileSync(path.join(dir, 'package-lock.json'), npmLockText({ a: { version: '1.0.0' }, b: { version: '2.0.0' }, gone: { version: '1.0.0' } }));
   git(dir, 'init', '-q');
   git(dir, 'add', '.');
   git(dir, 'commit', '-qm', 'base');
   writeFileSync(path.join(dir, 'package.json'), manifest(['a', 'b', 'newcomer']));
   writeFileSync(
     path.join(dir, 'package-lock.json'),
-    lock({ a: { version: '1.0.0' }, b: { version: '2.1.0' }, newcomer: { version: '0.0.1', hasInstallScript: true, resolved: 'http://evil.example.com/newcomer-0.0.1.tgz' } }),
+    npmLockText({ a: { version: '1.0.0' }, b: { version: '2.1.0' }, newcomer: { version: '0.0.1', hasInstallScript: true, resolved: 'http://evil.example.com/newcomer-0.0.1.tgz' } }),
   );
   const r = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--format', 'json'], { encoding: 'utf8' });
   assert.equal(r.status, 1, r.stderr);

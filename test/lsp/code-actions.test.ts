@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
+import { tempProject } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
 
 const LOCK = JSON.stringify(
@@ -38,12 +38,6 @@ interface Action {
   };
 }
 
-function tempProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-actions-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
-}
-
 /** What an editor does with a WorkspaceEdit's text edits. */
 function applyLspEdits(text: string, edits: LspEdit[]): string {
   return TextDocument.applyEdits(TextDocument.create('file:///x', 'json', 0, text), edits);
@@ -75,7 +69,7 @@ async function actionsFor(client: LspTestClient, uri: string, diag: { range: Ran
 }
 
 test('"Suppress" creates .depwarden.json; once it exists the finding leaves the Problems panel and shows in the report', async (t) => {
-  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK });
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-actions-');
   const client = await start(dir);
   t.after(async () => {
     await client.shutdown();
@@ -115,7 +109,7 @@ test('"Suppress" creates .depwarden.json; once it exists the finding leaves the 
 
 test('a second suppression is appended to the existing file; the pin fix applies to the exact text', async (t) => {
   const existing = '{\n    "suppressions": [\n        { "rule": "deprecated", "package": "x", "version": "*", "reason": "ok" }\n    ]\n}\n';
-  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK, '.depwarden.json': existing });
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK, '.depwarden.json': existing }, 'depwarden-actions-');
   const client = await start(dir);
   t.after(async () => {
     await client.shutdown();
@@ -139,7 +133,7 @@ test('a second suppression is appended to the existing file; the pin fix applies
 
 test('typosquat: replace, remove (whole property) and suppress; no file-creating fix for a client that cannot create files', async (t) => {
   const manifest = '{\n\t"dependencies": {\n\t\t"lodahs": "^4.17.21",\n\t\t"express": "^4.0.0"\n\t}\n}\n';
-  const dir = tempProject({ 'package.json': manifest });
+  const dir = tempProject({ 'package.json': manifest }, 'depwarden-actions-');
   const client = await start(dir, false);
   t.after(async () => {
     await client.shutdown();
@@ -157,7 +151,7 @@ test('typosquat: replace, remove (whole property) and suppress; no file-creating
 });
 
 test('no quick fix is offered from a diagnostic whose document changed since', async (t) => {
-  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK });
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-actions-');
   const client = await start(dir);
   t.after(async () => {
     await client.shutdown();
@@ -174,7 +168,7 @@ test('no quick fix is offered from a diagnostic whose document changed since', a
 
 test('the report groups live findings by severity and package, with line links', async (t) => {
   const manifest = '{\n  "dependencies": {\n    "lodahs": "^4.17.21"\n  }\n}\n';
-  const dir = tempProject({ 'package.json': manifest });
+  const dir = tempProject({ 'package.json': manifest }, 'depwarden-actions-');
   const client = await start(dir);
   t.after(async () => {
     await client.shutdown();

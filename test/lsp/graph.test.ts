@@ -1,9 +1,9 @@
 // Run `npm run build` first: these tests start dist/server.js.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { tempProject } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
 
 type Range = { start: { line: number; character: number }; end: { line: number; character: number } };
@@ -41,16 +41,10 @@ const LOCK = JSON.stringify(
   2,
 );
 
-function tempProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-graph-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
-}
-
 const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length - 1;
 
 test('depwarden/graphChildren and depwarden/why through the server; findings on lockfile entries offer "Why is … here?"', async (t) => {
-  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK });
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-graph-');
   const client = new LspTestClient();
   t.after(async () => {
     await client.shutdown();

@@ -4,26 +4,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { npmLockText } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
-
-function lock(packages: Record<string, string>, extra: Record<string, Record<string, unknown>> = {}) {
-  const entries: Record<string, unknown> = { '': { dependencies: Object.fromEntries(Object.keys(packages).map((n) => [n, '*'])) } };
-  for (const [name, version] of Object.entries(packages)) {
-    entries[`node_modules/${name}`] = {
-      version,
-      resolved: `https://registry.npmjs.org/${name}/-/${name}-${version}.tgz`,
-      integrity: 'sha512-' + 'A'.repeat(86) + '==',
-      ...(extra[name] ?? {}),
-    };
-  }
-  return JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages: entries }, null, 2);
-}
 
 test('Review Lockfile Changes against git HEAD, and a notification when the lockfile changes on disk', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-review-'));
   const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, stdio: 'pipe' });
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies: { a: '*', b: '*' } }, null, 2));
-  writeFileSync(path.join(dir, 'package-lock.json'), lock({ a: '1.0.0', b: '1.0.0' }));
+  writeFileSync(path.join(dir, 'package-lock.json'), npmLockText({ a: '1.0.0', b: '1.0.0' }));
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'base');
@@ -36,7 +24,7 @@ test('Review Lockfile Changes against git HEAD, and a notification when the lock
   await client.waitFor(() => client.statuses.length > 0, 'first scan');
 
   // The lockfile changes on disk, as after `npm install` or a branch switch.
-  writeFileSync(path.join(dir, 'package-lock.json'), lock({ a: '1.0.0', b: '1.1.0', sneaky: '0.0.1' }, { sneaky: { hasInstallScript: true } }));
+  writeFileSync(path.join(dir, 'package-lock.json'), npmLockText({ a: '1.0.0', b: '1.1.0', sneaky: { version: '0.0.1', hasInstallScript: true } }));
   await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(dir, 'package-lock.json')), type: 2 }] });
   const changed = await client.waitFor(() => client.notifications.find((n) => n.method === 'depwarden/lockfileChanged'), 'lockfileChanged');
   assert.deepEqual(changed.params, { files: ['package-lock.json'], added: 1, upgraded: 1, removed: 0, flagged: 1 });

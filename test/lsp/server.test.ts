@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { tempProject } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
 
 const MANIFEST = `{
@@ -15,14 +15,8 @@ const MANIFEST = `{
 }
 `;
 
-function tempProject(files: Record<string, string>): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-lsp-'));
-  for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
-  return dir;
-}
-
 test('publishes diagnostics with rule codes and exact ranges, and follows edits', async (t) => {
-  const dir = tempProject({ 'package.json': MANIFEST });
+  const dir = tempProject({ 'package.json': MANIFEST }, 'depwarden-lsp-');
   const client = new LspTestClient();
   t.after(async () => {
     await client.shutdown();
@@ -74,7 +68,7 @@ test('a syntax error in the middle still yields findings before and after it', a
   }
 }
 `;
-  const dir = tempProject({ 'package.json': broken });
+  const dir = tempProject({ 'package.json': broken }, 'depwarden-lsp-');
   const client = new LspTestClient();
   t.after(async () => {
     await client.shutdown();
@@ -109,7 +103,7 @@ test('the quick fix pins an unpinned range to the locked version', async (t) => 
     null,
     2,
   );
-  const dir = tempProject({ 'package.json': manifest, 'package-lock.json': lock });
+  const dir = tempProject({ 'package.json': manifest, 'package-lock.json': lock }, 'depwarden-lsp-');
   const client = new LspTestClient();
   t.after(async () => {
     await client.shutdown();

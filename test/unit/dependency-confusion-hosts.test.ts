@@ -1,15 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { scanFiles } from '../../server/src/engine/scan';
-
-const SRI = 'sha512-' + 'A'.repeat(86) + '==';
+import { npmLockText } from '../support/fixtures';
 
 function project(entries: Record<string, string>) {
-  const packages: Record<string, unknown> = { '': { dependencies: Object.fromEntries(Object.keys(entries).map((n) => [n, '*'])) } };
-  for (const [name, resolved] of Object.entries(entries)) packages[`node_modules/${name}`] = { version: '1.0.0', resolved, integrity: SRI };
   return [
     { path: 'package.json', text: JSON.stringify({ name: 'app', dependencies: Object.fromEntries(Object.keys(entries).map((n) => [n, '*'])) }) },
-    { path: 'package-lock.json', text: JSON.stringify({ lockfileVersion: 3, packages }, null, 2) },
+    { path: 'package-lock.json', text: npmLockText(Object.fromEntries(Object.entries(entries).map(([name, resolved]) => [name, { version: '1.0.0', resolved }]))) },
   ];
 }
 
