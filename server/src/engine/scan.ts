@@ -1,6 +1,6 @@
 import type { FileReport, Finding, LockedPackage, Settings, SourceFile } from './model';
 import { defaultSettings, SEVERITY_ORDER } from './model';
-import { buildProject, dirname, manifestForImporter, type Project, type ProjectOptions } from './project';
+import { buildProject, manifestForImporter, type Project, type ProjectOptions } from './project';
 import { RULES } from './rules';
 import type { RemoteData } from './data/remote-data';
 import { applySuppressions } from './policy/suppressions';
@@ -114,5 +114,3 @@ export function countInstalledPackages(l: Project['lockfiles'][number]): number 
   }
   return seen.size;
 }
-
-export { dirname };

@@ -3,6 +3,7 @@ import type { Project } from '../project';
 import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule, RuleContext } from './context';
 import { registryFor } from '../policy/npmrc';
+import { hostOf as anyHostOf } from '../data/registry-client';
 
 /** A tarball URL shaped like a registry's: `<base>/<name>/-/<file>.tgz`. */
 export interface RegistryTarball {
@@ -82,12 +83,7 @@ const EQUIVALENT_HOSTS: Record<string, string[]> = {
 
 /** The host (with a non-default port) of an http(s) URL, lower-cased; undefined for other URLs. */
 export function hostOf(url: string): string | undefined {
-  const m = /^(https?):\/\/(?:[^@/?#]*@)?([^/?#]+)/i.exec(url);
-  if (!m) return undefined;
-  const host = m[2].toLowerCase();
-  // Drop the scheme's default port, as URL.host does.
-  const defaultPort = m[1].toLowerCase() === 'https' ? ':443' : ':80';
-  return host.endsWith(defaultPort) ? host.slice(0, -defaultPort.length) : host;
+  return /^https?:\/\//i.test(url) ? anyHostOf(url) : undefined;
 }
 
 /** A settings entry may be a bare host or a URL. */
