@@ -72,16 +72,3 @@ export function registryFor(config: NpmConfig, name: string): string {
   }
   return config.registry;
 }
-
-/** Every registry host the config names (for lockfile-host). */
-export function configuredHosts(config: NpmConfig): string[] {
-  const hosts = new Set<string>();
-  for (const url of [config.registry, ...Object.values(config.scopes)]) {
-    try {
-      hosts.add(new URL(url).host);
-    } catch {
-      /* an invalid URL names no host */
-    }
-  }
-  return [...hosts];
-}
