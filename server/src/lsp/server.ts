@@ -15,7 +15,7 @@ import { fetchRemoteData } from '../engine/data/fetch-remote';
 import { createCache, type DataCache } from '../engine/data/cache';
 import { readOuterNpmrc } from '../engine/data/npmrc-files';
 import { parseIocList, mergeIocLists } from '../engine/data/ioc';
-import type { IocList } from '../engine/data/remote-data';
+import { sameRemoteData, type IocList, type RemoteData } from '../engine/data/remote-data';
 import type { Lockfile, SourceFile } from '../engine/model';
 import { parseLockfile } from '../engine/lockfile';
 import { readAtRevision } from '../engine/review/git-base';
@@ -121,10 +121,11 @@ export function startServer(connection: Connection): void {
     const files = folder.files(openTexts(folder));
     // Local findings at once, with the registry data of the last lookup (still the best
     // knowledge); fresh lookups run in the background and re-publish when they land.
+    const usedRemote = folder.remote;
     const result = scanSafely(folder, files, settings);
     if (!result || generation !== folder.generation) return; // stale: the documents changed meanwhile
     publish(folder, result, generation);
-    void refreshRemoteData(folder, generation, files, settings, result);
+    void refreshRemoteData(folder, generation, files, settings, result, usedRemote);
   }
 
   function scanSafely(folder: WorkspaceFolderState, files: SourceFile[], settings: Awaited<ReturnType<typeof settingsFor>>): ScanResult | undefined {
@@ -144,6 +145,8 @@ export function startServer(connection: Connection): void {
     files: SourceFile[],
     settings: Awaited<ReturnType<typeof settingsFor>>,
     local: ScanResult,
+    /** The data `local` was scanned with, when it is the published result. */
+    usedRemote?: RemoteData,
   ): Promise<void> {
     // One lookup at a time per folder: a cold lookup of a large lockfile takes seconds, and
     // keystrokes meanwhile must not start more of the same requests. A scan that was
@@ -171,9 +174,12 @@ export function startServer(connection: Connection): void {
       sendStatus();
       return; // a newer scan has started its own lookups
     }
-    const result = scanSafely(folder, files, settings);
+    // Nothing new (the usual case while typing: every answer came from the memory cache):
+    // the published result already stands for this data, so skip a second full scan.
+    const result = usedRemote && sameRemoteData(usedRemote, folder.remote) ? local : scanSafely(folder, files, settings);
     if (result && generation === folder.generation) {
-      publish(folder, result, generation);
+      if (result !== local || folder.result !== local) publish(folder, result, generation);
+      else sendStatus(); // the lookup is over: the status bar stops saying so
       // Findings with registry data are out: whoever waited for this state can look now.
       const waiters = folder.settledWaiters.splice(0);
       for (const w of waiters) w(true);

@@ -95,3 +95,35 @@ export function emptyRemoteData(): RemoteData {
 export function advisoryKey(name: string, version: string): string {
   return `${name}@${version}`;
 }
+
+/**
+ * True when `b` holds exactly what `a` held: the same lookups with the same answers (cache
+ * hits return the same packument objects). A scan with `b` would then find what a scan
+ * with `a` found, so the language server can skip re-scanning after a lookup that brought
+ * nothing new. Strict: anything it cannot prove equal counts as changed.
+ */
+export function sameRemoteData(a: RemoteData | undefined, b: RemoteData): boolean {
+  if (!a || a.offline !== b.offline || a.advisoriesEnabled !== b.advisoriesEnabled || a.iocs !== b.iocs) return false;
+  if (a.packuments.size !== b.packuments.size || a.advisories.size !== b.advisories.size) return false;
+  for (const [name, x] of a.packuments) {
+    const y = b.packuments.get(name);
+    if (!y || x.status !== y.status || x.registry !== y.registry) return false;
+    if (x.status === 'ok' && x.packument !== (y as typeof x).packument) return false;
+    if (x.status === 'gone' && x.how !== (y as typeof x).how) return false;
+    if (x.status === 'error' && x.reason !== (y as typeof x).reason) return false;
+  }
+  for (const [key, x] of a.advisories) {
+    const y = b.advisories.get(key);
+    if (!y || x.status !== y.status) return false;
+    if (x.status === 'error' && x.reason !== (y as typeof x).reason) return false;
+    if (x.status === 'ok' && JSON.stringify(x.advisories) !== JSON.stringify((y as typeof x).advisories)) return false;
+  }
+  const fa = a.malwareFeeds ?? [];
+  const fb = b.malwareFeeds ?? [];
+  if (fa.length !== fb.length) return false;
+  return fa.every((x, i) => {
+    const y = fb[i];
+    if (x.url !== y.url || x.status !== y.status) return false;
+    return x.status === 'ok' ? x.iocs === (y as typeof x).iocs : x.reason === (y as typeof x).reason;
+  });
+}
