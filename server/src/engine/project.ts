@@ -50,6 +50,8 @@ export interface Project {
   texts: Map<string, string>;
   /** What source and configuration files use (unused-dependency); absent when they were not indexed. */
   usage?: UsageIndex;
+  /** Config files that could not be read, and why (unparsed-file); they read as empty in configFiles. */
+  unreadableConfigs?: Map<string, string>;
 }
 
 /**
@@ -108,16 +110,23 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
     // Source files reach the rules through the usage index, never as texts.
     if (role === 'source') continue;
     project.texts.set(f.path, f.text);
-    if (f.readError !== undefined && role !== 'config') {
+    if (f.readError !== undefined && role === 'config') (project.unreadableConfigs ??= new Map()).set(f.path, f.readError);
+    else if (f.readError !== undefined) {
       addUnreadable(project, f.path, role, f.readError);
       continue;
     }
-    if (role === 'manifest') project.manifests.push(cache.manifest(f.path, f.text));
-    else if (role === 'lockfile') {
-      const { lockfile, graph } = cache.lockfile(f.path, f.text);
-      project.lockfiles.push(lockfile);
-      project.graphs.set(f.path, graph);
-    } else if (role === 'config') project.configFiles.set(f.path, f.text);
+    try {
+      if (role === 'manifest') project.manifests.push(cache.manifest(f.path, f.text));
+      else if (role === 'lockfile') {
+        const { lockfile, graph } = cache.lockfile(f.path, f.text);
+        project.lockfiles.push(lockfile);
+        project.graphs.set(f.path, graph);
+      } else if (role === 'config') project.configFiles.set(f.path, f.text);
+    } catch (e) {
+      // A parser that throws (a bug, or input it cannot take) loses that file only: it is
+      // reported as unparsed and the rest of the folder is still checked and published.
+      addUnreadable(project, f.path, role, `the parser failed: ${(e as Error).message}`);
+    }
   }
   cache.retain(new Set(sorted.map((f) => f.path)));
   // yarn classic lockfiles name no importers: derive them from the manifests (on a copy).

@@ -1,7 +1,8 @@
 import type { FileReport, Finding, LockedPackage, Settings, SourceFile } from './model';
 import { defaultSettings, SEVERITY_ORDER } from './model';
-import { buildProject, manifestForImporter, type Project, type ProjectOptions } from './project';
+import { buildProject, manifestForImporter, roleOfPath, type Project, type ProjectOptions } from './project';
 import { RULES } from './rules';
+import { unparsedFile } from './rules/unparsed-file';
 import type { RemoteData } from './data/remote-data';
 import { applySuppressions } from './policy/suppressions';
 import { attachStandardFixes } from './fixes/standard-fixes';
@@ -21,8 +22,26 @@ export interface ScanResult {
   ruleErrors: { rule: string; message: string }[];
 }
 
-/** The one entry point: files in, findings out. Used by the language server and the CLI. */
+/**
+ * The one entry point: files in, findings out. Used by the language server and the CLI.
+ * Faults are isolated: a file whose parser throws is one unparsed file (buildProject), a
+ * rule that throws loses its own findings (ruleErrors); and should anything else throw,
+ * every file of the folder is reported unparsed with the error: an empty result would
+ * read as "clean" in the editor, where nobody sees an exit code.
+ */
 export function scanFiles(files: SourceFile[], options: ScanOptions = {}): ScanResult {
+  try {
+    return scanProject(files, options);
+  } catch (e) {
+    const reason = `the scan failed: ${(e as Error).message}`;
+    const unread = files.map((f): SourceFile => (roleOfPath(f.path) === 'source' ? f : { ...f, readError: reason }));
+    const project = buildProject(unread);
+    const ctx = { project, settings: defaultSettings(), now: options.now ?? new Date() };
+    return { project, files: fileReports(project), findings: unparsedFile.run(ctx), ruleErrors: [{ rule: 'scan', message: (e as Error).stack ?? String(e) }] };
+  }
+}
+
+function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
   const settings = options.settings ?? defaultSettings();
   const project = buildProject(files, options);
   const ctx = { project, settings, now: options.now ?? new Date(), remote: options.remote };

@@ -1,9 +1,8 @@
 import * as path from 'node:path';
-import { promises as fs } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { SourceFile } from '../engine/model';
-import { discoverProjectFiles, indexFile, MAX_FILE_BYTES } from '../engine/discover';
-import { countSourceFiles, isInSkippedSourceDir, MAX_SOURCE_FILES, usageKindOfPath, type UsageIndex } from '../engine/source-usage';
+import { discoverProjectFiles, isInSkippedDir, recordUsage, readWorkspaceFile, toSourceFile } from '../engine/discover';
+import { countSourceFiles, isInSkippedSourceDir, MAX_SOURCE_BYTES, MAX_SOURCE_FILES, usageKindOfPath, type UsageIndex } from '../engine/source-usage';
 import { ParseCache, roleOfPath } from '../engine/project';
 import type { ScanResult } from '../engine/scan';
 import type { RemoteData } from '../engine/data/remote-data';
@@ -65,24 +64,19 @@ export class WorkspaceFolderState {
     return pathToFileURL(path.join(this.root, rel)).toString();
   }
 
-  /** Re-reads one file after a watcher event (created, changed or deleted). */
+  /**
+   * Re-reads one file after a watcher event (created, changed or deleted), by the same
+   * rules as the first scan (discover.ts): a symlink is read only when its target is a
+   * regular file inside the folder, FIFOs and devices are never opened, size is capped,
+   * and a path through a symlinked directory is not part of the scan.
+   */
   async refreshFile(rel: string): Promise<void> {
     const role = roleOfPath(rel);
-    if (!role || rel.split('/').includes('node_modules')) return;
+    if (!role || isInSkippedDir(rel)) return;
     if (role === 'source') return this.refreshUsage(rel);
-    const abs = path.join(this.root, rel);
-    try {
-      const stat = await fs.stat(abs);
-      if (stat.size > MAX_FILE_BYTES) {
-        this.disk.set(rel, { path: rel, text: '', readError: `the file is ${stat.size} bytes, over the ${MAX_FILE_BYTES}-byte limit` });
-      } else {
-        let text = await fs.readFile(abs, 'utf8');
-        if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-        this.disk.set(rel, { path: rel, text });
-      }
-    } catch {
-      this.disk.delete(rel);
-    }
+    const read = await readWorkspaceFile(this.root, rel);
+    if (read) this.disk.set(rel, toSourceFile(rel, read));
+    else this.disk.delete(rel);
     this.generation++;
   }
 
@@ -90,18 +84,14 @@ export class WorkspaceFolderState {
   private async refreshUsage(rel: string): Promise<void> {
     const usage = this.usage;
     if (!usage || isInSkippedSourceDir(rel)) return;
-    const abs = path.join(this.root, rel);
-    let exists = true;
-    try {
-      exists = (await fs.stat(abs)).isFile();
-    } catch {
-      exists = false;
-    }
-    if (!exists) usage.files.delete(rel);
-    else if (!usage.files.has(rel) && usageKindOfPath(rel) === 'source' && countSourceFiles(usage) >= MAX_SOURCE_FILES) {
+    const kind = usageKindOfPath(rel);
+    if (!kind) return;
+    const read = await readWorkspaceFile(this.root, rel, MAX_SOURCE_BYTES);
+    if (!read) usage.files.delete(rel);
+    else if (!usage.files.has(rel) && kind === 'source' && countSourceFiles(usage) >= MAX_SOURCE_FILES) {
       // Over the limit: its folder is now not fully known, so the rule stays silent there.
       usage.unindexedDirs.add(rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '');
-    } else await indexFile(usage, abs, rel);
+    } else recordUsage(usage, rel, kind, read);
     this.generation++;
   }
 

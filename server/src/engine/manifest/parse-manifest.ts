@@ -2,6 +2,7 @@ import { parseTree, printParseErrorCode, type Node, type ParseError as JsoncErro
 import type { Dependency, DependencySection, Manifest, ParseError, Span } from '../model';
 import { classifySpec } from './spec';
 import { JSON_ERROR_WORDS, parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
+import { deepNestingMessage, findDeepNesting } from '../json-depth';
 
 const OBJECT_SECTIONS: DependencySection[] = [
   'dependencies',
@@ -93,6 +94,8 @@ function property(props: PropertyView[], key: string): PropertyView | undefined 
  * being typed (key, no value yet) is read as an empty spec.
  */
 export function parseManifest(path: string, text: string): Manifest {
+  const deep = tooDeep(path, text);
+  if (deep) return deep;
   // Fast path for the usual case, valid JSON: JSON.parse for the value and a scan for the
   // spans (jsonc-parser's tree costs several times more; monorepos have hundreds of these).
   // bundleDependencies are arrays, which the outline does not list: those take the tree.
@@ -116,8 +119,22 @@ function collectDependencies(root: PropertyView[], out: Dependency[]): void {
   if (pnpm) collectObjectSection(pnpm.children(), 'overrides', 'pnpm.overrides', out);
 }
 
+/**
+ * A manifest nested deeper than MAX_JSON_DEPTH is not parsed at all: jsonc-parser and the
+ * walks over its tree recurse per level, and a stack overflow would lose the whole folder's
+ * scan. It is reported (unparsed-file) at the bracket that went too deep; no real
+ * package.json comes near the limit.
+ */
+function tooDeep(path: string, text: string): Manifest | undefined {
+  const at = findDeepNesting(text);
+  if (at === undefined) return undefined;
+  return { path, dependencies: [], parseErrors: [{ message: deepNestingMessage(), span: { start: at, end: at + 1 } }], json: undefined };
+}
+
 /** The tree-based parse: any text, damaged included. Also what the fast path is tested against. */
 export function parseManifestTolerantly(path: string, rawText: string): Manifest {
+  const deep = tooDeep(path, rawText);
+  if (deep) return deep;
   // npm strips a byte-order mark; a space keeps every offset where it was.
   const text = rawText.charCodeAt(0) === 0xfeff ? ' ' + rawText.slice(1) : rawText;
   const errors: JsoncError[] = [];

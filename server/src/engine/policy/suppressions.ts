@@ -14,6 +14,7 @@ import { parseTree, printParseErrorCode, type Node, type ParseError as JsoncErro
 import semver from 'semver';
 import { RULE_IDS, type Finding, type ParseError, type RuleId, type Settings, type Span } from '../model';
 import type { Project } from '../project';
+import { deepNestingMessage, findDeepNesting } from '../json-depth';
 
 export const SUPPRESSION_FILE = '.depwarden.json';
 
@@ -41,6 +42,12 @@ export interface SuppressionFile {
 export function parseSuppressions(text: string): SuppressionFile {
   const out: SuppressionFile = { suppressions: [], problems: [] };
   if (text.trim() === '') return out;
+  // Deeper than any real policy file, and deep enough to overflow jsonc-parser's recursion.
+  const deep = findDeepNesting(text);
+  if (deep !== undefined) {
+    out.problems.push({ message: deepNestingMessage(), span: { start: deep, end: deep + 1 } });
+    return out;
+  }
   const errors: JsoncError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   for (const e of errors) {
@@ -118,7 +125,13 @@ export function suppressionMatches(s: Suppression, f: Finding): boolean {
 export function applySuppressions(project: Project, findings: Finding[], settings: Settings, now: Date): Finding[] {
   const text = project.configFiles.get(SUPPRESSION_FILE);
   if (text === undefined) return [];
-  const file = parseSuppressions(text);
+  let file: SuppressionFile;
+  try {
+    file = parseSuppressions(text);
+  } catch (e) {
+    // A policy file the parser cannot take suppresses nothing and is said, like any other.
+    file = { suppressions: [], problems: [{ message: `the parser failed: ${(e as Error).message}`, span: { start: 0, end: 0 } }] };
+  }
   const extra: Finding[] = [];
   if (settings.rules['unparsed-file'] !== 'off') {
     for (const p of file.problems) {

@@ -35,6 +35,19 @@ export const unparsedFile: Rule = {
         });
       }
     }
+    // A policy file (.npmrc, .depwarden.json, ...) that was not read is not "no policy":
+    // a symlink out of the workspace or a FIFO in its place is said, like a lockfile's.
+    for (const [path, reason] of project.unreadableConfigs ?? []) {
+      findings.push({
+        rule: 'unparsed-file',
+        severity: 'error',
+        message: `${path} was not read (${reason}); the settings in it were not applied.`,
+        file: path,
+        span: { start: 0, end: 0 },
+        version: null,
+        fixes: [],
+      });
+    }
     return findings;
   },
 };
