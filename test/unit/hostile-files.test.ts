@@ -205,6 +205,16 @@ test('a .depwarden.json nested deeper than the limit is a problem, and suppresse
     assert.deepEqual(file.suppressions, []);
     assert.deepEqual(file.problems.map((p) => p.message), [`nested deeper than ${MAX_JSON_DEPTH} levels`]);
   }
+  // In a scan: reported, and the suppress fix (which edits the file) is not offered on it.
+  const result = scanFiles([
+    { path: 'package.json', text: '{"dependencies":{"lodash":"*"}}' },
+    { path: '.depwarden.json', text: `{"suppressions":[${deepObjects(5000)}]}` },
+  ]);
+  assert.deepEqual(result.ruleErrors, []);
+  assert.deepEqual(result.findings.filter((f) => f.rule === 'unparsed-file').map((f) => [f.file, f.message]), [['.depwarden.json', `.depwarden.json: nested deeper than ${MAX_JSON_DEPTH} levels.`]]);
+  const unpinned = result.findings.find((f) => f.rule === 'unpinned-range')!;
+  assert.ok(unpinned && !unpinned.suppressed);
+  assert.ok(!unpinned.fixes.some((x) => x.kind === 'suppress'));
 });
 
 test('the scan isolates a file that throws: it becomes unparsed-file and the other files are still checked', () => {

@@ -2,6 +2,7 @@ import { findNodeAtLocation, parseTree, type ParseError } from 'jsonc-parser';
 import type { RuleId, TextEdit } from '../model';
 import type { Project } from '../project';
 import { SUPPRESSION_FILE } from '../policy/suppressions';
+import { findDeepNesting } from '../json-depth';
 import { formattingOf, indentUnitOf, modifyJson } from './text-edits';
 
 export interface SuppressionEntry {
@@ -27,6 +28,8 @@ export function suppressEdits(project: Project, entry: SuppressionEntry): TextEd
   if (text.trim() === '') {
     return [{ file: SUPPRESSION_FILE, span: { start: 0, end: text.length }, newText: JSON.stringify({ suppressions: [entry] }, null, 2) + '\n' }];
   }
+  // Too deep for jsonc-parser's recursion: reported by the reader (suppressions.ts), not edited.
+  if (findDeepNesting(text) !== undefined) return undefined;
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true });
   if (!root || errors.length > 0 || root.type !== 'object') return undefined;
