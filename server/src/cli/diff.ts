@@ -4,7 +4,8 @@ import { readAtRevision } from '../engine/review/git-base';
 import { reviewFindings, reviewLockfile, type LockfileReview } from '../engine/review/review';
 import type { CliOptions } from './args';
 import type { CliIo, ScanOutcome } from './main';
-import { toJson, toSarif, TOOL_VERSION, type Report } from './report';
+import { boundedJson, toJson, toSarif, TOOL_VERSION, viaText, type Report } from './report';
+import { cleanText, LIMITS } from '../engine/text/untrusted';
 
 const MARK: Record<string, string> = { added: '+', removed: '-', upgraded: '↑', downgraded: '↓' };
 
@@ -21,7 +22,7 @@ export async function runDiff(options: CliOptions, scanned: ScanOutcome, io: Cli
     try {
       baseText = await readAtRevision(root, options.base, lockfile.path);
     } catch (e) {
-      io.stderr.write(`depwarden: ${(e as Error).message}\n`);
+      io.stderr.write(`depwarden: ${cleanText((e as Error).message)}\n`);
       return 2;
     }
     const before = baseText === undefined ? undefined : parseLockfile(lockfile.path, baseText);
@@ -56,27 +57,31 @@ export async function runDiff(options: CliOptions, scanned: ScanOutcome, io: Cli
       findings: findingJson,
       summary: base.summary,
     };
-    io.stdout.write(JSON.stringify(out, null, 2) + '\n');
+    io.stdout.write(boundedJson(out));
   } else io.stdout.write(diffText(reviews, options.base));
   if (options.failOn === 'never') return 0;
   const bar = SEVERITY_ORDER[options.failOn];
   return findings.some((f) => !f.suppressed && SEVERITY_ORDER[f.severity] >= bar) ? 1 : 0;
 }
 
+/** Text output; every field from the lockfiles, git or the registry goes through cleanText (see toText). */
 function diffText(reviews: LockfileReview[], base: string): string {
   const out: string[] = [];
+  const name = (s: string) => cleanText(s, LIMITS.name);
+  const version = (s: string | undefined) => cleanText(s ?? '', LIMITS.version);
+  const since = cleanText(base, LIMITS.text);
   for (const r of reviews) {
     const c = r.counts;
-    out.push(`${r.path}${r.hadBase ? '' : ` (new since ${base})`}: ${c.added} added, ${c.upgraded} upgraded, ${c.downgraded} downgraded, ${c.removed} removed`);
+    out.push(`${cleanText(r.path)}${r.hadBase ? '' : ` (new since ${since})`}: ${c.added} added, ${c.upgraded} upgraded, ${c.downgraded} downgraded, ${c.removed} removed`);
     for (const ch of r.changes) {
-      const what = ch.kind === 'added' ? `${ch.name}@${ch.to}` : ch.kind === 'removed' ? `${ch.name}@${ch.from}` : `${ch.name} ${ch.from} → ${ch.to}`;
-      out.push(`  ${MARK[ch.kind]} ${what}${ch.via && ch.via.length > 1 ? `  (via ${ch.via.join(' > ')})` : ''}`);
-      for (const t of ch.trust) out.push(`      trust: ${t}`);
-      for (const f of ch.findings) out.push(`      ${f.severity}: ${f.message}  ${f.rule}${f.suppressed ? ' [suppressed]' : ''}`);
+      const what = ch.kind === 'added' ? `${name(ch.name)}@${version(ch.to)}` : ch.kind === 'removed' ? `${name(ch.name)}@${version(ch.from)}` : `${name(ch.name)} ${version(ch.from)} → ${version(ch.to)}`;
+      out.push(`  ${MARK[ch.kind]} ${what}${ch.via && ch.via.length > 1 ? `  (via ${viaText(ch.via)})` : ''}`);
+      for (const t of ch.trust) out.push(`      trust: ${cleanText(t)}`);
+      for (const f of ch.findings) out.push(`      ${f.severity}: ${cleanText(f.message)}  ${f.rule}${f.suppressed ? ' [suppressed]' : ''}`);
     }
     out.push('');
   }
   const findings = reviews.flatMap((r) => r.changes.flatMap((c) => c.findings)).filter((f) => !f.suppressed);
-  out.push(findings.length ? `${findings.length} finding${findings.length === 1 ? '' : 's'} on what the changes bring in.` : `No findings on what the changes since ${base} bring in.`);
+  out.push(findings.length ? `${findings.length} finding${findings.length === 1 ? '' : 's'} on what the changes bring in.` : `No findings on what the changes since ${since} bring in.`);
   return out.join('\n') + '\n';
 }

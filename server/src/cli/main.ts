@@ -15,6 +15,7 @@ import type { RemoteData } from '../engine/data/remote-data';
 import { runDiff } from './diff';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
+import { cleanText } from '../engine/text/untrusted';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -29,6 +30,14 @@ export interface ScanOutcome {
   remote: RemoteData;
 }
 
+/**
+ * One line on stderr. Error messages and progress quote paths, file contents and rule
+ * errors (which can quote registry text): control characters escaped, length bounded.
+ */
+function warn(io: CliIo, msg: string): void {
+  io.stderr.write(`depwarden: ${cleanText(msg)}\n`);
+}
+
 /** Discovers, fetches registry/advisory data, and scans; a number is an exit code (usage or I/O error). */
 export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<ScanOutcome | number> {
   const root = path.resolve(options.dir);
@@ -36,11 +45,11 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
     const stat = await fs.stat(root);
     if (!stat.isDirectory()) throw new Error('not a directory');
   } catch (e) {
-    io.stderr.write(`depwarden: cannot scan ${root}: ${(e as Error).message}\n`);
+    warn(io, `cannot scan ${root}: ${(e as Error).message}`);
     return 2;
   }
   const progress = (msg: string) => {
-    if (!options.quiet) io.stderr.write(`depwarden: ${msg}\n`);
+    if (!options.quiet) warn(io, msg);
   };
   // Source files are read (for unused-dependency's usage index) only when the rule can run.
   const { files, usage } = await discoverProjectFiles(root, { indexSources: options.rules['unused-dependency'] !== 'off' });
@@ -55,11 +64,11 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
     try {
       text = await fs.readFile(path.resolve(file), 'utf8');
     } catch (e) {
-      io.stderr.write(`depwarden: cannot read --ioc ${file}: ${(e as Error).message}\n`);
+      warn(io, `cannot read --ioc ${file}: ${(e as Error).message}`);
       return 2;
     }
     const parsed = parseIocList(text);
-    for (const r of parsed.rejected) io.stderr.write(`depwarden: ${file}:${r.line}: not a name@version: ${r.text}\n`);
+    for (const r of parsed.rejected) warn(io, `${file}:${r.line}: not a name@version: ${r.text}`);
     iocLists.push(parsed.iocs);
   }
   // Registry and advisory data first (the rules are synchronous), from the disk cache where fresh.
@@ -81,7 +90,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   });
   progress(`${remote.requests} network request${remote.requests === 1 ? '' : 's'}${settings.offline ? ' (offline)' : ''}`);
   const result = scanFiles(files, { ...projectOptions, settings, remote });
-  for (const e of result.ruleErrors) io.stderr.write(`depwarden: internal error in rule ${e.rule}: ${e.message}\n`);
+  for (const e of result.ruleErrors) warn(io, `internal error in rule ${e.rule}: ${e.message}`);
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
   const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.project, settings, remote) };
   return { root, report, result, remote };
@@ -94,7 +103,7 @@ export async function runCli(argv: string[], io: CliIo = { stdout: process.stdou
     options = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`depwarden: ${e.message}\n\n${USAGE}`);
+      io.stderr.write(`depwarden: ${cleanText(e.message)}\n\n${USAGE}`);
       return 2;
     }
     throw e;
@@ -124,7 +133,8 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (e) => {
-      process.stderr.write(`depwarden: ${(e as Error).stack ?? e}\n`);
+      // A crash's stack is many lines; each is cleaned (its message may quote hostile text).
+      process.stderr.write(`depwarden: ${String((e as Error).stack ?? e).split('\n').map((l) => cleanText(l)).join('\n')}\n`);
       process.exitCode = 2;
     },
   );

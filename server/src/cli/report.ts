@@ -2,6 +2,7 @@ import type { FileReport, Finding, Severity } from '../engine/model';
 import { RULE_CATALOG, ruleDocUrl } from '../engine/rules/catalog';
 import { RULE_IDS } from '../engine/model';
 import { LineIndex } from './line-index';
+import { cleanText, LIMITS, truncate } from '../engine/text/untrusted';
 
 export const TOOL_VERSION = '0.1.0';
 
@@ -36,6 +37,17 @@ export function summarize(report: Report): Record<Severity, number> & { lookupsI
   const s = { error: 0, warning: 0, info: 0, hint: 0, lookupsIncomplete: report.lookupsIncomplete };
   for (const f of activeFindings(report)) s[f.severity]++;
   return s;
+}
+
+/**
+ * JSON text of a report with every string bounded (a 20 MB deprecation message or script
+ * must not become 20 MB of output) and with the characters JSON.stringify leaves raw but a
+ * terminal or a viewer acts on (DEL, C1, line/paragraph separators, bidi controls) written
+ * as \u escapes: the same JSON value, safe to print. JSON.stringify escapes C0 itself.
+ */
+export function boundedJson(value: unknown): string {
+  const text = JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? truncate(v, LIMITS.message) : v), 2);
+  return text.replace(/[\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
 
 export function toJson(report: Report): string {
@@ -77,7 +89,7 @@ export function toJson(report: Report): string {
     }),
     summary: summarize(report),
   };
-  return JSON.stringify(out, null, 2) + '\n';
+  return boundedJson(out);
 }
 
 const SARIF_LEVEL: Record<Severity, string> = { error: 'error', warning: 'warning', info: 'note', hint: 'note' };
@@ -130,11 +142,23 @@ export function toSarif(report: Report): string {
       },
     ],
   };
-  return JSON.stringify(sarif, null, 2) + '\n';
+  return boundedJson(sarif);
 }
 
 const COLOURS: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m', hint: '\x1b[90m' };
 
+/** A dependency path for text output, bounded as a whole (a hostile lockfile can chain thousands). */
+export function viaText(via: string[]): string {
+  return cleanText(via.map((n) => truncate(n, LIMITS.name)).join(' > '));
+}
+
+/**
+ * Human-readable output. Every field that came from a file or the registry (paths,
+ * messages, names, reasons) goes through cleanText: control characters escaped, so that no
+ * escape sequence (erased lines, cursor moves, an OSC 52 clipboard write) or line break in
+ * a name or registry text can hide a warning or forge a line, and bounded in length. Only
+ * our own colours are written raw.
+ */
 export function toText(report: Report, colour: boolean): string {
   const lines = new Map<string, LineIndex>();
   const paint = (s: string, code: string) => (colour ? `${code}${s}\x1b[0m` : s);
@@ -145,14 +169,14 @@ export function toText(report: Report, colour: boolean): string {
     byFile.get(f.file)!.push(f);
   }
   for (const [file, findings] of byFile) {
-    out.push(paint(file, '\x1b[1m\x1b[4m'));
+    out.push(paint(cleanText(file), '\x1b[1m\x1b[4m'));
     for (const f of findings) {
       const r = rangeOf(report, f, lines);
       const where = `${r.start.line + 1}:${r.start.character + 1}`.padEnd(8);
       const sev = paint(f.severity.padEnd(8), COLOURS[f.severity]);
-      const sup = f.suppressed ? paint(` [suppressed: ${f.suppressed.reason}]`, '\x1b[90m') : '';
-      out.push(`  ${where}${sev}${f.message}  ${paint(f.rule, '\x1b[90m')}${sup}`);
-      if (f.via && f.via.length > 1) out.push(`          ${' '.repeat(8)}via ${f.via.join(' > ')}`);
+      const sup = f.suppressed ? paint(` [suppressed: ${cleanText(f.suppressed.reason, LIMITS.text)}]`, '\x1b[90m') : '';
+      out.push(`  ${where}${sev}${cleanText(f.message)}  ${paint(f.rule, '\x1b[90m')}${sup}`);
+      if (f.via && f.via.length > 1) out.push(`          ${' '.repeat(8)}via ${viaText(f.via)}`);
     }
     out.push('');
   }

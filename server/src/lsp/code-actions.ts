@@ -13,6 +13,7 @@ import type { ScanResult } from '../engine/scan';
 import type { DiagnosticData } from './diagnostics';
 import type { PositionMapper } from './positions';
 import { iocText, isReportable, npmReportUrl } from './report-links';
+import { cleanText, LIMITS } from '../engine/text/untrusted';
 
 /** What the client said it can apply (initialize: workspace.workspaceEdit). */
 export interface EditCapabilities {
@@ -73,6 +74,12 @@ export function codeActionsFor(
       seen.add(why.title);
       actions.push(why);
     }
+  }
+  // Titles name packages and versions from the workspace and the registry: shown in the
+  // light bulb menu, so cleaned and bounded like diagnostic messages.
+  for (const a of actions) {
+    a.title = cleanText(a.title, LIMITS.title);
+    if (a.command) a.command.title = a.title;
   }
   return actions;
 }

@@ -1,6 +1,7 @@
 import { DiagnosticSeverity, DiagnosticTag, type Diagnostic } from 'vscode-languageserver';
 import type { Finding, Severity } from '../engine/model';
 import { ruleDocUrl } from '../engine/rules/catalog';
+import { cleanText } from '../engine/text/untrusted';
 import type { PositionMapper } from './positions';
 
 const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -46,7 +47,9 @@ export function findingsToDiagnostics(
       data: { finding: index, generation } satisfies DiagnosticData,
     };
     const via = f.via && f.via.length > 1 ? ` (via ${f.via.join(' > ')})` : '';
-    const diag: Diagnostic = { ...base, range, message: f.message + via };
+    // Messages quote names, specs and registry text: no control characters (a line break
+    // or a bidi override reshapes what the Problems panel shows) and a bounded length.
+    const diag: Diagnostic = { ...base, range, message: cleanText(f.message + via) };
     if (f.rule === 'deprecated') diag.tags = [DiagnosticTag.Deprecated];
     push(uri, diag);
     for (const also of f.also ?? []) {
@@ -56,8 +59,8 @@ export function findingsToDiagnostics(
       push(alsoUri, {
         ...base,
         range: positions.range(alsoUri, alsoText, also.span),
-        message: `${f.package}@${f.version ?? '?'}${via}: ${f.message}`,
-        relatedInformation: [{ location: { uri, range }, message: `locked in ${f.file}` }],
+        message: cleanText(`${f.package}@${f.version ?? '?'}${via}: ${f.message}`),
+        relatedInformation: [{ location: { uri, range }, message: cleanText(`locked in ${f.file}`) }],
       });
     }
   });

@@ -12,6 +12,7 @@ import { removeDependencyEdits } from './remove-dependency';
 import { overrideEdits, overrideFieldName, setDependencyVersionEdits } from './version-edits';
 import { PLACEHOLDER_REASON, suppressEdits } from './suppress';
 import { pnpmDenyScriptsEdits } from './deny-scripts';
+import { isPlainVersion } from '../text/untrusted';
 
 /** Rules whose package should not be installed at all, whatever the version. */
 const REMOVE_RULES = new Set<RuleId>(['known-malware', 'typosquat', 'security-holder', 'removed-from-registry']);
@@ -26,6 +27,10 @@ interface Target {
 
 export function attachStandardFixes(result: ScanResult): ScanResult {
   for (const f of result.findings) {
+    // The version of a pin or upgrade comes from the registry, an advisory or a lockfile:
+    // anything but a plain version (a URL, `1.0.0 || http://…`) would be written into
+    // package.json as the spec npm installs. Checked here, once for every rule.
+    f.fixes = f.fixes.filter((x) => (x.kind !== 'pin' && x.kind !== 'upgrade') || isPlainVersion(x.version));
     if (!f.package) continue;
     const target = targetOf(result.project, f);
     if (!target) continue;

@@ -1,6 +1,7 @@
 import type { Finding, Fix } from '../model';
 import type { Rule } from './context';
 import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
+import { isPlainVersion, LIMITS, truncate } from '../text/untrusted';
 
 /** Maintainers deprecate versions that are broken, insecure, or abandoned; the reason says which. */
 export const deprecated: Rule = {
@@ -14,10 +15,11 @@ export const deprecated: Rule = {
       if (!reason || !t.packument) continue;
       const latest = t.packument.distTags.latest;
       const fixes: Fix[] =
-        latest && latest !== t.version && t.packument.versions[latest] && !t.packument.versions[latest].deprecated
+        // The registry names `latest`: only a plain version may become "upgrade to".
+        isPlainVersion(latest) && latest !== t.version && t.packument.versions[latest] && !t.packument.versions[latest].deprecated
           ? [{ title: `Upgrade ${t.name} to ${latest}`, kind: 'upgrade', name: t.name, version: latest }]
           : [];
-      findings.push(targetFinding(t, 'deprecated', 'info', `${describeTarget(t)} is deprecated: "${reason}"`, { fixes, span: t.versionSpan }));
+      findings.push(targetFinding(t, 'deprecated', 'info', `${describeTarget(t)} is deprecated: "${truncate(reason, LIMITS.text)}"`, { fixes, span: t.versionSpan }));
     }
     return findings;
   },

@@ -2,6 +2,7 @@ import type { Finding, Lockfile } from '../model';
 import type { Rule } from './context';
 import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
 import { scriptPolicyFor } from '../policy/script-policy';
+import { LIMITS, truncate } from '../text/untrusted';
 
 const RUNS_ON_INSTALL = ['preinstall', 'install', 'postinstall'];
 
@@ -28,11 +29,13 @@ export const installScriptRegistry: Rule = {
       const decision = policy.decide({ name: t.displayName, realName: t.name, version: t.version, source: 'registry' });
       const pm = policy.packageManager.name;
       const verdict = decision.runs ? `${pm} would run it: ${decision.reason}.` : decision.certain ? `${pm} would not run it: ${decision.reason}.` : `It may not run: ${decision.reason}.`;
-      const list = hooks.map((h) => `${h}: ${scripts[h]}`).join('; ');
+      // Script text is the publisher's: capped so that a huge one cannot flood the report.
+      const scriptText = hooks.map((h) => `${h}: ${truncate(scripts[h], LIMITS.text)}`);
+      const list = scriptText.join('; ');
       findings.push(
         targetFinding(t, 'install-script', decision.runs ? 'warning' : 'info', `${describeTarget(t)} runs a script when installed (${list}), per the registry. ${verdict}`, {
           fixes: decision.runs && decision.fix ? [decision.fix] : [],
-          evidence: hooks.map((h) => `${h}: ${scripts[h]}`),
+          evidence: scriptText,
         }),
       );
     }

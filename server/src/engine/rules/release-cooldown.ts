@@ -5,6 +5,7 @@ import type { Rule } from './context';
 import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
 import { managerOfLockfile, policyFor, readReleaseAgePolicies, type PackageManager } from '../policy/release-age';
 import { formatAge } from './new-package';
+import { isPlainVersion } from '../text/untrusted';
 
 const DAY = 24 * 3600_000;
 
@@ -62,7 +63,8 @@ export const releaseCooldown: Rule = {
 export function newestSettledVersion(packument: Packument, cutoff: number, range: string | undefined, current: string): string | undefined {
   const settled = Object.keys(packument.versions).filter((v) => {
     const published = Date.parse(packument.time[v] ?? '');
-    return semver.valid(v) && !semver.prerelease(v) && !Number.isNaN(published) && published <= cutoff && semver.lt(v, current) && !packument.versions[v].deprecated;
+    // Version keys are the registry's: only plain versions may become the pin.
+    return isPlainVersion(v) && !semver.prerelease(v) && !Number.isNaN(published) && published <= cutoff && semver.lt(v, current) && !packument.versions[v].deprecated;
   });
   const validRange = range && semver.validRange(range) ? range : undefined;
   const inRange = validRange ? settled.filter((v) => semver.satisfies(v, validRange)) : [];

@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { Finding } from '../model';
 import type { Rule } from './context';
 import { lockedDirectDependency } from '../project';
+import { isPlainVersion, LIMITS, truncate } from '../text/untrusted';
 
 /**
  * A spec with no upper bound (`*`, `latest`, `>=1`) takes whatever is published next,
@@ -22,7 +23,8 @@ export const unpinnedRange: Rule = {
         if (!why || !dep.specSpan) continue;
         const locked = lockedDirectDependency(project, m.path, dep.name);
         const fixes: Finding['fixes'] = [];
-        if (locked && semver.valid(locked.version)) {
+        // The lockfile's text is the attacker's too: pin only to a plain version.
+        if (locked && isPlainVersion(locked.version)) {
           const pinned = dep.kind === 'alias' ? `npm:${dep.aliasOf!.name}@${locked.version}` : locked.version;
           fixes.push({
             title: `Pin to ${locked.version} (the locked version)`,
@@ -35,7 +37,7 @@ export const unpinnedRange: Rule = {
         findings.push({
           rule: 'unpinned-range',
           severity: 'warning',
-          message: `"${dep.name}": "${dep.spec}" ${why}: any future release, including a malicious one, is accepted.`,
+          message: `"${truncate(dep.name, LIMITS.name)}": "${truncate(dep.spec, LIMITS.version)}" ${why}: any future release, including a malicious one, is accepted.`,
           file: m.path,
           span: dep.specSpan,
           package: dep.name,
