@@ -187,3 +187,17 @@ test('code actions: a registry-chosen URL version never becomes an upgrade actio
   assert.ok(actions.length > 0);
   for (const a of actions) assert.ok(!a.title.includes('evil.example') && !JSON.stringify(a.edit ?? {}).includes('evil.example'), a.title);
 });
+
+test('release-cooldown: a dist-tag naming a URL as the version neither crashes the rule nor silences it for other packages', () => {
+  const fresh = new Date(NOW.getTime() - 3600_000).toISOString();
+  const data = remote({
+    lib: { distTags: { latest: URL_VERSION }, versions: { '1.0.0': { time: OLD, repository: 'x/y' }, [URL_VERSION]: { time: fresh, repository: 'x/y' } } },
+    other: { versions: { '1.0.0': { time: OLD, repository: 'x/y' }, '1.0.1': { time: fresh, repository: 'x/y' } } },
+  });
+  data.advisoriesEnabled = false;
+  const files: SourceFile[] = [{ path: 'package.json', text: JSON.stringify({ name: 'app', dependencies: { lib: 'latest', other: '1.0.1' } }) }];
+  const r = scanFiles(files, { remote: data, now: NOW, settings: { ...defaultSettings(), advisories: null } });
+  assert.deepEqual(r.ruleErrors.map((e) => e.rule), []);
+  assert.deepEqual(r.findings.filter((f) => f.rule === 'release-cooldown').map((f) => f.package), ['other']);
+  assert.deepEqual(versionFixes(r.findings).map((x) => x.version), ['1.0.0']);
+});

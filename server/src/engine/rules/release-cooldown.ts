@@ -23,7 +23,9 @@ export const releaseCooldown: Rule = {
     const findings: Finding[] = [];
     const policies = readReleaseAgePolicies(ctx.project);
     for (const t of remoteTargets(ctx)) {
-      if (!t.packument || !t.version) continue;
+      // A dist-tag can name any string as a version; semver would throw on it below and
+      // take the rule down for every package of the scan.
+      if (!t.packument || !isPlainVersion(t.version)) continue;
       const published = Date.parse(t.packument.time[t.version] ?? '');
       if (Number.isNaN(published)) continue;
       const manager: PackageManager | undefined = t.lockfile ? managerOfLockfile(t.lockfile.format) : managerOfManifest(t.manifest?.packageManager);
