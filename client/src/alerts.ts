@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { plainMessage } from './plain-text';
 
 /** Mirrors server/src/lsp/alerts.ts AlertParams. */
 interface AlertParams {
@@ -11,7 +12,8 @@ interface AlertParams {
 /** A new malware or critical advisory for a locked version: an error notification with a button to the finding. */
 export function showAlerts(client: LanguageClient): vscode.Disposable {
   return client.onNotification('depwarden/alert', async (alert: AlertParams) => {
-    const choice = await vscode.window.showErrorMessage(alert.message, 'Show');
+    // The message names a package and an advisory: plain text, no links (plain-text.ts).
+    const choice = await vscode.window.showErrorMessage(plainMessage(alert.message), 'Show');
     if (choice !== 'Show') return;
     const r = alert.range;
     await vscode.window.showTextDocument(vscode.Uri.parse(alert.uri), { selection: new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character) });

@@ -4,7 +4,7 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { StatusBar, type StatusParams } from './status-bar';
 import { restrictSettings } from './trust';
 import { showReport } from './report';
-import { checkIocs } from './ioc';
+import { checkIocs, copyIocById, copyIocText } from './ioc';
 import { onLockfileChanged, reviewLockfileChanges } from './review';
 import { registerGraphView } from './graph-view';
 import { showAlerts } from './alerts';
@@ -45,8 +45,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       ],
     },
     outputChannel: output,
-    // The hover's "Copy IOC" link is a command link; only that command may run from Markdown.
-    markdown: { isTrusted: { enabledCommands: ['depwarden.copyIoc'] } },
+    // The hover's "Copy IOC" link is a command link; only that command may run from
+    // Markdown, and it takes nothing but an id the server hands out (ioc.ts), so a link
+    // injected into a card can run nothing else and copy nothing the server did not build.
+    // No HTML in hovers.
+    markdown: { isTrusted: { enabledCommands: ['depwarden.copyIocById'] }, supportHtml: false },
     initializationOptions: { globalStoragePath: context.globalStorageUri.fsPath },
     middleware: {
       workspace: {
@@ -72,11 +75,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('depwarden.showReport', () => showReport(client)),
     vscode.commands.registerCommand('depwarden.checkIocs', () => checkIocs(client)),
     vscode.commands.registerCommand('depwarden.reviewLockfileChanges', () => reviewLockfileChanges(client)),
+    // From the light bulb (a code action's arguments, never Markdown): the text itself.
     vscode.commands.registerCommand('depwarden.copyIoc', async (text?: unknown) => {
-      if (typeof text !== 'string' || !text) return;
-      await vscode.env.clipboard.writeText(text);
-      void vscode.window.showInformationMessage(`depwarden: copied ${text.split('\n')[0]} and its evidence to the clipboard.`);
+      if (typeof text === 'string' && text) await copyIocText(text);
     }),
+    vscode.commands.registerCommand('depwarden.copyIocById', (id?: unknown) => copyIocById(client, id)),
     vscode.commands.registerCommand('depwarden.clearCache', async () => {
       await client?.sendRequest('depwarden/clearCache');
       void vscode.window.showInformationMessage('depwarden: registry and advisory cache cleared; the workspace is being re-checked.');

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { plainMessage } from './plain-text';
 
 // The protocol's types, from the server that defines them (type-only: nothing of the
 // server is bundled into the client).
@@ -134,7 +135,7 @@ export function registerGraphView(context: vscode.ExtensionContext, client: Lang
     }
     const answer = await client.sendRequest<WhyAnswer>('depwarden/why', params);
     if (answer.paths.length === 0) {
-      void vscode.window.showInformationMessage(`depwarden: no dependency path leads to ${answer.target || 'anything at this position'}.`);
+      void vscode.window.showInformationMessage(plainMessage(`depwarden: no dependency path leads to ${answer.target || 'anything at this position'}.`));
       return;
     }
     const lockfiles = new Set(answer.paths.map((p) => p.lockfile));

@@ -1,5 +1,32 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { plainMessage } from './plain-text';
+
+/** What a hover's "Copy IOC" link may carry (mirrors server/src/lsp/report-links.ts IOC_ID). */
+const IOC_ID = /^[a-z0-9]{1,32}$/;
+
+/** Puts an IOC text on the clipboard and says whose (the first line, when it reads as `name@version`). */
+export async function copyIocText(text: string): Promise<void> {
+  await vscode.env.clipboard.writeText(text);
+  const first = text.split('\n')[0];
+  const what = /^[@\w./~+-]{1,240}$/.test(first) ? first : 'the indicator';
+  void vscode.window.showInformationMessage(plainMessage(`depwarden: copied ${what} and its evidence to the clipboard.`));
+}
+
+/**
+ * "Copy IOC" from a hover: the one command the client lets Markdown run. Markdown can be
+ * injected, so the link carries nothing but an id and the text comes from the server,
+ * which only knows texts it built; anything else is refused.
+ */
+export async function copyIocById(client: LanguageClient | undefined, id: unknown): Promise<void> {
+  if (!client?.isRunning() || typeof id !== 'string' || !IOC_ID.test(id)) return;
+  const text = await client.sendRequest<string | null>('depwarden/iocText', { id });
+  if (typeof text !== 'string' || !text) {
+    void vscode.window.showWarningMessage('depwarden: that indicator is no longer available; hover the package again.');
+    return;
+  }
+  await copyIocText(text);
+}
 
 /**
  * "Check Workspace Against Indicators of Compromise": an incident's `name@version` list,
@@ -35,11 +62,11 @@ export async function checkIocs(client: LanguageClient | undefined): Promise<voi
   const rejected = result.rejected.length ? ` ${result.rejected.length} entries were not name@version and were ignored.` : '';
   if (result.matches > 0) {
     const choice = await vscode.window.showErrorMessage(
-      `depwarden: ${result.matches} locked package${result.matches === 1 ? '' : 's'} match the ${result.accepted} indicators.${rejected}`,
+      plainMessage(`depwarden: ${result.matches} locked package${result.matches === 1 ? '' : 's'} match the ${result.accepted} indicators.${rejected}`),
       'Show Problems',
     );
     if (choice) await vscode.commands.executeCommand('workbench.actions.view.problems');
   } else {
-    void vscode.window.showInformationMessage(`depwarden: no locked package matches the ${result.accepted} indicators.${rejected}`);
+    void vscode.window.showInformationMessage(plainMessage(`depwarden: no locked package matches the ${result.accepted} indicators.${rejected}`));
   }
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { plainMessage } from './plain-text';
 
 async function showMarkdown(markdown: string): Promise<void> {
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
@@ -24,9 +25,10 @@ interface LockfileChanged {
 export function onLockfileChanged(client: LanguageClient): vscode.Disposable {
   return client.onNotification('depwarden/lockfileChanged', async (c: LockfileChanged) => {
     const what = `${c.files.join(', ')} changed: ${c.added} added, ${c.upgraded} upgraded, ${c.removed} removed`;
+    // File names are the workspace's: plain text, no links (plain-text.ts).
     const show = c.flagged
-      ? vscode.window.showWarningMessage(`depwarden: ${what}; ${c.flagged} need${c.flagged === 1 ? 's' : ''} a look.`, 'Review')
-      : vscode.window.showInformationMessage(`depwarden: ${what}.`, 'Review');
+      ? vscode.window.showWarningMessage(plainMessage(`depwarden: ${what}; ${c.flagged} need${c.flagged === 1 ? 's' : ''} a look.`), 'Review')
+      : vscode.window.showInformationMessage(plainMessage(`depwarden: ${what}.`), 'Review');
     if ((await show) === 'Review') await showMarkdown(await client.sendRequest<string>('depwarden/lastChangeReview'));
   });
 }

@@ -104,7 +104,8 @@ test('"Suppress" creates .depwarden.json; once it exists the finding leaves the 
   const suppressedPart = report.slice(report.indexOf('## 🔕 Suppressed'));
   assert.match(suppressedPart, /`left-pad@1\.3\.0` \[`unpinned-range`\]/);
   assert.match(suppressedPart, /reason: \*\*reviewed by the team\*\*/);
-  assert.ok(suppressedPart.includes(`[package.json:4](<${uri}#L4>)`), suppressedPart);
+  // File names are escaped as Markdown text (markdown.ts).
+  assert.ok(suppressedPart.includes(`[package\\.json\\:4](${uri}#L4)`), suppressedPart);
 });
 
 test('a second suppression is appended to the existing file; the pin fix applies to the exact text', async (t) => {
@@ -179,8 +180,8 @@ test('the report groups live findings by severity and package, with line links',
   const report = (await client.connection.sendRequest('depwarden/report')) as string;
   const warnings = report.slice(report.indexOf('## ⚠️ Warnings'));
   assert.ok(report.indexOf('## ⚠️ Warnings') > 0, report);
-  assert.match(report, /\*\*depwarden-actions-\w+\*\*: 1 package\.json and 0 lockfiles checked/);
+  assert.match(report, /\*\*depwarden\\-actions\\-\w+\*\*: 1 package\.json and 0 lockfiles checked/);
   assert.match(warnings, /### `lodahs`\n\n- \[`typosquat`\]\(https:\/\/[^)]+typosquat\.md\) "lodahs" looks like a typo/);
-  assert.ok(warnings.includes(`[package.json:3](<${uri}#L3>)`), warnings);
+  assert.ok(warnings.includes(`[package\\.json\\:3](${uri}#L3)`), warnings);
   assert.ok(!report.includes('Suppressed'));
 });

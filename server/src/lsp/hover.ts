@@ -5,11 +5,16 @@ import { ruleDocUrl } from '../engine/rules/catalog';
 import type { ScanResult } from '../engine/scan';
 import { lockedDirectDependency } from '../engine/project';
 import { advisoryKey, type Packument, type RemoteData } from '../engine/data/remote-data';
-import { iocText, isReportable, npmReportUrl } from './report-links';
+import { iocText, isReportable, npmReportUrl, type IocTexts } from './report-links';
+import { advisoryUrl, codeSpan, destination, INLINE_MAX, isPackageName, link, MESSAGE_MAX, npmPackageUrl, repositoryLinkUrl, SCRIPT_MAX, text } from './markdown';
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 /** How many recent versions the publisher history shows. */
 const PUBLISHER_HISTORY = 5;
+/** Caps on lists whose length an answer decides: the card stays a card. */
+const MAX_EVIDENCE = 10;
+const MAX_ADVISORIES = 10;
+const MAX_VIA = 20;
 
 function contains(span: { start: number; end: number }, offset: number): boolean {
   return offset >= span.start && offset <= span.end;
@@ -23,14 +28,29 @@ interface Subject {
   fromRegistry: boolean;
 }
 
+export interface HoverOptions {
+  now?: Date;
+  /** Where "Copy IOC" links keep their text; without it the card has no such link. */
+  iocs?: IocTexts;
+}
+
+/** The command a "Copy IOC" link runs: the one command the client trusts in Markdown, and it takes only an id (see IocTexts). */
+export const COPY_IOC_BY_ID = 'depwarden.copyIocById';
+
 /**
  * Markdown card for whatever dependency or lockfile entry sits at `offset` in `file`.
  * Sections, most important first: what it is, the findings (with report links), what
  * the registry says about the installed version (when, by whom, install scripts, the
  * latest release, recent publishers), then links. `remote` is the folder's last
  * registry/advisory data; without it the card has no registry section.
+ *
+ * Everything in the card that came from the workspace or the network goes through
+ * markdown.ts (`text`, `codeSpan`); links are to URLs built here. The client renders the
+ * card as trusted Markdown (for "Copy IOC"), so this is what keeps a hostile name, spec or
+ * registry answer from adding links, images or commands of its own.
  */
-export function hoverAt(result: ScanResult, file: string, offset: number, remote?: RemoteData, now: Date = new Date()): Hover | null {
+export function hoverAt(result: ScanResult, file: string, offset: number, remote?: RemoteData, options: HoverOptions = {}): Hover | null {
+  const now = options.now ?? new Date();
   const project = result.project;
   const sections: string[] = [];
   let spanForHover: { start: number; end: number } | undefined;
@@ -40,9 +60,9 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
   const dep = manifest?.dependencies.find((d) => contains(d.propertySpan, offset));
   if (manifest && dep) {
     const locked = lockedDirectDependency(project, manifest.path, dep.name);
-    const parts = [`**${escapeMarkdown(dep.name)}**`];
-    if (dep.spec) parts.push(code(dep.spec));
-    if (locked) parts.push(`locked at **${escapeMarkdown(locked.version)}**`);
+    const parts = [`**${text(dep.name)}**`];
+    if (dep.spec) parts.push(codeSpan(dep.spec));
+    if (locked) parts.push(`locked at **${text(locked.version)}**`);
     parts.push(`_${dep.section}_`);
     sections.push(parts.join(' · '));
     spanForHover = dep.propertySpan;
@@ -54,9 +74,9 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
     const pkg = lockfile.packages.find((p) => contains(p.keySpan ?? p.span, offset));
     if (pkg) {
       const graph = project.graphs.get(lockfile.path);
-      sections.push(`**${escapeMarkdown(pkg.name)}** · **${escapeMarkdown(pkg.version)}**${pkg.realName ? ` (alias of ${escapeMarkdown(pkg.realName)})` : ''} · _${pkg.source}_`);
+      sections.push(`**${text(pkg.name)}** · **${text(pkg.version)}**${pkg.realName ? ` (alias of ${text(pkg.realName)})` : ''} · _${text(pkg.source)}_`);
       const via = graph?.via(pkg.id);
-      if (via && via.length > 1) sections.push(`via ${via.map(code).join(' › ')}`);
+      if (via && via.length > 1) sections.push(`via ${renderVia(via)}`);
       spanForHover = pkg.keySpan ?? pkg.span;
       subject = { name: pkg.realName ?? pkg.name, version: pkg.version || undefined, fromRegistry: pkg.source === 'registry' };
     }
@@ -76,14 +96,15 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
   for (const f of here) sections.push(renderFinding(f, remote));
   // One report line for the package, under its findings (not one per finding: the card stays short).
   const reportable = here.filter((f) => isReportable(f) && f.package === here.find(isReportable)?.package);
-  if (reportable.length) sections[sections.length - 1] += `  \n${renderReportLinks(reportable)}`;
+  const reportLine = reportable.length ? renderReportLinks(reportable, options.iocs) : undefined;
+  if (reportLine) sections[sections.length - 1] += `  \n${reportLine}`;
 
   const packument = subject?.fromRegistry ? packumentOf(remote, subject.name) : undefined;
   if (subject && packument) {
     const audit = renderAudit(packument, subject.version, now);
     if (audit) sections.push(audit);
   }
-  if (subject && subject.fromRegistry && !subject.name.startsWith('.')) sections.push(renderLinks(subject, packument, here[0]?.rule));
+  if (subject && subject.fromRegistry && isPackageName(subject.name)) sections.push(renderLinks(subject, packument, here[0]?.rule));
   const contents: MarkupContent = { kind: 'markdown', value: sections.join('\n\n---\n\n') };
   return { contents };
 }
@@ -104,14 +125,23 @@ function dedupe(findings: Finding[]): Finding[] {
 }
 
 function renderFinding(f: Finding, remote: RemoteData | undefined): string {
-  const lines = [`${ICON[f.severity]} **${f.severity}** [\`${f.rule}\`](${ruleDocUrl(f.rule)}): ${escapeMarkdown(f.message)}`];
-  if (f.version && f.package) lines.push(code(`${f.package}@${f.version}`));
-  if (f.via && f.via.length > 1) lines.push(`via ${f.via.map(code).join(' › ')}`);
-  for (const e of f.evidence ?? []) lines.push(`- ${escapeMarkdown(e)}`);
+  const lines = [`${ICON[f.severity]} **${f.severity}** [\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}): ${text(f.message, MESSAGE_MAX)}`];
+  if (f.version && f.package) lines.push(codeSpan(`${f.package}@${f.version}`));
+  if (f.via && f.via.length > 1) lines.push(`via ${renderVia(f.via)}`);
+  // Capped: a finding built from a hostile answer could carry thousands of lines.
+  for (const e of (f.evidence ?? []).slice(0, MAX_EVIDENCE)) lines.push(`- ${text(e, MESSAGE_MAX)}`);
   const advisories = advisoryLinks(f, remote);
   if (advisories) lines.push(`advisories: ${advisories}`);
-  if (f.suppressed) lines.push(`_suppressed: ${escapeMarkdown(f.suppressed.reason)}_`);
+  if (f.suppressed) lines.push(`_suppressed: ${text(f.suppressed.reason, MESSAGE_MAX)}_`);
   return lines.join('  \n');
+}
+
+/** A dependency path, each package a code span; a very long one keeps its ends. */
+function renderVia(via: string[]): string {
+  const long = via.length > MAX_VIA;
+  const parts = (long ? [...via.slice(0, 2), ...via.slice(-(MAX_VIA - 2))] : via).map((v) => codeSpan(v));
+  if (long) parts.splice(2, 0, '…');
+  return parts.join(' › ');
 }
 
 /** Advisory ids with links, for the advisory rules (the evidence holds only URLs or ids). */
@@ -120,15 +150,21 @@ function advisoryLinks(f: Finding, remote: RemoteData | undefined): string | und
   const lookup = remote?.advisories.get(advisoryKey(f.package, f.version));
   if (lookup?.status !== 'ok' || lookup.advisories.length === 0) return undefined;
   return lookup.advisories
-    .map((a) => `[${escapeMarkdown(a.id)}](${safeUrl(a.url ?? `https://osv.dev/vulnerability/${encodeURIComponent(a.id)}`)})${a.severity !== 'unknown' ? ` (${a.severity})` : ''}`)
+    .slice(0, MAX_ADVISORIES)
+    .map((a) => `${link(a.id, advisoryUrl(a.id, a.url))}${a.severity !== 'unknown' ? ` (${text(a.severity)})` : ''}`)
     .join(', ');
 }
 
-/** "Report <name> to npm" (npm's malware form) and "Copy IOC" (the client's depwarden.copyIoc, a trusted command link). */
-function renderReportLinks(findings: Finding[]): string {
+/**
+ * "Report <name> to npm" (npm's malware form, for a name npm could have) and "Copy IOC"
+ * (a command link, so it carries only an id: see IocTexts and the client's copyIocById).
+ */
+function renderReportLinks(findings: Finding[], iocs: IocTexts | undefined): string | undefined {
   const f = findings[0];
-  const copy = `command:depwarden.copyIoc?${safeUrl(encodeURIComponent(JSON.stringify([iocText(findings)])))}`;
-  return `🚩 [Report ${escapeMarkdown(f.package!)} to npm](${safeUrl(npmReportUrl(f.package!, f.version))}) · [Copy IOC](${copy})`;
+  const links: string[] = [];
+  if (isPackageName(f.package)) links.push(link(`Report ${f.package} to npm`, npmReportUrl(f.package, f.version)));
+  if (iocs) links.push(`[Copy IOC](command:${COPY_IOC_BY_ID}?${encodeURIComponent(JSON.stringify([iocs.put(iocText(findings))]))})`);
+  return links.length ? `🚩 ${links.join(' · ')}` : undefined;
 }
 
 /** Registry facts for an audit: when and by whom the version was published, its install scripts, the latest release, recent publishers. */
@@ -136,20 +172,20 @@ function renderAudit(p: Packument, version: string | undefined, now: Date): stri
   const lines: string[] = [];
   const info = version ? p.versions[version] : undefined;
   if (version && p.time[version]) {
-    const by = info?.publisher ? ` by **${escapeMarkdown(info.publisher)}**` : '';
-    lines.push(`**${escapeMarkdown(version)}** published ${when(p.time[version], now)}${by}`);
+    const by = info?.publisher ? ` by **${text(info.publisher)}**` : '';
+    lines.push(`**${text(version)}** published ${when(p.time[version], now)}${by}`);
   } else if (version && !info) {
-    lines.push(`**${escapeMarkdown(version)}** is not on the registry.`);
+    lines.push(`**${text(version)}** is not on the registry.`);
   }
-  for (const [hook, script] of Object.entries(info?.scripts ?? {})) lines.push(`install script \`${hook}\`: ${code(script)}`);
+  for (const [hook, script] of Object.entries(info?.scripts ?? {})) lines.push(`install script ${codeSpan(hook, 40)}: ${codeSpan(script, SCRIPT_MAX)}`);
   const releases = releasesByTime(p);
   const last = releases.at(-1);
-  if (last) lines.push(`latest release: **${escapeMarkdown(last.version)}**, ${when(last.time, now)}`);
+  if (last) lines.push(`latest release: **${text(last.version)}**, ${when(last.time, now)}`);
   const recent = releases.slice(-PUBLISHER_HISTORY);
   if (recent.some((r) => p.versions[r.version]?.publisher)) {
     const history = recent.map((r) => {
       const who = p.versions[r.version]?.publisher;
-      return `${escapeMarkdown(r.version)} ${who ? escapeMarkdown(who) : '?'}`;
+      return `${text(r.version)} ${who ? text(who) : '?'}`;
     });
     lines.push(`publishers of recent versions: ${history.join(' · ')}`);
   }
@@ -166,17 +202,23 @@ function releasesByTime(p: Packument): { version: string; time: string }[] {
   return out.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
 }
 
+/** npm's pages of a valid name, the repository when it is on a host we know, the rule docs. */
 function renderLinks(s: Subject, p: Packument | undefined, rule: Finding['rule'] | undefined): string {
-  const name = urlPath(s.name);
-  const links = [`[npm](https://www.npmjs.com/package/${name})`];
-  if (s.version) links.push(`[published files of ${escapeMarkdown(s.version)}](https://www.npmjs.com/package/${name}/v/${urlPath(s.version)}?activeTab=code)`);
+  const links = [link('npm', npmPackageUrl(s.name)!)];
+  const versionPage = s.version ? npmPackageUrl(s.name, s.version) : undefined;
+  if (versionPage) links.push(link(`published files of ${s.version}`, `${versionPage}?activeTab=code`));
   const info = s.version ? p?.versions[s.version] : undefined;
-  const repo = info?.repositoryUrl ?? (p ? latestRepositoryUrl(p) : undefined);
+  const claimed = info?.repositoryUrl ?? (p ? latestRepositoryUrl(p) : undefined);
+  const repo = repositoryLinkUrl(claimed);
   if (repo) {
-    links.push(`[repository](${safeUrl(repo)}) (${escapeMarkdown(hostOf(repo))}, as the package claims)`);
-    if (info?.repositoryUrl && info.gitHead) links.push(`[at the published commit ${info.gitHead.slice(0, 7)}](${safeUrl(commitUrl(info.repositoryUrl, info.gitHead))})`);
+    links.push(`${link('repository', repo)} (${text(hostOf(repo))}, as the package claims)`);
+    const own = repositoryLinkUrl(info?.repositoryUrl);
+    if (own && info?.gitHead && /^[0-9a-f]{7,40}$/.test(info.gitHead)) links.push(link(`at the published commit ${info.gitHead.slice(0, 7)}`, commitUrl(own, info.gitHead)));
+  } else if (claimed) {
+    // Not a link: an unknown host (or an odd URL) is the package's word only.
+    links.push(`repository ${codeSpan(claimed, INLINE_MAX)} (not linked: not a repository host depwarden knows)`);
   }
-  links.push(`[rule docs](${ruleDocUrl(rule ?? 'typosquat').replace(/[^/]+\.md$/, '')})`);
+  links.push(link('rule docs', ruleDocUrl(rule ?? 'typosquat').replace(/[^/]+\.md$/, '')));
   return links.join(' · ');
 }
 
@@ -204,7 +246,7 @@ function hostOf(url: string): string {
 /** "3 days ago (2026-11-25 14:02 UTC)". */
 export function when(iso: string, now: Date): string {
   const t = Date.parse(iso);
-  if (Number.isNaN(t)) return escapeMarkdown(iso);
+  if (Number.isNaN(t)) return text(iso);
   const absolute = new Date(t).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
   return `${relative(now.getTime() - t)} (${absolute})`;
 }
@@ -223,23 +265,4 @@ function relative(ms: number): string {
   return unit(Math.floor(days / 365.25), 'year');
 }
 
-/** A package name or version as a URL path: scoped names keep their `@` and `/`. */
-function urlPath(s: string): string {
-  return safeUrl(encodeURIComponent(s).replace(/%40/g, '@').replace(/%2F/g, '/'));
-}
 
-/** Characters that would end a Markdown link destination early are percent-encoded. */
-function safeUrl(url: string): string {
-  return url.replace(/[()<>\s"'`\\]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-}
-
-/** Inline code that survives backticks inside (script texts often have them). */
-function code(s: string): string {
-  const text = s.length > 300 ? `${s.slice(0, 300)}…` : s;
-  const fence = text.includes('`') ? '``' : '`';
-  return `${fence}${fence.length > 1 ? ' ' : ''}${text.replace(/[\r\n]+/g, ' ')}${fence.length > 1 ? ' ' : ''}${fence}`;
-}
-
-function escapeMarkdown(s: string): string {
-  return s.replace(/([\\`*_{}[\]<>#|])/g, '\\$1');
-}

@@ -1,21 +1,23 @@
 import type { LockfileReview } from '../engine/review/review';
 import type { Severity } from '../engine/model';
+import { codeSpan, link, MESSAGE_MAX, text } from './markdown';
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 const MARK = { added: '➕', removed: '➖', upgraded: '⬆️', downgraded: '⬇️' } as const;
 
-function esc(s: string): string {
-  return s.replace(/([\\`*_{}[\]<>#|])/g, '\\$1');
-}
-
-/** The lockfile change review as Markdown: added and upgraded packages first, with their findings and trust deltas. */
+/**
+ * The lockfile change review as Markdown: added and upgraded packages first, with their
+ * findings and trust deltas. It opens in the Markdown preview, which renders HTML and
+ * images: names, versions, paths and trust texts come from the lockfile and the registry,
+ * so all of them go through markdown.ts, and the only links are to the lockfiles' URIs.
+ */
 export function renderReview(reviews: Array<{ folder: string; against: string; review: LockfileReview; uriOf: (file: string) => string }>): string {
   const out: string[] = ['# depwarden: lockfile changes', ''];
   if (reviews.length === 0) out.push('No lockfile in the workspace.');
   for (const { folder, against, review, uriOf } of reviews) {
     const c = review.counts;
-    out.push(`## ${esc(folder ? `${folder}/` : '')}[${esc(review.path)}](${uriOf(review.path)})`, '');
-    out.push(`Compared with ${esc(against)}${review.hadBase ? '' : ' (the file is new there)'}: **${c.added}** added, **${c.upgraded}** upgraded, **${c.downgraded}** downgraded, **${c.removed}** removed.`, '');
+    out.push(`## ${folder ? `${text(folder)}/` : ''}${link(review.path, uriOf(review.path))}`, '');
+    out.push(`Compared with ${text(against)}${review.hadBase ? '' : ' (the file is new there)'}: **${c.added}** added, **${c.upgraded}** upgraded, **${c.downgraded}** downgraded, **${c.removed}** removed.`, '');
     if (review.changes.length === 0) {
       out.push('No package changes.', '');
       continue;
@@ -23,16 +25,21 @@ export function renderReview(reviews: Array<{ folder: string; against: string; r
     const risky = review.changes.filter((ch) => ch.findings.some((f) => !f.suppressed) || ch.trust.length);
     if (risky.length) out.push(`**${risky.length} change${risky.length === 1 ? ' needs' : 's need'} a look.**`, '');
     for (const ch of [...risky, ...review.changes.filter((x) => !risky.includes(x))]) {
-      const what = ch.kind === 'added' ? `${ch.name}@${ch.to}` : ch.kind === 'removed' ? `${ch.name}@${ch.from}` : `${ch.name} ${ch.from} → ${ch.to}`;
-      const via = ch.via && ch.via.length > 1 ? ` — via ${ch.via.map((v) => `\`${v}\``).join(' › ')}` : '';
-      out.push(`- ${MARK[ch.kind]} **${esc(what)}**${via}`);
-      for (const t of ch.trust) out.push(`  - 🔁 trust: ${esc(t)}`);
+      const what = ch.kind === 'added' ? `${text(ch.name)}@${text(ch.to ?? '')}` : ch.kind === 'removed' ? `${text(ch.name)}@${text(ch.from ?? '')}` : `${text(ch.name)} ${text(ch.from ?? '')} → ${text(ch.to ?? '')}`;
+      const via = ch.via && ch.via.length > 1 ? ` — via ${ch.via.map((v) => codeSpan(v)).join(' › ')}` : '';
+      out.push(`- ${MARK[ch.kind]} **${what}**${via}`);
+      for (const t of ch.trust) out.push(`  - 🔁 trust: ${text(t, MESSAGE_MAX)}`);
       for (const f of ch.findings) {
         if (f.suppressed) continue;
-        out.push(`  - ${ICON[f.severity]} \`${f.rule}\`: ${esc(f.message)}`);
+        out.push(`  - ${ICON[f.severity]} \`${f.rule}\`: ${text(f.message, MESSAGE_MAX)}`);
       }
     }
     out.push('');
   }
   return out.join('\n');
+}
+
+/** The review when a lockfile's earlier version could not be read (the path is the workspace's, the message git's). */
+export function renderReviewError(path: string, base: string, message: string): string {
+  return `# depwarden: lockfile changes\n\nCould not read ${codeSpan(path)} at ${codeSpan(base)}: ${text(message, MESSAGE_MAX)}`;
 }

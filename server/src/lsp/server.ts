@@ -20,7 +20,7 @@ import type { Lockfile, SourceFile } from '../engine/model';
 import { parseLockfile } from '../engine/lockfile';
 import { readAtRevision } from '../engine/review/git-base';
 import { reviewLockfile, type LockfileReview } from '../engine/review/review';
-import { renderReview } from './review';
+import { renderReview, renderReviewError } from './review';
 import { roleOfPath } from '../engine/project';
 import { safeHandler } from './safe-handler';
 import { toEngineSettings, type ClientSettings } from './settings';
@@ -28,6 +28,7 @@ import { WorkspaceFolderState } from './workspace-folder';
 import { PositionMapper } from './positions';
 import { findingsToDiagnostics } from './diagnostics';
 import { hoverAt } from './hover';
+import { IocTexts } from './report-links';
 import { codeActionsFor, type EditCapabilities } from './code-actions';
 import { renderReport } from './report';
 import { graphChildren, graphRoots, toLspNodes, whyAt, whyPackage, type NodeRef, type WhyAnswer } from './graph-view';
@@ -67,6 +68,8 @@ export function startServer(connection: Connection): void {
   let outerNpmrc: string[] = [];
   let iocs: IocList = new Map();
   let lastChangeReviews: Parameters<typeof renderReview>[0] = [];
+  // The texts behind the hovers' "Copy IOC" links (the links carry ids only).
+  const iocTexts = new IocTexts();
 
   function folderOf(uri: string): WorkspaceFolderState | undefined {
     let best: WorkspaceFolderState | undefined;
@@ -393,8 +396,13 @@ export function startServer(connection: Connection): void {
       const doc = documents.get(params.textDocument.uri);
       if (!folder?.result || rel === undefined || !doc) return null;
       if (folder.result.project.texts.get(rel) !== doc.getText()) return null; // result is for an older text
-      return hoverAt(folder.result, rel, doc.offsetAt(params.position), folder.remote);
+      return hoverAt(folder.result, rel, doc.offsetAt(params.position), folder.remote, { iocs: iocTexts });
     }),
+  );
+
+  connection.onRequest(
+    'depwarden/iocText',
+    safeHandler('iocText', log, null, (params: { id?: unknown } | undefined) => iocTexts.get(params?.id) ?? null),
   );
 
   connection.onCodeAction(
@@ -452,7 +460,7 @@ export function startServer(connection: Connection): void {
             const text = await readAtRevision(folder.root, base, lockfile.path);
             before = text === undefined ? undefined : parseLockfile(lockfile.path, text);
           } catch (e) {
-            return `# depwarden: lockfile changes\n\nCould not read ${lockfile.path} at ${base}: ${(e as Error).message}`;
+            return renderReviewError(lockfile.path, base, (e as Error).message);
           }
           reviews.push({ folder: folders.length > 1 ? folder.root.split(/[\\/]/).pop() ?? '' : '', against: `git ${base}`, review: reviewLockfile(before, result, lockfile.path, folder.remote), uriOf: (f) => folder.uriOf(f) });
         }
