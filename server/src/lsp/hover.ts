@@ -63,7 +63,7 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
     const parts = [`**${text(dep.name)}**`];
     if (dep.spec) parts.push(codeSpan(dep.spec));
     if (locked) parts.push(`locked at **${text(locked.version)}**`);
-    parts.push(`_${dep.section}_`);
+    parts.push(`_${text(dep.section)}_`);
     sections.push(parts.join(' · '));
     spanForHover = dep.propertySpan;
     const registryKinds = ['version', 'range', 'tag', 'alias'];
