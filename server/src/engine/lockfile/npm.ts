@@ -1,5 +1,6 @@
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
 import { isRecord, membersByKey, openJsonLockfile, stringMap, type JsonMember, type JsonOutline } from './json-spans';
+import { workspaceGlobMatcher } from '../glob';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
 
 const KNOWN_VERSIONS = [1, 2, 3];
@@ -206,30 +207,7 @@ function workspaceMatcher(workspaces: unknown): (path: string) => boolean {
     : isRecord(workspaces) && Array.isArray(workspaces.packages)
       ? workspaces.packages
       : [];
-  const include: RegExp[] = [];
-  const exclude: RegExp[] = [];
-  for (const g of globs) {
-    if (typeof g !== 'string') continue;
-    if (g.startsWith('!')) exclude.push(globToRegExp(g.slice(1)));
-    else include.push(globToRegExp(g));
-  }
-  return (path) => include.some((r) => r.test(path)) && !exclude.some((r) => r.test(path));
-}
-
-function globToRegExp(glob: string): RegExp {
-  const g = normalizeRelative(glob);
-  let source = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i];
-    if (c === '*' && g[i + 1] === '*') {
-      source += '.*';
-      i++;
-      if (g[i + 1] === '/') i++;
-    } else if (c === '*') source += '[^/]*';
-    else if (c === '?') source += '[^/]';
-    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`);
+  return workspaceGlobMatcher(globs.filter((g): g is string => typeof g === 'string'));
 }
 
 // ---------------------------------------------------------------------------------------

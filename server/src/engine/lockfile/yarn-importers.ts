@@ -1,4 +1,5 @@
 import type { DependencySection, Importer, ImporterDependency, Lockfile, Manifest } from '../model';
+import { workspaceGlobMatcher } from '../glob';
 import { buildGraph } from '../graph';
 import type { Project } from '../project';
 
@@ -35,15 +36,13 @@ export function synthesizeImporters(lockfile: Lockfile, manifests: Manifest[]): 
   const root = manifests.find((m) => m.path === prefix + 'package.json');
   if (!root) return [];
   const importers: Importer[] = [{ path: '', dependencies: importerDependencies(root, descriptors) }];
-  const globs = (root.workspaces ?? []).map(compileGlob).filter((g) => g !== undefined);
-  const include = globs.filter((g) => !g.negated);
-  const exclude = globs.filter((g) => g.negated);
-  if (include.length === 0) return importers;
+  if (!root.workspaces || root.workspaces.length === 0) return importers;
+  const isWorkspace = workspaceGlobMatcher(root.workspaces);
   for (const m of manifests) {
     if (m === root || !m.path.startsWith(prefix) || !m.path.endsWith('/package.json')) continue;
     const rel = m.path.slice(prefix.length, m.path.length - '/package.json'.length);
     if (rel.split('/').includes('node_modules')) continue;
-    if (!include.some((g) => g.re.test(rel)) || exclude.some((g) => g.re.test(rel))) continue;
+    if (!isWorkspace(rel)) continue;
     importers.push({ path: rel, dependencies: importerDependencies(m, descriptors) });
   }
   return importers;
@@ -60,32 +59,6 @@ function importerDependencies(manifest: Manifest, descriptors: Map<string, strin
     out.push(dep);
   }
   return out;
-}
-
-/** A workspace glob as yarn classic reads it: `*` within one folder name, `**` across folders, `!` excludes. */
-function compileGlob(glob: string): { re: RegExp; negated: boolean } | undefined {
-  let g = glob.trim();
-  const negated = g.startsWith('!');
-  if (negated) g = g.slice(1);
-  g = g.replace(/^\.\//, '').replace(/\/+$/, '');
-  if (g === '') return undefined;
-  let re = '';
-  for (let i = 0; i < g.length; i++) {
-    const c = g[i];
-    if (c === '*' && g[i + 1] === '*') {
-      // `a/**` matches a/x and a/x/y; `**/` may also match nothing.
-      if (g[i + 2] === '/') {
-        re += '(?:.*/)?';
-        i += 2;
-      } else {
-        re += '.*';
-        i++;
-      }
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return { re: new RegExp(`^${re}$`), negated };
 }
 
 function folderOf(path: string): string {

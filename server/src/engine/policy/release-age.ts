@@ -6,6 +6,7 @@
  *   bun   bunfig.toml          [install] minimumReleaseAge = <seconds>, minimumReleaseAgeExcludes = [...]
  */
 import { parse as parseYaml } from 'yaml';
+import { compileNamePattern } from '../glob';
 import type { LockfileFormat } from '../model';
 import type { Project } from '../project';
 
@@ -64,13 +65,13 @@ export function policyFor(policies: ReleaseAgePolicy[], manager: PackageManager 
 }
 
 export function isExempt(policy: ReleaseAgePolicy, name: string): boolean {
-  return policy.exclude.some((pattern) => globToRegExp(pattern).test(name));
+  let matchers = compiledExcludes.get(policy.exclude);
+  if (!matchers) compiledExcludes.set(policy.exclude, (matchers = policy.exclude.map(compileNamePattern)));
+  return matchers.some((matches) => matches(name));
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${body}$`);
-}
+/** Compiled once per policy: each package is checked against every pattern. */
+const compiledExcludes = new WeakMap<string[], ((name: string) => boolean)[]>();
 
 function npmPolicy(project: Project): ReleaseAgePolicy | undefined {
   const raw = project.npmrc.raw;
@@ -126,7 +127,9 @@ function yarnPolicy(path: string, text: string): ReleaseAgePolicy | undefined {
 
 /** Yarn durations: a bare number is minutes; else a number with a unit (ms, s, m, h, d, w). */
 export function parseDuration(text: string): number | undefined {
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$/.exec(text);
+  // Trimmed first: `\s*` on both sides of the optional unit would try every split of a long
+  // run of spaces (quadratic).
+  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(text.trim());
   if (!m) return undefined;
   const unit = { ms: 1, s: 1000, m: MINUTE, h: 60 * MINUTE, d: DAY, w: 7 * DAY }[m[2] ?? 'm']!;
   return Number(m[1]) * unit;
@@ -150,7 +153,7 @@ function tomlTable(text: string, table: string): Record<string, string> {
   let current = '';
   const lines = text.split(/\r?\n/);
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i].replace(/\s+#.*$/, '').trim();
+    const line = withoutComment(lines[i]).trim();
     if (!line || line.startsWith('#')) continue;
     const header = /^\[([^\]]+)\]$/.exec(line);
     if (header) {
@@ -161,12 +164,23 @@ function tomlTable(text: string, table: string): Record<string, string> {
     if (!kv) continue;
     let key = kv[1];
     let value = kv[2];
-    if (value.startsWith('[')) {
-      while (!value.includes(']') && i + 1 < lines.length) value += ' ' + lines[++i].trim();
+    if (value.startsWith('[') && !value.includes(']')) {
+      // Only the added line is searched: searching the growing value would be quadratic.
+      while (i + 1 < lines.length) {
+        const next = lines[++i].trim();
+        value += ' ' + next;
+        if (next.includes(']')) break;
+      }
     }
     if (current === '' && key.startsWith(`${table}.`)) key = key.slice(table.length + 1);
     else if (current !== table) continue;
     out[key] = value;
   }
   return out;
+}
+
+/** The line up to a ` #` comment (a regex `\s+#.*$` would retry at every blank of a long run). */
+function withoutComment(line: string): string {
+  const at = line.search(/\s#/);
+  return at < 0 ? line : line.slice(0, at);
 }
