@@ -14,11 +14,22 @@ export function classifyResolved(resolved: string | undefined): PackageSource {
   }
   if (isGitSpec(resolved)) return 'git';
   if (resolved.startsWith('file:')) return isTarballPath(resolved) ? 'file' : 'directory';
-  if (/^https?:\/\//i.test(resolved)) return /\/-\/[^/]+\.tgz(?:[?#].*)?$/i.test(resolved) ? 'registry' : 'tarball';
+  if (/^https?:\/\//i.test(resolved)) return isRegistryTarballUrl(resolved) ? 'registry' : 'tarball';
   if (resolved.startsWith('link:')) return 'link';
   // A bare relative or absolute path.
   if (resolved.startsWith('.') || resolved.startsWith('/')) return isTarballPath(resolved) ? 'file' : 'directory';
   return 'unknown';
+}
+
+/**
+ * Whether a URL's path, before any query or fragment, ends in `/-/<file>.tgz`. (Not the
+ * regex `/-\/[^/]+\.tgz(?:[?#].*)?$/`: it retried `.*$` after every `.tgz#` of a long URL.)
+ */
+function isRegistryTarballUrl(url: string): boolean {
+  const query = url.search(/[?#]/);
+  const path = query < 0 ? url : url.slice(0, query);
+  const slash = path.lastIndexOf('/');
+  return slash >= 2 && path.startsWith('/-/', slash - 2) && path.length - slash > 5 && path.slice(-4).toLowerCase() === '.tgz';
 }
 
 export function isGitSpec(spec: string): boolean {

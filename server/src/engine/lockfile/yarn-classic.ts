@@ -1,13 +1,27 @@
 import type { LockedPackage, Lockfile, PackageSource, ParseError } from '../model';
 import { parseSymlFallback, scanSyml, type SymlBlock, type SymlMap, type SymlScan } from './yarn-syml';
 
-const HEADER = /^(?:#[^\n]*\n|\s*\n)*?#\s*yarn lockfile v1\s*$/m;
-
-/** True when the file carries yarn classic's `# yarn lockfile v1` header in its leading comments. */
+/**
+ * True when the file carries yarn classic's `# yarn lockfile v1` header in its leading
+ * comments (within the first 400 characters): the lines before it are comments or blank.
+ * Read line by line: the regex this replaces (`^(?:#[^\n]*\n|\s*\n)*?#…`) could split a
+ * run of blank lines between its two alternatives in exponentially many ways (a 133-byte
+ * yarn.lock took 150 s).
+ */
 export function hasClassicHeader(text: string): boolean {
   const head = text.slice(0, 400);
-  const m = HEADER.exec(head);
-  return m !== null && m.index === 0;
+  for (let pos = 0; pos <= head.length; ) {
+    let eol = head.indexOf('\n', pos);
+    if (eol < 0) eol = head.length;
+    const line = head.slice(pos, eol);
+    if (line.startsWith('#')) {
+      if (line.slice(1).trim() === 'yarn lockfile v1') return true;
+    } else if (line.trim() !== '' || eol === head.length) {
+      return false;
+    }
+    pos = eol + 1;
+  }
+  return false;
 }
 
 /**

@@ -3,8 +3,9 @@ import semver from 'semver';
 import type { SpecKind } from '../model';
 
 // semver.valid throws and catches internally for every non-version, which is slow; a
-// regex for the strict form answers the common case.
-const EXACT_VERSION = /^\s*[=v]?\s*\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?\s*$/;
+// regex for the strict form answers the common case. It is tried on the trimmed spec:
+// `^\s*[=v]?\s*` on 200 KB of spaces tries every split of the run between the two `\s*`.
+const EXACT_VERSION = /^[=v]?\s*\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 export interface ClassifiedSpec {
   kind: SpecKind;
@@ -36,8 +37,9 @@ export function classifySpec(name: string, spec: string): ClassifiedSpec {
   // builds URLs and hosted-git objects), which dominated parsing a large package.json.
   // The order of checks mirrors npa's: version, then range, then dist-tag.
   if (!protocol && !spec.includes('/')) {
-    if (EXACT_VERSION.test(spec)) return { kind: 'version' };
-    if (spec.trim() === '' || semver.validRange(spec, true) !== null) return { kind: 'range' };
+    const trimmed = spec.trim();
+    if (EXACT_VERSION.test(trimmed)) return { kind: 'version' };
+    if (trimmed === '' || semver.validRange(spec, true) !== null) return { kind: 'range' };
     if (encodeURIComponent(spec) === spec) return { kind: 'tag' };
   }
   let parsed: npa.Result;

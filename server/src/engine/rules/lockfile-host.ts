@@ -90,7 +90,10 @@ export function hostOf(url: string): string | undefined {
 function normaliseHost(entry: string): string | undefined {
   const s = entry.trim();
   if (!s) return undefined;
-  return s.includes('://') ? hostOf(s) : s.toLowerCase().replace(/\/.*$/, '');
+  if (s.includes('://')) return hostOf(s);
+  // Up to the first '/' (not `replace(/\/.*$/)`, which retried from every '/' of a long run).
+  const slash = s.indexOf('/');
+  return (slash < 0 ? s : s.slice(0, slash)).toLowerCase();
 }
 
 /** The registry expected for a package name: .npmrc (by scope), and the registry setting when given. */

@@ -20,7 +20,9 @@ export const lockfileIntegrity: Rule = {
         if (!problem) continue;
         // yarn berry writes no checksum for platform-specific packages (`conditions:`) it
         // did not fetch; it checksums them when a matching machine installs them.
-        if (problem === 'missing' && l.format === 'yarn-berry' && text && /\n\s+conditions:/.test(text.slice(p.span.start, p.span.end))) continue;
+        // (`[ \t]+`, not `\s+`: `\s` also takes line breaks, and `\n\s+` retried a long run of
+        // blank lines from each of its line breaks.)
+        if (problem === 'missing' && l.format === 'yarn-berry' && text && /\n[ \t]+conditions:/.test(text.slice(p.span.start, p.span.end))) continue;
         const message =
           problem === 'missing'
             ? `${p.name}@${p.version} has no integrity hash in the lockfile: a changed tarball at the same URL would be installed without notice.`

@@ -244,9 +244,16 @@ export class TyposquatDetector {
   }
 }
 
-/** Loose npm name shape (old names may have capitals); anything else is not worth a guess. */
+/**
+ * Loose npm name shape (old names may have capitals): `name`, `@scope/name`, or a scope
+ * with its `/` forgotten (`@scopename`); anything else is not worth a guess. Written as
+ * three alternatives that cannot overlap: an optional `/` between two runs of the same
+ * characters made `@aaaa…!` try every split point (quadratic).
+ */
+const PACKAGE_NAME = /^(?:@[A-Za-z0-9][\w.~-]*\/[\w.~-]+|@[A-Za-z0-9][\w.~-]+|[\w.~-]+)$/;
+
 function isPackageName(name: string): boolean {
-  return /^(@[A-Za-z0-9][\w.~-]*\/?)?[A-Za-z0-9_.~-][\w.~-]*$/.test(name);
+  return PACKAGE_NAME.test(name);
 }
 
 function separatorsOf(name: string): string {
