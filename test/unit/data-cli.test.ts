@@ -80,7 +80,8 @@ async function cli(args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 test('depwarden scan --registry --advisories raises each remote rule; the second scan makes no request', async () => {
-  const args = ['scan', dir, '--registry', reg.url, '--advisories', osv.url, '--cache-dir', cacheDir, '--ioc', path.join(dir, 'iocs.txt'), '--format', 'json', '--quiet'];
+  // --public-registry: the loopback registry stands in for npm's (no registry is public by assumption).
+  const args = ['scan', dir, '--registry', reg.url, '--public-registry', reg.url, '--advisories', osv.url, '--cache-dir', cacheDir, '--ioc', path.join(dir, 'iocs.txt'), '--format', 'json', '--quiet'];
   const before = { registry: reg.requests.length, osv: osv.requests.length };
   const first = await cli(args);
   assert.equal(first.stderr, '');

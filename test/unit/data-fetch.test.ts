@@ -51,12 +51,18 @@ function projectFiles(): SourceFile[] {
         '@acme/secret': { version: '1.0.0', resolved: tarball(priv.url, '@acme/secret', '1.0.0') },
       }),
     },
-    { path: '.npmrc', text: `@acme:registry=${priv.url}\n//${privHost}/:_authToken=\${ACME_TOKEN}\n` },
+    { path: '.npmrc', text: `@acme:registry=${priv.url}\n` },
   ];
 }
 
+/** The token lives in the user's own .npmrc: a project .npmrc supplies no credentials (issue #10). */
+function userNpmrc(): string[] {
+  return [`//${new URL(priv.url).host}/:_authToken=\${ACME_TOKEN}\n`];
+}
+
 function settingsFor(overrides: Partial<Settings> = {}): Settings {
-  return { ...defaultSettings(), registry: reg.url, advisories: osv.url, ...overrides };
+  // The loopback registry stands in for the public one: say so (nothing is public by assumption).
+  return { ...defaultSettings(), registry: reg.url, publicRegistries: [reg.url], advisories: osv.url, ...overrides };
 }
 
 function counts() {
@@ -67,7 +73,7 @@ test('cold scan: one request per name; warm re-scan from the disk cache: none at
   const dir = await mkdtemp(path.join(tmpdir(), 'depwarden-fetch-'));
   try {
     const files = projectFiles();
-    const project = buildProject(files, { env: { ACME_TOKEN: 'tok-123' } });
+    const project = buildProject(files, { outerNpmrc: userNpmrc(), env: { ACME_TOKEN: 'tok-123' } });
     const start = counts();
     const remote = await fetchRemoteData(project, settingsFor(), { cache: createCache(dir) });
     const cold = counts();
@@ -82,7 +88,7 @@ test('cold scan: one request per name; warm re-scan from the disk cache: none at
     assert.equal(result.findings.filter((f) => f.rule === 'lookup-incomplete').length, 0);
 
     // A new process: new cache object on the same folder, new project object.
-    const warmProject = buildProject(files, { env: { ACME_TOKEN: 'tok-123' } });
+    const warmProject = buildProject(files, { outerNpmrc: userNpmrc(), env: { ACME_TOKEN: 'tok-123' } });
     const warm = await fetchRemoteData(warmProject, settingsFor(), { cache: createCache(dir) });
     assert.deepEqual(counts(), cold);
     assert.equal(warm.requests, 0);
@@ -98,7 +104,7 @@ test('cold scan: one request per name; warm re-scan from the disk cache: none at
 
 test('a private-scope name never reaches the advisory API nor the public registry; its token only its own host', async () => {
   const files = projectFiles();
-  const project = buildProject(files, { env: { ACME_TOKEN: 'tok-123' } });
+  const project = buildProject(files, { outerNpmrc: userNpmrc(), env: { ACME_TOKEN: 'tok-123' } });
   const start = counts();
   await fetchRemoteData(project, settingsFor(), {});
   const publicNames = reg.requests.slice(start.registry).map((r) => r.name);
@@ -128,7 +134,7 @@ test('package.json without a lockfile is judged at the version its range resolve
 
 test('offline with an empty cache: no request, local findings intact, lookup-incomplete once per file', async () => {
   const files = projectFiles();
-  const project = buildProject(files, { env: { ACME_TOKEN: 'tok-123' } });
+  const project = buildProject(files, { outerNpmrc: userNpmrc(), env: { ACME_TOKEN: 'tok-123' } });
   const start = counts();
   const remote = await fetchRemoteData(project, settingsFor({ offline: true }), {});
   assert.deepEqual(counts(), start);
@@ -148,7 +154,7 @@ test('a registry that fails is reported as lookup-incomplete with the HTTP statu
   osv.fault('querybatch', { kind: 'status', status: 503 });
   try {
     const files = projectFiles();
-    const project = buildProject(files, { env: { ACME_TOKEN: 'tok-123' } });
+    const project = buildProject(files, { outerNpmrc: userNpmrc(), env: { ACME_TOKEN: 'tok-123' } });
     const remote = await fetchRemoteData(project, settingsFor(), { http: { retries: 0 } });
     const result = scanFiles(files, { settings: settingsFor(), remote, now: NOW, env: { ACME_TOKEN: 'tok-123' } });
     const incomplete = result.findings.filter((f) => f.rule === 'lookup-incomplete');
@@ -165,7 +171,7 @@ test('a registry that fails is reported as lookup-incomplete with the HTTP statu
 
 test('IOC entries become known-malware even with advisories off and the registry unreachable', async () => {
   const files = projectFiles();
-  const project = buildProject(files, { env: { ACME_TOKEN: 'tok-123' } });
+  const project = buildProject(files, { outerNpmrc: userNpmrc(), env: { ACME_TOKEN: 'tok-123' } });
   const settings = settingsFor({ advisories: null, offline: true });
   const remote = await fetchRemoteData(project, settings, { iocs: new Map([['left-pad', new Set(['1.3.0'])]]) });
   const result = scanFiles(files, { settings, remote, now: NOW, env: { ACME_TOKEN: 'tok-123' } });

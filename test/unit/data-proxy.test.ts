@@ -79,7 +79,8 @@ function publicProject(npmrc?: string): SourceFile[] {
 }
 
 function settingsFor(overrides: Partial<Settings> = {}): Settings {
-  return { ...defaultSettings(), registry: reg.url, advisories: osv.url, ...overrides };
+  // The loopback registry stands in for npm's: say so (no registry is public by assumption).
+  return { ...defaultSettings(), registry: reg.url, publicRegistries: [reg.url], advisories: osv.url, ...overrides };
 }
 
 const since = (n: number) => proxy.log.slice(n);
@@ -127,11 +128,11 @@ test('with a proxy set, registry and advisory requests go through it (absolute-U
   assert.deepEqual(advisory?.status === 'ok' ? advisory.advisories.map((a) => [a.id, a.malware]) : advisory, [['MAL-2025-0007', true]]);
 });
 
-test('.npmrc proxy and the environment route requests; NO_PROXY (with a port) bypasses the proxy', async () => {
+test('the user .npmrc proxy and the environment route requests; NO_PROXY (with a port) bypasses the proxy', async () => {
   const osvPort = new URL(osv.url).port;
-  // .npmrc's proxy, and NO_PROXY from the environment naming only the advisory API's port.
+  // The user's .npmrc proxy (a project's is ignored), and NO_PROXY from the environment naming only the advisory API's port.
   let start = proxy.log.length;
-  await fetchRemoteData(buildProject(publicProject(`proxy=${proxy.url}\n`)), settingsFor(), { ...FAST, env: { NO_PROXY: `127.0.0.1:${osvPort}` } });
+  await fetchRemoteData(buildProject(publicProject(), { outerNpmrc: [`proxy=${proxy.url}\n`] }), settingsFor(), { ...FAST, env: { NO_PROXY: `127.0.0.1:${osvPort}` } });
   let seen = since(start).map((e) => e.target);
   assert.deepEqual(seen, [`${reg.url}left-pad`], 'the registry through the proxy, the advisory API directly');
 
@@ -155,7 +156,7 @@ test('.npmrc proxy and the environment route requests; NO_PROXY (with a port) by
   assert.deepEqual(since(start), []);
 });
 
-test('a registry token never reaches the proxy: credentialed http requests are tunnelled with CONNECT', async () => {
+test('a registry token never reaches the proxy: a credentialed plain-http request through a proxy is not sent at all', async () => {
   const privHost = new URL(priv.url).host;
   const files: SourceFile[] = [
     { path: 'package.json', text: JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { '@acme/secret': '*', 'left-pad': '*' } }) },
@@ -166,36 +167,34 @@ test('a registry token never reaches the proxy: credentialed http requests are t
         'left-pad': { version: '1.3.0', resolved: `${reg.url}left-pad/-/left-pad-1.3.0.tgz` },
       }),
     },
-    { path: '.npmrc', text: `@acme:registry=${priv.url}\n//${privHost}/:_authToken=tok-secret-123\n` },
+    { path: '.npmrc', text: `@acme:registry=${priv.url}\n` },
   ];
   const start = proxy.log.length;
   const privStart = priv.requests.length;
-  const remote = await fetchRemoteData(buildProject(files), settingsFor({ proxy: { url: proxy.url, strictSSL: true } }), FAST);
-  assert.equal(remote.packuments.get('@acme/secret')?.status, 'ok');
+  // The token is the user's (a project .npmrc supplies none). Inside a CONNECT tunnel, plain
+  // http is still readable by the proxy, so the request is refused (issue #10, row 12).
+  const project = buildProject(files, { outerNpmrc: [`//${privHost}/:_authToken=tok-secret-123\n`] });
+  const remote = await fetchRemoteData(project, settingsFor({ proxy: { url: proxy.url, strictSSL: true } }), FAST);
+  const lookup = remote.packuments.get('@acme/secret');
+  assert.equal(lookup?.status, 'error');
+  assert.match(lookup.status === 'error' ? lookup.reason : '', /credentials for 127\.0\.0\.1:\d+ are never sent over plain http \(through a proxy\); use https/);
   const entries = since(start);
-  assert.ok(
-    entries.some((e) => e.method === 'CONNECT' && e.target === privHost),
-    entries.map((e) => `${e.method} ${e.target}`).join('\n'),
-  );
+  assert.ok(!entries.some((e) => e.target.includes(privHost)), entries.map((e) => `${e.method} ${e.target}`).join('\n'));
   assert.ok(entries.some((e) => e.method === 'GET' && e.target === `${reg.url}left-pad`), 'the public name, without a token, is forwarded as usual');
   assert.ok(!JSON.stringify(entries).includes('tok-secret-123'), 'the proxy saw the token');
-  assert.ok(entries.every((e) => e.headers.authorization === undefined));
-  assert.deepEqual(
-    priv.requests.slice(privStart).map((r) => r.headers.authorization),
-    ['Bearer tok-secret-123'],
-    'the private registry got its token through the tunnel',
-  );
+  assert.equal(priv.requests.length - privStart, 0, 'nothing reached the private registry');
 });
 
 test('an https registry is reached through a CONNECT tunnel; strictSSL decides whether a self-signed certificate is accepted', async () => {
   const host = new URL(secure.url).host;
   const files: SourceFile[] = [
     { path: 'package.json', text: JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { '@corp/lib': '1.0.0' } }) },
-    { path: '.npmrc', text: `@corp:registry=${secure.url}\n//${host}/:_authToken=tls-token-9\n` },
+    { path: '.npmrc', text: `@corp:registry=${secure.url}\n` },
   ];
+  const userNpmrc = [`//${host}/:_authToken=tls-token-9\n`];
   const noAdvisories = { advisories: null };
   let start = proxy.log.length;
-  const strict = await fetchRemoteData(buildProject(files), settingsFor({ ...noAdvisories, proxy: { url: proxy.url, strictSSL: true } }), FAST);
+  const strict = await fetchRemoteData(buildProject(files, { outerNpmrc: userNpmrc }), settingsFor({ ...noAdvisories, proxy: { url: proxy.url, strictSSL: true } }), FAST);
   const failed = strict.packuments.get('@corp/lib');
   assert.equal(failed?.status, 'error');
   assert.match(failed.status === 'error' ? failed.reason : '', /^TLS certificate not trusted \(\w+\) \(through the proxy http:\/\/127\.0\.0\.1:\d+\)$/);
@@ -203,7 +202,7 @@ test('an https registry is reached through a CONNECT tunnel; strictSSL decides w
   assert.equal(secure.requests.length, 0, 'no request completed over an unverified connection');
 
   start = proxy.log.length;
-  const relaxed = await fetchRemoteData(buildProject(files), settingsFor({ ...noAdvisories, proxy: { url: proxy.url, strictSSL: false } }), FAST);
+  const relaxed = await fetchRemoteData(buildProject(files, { outerNpmrc: userNpmrc }), settingsFor({ ...noAdvisories, proxy: { url: proxy.url, strictSSL: false } }), FAST);
   assert.equal(relaxed.packuments.get('@corp/lib')?.status, 'ok');
   const entries = since(start);
   assert.deepEqual(entries.map((e) => `${e.method} ${e.target}`), [`CONNECT ${host}`]);
@@ -232,18 +231,21 @@ test('proxy credentials go to the proxy only; a refusing proxy is a lookup error
   }
 });
 
-test('CLI: the project .npmrc proxy and the HTTP_PROXY environment variable both route the scan', async () => {
+test('CLI: the user .npmrc proxy and the HTTP_PROXY environment variable both route the scan', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'depwarden-proxy-cli-'));
   const io = { stdout: { write: () => true }, stderr: { write: () => true } } as unknown as Parameters<typeof runCli>[1];
-  const args = ['scan', dir, '--format', 'json', '--registry', reg.url, '--advisories', osv.url, '--fail-on', 'never', '--quiet'];
-  const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY };
+  const args = ['scan', dir, '--format', 'json', '--registry', reg.url, '--public-registry', reg.url, '--advisories', osv.url, '--fail-on', 'never', '--quiet'];
+  const saved = { HTTP_PROXY: process.env.HTTP_PROXY, NO_PROXY: process.env.NO_PROXY, NPM_CONFIG_USERCONFIG: process.env.NPM_CONFIG_USERCONFIG };
   try {
-    for (const f of publicProject(`proxy=${proxy.url}\n`)) await writeFile(path.join(dir, f.path), f.text);
+    for (const f of publicProject()) await writeFile(path.join(dir, f.path), f.text);
+    // The user's own .npmrc (a project's proxy is ignored: see hostile-credentials.test.ts).
+    await writeFile(path.join(dir, 'user.npmrc'), `proxy=${proxy.url}\n`);
+    process.env.NPM_CONFIG_USERCONFIG = path.join(dir, 'user.npmrc');
     let start = proxy.log.length;
     assert.equal(await runCli([...args, '--cache-dir', path.join(dir, 'c1')], io), 0);
-    assert.ok(since(start).some((e) => e.target === `${reg.url}left-pad`), 'the .npmrc proxy was not used');
+    assert.ok(since(start).some((e) => e.target === `${reg.url}left-pad`), 'the user .npmrc proxy was not used');
 
-    await rm(path.join(dir, '.npmrc'));
+    await rm(path.join(dir, 'user.npmrc'));
     process.env.HTTP_PROXY = proxy.url;
     delete process.env.NO_PROXY;
     start = proxy.log.length;

@@ -15,6 +15,8 @@ export interface CliOptions {
   ioc: string[];
   /** --malware-feed URLs (repeatable). */
   malwareFeeds: string[];
+  /** --public-registry URLs (repeatable): mirrors of the public npm registry. */
+  publicRegistries: string[];
   quiet: boolean;
 }
 
@@ -35,6 +37,9 @@ Options:
   --offline                  no network: local rules and cached data only
   --registry URL             npm registry to use instead of .npmrc's
   --advisories URL           OSV-compatible API base (default https://api.osv.dev)
+  --public-registry URL      a mirror of the public npm registry: names resolved from it
+                             may be asked of the advisory API (repeatable; only npm's own
+                             hosts count otherwise)
   --no-advisories            no advisory lookups
   --cache-dir DIR            on-disk cache folder
   --fail-on SEVERITY         exit 1 at or above: hint|info|warning|error|never (default error)
@@ -48,7 +53,7 @@ Options:
 `;
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], malwareFeeds: [], quiet: false };
+  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], malwareFeeds: [], publicRegistries: [], quiet: false };
   const args = [...argv];
   const first = args[0];
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') return { ...o, command: 'help' };
@@ -114,6 +119,9 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--malware-feed':
         o.malwareFeeds.push(checkUrl(flag, value(flag, inline)));
+        break;
+      case '--public-registry':
+        o.publicRegistries.push(checkUrl(flag, value(flag, inline)));
         break;
       case '--quiet':
       case '-q':

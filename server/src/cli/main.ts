@@ -58,6 +58,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   if (options.registry) settings.registry = options.registry;
   if (options.advisories !== undefined) settings.advisories = options.advisories;
   if (options.malwareFeeds.length) settings.malwareFeeds = options.malwareFeeds;
+  if (options.publicRegistries.length) settings.publicRegistries = options.publicRegistries;
   const iocLists: IocList[] = [];
   for (const file of options.ioc) {
     let text: string;

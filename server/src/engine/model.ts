@@ -273,6 +273,12 @@ export interface Settings {
   proxy?: { url: string; strictSSL: boolean; noProxy?: string[] };
   /** URLs of malware lists (`name@version` lines, or JSON), downloaded whole: no package name is sent. */
   malwareFeeds?: string[];
+  /**
+   * Registries (URLs or hosts) that mirror the public npm registry: names resolved from
+   * them may be asked of the advisory service. npm's own hosts always count; no other
+   * registry is assumed public (a company registry's names stay private).
+   */
+  publicRegistries?: string[];
 }
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';

@@ -41,7 +41,7 @@ export function joinPath(dir: string, rel: string): string {
 export interface Project {
   manifests: Manifest[];
   lockfiles: Lockfile[];
-  /** Effective npm config for the project (user/global .npmrc texts, then the project's). */
+  /** Effective npm config for the project (user/global .npmrc texts, then the project's, restricted). */
   npmrc: NpmConfig;
   /** Raw text of other config files by path. */
   configFiles: Map<string, string>;
@@ -85,7 +85,7 @@ export class ParseCache {
 }
 
 export interface ProjectOptions {
-  /** .npmrc texts that apply before the project's own (global, then user). */
+  /** .npmrc texts that apply before the project's own (global, then user): the only source of credentials and network settings. */
   outerNpmrc?: string[];
   env?: Record<string, string | undefined>;
   cache?: ParseCache;
@@ -132,9 +132,11 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
   // yarn classic lockfiles name no importers: derive them from the manifests (on a copy).
   attachYarnImporters(project);
   // The project-level .npmrc is the one at the root (npm reads the one beside the
-  // nearest package.json with a lockfile; monorepos keep one at the root).
+  // nearest package.json with a lockfile; monorepos keep one at the root). It comes with
+  // the repository, so it is read as untrusted: registries and policy keys only, no
+  // ${VAR} expansion, no credentials, no proxy or certificate settings (npmrc.ts).
   const rootNpmrc = project.configFiles.get('.npmrc');
-  project.npmrc = parseNpmrc([...(options.outerNpmrc ?? []), ...(rootNpmrc !== undefined ? [rootNpmrc] : [])], options.env ?? {});
+  project.npmrc = parseNpmrc(options.outerNpmrc ?? [], options.env ?? {}, rootNpmrc);
   return project;
 }
 

@@ -16,6 +16,11 @@ export interface ClientSettings {
   alerts?: { intervalMinutes?: number };
   /** URLs of malware lists to download and match (`depwarden.malwareFeeds`). */
   malwareFeeds?: string[];
+  /**
+   * Registries (URLs or hosts) that mirror the public npm registry, whose names may go to
+   * the advisory service (`depwarden.publicRegistries`; npm's own hosts always count).
+   */
+  publicRegistries?: string[];
   /** Not a depwarden setting: the client adds VS Code's `http.proxy`, `http.proxyStrictSSL` and `http.noProxy`. */
   proxy?: { url?: string; strictSSL?: boolean; noProxy?: string[] };
 }
@@ -40,6 +45,10 @@ export function toEngineSettings(raw: ClientSettings | null | undefined): Settin
   if (r.proxy && typeof r.proxy.url === 'string' && r.proxy.url.trim()) {
     const noProxy = Array.isArray(r.proxy.noProxy) ? r.proxy.noProxy.filter((h) => typeof h === 'string' && h.trim()) : [];
     s.proxy = { url: r.proxy.url.trim(), strictSSL: r.proxy.strictSSL !== false, ...(noProxy.length ? { noProxy } : {}) };
+  }
+  if (Array.isArray(r.publicRegistries)) {
+    const hosts = r.publicRegistries.filter((h): h is string => typeof h === 'string' && h.trim() !== '').map((h) => h.trim());
+    if (hosts.length) s.publicRegistries = hosts;
   }
   if (Array.isArray(r.typosquat?.allow)) s.typosquatAllow = r.typosquat!.allow!.filter((h) => typeof h === 'string');
   if (r.rules && typeof r.rules === 'object') {

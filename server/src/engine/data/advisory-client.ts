@@ -9,6 +9,7 @@ import type { Advisory, AdvisoryLookup, AdvisorySeverity } from './remote-data';
 import { advisoryKey } from './remote-data';
 import type { DataCache } from './cache';
 import type { HttpClient } from './http';
+import { trimTrailing } from './registry-client';
 
 /** OSV accepts up to 1000 queries per batch. */
 const BATCH_SIZE = 1000;
@@ -157,7 +158,7 @@ export class AdvisoryClient {
 }
 
 function base(url: string): string {
-  return url.replace(/\/+$/, '');
+  return trimTrailing(url, '/');
 }
 
 function isQueryResult(x: unknown): x is QueryResult {

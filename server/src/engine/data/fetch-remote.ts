@@ -9,8 +9,10 @@
  * Every unique name is fetched once, every unique name@version is asked of the advisory
  * API once (in batches), and nothing is asked that a fresh cache entry answers.
  * Names that .npmrc maps to a private registry go to that registry only: never to the
- * public registry nor to the advisory API. Malware feeds are downloaded whole, alongside.
- * Every request goes through the proxy the settings, .npmrc or the environment name.
+ * public registry nor to the advisory API, and only names whose registry is the public
+ * npm registry by host (or a mirror in settings.publicRegistries) go to the advisory API.
+ * Malware feeds are downloaded whole, alongside. Every request goes through the proxy the
+ * settings, the user's own .npmrc or the environment name (never the project's .npmrc).
  */
 import semver from 'semver';
 import type { Settings } from '../model';
@@ -20,7 +22,7 @@ import { createCache, type DataCache } from './cache';
 import { HttpClient, type HttpPolicy } from './http';
 import { fetchMalwareFeeds } from './malware-feed';
 import { resolveProxyRoutes } from './proxy';
-import { authHeaderFor, privateRegistryOf, RegistryClient } from './registry-client';
+import { advisoryRoute, authHeaderFor, RegistryClient } from './registry-client';
 import { advisoryKey, type AdvisoryLookup, type IocList, type PackumentLookup, type RemoteData } from './remote-data';
 import { collectTargets, resolveSpec, workspaceNames } from './targets';
 
@@ -81,7 +83,9 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
     for (const d of m.dependencies) if (own.has(d.name) && !needed.has(d.name)) needed.set(d.name, new Set());
   }
 
-  const isPublic = (name: string) => !privateRegistryOf(project.npmrc, name, settings.registry);
+  // Only names whose registry is the public npm registry by host (targets.ts reports the
+  // others as not checked, unless they are a private scope's own packages).
+  const isPublic = (name: string) => advisoryRoute(project.npmrc, name, settings) === 'public';
   const asked = new Set<string>();
   const askAdvisories = async (pairs: { name: string; version: string }[]): Promise<Map<string, AdvisoryLookup>> => {
     const fresh = pairs.filter((p) => isPublic(p.name) && !asked.has(advisoryKey(p.name, p.version)));

@@ -8,8 +8,14 @@
  * proxy, requests go through undici's fetch with a ProxyAgent (Node's fetch has no proxy
  * option): https targets through a CONNECT tunnel, so the proxy never sees their headers;
  * plain http targets as absolute-URI requests (what proxies that only tunnel to port 443
- * accept), except those carrying credentials, which are tunnelled too so that a registry
- * token is never handed to the proxy as a header.
+ * accept).
+ *
+ * Credentials never travel in plain text: a request that would carry them over `http:` is
+ * not sent at all (the lookup fails and says why), unless it goes directly to this
+ * machine's loopback address (a local registry such as verdaccio), where no network sees
+ * it. Through a proxy even that is refused: tunnelled or not, the proxy could read plain
+ * HTTP. Sending the request without its token instead would only swap a clear failure
+ * (that the user can fix by moving the registry to https) for a confusing 401.
  */
 import type { ProxyAgent } from 'undici';
 
@@ -134,6 +140,9 @@ export class HttpClient {
       const auth = p.authFor?.(url);
       if (auth) headers.authorization = auth;
       const proxy = proxyForUrl(p.proxy, url);
+      if (auth && isPlainHttp(url) && (proxy || !isLoopback(url))) {
+        throw new AttemptError(`not sent: credentials for ${hostOfUrl(url)} are never sent over plain http${proxy ? ' (through a proxy)' : ''}; use https`, false);
+      }
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), p.timeoutMs);
       try {
@@ -142,7 +151,7 @@ export class HttpClient {
         try {
           const init = { method, headers, body, redirect: 'manual' as const, signal: controller.signal };
           res = proxy
-            ? ((await loadUndici().fetch(url, { ...init, dispatcher: this.agentFor(proxy, !url.startsWith('http:') || auth !== undefined) })) as unknown as Response)
+            ? ((await loadUndici().fetch(url, { ...init, dispatcher: this.agentFor(proxy, !isPlainHttp(url)) })) as unknown as Response)
             : await p.fetch(url, init);
         } catch (e) {
           // A proxy that refuses (407, a denied tunnel) will refuse again: no retry.
@@ -235,6 +244,29 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
     throw new AttemptError(signal.aborted ? 'timeout' : 'truncated response', true);
   }
   return Buffer.concat(chunks).toString('utf8');
+}
+
+function isPlainHttp(url: string): boolean {
+  return url.slice(0, 5).toLowerCase() === 'http:';
+}
+
+/** localhost, 127.0.0.0/8, [::1]: traffic that never leaves this machine. */
+function isLoopback(url: string): boolean {
+  let host: string;
+  try {
+    host = new URL(url).hostname;
+  } catch {
+    return false;
+  }
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+function hostOfUrl(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return 'the registry';
+  }
 }
 
 /** Retry-After is either seconds or an HTTP date. */

@@ -3,8 +3,10 @@
  *
  * Sources, first one that names a proxy wins:
  *   1. settings.proxy: the editor's `http.proxy` (and `http.proxyStrictSSL`, `http.noProxy`);
- *   2. `.npmrc`: `https-proxy` (https targets), `proxy` (http targets, and https ones
- *      when there is no `https-proxy`), `noproxy`, `strict-ssl`, as npm reads them;
+ *   2. the user's and global `.npmrc` (never the project's: a repository must not route
+ *      our requests through its proxy nor turn certificate checks off, see npmrc.ts):
+ *      `https-proxy` (https targets), `proxy` (http targets, and https ones when there is
+ *      no `https-proxy`), `noproxy`, `strict-ssl`, as npm reads them;
  *   3. the environment: `HTTPS_PROXY` / `HTTP_PROXY` per target scheme, `NO_PROXY`
  *      (upper or lower case), as curl and npm read them.
  * `NO_PROXY`-style lists: `*` (no proxy at all), `host`, `.domain` / `*.domain` (the

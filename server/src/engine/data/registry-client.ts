@@ -6,8 +6,8 @@
  * security placeholder (a normal packument, judged by the security-holder rule).
  */
 import type { NpmConfig } from '../policy/npmrc';
-import { withTrailingSlash } from '../policy/npmrc';
-import { DEFAULT_REGISTRY } from '../model';
+import { scopeOf, withTrailingSlash } from '../policy/npmrc';
+import { DEFAULT_REGISTRY, type Settings } from '../model';
 import type { Packument, PackumentLookup, VersionInfo } from './remote-data';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
@@ -37,7 +37,12 @@ export function hostOf(url: string): string | undefined {
   }
 }
 
-/** The hosts treated as "public": npm's, the configured default registry and the override. */
+/**
+ * The hosts dependency-confusion treats as where "anyone can publish": npm's, the
+ * configured default registry and the override (a company mirror of the public registry
+ * resolves unscoped names from the public namespace). Not the test for what may be sent to
+ * the public advisory service: that is advisoryRoute's, by host only.
+ */
 export function publicHosts(npmrc: NpmConfig, override?: string): Set<string> {
   const hosts = new Set(PUBLIC_REGISTRY_HOSTS);
   for (const url of [npmrc.registry, override]) {
@@ -47,13 +52,18 @@ export function publicHosts(npmrc: NpmConfig, override?: string): Set<string> {
   return hosts;
 }
 
+/** The registry .npmrc maps a scoped name's scope to, if any (own keys only: scopes are untrusted input). */
+function mappedScopeRegistry(npmrc: NpmConfig, name: string): string | undefined {
+  const scope = scopeOf(name);
+  return scope !== undefined && Object.prototype.hasOwnProperty.call(npmrc.scopes, scope) ? npmrc.scopes[scope] : undefined;
+}
+
 /**
  * The private registry a scoped name is mapped to in .npmrc, or undefined when the name
  * resolves from a public registry. Such names are never sent to a public service.
  */
 export function privateRegistryOf(npmrc: NpmConfig, name: string, override?: string): string | undefined {
-  if (!name.startsWith('@') || !name.includes('/')) return undefined;
-  const mapped = npmrc.scopes[name.slice(0, name.indexOf('/'))];
+  const mapped = mappedScopeRegistry(npmrc, name);
   if (!mapped) return undefined;
   const host = hostOf(mapped);
   return host && !publicHosts(npmrc, override).has(host) ? mapped : undefined;
@@ -68,8 +78,43 @@ export function registryForName(npmrc: NpmConfig, name: string, override?: strin
   const priv = privateRegistryOf(npmrc, name, override);
   if (priv) return priv;
   if (override) return withTrailingSlash(override);
-  if (name.startsWith('@') && npmrc.scopes[name.slice(0, name.indexOf('/'))]) return npmrc.scopes[name.slice(0, name.indexOf('/'))];
-  return npmrc.registry || DEFAULT_REGISTRY;
+  return mappedScopeRegistry(npmrc, name) ?? (npmrc.registry || DEFAULT_REGISTRY);
+}
+
+/**
+ * The hosts whose names are the public npm namespace: npm's own, plus the mirrors the user
+ * names in settings.publicRegistries (URLs or hosts). Nothing is public by being the
+ * configured registry: a company registry is private until the user says otherwise.
+ */
+export function publicNpmHosts(extra: readonly string[] = []): Set<string> {
+  const hosts = new Set(PUBLIC_REGISTRY_HOSTS);
+  for (const entry of extra) {
+    const trimmed = entry.trim();
+    const host = trimmed ? hostOf(trimmed.includes('://') ? trimmed : `https://${trimmed}`) : undefined;
+    if (host) hosts.add(host);
+  }
+  return hosts;
+}
+
+/**
+ * Whether name@version may be asked of the public advisory service:
+ *   'public'            its registry is the public npm registry by host: ask.
+ *   'private-scope'     .npmrc maps its scope to a registry that is not: the company's own
+ *                       package, which a public database cannot know; not asked, and not
+ *                       counted as missing.
+ *   'private-registry'  it resolves from a default registry that is not public npm (.npmrc
+ *                       `registry=`, --registry, depwarden.registry): not asked, and
+ *                       reported as not checked, since it may well be a public package
+ *                       served through a private mirror.
+ */
+export type AdvisoryRoute = 'public' | 'private-scope' | 'private-registry';
+
+export function advisoryRoute(npmrc: NpmConfig, name: string, settings: Pick<Settings, 'registry' | 'publicRegistries'>): AdvisoryRoute {
+  const registry = registryForName(npmrc, name, settings.registry);
+  const host = hostOf(registry);
+  if (host && publicNpmHosts(settings.publicRegistries).has(host)) return 'public';
+  const mapped = mappedScopeRegistry(npmrc, name);
+  return mapped !== undefined && withTrailingSlash(mapped) === registry ? 'private-scope' : 'private-registry';
 }
 
 /** Scoped names are requested as `@scope%2fname`, as npm does. */
@@ -111,11 +156,13 @@ export function authHeaderFor(npmrc: NpmConfig, url: string): string | undefined
 export function reducePackument(raw: unknown, fallbackName: string): Packument | undefined {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const doc = raw as Record<string, unknown>;
+  // Null-prototype records: they are indexed by registry-supplied keys (a dist-tag
+  // named "constructor", a version "__proto__"), which must never reach Object.prototype.
   const packument: Packument = {
     name: typeof doc.name === 'string' ? doc.name : fallbackName,
     distTags: stringRecord(doc['dist-tags']),
-    versions: {},
-    time: {},
+    versions: dict(),
+    time: dict(),
   };
   const versions = doc.versions && typeof doc.versions === 'object' ? (doc.versions as Record<string, unknown>) : {};
   for (const [version, v] of Object.entries(versions)) {
@@ -148,12 +195,12 @@ function reduceVersion(version: string, v: Record<string, unknown>): VersionInfo
     hasProvenance: false,
   };
   const scripts = stringRecord(v.scripts);
-  const install: Record<string, string> = {};
+  const install: Record<string, string> = dict();
   for (const s of INSTALL_SCRIPT_NAMES) if (scripts[s]) install[s] = scripts[s];
   // npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script.
   if (v.gypfile === true && !install.install && !install.preinstall) install.install = 'node-gyp rebuild';
   if (Object.keys(install).length) info.scripts = install;
-  const deps = { ...stringRecord(v.optionalDependencies), ...stringRecord(v.dependencies) };
+  const deps = Object.assign(dict<string>(), stringRecord(v.optionalDependencies), stringRecord(v.dependencies));
   if (Object.keys(deps).length) info.dependencies = deps;
   if (typeof v.deprecated === 'string' && v.deprecated !== '') info.deprecated = v.deprecated;
   const user = v._npmUser as Record<string, unknown> | undefined;
@@ -195,8 +242,18 @@ export function browsableRepositoryUrl(repo: unknown): string | undefined {
     return undefined;
   }
   if (!['https:', 'http:', 'git:', 'ssh:'].includes(url.protocol) || !url.hostname) return undefined;
-  const path = url.pathname.replace(/\.git$/, '').replace(/\/+$/, '');
+  const path = trimTrailing(url.pathname.replace(/\.git$/, ''), '/');
   return `https://${url.hostname}${url.port && url.protocol.startsWith('http') ? `:${url.port}` : ''}${path}`;
+}
+
+/**
+ * `s` without trailing `ch`s. A loop, not `/\/+$/`: that regex retries from every slash of
+ * a long run (quadratic; 50 KB of slashes in a packument's repository URL took 10 s).
+ */
+export function trimTrailing(s: string, ch: string): string {
+  let end = s.length;
+  while (end > 0 && s[end - 1] === ch) end--;
+  return s.slice(0, end);
 }
 
 function hasRepository(repo: unknown): boolean {
@@ -213,8 +270,31 @@ function hasBin(bin: unknown): boolean {
   return !!bin && typeof bin === 'object' && Object.keys(bin).length > 0;
 }
 
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** A copy of `x` in a null-prototype object (undefined stays undefined). */
+function nullProto<T>(x: Record<string, T> | undefined): Record<string, T> | undefined {
+  return x === undefined || x === null || Object.getPrototypeOf(x) === null ? x : Object.assign(dict<T>(), x);
+}
+
+/**
+ * A packument read back from the disk cache is plain JSON again: give its records null
+ * prototypes, as reducePackument does, so that no lookup by an untrusted key (a spec, a
+ * dist-tag) finds Object.prototype's members. Done once per cache entry.
+ */
+export function revivePackument(p: Packument): Packument {
+  if (Object.getPrototypeOf(p.versions) === null) return p;
+  const versions = dict<VersionInfo>();
+  for (const [k, v] of Object.entries(p.versions)) {
+    versions[k] = { ...v, ...(v.scripts ? { scripts: nullProto(v.scripts) } : {}), ...(v.dependencies ? { dependencies: nullProto(v.dependencies) } : {}) };
+  }
+  return { ...p, distTags: nullProto(p.distTags) ?? dict(), versions, time: nullProto(p.time) ?? dict() };
+}
+
 function stringRecord(x: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
+  const out = dict<string>();
   if (!x || typeof x !== 'object' || Array.isArray(x)) return out;
   for (const [k, v] of Object.entries(x)) if (typeof v === 'string') out[k] = v;
   return out;
@@ -262,9 +342,13 @@ export class RegistryClient {
   private async lookupUncoalesced(name: string, versions: string[]): Promise<PackumentLookup> {
     const { cache, offline } = this.options;
     const registry = this.registryFor(name);
+    // A project .npmrc's `registry=${VAR}` is not expanded (npmrc.ts): say so once rather
+    // than retrying a URL that cannot be fetched.
+    if (!/^https?:\/\//i.test(registry) || !hostOf(registry)) return { status: 'error', reason: 'the configured registry is not an http(s) URL (a project .npmrc gets no ${VAR} expansion)', registry };
     const key = packumentUrl(registry, name);
     const stored = await cache.get<CachedPackument>('packument', key);
     const cached = stored && isCachedPackument(stored.value) ? stored : undefined;
+    if (cached) cached.value.packument = revivePackument(cached.value.packument);
     let gone = await cache.get<{ how: GoneHow }>('packument-gone', key);
     // Whichever answer came last is the registry's current word.
     if (gone && cached && cached.storedAt > gone.storedAt) gone = undefined;
@@ -332,7 +416,7 @@ export class RegistryClient {
 
 function isCachedPackument(x: unknown): x is CachedPackument {
   const v = x as CachedPackument | undefined;
-  return !!v && typeof v === 'object' && !!v.packument && typeof v.packument.versions === 'object' && Array.isArray(v.absent);
+  return !!v && typeof v === 'object' && !!v.packument && !!v.packument.versions && typeof v.packument.versions === 'object' && Array.isArray(v.absent);
 }
 
 function takedownOf(status: number, body: string): GoneHow | undefined {

@@ -11,7 +11,7 @@ import type { Dependency, Finding, LockedPackage, Lockfile, Manifest, RuleId, Se
 import { lockfileForManifest, type Project } from '../project';
 import type { Advisory, Packument, PackumentLookup, RemoteData, VersionInfo } from './remote-data';
 import { advisoryKey } from './remote-data';
-import { privateRegistryOf } from './registry-client';
+import { advisoryRoute, hostOf, registryForName } from './registry-client';
 import { describeFeed } from './malware-feed';
 
 export interface PackageTarget {
@@ -100,14 +100,20 @@ export function collectTargets(project: Project): PackageTarget[] {
 export function resolveSpec(packument: Packument, spec: string): string | undefined {
   const versions = Object.keys(packument.versions);
   const trimmed = spec.trim();
-  if (trimmed === '' || trimmed === '*' || trimmed === 'x') return packument.distTags.latest ?? semver.maxSatisfying(versions, '*') ?? undefined;
+  // Own keys only: the spec and the tags are untrusted, and a spec "constructor" must not
+  // resolve to Object.prototype.constructor (a function where a version belongs, which
+  // then went to the advisory service as a query without a version: every advisory of
+  // the package came back).
+  const tag = (name: string) => ownString(packument.distTags, name);
+  const served = (v: string | undefined): v is string => v !== undefined && Object.prototype.hasOwnProperty.call(packument.versions, v);
+  if (trimmed === '' || trimmed === '*' || trimmed === 'x') return tag('latest') ?? semver.maxSatisfying(versions, '*') ?? undefined;
   if (semver.valid(trimmed)) {
     const clean = semver.clean(trimmed)!;
-    return packument.versions[clean] ? clean : undefined;
+    return served(clean) ? clean : undefined;
   }
-  if (semver.validRange(trimmed, { loose: true }) === null) return packument.distTags[trimmed];
-  const latest = packument.distTags.latest;
-  if (latest && packument.versions[latest] && semver.satisfies(latest, trimmed, { loose: true })) return latest;
+  if (semver.validRange(trimmed, { loose: true }) === null) return tag(trimmed);
+  const latest = tag('latest');
+  if (served(latest) && semver.satisfies(latest, trimmed, { loose: true })) return latest;
   const live = versions.filter((v) => !packument.versions[v].deprecated);
   return semver.maxSatisfying(live, trimmed, { loose: true }) ?? semver.maxSatisfying(versions, trimmed, { loose: true }) ?? undefined;
 }
@@ -145,7 +151,8 @@ export function evaluateTargets(project: Project, settings: Settings, remote: Re
 
 function evaluateTarget(project: Project, settings: Settings, remote: RemoteData, t: PackageTarget): EvaluatedTarget {
   const out: EvaluatedTarget = { ...t, missing: [] };
-  out.privateRegistry = privateRegistryOf(project.npmrc, t.name, settings.registry);
+  const route = advisoryRoute(project.npmrc, t.name, settings);
+  if (route !== 'public') out.privateRegistry = registryForName(project.npmrc, t.name, settings.registry);
   const lookup = remote.packuments.get(t.name);
   out.lookup = lookup;
   out.version = t.lockedVersion;
@@ -154,11 +161,14 @@ function evaluateTarget(project: Project, settings: Settings, remote: RemoteData
   else if (lookup.status === 'ok') {
     out.packument = lookup.packument;
     if (out.version === undefined && t.spec !== undefined) out.version = resolveSpec(lookup.packument, t.spec);
-    if (out.version !== undefined) out.info = lookup.packument.versions[out.version];
+    if (out.version !== undefined) out.info = ownValue(lookup.packument.versions, out.version);
     // Offline, a cached packument older than the lockfile cannot tell "removed" from "newer".
     if (t.lockedVersion !== undefined && !out.info && lookup.fromCache && remote.offline) out.missing.push('registry: offline (cached data predates this version)');
   }
-  if (out.version !== undefined && remote.advisoriesEnabled && !out.privateRegistry) {
+  if (out.version !== undefined && remote.advisoriesEnabled && route === 'private-registry') {
+    // Never read as "no advisories": the name was not asked about at all (see advisoryRoute).
+    out.missing.push(`advisories: not asked, names from ${hostOf(out.privateRegistry!) ?? 'a private registry'} are not sent to the public advisory service`);
+  } else if (out.version !== undefined && remote.advisoriesEnabled && route === 'public') {
     const adv = remote.advisories.get(advisoryKey(t.name, out.version));
     if (!adv) out.missing.push(remote.offline ? 'advisories: offline' : 'advisories: not looked up yet');
     else if (adv.status === 'error') out.missing.push(`advisories: ${adv.reason}`);
@@ -167,6 +177,15 @@ function evaluateTarget(project: Project, settings: Settings, remote: RemoteData
   // A feed that could not be read (and has no cached copy) checked nothing.
   for (const feed of remote.malwareFeeds ?? []) if (feed.status === 'error') out.missing.push(`malware feed ${describeFeed(feed.url)}: ${feed.reason}`);
   return out;
+}
+
+function ownValue<T>(record: Record<string, T>, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
+function ownString(record: Record<string, string>, key: string): string | undefined {
+  const v = ownValue(record, key);
+  return typeof v === 'string' ? v : undefined;
 }
 
 /** The release before a version: the highest lower version (prereleases only compared with prereleases). */

@@ -1,6 +1,7 @@
 import type { Finding } from '../model';
 import { lockfileEntryFinding } from './lockfile-finding';
 import type { Rule } from './context';
+import { ignoredNetworkFindings } from '../policy/npmrc';
 
 /** http: and git: travel unencrypted: anyone on the path can swap the code. */
 export function insecureScheme(url: string | undefined): string | undefined {
@@ -44,6 +45,8 @@ export const insecureUrl: Rule = {
         );
       }
     }
+    // The project's .npmrc asking npm to skip certificate checks, trust its own CA or use a proxy.
+    findings.push(...ignoredNetworkFindings(project.npmrc));
     return findings;
   },
 };
