@@ -55,6 +55,8 @@ test('a new malware or critical advisory on a locked version is announced once; 
     offline: false,
     debounceMs: 20,
     registry: registry.url,
+    // The loopback registry stands in for npm's: say so (no registry is public by assumption).
+    publicRegistries: [registry.url],
     advisories: { url: osv.url },
     // 300 ms: fractions of a minute are accepted for tests.
     alerts: { intervalMinutes: 0.005 },
