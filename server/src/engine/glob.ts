@@ -11,25 +11,33 @@
  * read a bounded number of times (KMP for pieces without `?`).
  */
 
-/** Longest path (PATH_MAX) and folder name (NAME_MAX) a file system holds: a longer path
- * is not a folder, so it matches no workspace glob (and bounds the work per path). */
+/**
+ * Longest path (PATH_MAX) and folder name (NAME_MAX) a file system holds: a longer path is
+ * no folder, so it matches no workspace glob. And no workspace lies 100 folders deep: a
+ * deeper path matches none either. These bound the work per path: placing a run of folder
+ * patterns between globstars tries each start (depth x run length segment tests).
+ */
 const MAX_PATH_LENGTH = 4096;
 const MAX_NAME_LENGTH = 255;
-
-/** A piece of a pattern between stars. */
-interface Piece {
-  text: string;
-  /** Whether `?` (any one character) occurs in it; such pieces are searched naively. */
-  wild: boolean;
-  /** KMP failure table, for pieces without `?`. */
-  fail: Int32Array | null;
-}
+const MAX_DEPTH = 100;
 
 /** A wildcard pattern split at its stars: `a*b*c` -> a, b, c; no star -> one piece. */
 interface Wildcard {
-  pieces: Piece[];
+  pieces: string[];
+  /** Whether `?` in a piece matches any one character (path globs) or itself (name patterns). */
+  questionMark: boolean;
   /** Characters a match needs at least (stars match nothing). */
   minLength: number;
+  /** Search tables by piece, computed when a piece is first searched. */
+  tables: (number[] | WildTable | undefined)[];
+}
+
+/** Shift-And masks of a piece with `?`: bit i of masks(c) is set where the piece has c or `?`. */
+interface WildTable {
+  words: number;
+  byChar: Map<number, Int32Array>;
+  /** The `?` positions alone, for characters the piece does not contain. */
+  other: Int32Array;
 }
 
 /**
@@ -50,9 +58,11 @@ export function compileNamePattern(pattern: string): (name: string) => boolean {
  * `/`-separated, '' for the root. Negation is the caller's (see workspaceGlobMatcher).
  */
 export function compilePathGlob(glob: string): (path: string) => boolean {
-  // Runs of segment patterns between globstars: `a/**/b/c/**` -> [[a], [b, c], []].
+  // Runs of segment patterns between globstars: `a/**/b/c/**` -> [[a], [b, c], []]. Empty
+  // segments are dropped from globs and paths alike (minimatch reads `a//b` as `a/b`).
   const runs: Wildcard[][] = [[]];
-  for (const segment of glob === '' ? [] : glob.split('/')) {
+  for (const segment of glob.split('/')) {
+    if (segment === '') continue;
     if (segment === '**') {
       if (runs[runs.length - 1].length > 0 || runs.length === 1) runs.push([]);
     } else {
@@ -61,7 +71,8 @@ export function compilePathGlob(glob: string): (path: string) => boolean {
   }
   return (path) => {
     if (path.length > MAX_PATH_LENGTH) return false;
-    const names = path === '' ? [] : path.split('/');
+    const names = path.split('/').filter((name) => name !== '');
+    if (names.length > MAX_DEPTH) return false;
     for (const name of names) if (name.length > MAX_NAME_LENGTH) return false;
     return matchRuns(runs, names);
   };
@@ -130,70 +141,59 @@ function compileWildcard(pattern: string, questionMark: boolean): Wildcard {
   const texts = pattern.split('*');
   // Empty pieces between stars (`a**b`, a name of 100,000 stars) match anywhere: drop them,
   // so that the work per name never exceeds the name's length.
-  const kept = texts.length <= 2 ? texts : [texts[0], ...texts.slice(1, -1).filter((t) => t !== ''), texts[texts.length - 1]];
-  const pieces = kept.map((text): Piece => {
-    const wild = questionMark && text.includes('?');
-    return { text, wild, fail: wild ? null : failureTable(text) };
-  });
+  const pieces = texts.length <= 2 ? texts : [texts[0], ...texts.slice(1, -1).filter((t) => t !== ''), texts[texts.length - 1]];
   let minLength = 0;
-  for (const p of pieces) minLength += p.text.length;
-  return { pieces, minLength };
+  for (const p of pieces) minLength += p.length;
+  return { pieces, questionMark, minLength, tables: [] };
 }
 
 function matchWildcard(w: Wildcard, s: string): boolean {
   if (s.length < w.minLength) return false;
-  const { pieces } = w;
+  const { pieces, questionMark } = w;
   const first = pieces[0];
-  if (pieces.length === 1) return s.length === first.text.length && pieceAt(first, s, 0);
+  if (pieces.length === 1) return s.length === first.length && pieceAt(first, s, 0, questionMark);
   const last = pieces[pieces.length - 1];
-  const lastStart = s.length - last.text.length;
-  if (!pieceAt(first, s, 0) || !pieceAt(last, s, lastStart)) return false;
-  let pos = first.text.length;
+  const lastStart = s.length - last.length;
+  if (!pieceAt(first, s, 0, questionMark) || !pieceAt(last, s, lastStart, questionMark)) return false;
+  let pos = first.length;
   for (let i = 1; i < pieces.length - 1; i++) {
-    const at = findPiece(pieces[i], s, pos, lastStart);
+    const at = findPiece(w, i, s, pos, lastStart);
     if (at < 0) return false;
-    pos = at + pieces[i].text.length;
+    pos = at + pieces[i].length;
   }
   return true;
 }
 
-/** Whether the piece matches s at `at` (`?` any character when the piece is wild). */
-function pieceAt(p: Piece, s: string, at: number): boolean {
-  const t = p.text;
-  for (let i = 0; i < t.length; i++) {
-    const c = t.charCodeAt(i);
-    if (c !== s.charCodeAt(at + i) && !(p.wild && c === 63 /* ? */)) return false;
+/** Whether the piece matches s at `at`. */
+function pieceAt(piece: string, s: string, at: number, questionMark: boolean): boolean {
+  for (let i = 0; i < piece.length; i++) {
+    const c = piece.charCodeAt(i);
+    if (c !== s.charCodeAt(at + i) && !(questionMark && c === 63 /* ? */)) return false;
   }
   return true;
 }
 
-/** The leftmost start >= from where the piece lies wholly before `end`, or -1. */
-function findPiece(p: Piece, s: string, from: number, end: number): number {
-  const t = p.text;
-  const m = t.length;
-  if (m === 0) return from;
-  if (p.fail === null) {
-    // Pieces with `?` occur only in folder names, at most MAX_NAME_LENGTH long: the naive
-    // search is bounded there (KMP's table does not hold with a wildcard in the piece).
-    for (let at = from; at + m <= end; at++) if (pieceAt(p, s, at)) return at;
-    return -1;
-  }
+/** The leftmost start >= from where piece i lies wholly before `end`, or -1. */
+function findPiece(w: Wildcard, i: number, s: string, from: number, end: number): number {
+  const t = w.pieces[i];
+  if (w.questionMark && t.includes('?')) return findWild(t, (w.tables[i] ??= wildTable(t)) as WildTable, s, from, end);
   // KMP: each character of s is read once (String#indexOf is not linear on inputs like
   // "a".repeat(500) + "b" + "a".repeat(500) in V8).
-  const fail = p.fail;
+  const fail = (w.tables[i] ??= failureTable(t)) as number[];
+  const m = t.length;
   let k = 0;
-  for (let i = from; i < end; i++) {
-    const c = s.charCodeAt(i);
+  for (let j = from; j < end; j++) {
+    const c = s.charCodeAt(j);
     while (k > 0 && t.charCodeAt(k) !== c) k = fail[k - 1];
     if (t.charCodeAt(k) === c) k++;
-    if (k === m) return i - m + 1;
+    if (k === m) return j - m + 1;
   }
   return -1;
 }
 
 /** fail[i]: length of the longest proper prefix of t[0..i] that is also its suffix. */
-function failureTable(t: string): Int32Array {
-  const fail = new Int32Array(t.length);
+function failureTable(t: string): number[] {
+  const fail: number[] = [0];
   let k = 0;
   for (let i = 1; i < t.length; i++) {
     while (k > 0 && t.charCodeAt(i) !== t.charCodeAt(k)) k = fail[k - 1];
@@ -201,4 +201,45 @@ function failureTable(t: string): Int32Array {
     fail[i] = k;
   }
   return fail;
+}
+
+/**
+ * Shift-And for pieces with `?` (KMP's table does not hold with a wildcard in the piece):
+ * bit i of the state is set when the piece's first i+1 characters end at the current one.
+ * Such pieces occur only in folder names (at most MAX_NAME_LENGTH long), so a piece spans
+ * at most 8 words.
+ */
+function findWild(t: string, table: WildTable, s: string, from: number, end: number): number {
+  const m = t.length;
+  if (m === 0) return from;
+  const { words, byChar, other } = table;
+  const state = new Int32Array(words);
+  const top = words - 1;
+  const topBit = 1 << ((m - 1) & 31);
+  for (let j = from; j < end; j++) {
+    const mask = byChar.get(s.charCodeAt(j)) ?? other;
+    let carry = 1;
+    for (let k = 0; k < words; k++) {
+      const shifted = (state[k] << 1) | carry;
+      carry = state[k] >>> 31;
+      state[k] = shifted & mask[k];
+    }
+    if (state[top] & topBit) return j - m + 1;
+  }
+  return -1;
+}
+
+function wildTable(t: string): WildTable {
+  const words = (t.length + 31) >>> 5;
+  const other = new Int32Array(words);
+  for (let i = 0; i < t.length; i++) if (t.charCodeAt(i) === 63 /* ? */) other[i >>> 5] |= 1 << (i & 31);
+  const byChar = new Map<number, Int32Array>();
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 63) continue;
+    let mask = byChar.get(c);
+    if (!mask) byChar.set(c, (mask = other.slice()));
+    mask[i >>> 5] |= 1 << (i & 31);
+  }
+  return { words, byChar, other };
 }
