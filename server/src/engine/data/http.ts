@@ -171,7 +171,8 @@ export class HttpClient {
           }
           continue;
         }
-        const responseHeaders: Record<string, string> = {};
+        // Null prototype: header names come from the server (a `__proto__` header is legal).
+        const responseHeaders = Object.create(null) as Record<string, string>;
         res.headers.forEach((v, k) => (responseHeaders[k] = v));
         if (res.status === 429 || res.status >= 500) {
           await res.body?.cancel().catch(() => undefined);
