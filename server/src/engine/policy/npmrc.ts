@@ -103,11 +103,11 @@ function applyText(config: NpmConfig, text: string, env: Env | undefined): void 
       value = value.slice(1, -1);
     }
     const key = env ? expandEnv(rawKey, env) : rawKey;
-    if (env) value = expandEnv(value, env);
-    else if (isNetworkKey(key)) {
+    if (!env && isNetworkKey(key)) {
       config.ignored.push({ key, value, span: { start, end: start + line.length } });
       continue;
     }
+    if (env) value = expandEnv(value, env);
     config.raw[key] = value;
     if (key === 'registry') config.registry = withTrailingSlash(value);
     else if (isScopeRegistryKey(key)) config.scopes[key.slice(0, key.indexOf(':'))] = withTrailingSlash(value);
