@@ -11,5 +11,6 @@ export function restrictSettings(value: unknown): unknown {
   v.registry = config.inspect<string>('registry')?.globalValue ?? '';
   v.advisories = config.inspect('advisories')?.globalValue ?? {};
   v.malwareFeeds = config.inspect<string[]>('malwareFeeds')?.globalValue ?? [];
+  v.publicRegistries = config.inspect<string[]>('publicRegistries')?.globalValue ?? [];
   return v;
 }
