@@ -317,3 +317,10 @@ test('project .npmrc spans point at the line that asked', () => {
   assert.equal(npmrc.registry, 'https://r.example/');
   assert.equal(npmrc.raw['strict-ssl'], undefined);
 });
+
+test('a dist-tag whose value is a URL or a range is never taken as the version a spec resolves to', () => {
+  const p = { name: 'lib', distTags: Object.assign(Object.create(null), { latest: 'https://evil.example/x.tgz', next: '>=1' }), versions: Object.assign(Object.create(null), { '1.0.0': {} }), time: {} } as never;
+  assert.equal(resolveSpec(p, 'latest'), undefined);
+  assert.equal(resolveSpec(p, 'next'), undefined);
+  assert.equal(resolveSpec(p, ''), '1.0.0');
+});

@@ -13,6 +13,7 @@ import type { Advisory, Packument, PackumentLookup, RemoteData, VersionInfo } fr
 import { advisoryKey } from './remote-data';
 import { advisoryRoute, hostOf, registryForName } from './registry-client';
 import { describeFeed } from './malware-feed';
+import { isPlainVersion } from '../text/untrusted';
 
 export interface PackageTarget {
   file: string;
@@ -104,7 +105,12 @@ export function resolveSpec(packument: Packument, spec: string): string | undefi
   // resolve to Object.prototype.constructor (a function where a version belongs, which
   // then went to the advisory service as a query without a version: every advisory of
   // the package came back).
-  const tag = (name: string) => ownString(packument.distTags, name);
+  // A dist-tag names a version only when its value is one: a registry answer can put a
+  // URL or a range there, which must never become "the version" of a message or a pin.
+  const tag = (name: string) => {
+    const v = ownString(packument.distTags, name);
+    return isPlainVersion(v) ? v : undefined;
+  };
   const served = (v: string | undefined): v is string => v !== undefined && Object.prototype.hasOwnProperty.call(packument.versions, v);
   if (trimmed === '' || trimmed === '*' || trimmed === 'x') return tag('latest') ?? semver.maxSatisfying(versions, '*') ?? undefined;
   if (semver.valid(trimmed)) {

@@ -32,7 +32,9 @@ export function overrideEdits(project: Project, lockfile: Lockfile, name: string
   switch (lockfile.format) {
     case 'npm':
     case 'bun': {
-      const existing = (json.overrides as Record<string, unknown> | undefined)?.[name];
+      // Own keys only: a dependency named "constructor" must not find Object.prototype's.
+      const overrides = json.overrides as Record<string, unknown> | undefined;
+      const existing = overrides && Object.hasOwn(overrides, name) ? overrides[name] : undefined;
       // npm's nested form keeps the package's own version under ".".
       const path = existing && typeof existing === 'object' ? ['overrides', name, '.'] : ['overrides', name];
       return modifyJson(rootPath, text, path, version);
