@@ -73,7 +73,7 @@ export async function measureNoise(corpusDir: string, projects: string[], option
     const gaps = lookupGaps(report);
     const row: ProjectNoise = {
       project,
-      lockfiles: lockfiles.map((f) => f.format ?? '?'),
+      lockfiles: lockfiles.map((f) => `${f.format ?? '?'}${f.lockfileVersion !== undefined ? ` v${f.lockfileVersion}` : ''}`),
       packages: lockfiles.reduce((n, f) => n + (f.packages ?? 0), 0),
       errors: shown.filter((f) => f.severity === 'error').length,
       warnings: shown.filter((f) => f.severity === 'warning').length,

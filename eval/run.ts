@@ -42,18 +42,23 @@ interface Args {
   projects: string[];
   concurrency: number;
   keep: boolean;
+  /** A CLI bundle to measure instead of dist/cli.js (e.g. one built from a given commit). */
+  cli?: string;
+  cacheDir: string;
 }
 
-const USAGE = `Usage: npm run eval -- [--offline] [--only noise|recall] [--projects a,b] [--concurrency N] [--keep]
+const USAGE = `Usage: npm run eval -- [--offline] [--only noise|recall] [--projects a,b] [--concurrency N] [--keep] [--cli FILE] [--cache-dir DIR]
   --offline        use only the disk cache (.eval-cache/); missing registry data is reported
   --only PART      run only the noise (corpus) or the recall (incidents) part
   --projects LIST  corpus folders to scan (default: all of ../shared/corpus/lockfiles)
   --concurrency N  incident scans at once (default 4)
   --keep           keep the temporary incident projects and print where they are
+  --cli FILE       measure this CLI bundle instead of dist/cli.js
+  --cache-dir DIR  registry cache to use and fill (default .eval-cache/)
 `;
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { offline: false, projects: [], concurrency: 4, keep: false };
+  const args: Args = { offline: false, projects: [], concurrency: 4, keep: false, cacheDir: CACHE_DIR };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--offline') args.offline = true;
@@ -61,6 +66,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--only' && (argv[i + 1] === 'noise' || argv[i + 1] === 'recall')) args.only = argv[++i] as Args['only'];
     else if (a === '--projects' && argv[i + 1]) args.projects = argv[++i].split(',').filter(Boolean);
     else if (a === '--concurrency' && Number(argv[i + 1]) >= 1) args.concurrency = Math.floor(Number(argv[++i]));
+    else if (a === '--cli' && argv[i + 1]) args.cli = path.resolve(argv[++i]);
+    else if (a === '--cache-dir' && argv[i + 1]) args.cacheDir = path.resolve(argv[++i]);
     else {
       process.stderr.write(`eval: unknown or incomplete argument "${a}"\n\n${USAGE}`);
       process.exit(a === '-h' || a === '--help' ? 0 : 2);
@@ -70,6 +77,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
+/** A path as short as it can be said: relative inside the checkout, absolute outside. */
+const shown = (p: string) => (p.startsWith(ROOT + path.sep) ? path.relative(ROOT, p) : p);
 
 /** dist/cli.js, built once if it is missing (other sessions rebuild it often; a build may briefly fail). */
 function ensureCli(): string {
@@ -120,11 +129,13 @@ async function knownRuleIds(): Promise<Set<string>> {
 // ---------------------------------------------------------------------------------------
 // Printing: Markdown tables, so that the output can be pasted into eval/README.md as is.
 
-function table(header: string[], rows: (string | number)[][], rightFrom = 1): string {
+function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const widths = header.map((_, c) => Math.max(...cells.map((r) => r[c].length)));
-  const line = (r: string[]) => `| ${r.map((v, c) => (c >= rightFrom ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join(' | ')} |`;
-  const rule = `|${widths.map((w, c) => (c >= rightFrom ? `${'-'.repeat(w + 1)}:` : `-${'-'.repeat(w + 1)}`)).join('|')}|`;
+  // Numbers (and the "-" of "no value") line up on the right, text on the left.
+  const numeric = header.map((_, c) => cells.slice(1).every((r) => /^(-?[\d.,]+%?|-|)$/.test(r[c])) && cells.slice(1).some((r) => r[c] !== ''));
+  const line = (r: string[]) => `| ${r.map((v, c) => (numeric[c] ? v.padStart(widths[c]) : v.padEnd(widths[c]))).join(' | ')} |`;
+  const rule = `|${widths.map((w, c) => (numeric[c] ? `${'-'.repeat(w + 1)}:` : `-${'-'.repeat(w + 1)}`)).join('|')}|`;
   return [line(header), rule, ...cells.slice(1).map(line)].join('\n');
 }
 
@@ -153,9 +164,9 @@ function printNoise(noise: NoiseResult): string {
   rows.push(['**total**', '', noise.packages, sum((p) => p.errors), sum((p) => p.warnings), fixed1(noise.perThousand), sum((p) => p.mirrors), sum((p) => p.lookups.registry), '']);
   out.push('### Noise per corpus project');
   out.push('');
-  out.push(table(['project', 'lockfile', 'packages', 'errors', 'warnings', 'e+w per 1,000', 'mirrored copies', 'registry data missing', 'notes'], rows, 2));
+  out.push(table(['project', 'lockfile', 'packages', 'errors', 'warnings', 'e+w per 1,000', 'mirrored copies', 'registry data missing', 'notes'], rows));
   out.push('');
-  out.push('### Noise per rule (errors + warnings over all corpus packages)');
+  out.push('### Noise per rule (errors + warnings over the scanned corpus packages)');
   out.push('');
   const ruleRows = Object.entries(noise.byRule)
     .sort((a, b) => b[1].error + b[1].warning - (a[1].error + a[1].warning) || (a[0] < b[0] ? -1 : 1))
@@ -196,6 +207,8 @@ function printRecall(recall: RecallResult, knownRules: Set<string>): string {
   out.push(`Detections by rule (an incident can count under several): ${[...byRule].sort((a, b) => b[1] - a[1]).map(([r, n]) => `${r} ${n}`).join(', ') || 'none'}.`);
   const unknown = [...new Set(recall.results.flatMap((r) => r.incident.expect))].filter((id) => !knownRules.has(id)).sort();
   if (unknown.length) out.push(`Expected rule ids with no docs/rules page yet (not implemented): ${unknown.join(', ')}.`);
+  const withoutRegistry = recall.results.filter((r) => r.lookupGaps.some((g) => g.startsWith('registry:'))).length;
+  if (withoutRegistry) out.push(`Registry data was missing for ${withoutRegistry} of ${recall.incidents} incidents (see "lookups missing" below): their results say only what the local rules see.`);
   const missed = recall.results.filter((r) => !r.detected);
   out.push('');
   out.push(`### Missed (${missed.length})`);
@@ -212,13 +225,13 @@ function printRecall(recall: RecallResult, knownRules: Set<string>): string {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const cli = ensureCli();
+  const cli = args.cli ?? ensureCli();
   const work = await fs.mkdtemp(path.join(tmpdir(), 'depwarden-eval-'));
   try {
     const snapshot = await snapshotCli(cli, work);
     let offline = args.offline;
     if (!offline && !(await reachable(REGISTRY))) {
-      log(`eval: ${REGISTRY} is not reachable: running offline, on what ${path.relative(ROOT, CACHE_DIR)}/ holds`);
+      log(`eval: ${REGISTRY} is not reachable: running offline, on what ${shown(args.cacheDir)}/ holds`);
       offline = true;
     }
     // Where the advisory API cannot be reached (as on the development machines), every scan
@@ -226,13 +239,14 @@ async function main(): Promise<void> {
     // Offline, the CLI asks nothing anyway and uses whatever advisory answers the cache holds.
     const advisories = offline || (await reachable(ADVISORIES));
     const extraArgs = [...RULE_OVERRIDES, ...(advisories ? [] : ['--no-advisories'])];
-    const options: ScanOptions = { cli: snapshot.path, cacheDir: CACHE_DIR, offline, timeoutMs: PROJECT_TIMEOUT_MS, extraArgs };
+    const options: ScanOptions = { cli: snapshot.path, cacheDir: args.cacheDir, offline, timeoutMs: PROJECT_TIMEOUT_MS, extraArgs };
     const commit = git(['rev-parse', 'HEAD']);
-    const uncommitted = git(['status', '--porcelain', '--', 'server', 'client']).split('\n').filter(Boolean).length;
+    // dist/cli.js may hold uncommitted work of the checkout; a --cli bundle says where it came from itself.
+    const uncommitted = args.cli ? 0 : git(['status', '--porcelain', '--', 'server', 'client']).split('\n').filter(Boolean).length;
     const header = [
       `depwarden eval, ${new Date().toISOString().slice(0, 10)}, commit ${commit.slice(0, 12) || 'unknown'}` +
         (uncommitted ? ` (+${uncommitted} uncommitted changes under server/ and client/)` : ''),
-      `dist/cli.js built ${snapshot.builtAt}, sha256 ${snapshot.sha256.slice(0, 12)}; registry data: ${offline ? 'disk cache only (offline)' : `${REGISTRY} through the disk cache`} ${path.relative(ROOT, CACHE_DIR)}/`,
+      `${args.cli ?? 'dist/cli.js'} built ${snapshot.builtAt}, sha256 ${snapshot.sha256.slice(0, 12)}; registry data: ${offline ? 'disk cache only (offline)' : `${REGISTRY} through the disk cache`} ${shown(args.cacheDir)}/`,
       offline
         ? 'advisories: cached answers only (offline)'
         : advisories
@@ -261,7 +275,7 @@ async function main(): Promise<void> {
       date: new Date().toISOString(),
       commit,
       uncommittedChangesUnderServerAndClient: uncommitted,
-      cli: { sha256: snapshot.sha256, builtAt: snapshot.builtAt },
+      cli: { file: args.cli ?? 'dist/cli.js', sha256: snapshot.sha256, builtAt: snapshot.builtAt },
       offline,
       advisories,
       cliArguments: extraArgs,
@@ -269,7 +283,7 @@ async function main(): Promise<void> {
       recall,
     };
     await fs.writeFile(OUT_FILE, JSON.stringify(run, null, 2) + '\n');
-    log(`eval: numbers written to ${path.relative(ROOT, OUT_FILE)}`);
+    log(`eval: numbers written to ${shown(OUT_FILE)}`);
     if (args.keep) log(`eval: incident projects kept in ${work}`);
   } finally {
     if (!args.keep) await fs.rm(work, { recursive: true, force: true });

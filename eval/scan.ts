@@ -26,6 +26,7 @@ export interface CliFile {
   path: string;
   kind: 'manifest' | 'lockfile' | string;
   format?: string;
+  lockfileVersion?: number | string;
   parsed: boolean;
   packages?: number;
   error?: string;
