@@ -12,7 +12,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { editorEnv, FIXTURE_DIR, MANIFEST, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
+import { editorEnv, FIXTURE_DIR, HOSTILE_HOVER, MANIFEST, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
+import { HOSTILE_PACKAGE, HOSTILE_VERSION, hostilePackage, hostileSpec, startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 
 // The functions passed to page.evaluate/waitForFunction run in the browser. The project's
 // tsconfig has no DOM library (the engine must not use it), so declare the two globals
@@ -274,20 +275,25 @@ async function quickFixMenuItem(page: Page, token: string, title: string): Promi
 }
 
 /** Hovers a token and returns the visible hover's text once it matches. */
-async function hoverText(page: Page, token: string, match: RegExp | RegExp[]): Promise<string> {
+async function hoverText(page: Page, token: string, match: RegExp | readonly RegExp[]): Promise<string> {
+  return (await hoverOver(page, token, match)).innerText();
+}
+
+/** Hovers a token and returns the visible hover once its text matches. */
+async function hoverOver(page: Page, token: string, match: RegExp | readonly RegExp[], timeout = WAIT_MS): Promise<Locator> {
   await dismissHover(page);
   const box = await tokenBox(page, token);
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   let hover = page.locator('.monaco-hover:visible');
-  for (const m of Array.isArray(match) ? match : [match]) hover = hover.filter({ hasText: m });
+  for (const m of match instanceof RegExp ? [match] : match) hover = hover.filter({ hasText: m });
   hover = hover.first();
   try {
-    await hover.waitFor({ timeout: WAIT_MS });
+    await hover.waitFor({ timeout });
   } catch {
     const shown = await page.locator('.monaco-hover:visible').allInnerTexts();
     throw new Error(`no hover matching ${match} over ${token}; hovers shown: ${JSON.stringify(shown)}`);
   }
-  return hover.innerText();
+  return hover;
 }
 
 async function dismissHover(page: Page): Promise<void> {
@@ -421,6 +427,97 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
   }
 }
 
+// ---------------------------------------------------------------- hostile hover (issue #10)
+
+/**
+ * Writes the hostile workspace: a package.json with HOSTILE_PACKAGE (locked, so that its
+ * registry facts show) and a dependency with a hostile spec, and workspace settings that
+ * send registry lookups to the test registry (user settings keep every other run offline).
+ */
+function writeHostileWorkspace(dir: string, registry: FakeRegistry): void {
+  mkdirSync(join(dir, '.vscode'), { recursive: true });
+  const manifest = { name: 'hostile-workspace', version: '1.0.0', private: true, dependencies: { [HOSTILE_PACKAGE]: HOSTILE_VERSION, odd: hostileSpec(registry.url) } };
+  writeFileSync(join(dir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
+  const lock = {
+    name: 'hostile-workspace',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'hostile-workspace', version: '1.0.0', dependencies: { [HOSTILE_PACKAGE]: HOSTILE_VERSION } },
+      [`node_modules/${HOSTILE_PACKAGE}`]: {
+        version: HOSTILE_VERSION,
+        resolved: `https://registry.npmjs.org/${HOSTILE_PACKAGE}/-/${HOSTILE_PACKAGE}-${HOSTILE_VERSION}.tgz`,
+        integrity: `sha512-${'A'.repeat(86)}==`,
+        hasInstallScript: true,
+      },
+    },
+  };
+  writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  const settings = { 'depwarden.offline': false, 'depwarden.registry': registry.url, 'depwarden.advisories': { enabled: false } };
+  writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/** Every link target and every image source in a hover's DOM (VS Code keeps a link's target in data-href). */
+async function hoverMarkup(hover: Locator): Promise<{ links: string[]; images: string[] }> {
+  /* eslint-disable @typescript-eslint/no-explicit-any */
+  return hover.evaluate((el: any) => ({
+    links: [...el.querySelectorAll('a')].flatMap((a: any) => [a.getAttribute('data-href'), a.getAttribute('href')].filter((h: string | null) => h)),
+    images: [...el.querySelectorAll('img, image, picture, video, iframe, object, embed, [src]')].map((e: any) => e.getAttribute('src') ?? e.tagName),
+  }));
+  /* eslint-enable @typescript-eslint/no-explicit-any */
+}
+
+/**
+ * Hovers until the card matches: the registry answer arrives after the window opens, and
+ * a hover shown before it is closed when the diagnostics change (the mouse has not moved).
+ */
+async function hoverOnceLoaded(page: Page, token: string, match: readonly RegExp[]): Promise<Locator> {
+  const deadline = Date.now() + 2 * WAIT_MS;
+  for (;;) {
+    try {
+      return await hoverOver(page, token, match, 5000);
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+  }
+}
+
+/** Opens the hostile workspace in a second window of the same code-server and checks each hover's DOM. */
+async function runHostileHover(browser: Browser, serverUrl: string, base: string): Promise<void> {
+  const registry = await startFakeRegistry();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    registry.addPackage(HOSTILE_PACKAGE, hostilePackage(registry.url));
+    const dir = join(base, HOSTILE_HOVER.folder);
+    writeHostileWorkspace(dir, registry);
+    // Headless Chromium runs a background tab's timers slowly: the hover would not show.
+    await page.bringToFront();
+    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`);
+    await openManifest(page);
+    for (const h of HOSTILE_HOVER.hovers) {
+      const hover = await hoverOnceLoaded(page, h.token, h.contains);
+      const { links, images } = await hoverMarkup(hover);
+      if (images.length) throw new Error(`the hover over ${h.token} has images: ${JSON.stringify(images)}`);
+      const foreign = links.filter((l) => !HOSTILE_HOVER.allowedLinks.some((re) => re.test(l)));
+      if (foreign.length) throw new Error(`the hover over ${h.token} has links we did not build: ${JSON.stringify(foreign)}`);
+      if (h.token === HOSTILE_HOVER.hovers[0].token) {
+        if (!links.some((l) => l.startsWith('command:depwarden.copyIocById?'))) throw new Error(`no Copy IOC link (by id) in the hover over ${h.token}: ${JSON.stringify(links)}`);
+        await screenshot(page, 'e2e-hostile-hover.png');
+      }
+      await dismissHover(page);
+    }
+    const beacons = registry.requests.filter((r) => r.path.includes('/-/beacon/'));
+    if (beacons.length) throw new Error(`images from the hostile text were fetched: ${beacons.map((r) => r.path).join(', ')}`);
+  } catch (err) {
+    await screenshot(page, 'e2e-failed-hostile-hover.png').catch(() => {});
+    throw err;
+  } finally {
+    await page.close().catch(() => {});
+    await registry.close();
+  }
+}
+
 async function runAll(): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const started = Date.now();
@@ -429,6 +526,7 @@ async function runAll(): Promise<Outcome[]> {
   let browser: Browser | undefined;
   let profile: Profile | undefined;
   let page: Page | undefined;
+  let serverUrl: string | undefined;
   let failed = false;
   try {
     const paths = readSetupPaths();
@@ -440,6 +538,7 @@ async function runAll(): Promise<Outcome[]> {
     const cs = await startCodeServer(paths, profile);
     const listening = Date.now();
     server = cs.child;
+    serverUrl = cs.url;
     browser = await chromium.launch({ executablePath: paths.chromium, args: CHROMIUM_FLAGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.goto(`${cs.url}/?folder=${encodeURIComponent(profile.workspace)}`);
@@ -449,7 +548,7 @@ async function runAll(): Promise<Outcome[]> {
     failed = true;
     const msg = `set-up failed: ${(err as Error).message}`;
     console.log(`not ok - ${msg}`);
-    for (const s of SCENARIOS) outcomes.push({ title: s.title, error: msg, ms: 0 });
+    for (const s of [...SCENARIOS, HOSTILE_HOVER]) outcomes.push({ title: s.title, error: msg, ms: 0 });
   }
 
   if (page && profile && !failed) {
@@ -470,6 +569,19 @@ async function runAll(): Promise<Outcome[]> {
       }
       // The picture a person would see: squiggles and the Problems panel, before the fix.
       if (s.kind === 'problems') await screenshot(page, 'e2e-package-json.png').catch(() => {});
+    }
+    // In a workspace (and window) of its own, last: it needs the network settings the others must not have.
+    const t0 = Date.now();
+    const n = SCENARIOS.length + 1;
+    try {
+      await runHostileHover(browser!, serverUrl!, base!);
+      outcomes.push({ title: HOSTILE_HOVER.title, ms: Date.now() - t0 });
+      console.log(`ok ${n} - ${HOSTILE_HOVER.title} (${Date.now() - t0} ms)`);
+    } catch (err) {
+      failed = true;
+      const message = (err as Error).message.split('\n')[0];
+      outcomes.push({ title: HOSTILE_HOVER.title, error: message, ms: Date.now() - t0 });
+      console.log(`not ok ${n} - ${HOSTILE_HOVER.title}: ${message}`);
     }
   }
 

@@ -143,3 +143,30 @@ export const SCENARIOS: Scenario[] = [
     gone: `"${TYPO}"`,
   },
 ];
+
+/**
+ * Issue #10 (row 1): hovers built from a hostile spec and hostile registry text. Runs in a
+ * workspace of its own after SCENARIOS (its package.json, lockfile and workspace settings
+ * are written by the runner, since they name the test registry's port): the registry is
+ * the runner's loopback test registry serving HOSTILE_PACKAGE (test/support/fake-registry.ts),
+ * whose publisher, install script, deprecation and repository carry Markdown links,
+ * command links, images and HTML; "odd" has such a spec. The cards must show that text
+ * and render no link we did not build and no image (and nothing may fetch the images).
+ */
+export const HOSTILE_HOVER = {
+  title: 'hovers built from a hostile spec and hostile registry text render no link or image we did not build',
+  /** Folder name of the workspace the runner writes. */
+  folder: 'hostile-workspace',
+  /** What to hover, and what its card shows once the registry data is in (whether or not the hostile text got out). */
+  hovers: [
+    { token: '"sneaky-md"', contains: [/install script/, /published .* by mallory/] },
+    { token: '"odd"', contains: [/\bodd\b.*1\.0\.0/] },
+  ],
+  /** The only links a card may have: npm, the rule docs, repositories on known hosts, Copy IOC by id. */
+  allowedLinks: [
+    /^https:\/\/www\.npmjs\.com\//,
+    /^https:\/\/github\.com\/depwarden\/depwarden\/blob\/main\/docs\/rules\//,
+    /^https:\/\/(github\.com|gitlab\.com|bitbucket\.org)\/[\w.-]+\/[\w.-]+(\/|$)/,
+    /^command:depwarden\.copyIocById\?%5B%22[a-z0-9]{1,32}%22%5D$/,
+  ],
+} as const;

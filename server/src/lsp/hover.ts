@@ -216,7 +216,7 @@ function renderLinks(s: Subject, p: Packument | undefined, rule: Finding['rule']
     if (own && info?.gitHead && /^[0-9a-f]{7,40}$/.test(info.gitHead)) links.push(link(`at the published commit ${info.gitHead.slice(0, 7)}`, commitUrl(own, info.gitHead)));
   } else if (claimed) {
     // Not a link: an unknown host (or an odd URL) is the package's word only.
-    links.push(`repository ${codeSpan(claimed, INLINE_MAX)} (not linked: not a repository host depwarden knows)`);
+    links.push(`repository ${codeSpan(claimed, INLINE_MAX)} (not linked: not a repository URL depwarden can check)`);
   }
   links.push(link('rule docs', ruleDocUrl(rule ?? 'typosquat').replace(/[^/]+\.md$/, '')));
   return links.join(' · ');
