@@ -269,6 +269,8 @@ test('the IOC store stays bounded, and a name with a line break adds no indicato
   const lines = iocText(finding).split('\n');
   assert.equal(lines[0], 'evil lodash@4.17.21 react@18.0.0');
   assert.ok(lines.slice(1).every((l) => l.startsWith('# ')), lines.join('\n'));
+  const long = iocText({ ...finding, evidence: Array.from({ length: 5000 }, () => 'x'.repeat(100_000)) });
+  assert.ok(long.length < 20_000, `${long.length} characters`);
 });
 
 // ------------------------------------------------------------------ report and review

@@ -43,12 +43,15 @@ export function iocText(findings: Finding | Finding[]): string {
   const lines = [oneLine(f.version ? `${f.package}@${f.version}` : f.package!)];
   for (const x of list) {
     lines.push(`# ${x.rule}: ${oneLine(x.message, MESSAGE_MAX)}`);
-    for (const e of x.evidence ?? []) lines.push(`# ${oneLine(e, MESSAGE_MAX)}`);
+    for (const e of (x.evidence ?? []).slice(0, MAX_EVIDENCE_LINES)) lines.push(`# ${oneLine(e, MESSAGE_MAX)}`);
   }
   if (f.via && f.via.length > 1) lines.push(`# via ${oneLine(f.via.join(' > '), MESSAGE_MAX)}`);
   lines.push(`# found in ${oneLine(f.file, MESSAGE_MAX)}`);
   return lines.join('\n');
 }
+
+/** Evidence lines per finding in an IOC text: enough for a ticket, bounded whatever an answer holds. */
+const MAX_EVIDENCE_LINES = 20;
 
 /** What a "Copy IOC" link may carry: an id, never the text (see IocTexts). */
 export const IOC_ID = /^[a-z0-9]{1,32}$/;
