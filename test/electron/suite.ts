@@ -63,7 +63,7 @@ function hoverToText(hovers: vscode.Hover[]): string {
     .flatMap((h) => h.contents)
     .map((c) => (typeof c === 'string' ? c : c.value))
     .join('\n')
-    .replace(/\\([\\`*_{}[\]<>#|])/g, '$1')
+    .replace(/\\([\\`*_{}[\]()#+\-.!<>|~&:$])/g, '$1')
     .replace(/\*\*|`/g, '');
 }
 
