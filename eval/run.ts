@@ -68,9 +68,12 @@ function parseArgs(argv: string[]): Args {
     else if (a === '--concurrency' && Number(argv[i + 1]) >= 1) args.concurrency = Math.floor(Number(argv[++i]));
     else if (a === '--cli' && argv[i + 1]) args.cli = path.resolve(argv[++i]);
     else if (a === '--cache-dir' && argv[i + 1]) args.cacheDir = path.resolve(argv[++i]);
-    else {
+    else if (a === '-h' || a === '--help') {
+      process.stdout.write(USAGE);
+      process.exit(0);
+    } else {
       process.stderr.write(`eval: unknown or incomplete argument "${a}"\n\n${USAGE}`);
-      process.exit(a === '-h' || a === '--help' ? 0 : 2);
+      process.exit(2);
     }
   }
   return args;
