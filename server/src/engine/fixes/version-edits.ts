@@ -1,6 +1,7 @@
 import type { Dependency, Lockfile, TextEdit } from '../model';
 import { dirname, joinPath, type Project } from '../project';
 import { modifyJson } from './text-edits';
+import { managerProfileOf } from '../lockfile/profiles';
 
 export type VersionStyle = 'exact' | 'keep-operator';
 
@@ -20,34 +21,36 @@ export function setDependencyVersionEdits(manifestPath: string, dep: Dependency,
 
 /**
  * Forces a transitive package to `version` through the package manager's override field
- * in the lockfile's root package.json: npm and bun `overrides`, yarn `resolutions`, pnpm
- * `pnpm.overrides`. (A lockfile is never edited by hand: the next install rewrites it.)
+ * in the lockfile's root package.json (the profile's `override`: npm and bun `overrides`,
+ * yarn `resolutions`, pnpm `pnpm.overrides`). A lockfile is never edited by hand: the next
+ * install rewrites it.
  */
 export function overrideEdits(project: Project, lockfile: Lockfile, name: string, version: string): TextEdit[] | undefined {
   const rootPath = joinPath(dirname(lockfile.path), 'package.json');
   const text = project.texts.get(rootPath);
   const root = project.manifests.find((m) => m.path === rootPath);
   if (text === undefined || !root || root.parseErrors.length > 0) return undefined;
-  const json = (root.json ?? {}) as Record<string, unknown>;
-  switch (lockfile.format) {
-    case 'npm':
-    case 'bun': {
-      // Own keys only: a dependency named "constructor" must not find Object.prototype's.
-      const overrides = json.overrides as Record<string, unknown> | undefined;
-      const existing = overrides && Object.hasOwn(overrides, name) ? overrides[name] : undefined;
-      // npm's nested form keeps the package's own version under ".".
-      const path = existing && typeof existing === 'object' ? ['overrides', name, '.'] : ['overrides', name];
-      return modifyJson(rootPath, text, path, version);
-    }
-    case 'yarn-classic':
-    case 'yarn-berry':
-      return modifyJson(rootPath, text, ['resolutions', name], version);
-    case 'pnpm':
-      return modifyJson(rootPath, text, ['pnpm', 'overrides', name], version);
+  const { path, nestedSelf } = managerProfileOf(lockfile).override;
+  if (nestedSelf !== undefined) {
+    // Own keys only: a dependency named "constructor" must not find Object.prototype's.
+    const overrides = ownValue(root.json, path);
+    const existing = overrides && typeof overrides === 'object' && Object.hasOwn(overrides, name) ? (overrides as Record<string, unknown>)[name] : undefined;
+    if (existing && typeof existing === 'object') return modifyJson(rootPath, text, [...path, name, nestedSelf], version);
   }
+  return modifyJson(rootPath, text, [...path, name], version);
+}
+
+/** The value at a path of own keys in parsed JSON. */
+function ownValue(json: unknown, path: readonly string[]): unknown {
+  let at = json;
+  for (const key of path) {
+    if (!at || typeof at !== 'object' || !Object.hasOwn(at, key)) return undefined;
+    at = (at as Record<string, unknown>)[key];
+  }
+  return at;
 }
 
 /** Where overrideEdits writes, for fix titles. */
 export function overrideFieldName(lockfile: Lockfile): string {
-  return lockfile.format === 'pnpm' ? 'pnpm.overrides' : lockfile.format.startsWith('yarn') ? 'resolutions' : 'overrides';
+  return managerProfileOf(lockfile).override.path.join('.');
 }

@@ -1,7 +1,8 @@
-import type { Finding, Lockfile } from '../model';
+import type { Finding } from '../model';
 import type { Rule } from './context';
 import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
 import { scriptPolicyFor } from '../policy/script-policy';
+import { recordsInstallScripts } from '../lockfile/profiles';
 import { LIMITS, truncate } from '../text/untrusted';
 
 const RUNS_ON_INSTALL = ['preinstall', 'install', 'postinstall'];
@@ -19,7 +20,7 @@ export const installScriptRegistry: Rule = {
     const findings: Finding[] = [];
     const policies = new Map<string, ReturnType<typeof scriptPolicyFor>>();
     for (const t of remoteTargets(ctx)) {
-      if (t.lockfile && lockfileRecordsInstallScripts(t.lockfile)) continue;
+      if (t.lockfile && recordsInstallScripts(t.lockfile)) continue;
       const scripts = t.info?.scripts;
       const hooks = RUNS_ON_INSTALL.filter((s) => scripts?.[s]);
       if (!scripts || hooks.length === 0 || !t.version) continue;
@@ -42,14 +43,3 @@ export const installScriptRegistry: Rule = {
     return findings;
   },
 };
-
-/**
- * Lockfiles that flag install scripts themselves (the lockfile half covers them):
- * npm v2+ (`hasInstallScript`) and pnpm before v9 (`requiresBuild`).
- */
-export function lockfileRecordsInstallScripts(lockfile: Lockfile): boolean {
-  const version = Number.parseFloat(String(lockfile.lockfileVersion ?? ''));
-  if (lockfile.format === 'npm') return version >= 2;
-  if (lockfile.format === 'pnpm') return version > 0 && version < 9;
-  return false;
-}

@@ -1,6 +1,7 @@
 import type { Finding, Lockfile } from '../model';
 import type { Rule } from './context';
 import { scriptPolicyFor } from '../policy/script-policy';
+import { profileOf } from '../lockfile/profiles';
 
 /**
  * Install scripts run with the user's rights the moment a package is installed, before
@@ -50,5 +51,5 @@ export const installScript: Rule = {
 };
 
 function flagName(l: Lockfile): string {
-  return l.format === 'pnpm' ? 'requiresBuild' : 'hasInstallScript';
+  return profileOf(l).records.installScripts?.flag ?? 'hasInstallScript';
 }

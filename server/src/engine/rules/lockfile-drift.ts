@@ -3,6 +3,7 @@ import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type { Dependency, DependencySection, Finding, Importer, Lockfile, Manifest, Span } from '../model';
 import type { Rule } from './context';
 import { dirname, lockfileForManifest, type Project } from '../project';
+import { profileOf, recordsDirectDependencies } from '../lockfile/profiles';
 
 const INSTALLED_SECTIONS: DependencySection[] = ['dependencies', 'devDependencies', 'optionalDependencies'];
 const DECLARING_SECTIONS: DependencySection[] = [...INSTALLED_SECTIONS, 'peerDependencies'];
@@ -55,7 +56,7 @@ function driftOfManifest(
     const entry = locked.get(dep.name);
     // yarn classic importers are built from package.json (project.ts): an entry there
     // without an id means no "name@spec" descriptor in yarn.lock matched.
-    if (!entry || (entry.id === undefined && lockfile.format === 'yarn-classic')) {
+    if (!entry || (entry.id === undefined && profileOf(lockfile).records.importersFromManifests)) {
       // yarn classic links a sibling workspace without writing it to yarn.lock.
       if (workspacesOf(lockfile).has(dep.name)) continue;
       findings.push(finding(m, dep, dep.nameSpan, null,
@@ -136,16 +137,6 @@ function workspaceNames(project: Project, lockfile: Lockfile): Set<string> {
     if (m.name && lockfileForManifest(project, m.path) === lockfile) names.add(m.name);
   }
   return names;
-}
-
-/**
- * npm v1 lockfiles and yarn classic do not record which packages are direct
- * dependencies, so an importer built from them may hold hoisted transitive packages.
- */
-function recordsDirectDependencies(lockfile: Lockfile): boolean {
-  if (lockfile.format === 'yarn-classic') return false;
-  if (lockfile.format === 'npm') return Number(lockfile.lockfileVersion) >= 2;
-  return true;
 }
 
 function finding(m: Manifest, dep: Dependency, span: Span, version: string | null, message: string): Finding {
