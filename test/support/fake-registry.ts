@@ -22,6 +22,10 @@ export interface FakeVersion {
   gypfile?: boolean;
   /** `gitHead`: the commit the version was published from. */
   gitHead?: string;
+  /** Tarball bytes served at dist.tarball; dist.integrity/shasum become their real hashes. */
+  tarball?: Uint8Array;
+  /** dist.integrity as served, instead of the computed one (for mismatch tests). */
+  integrity?: string;
 }
 
 export interface FakePackage {
@@ -90,8 +94,8 @@ export function buildPackument(baseUrl: string, name: string, pkg: FakePackage):
       scripts: spec.scripts ?? { test: 'echo ok' },
       dependencies: spec.dependencies ?? {},
       dist: {
-        integrity: `sha512-${createHash('sha512').update(`${name}@${v}`).digest('base64')}`,
-        shasum: createHash('sha1').update(`${name}@${v}`).digest('hex'),
+        integrity: spec.integrity ?? `sha512-${createHash('sha512').update(spec.tarball ?? `${name}@${v}`).digest('base64')}`,
+        shasum: createHash('sha1').update(spec.tarball ?? `${name}@${v}`).digest('hex'),
         tarball: `${baseUrl}${name}/-/${tarballName}-${v}.tgz`,
         ...(spec.attestations ? { attestations: { url: `${baseUrl}-/npm/v1/attestations/${name}@${v}`, provenance: { predicateType: 'https://slsa.dev/provenance/v1' } } } : {}),
       },
@@ -207,6 +211,23 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
           req.socket.destroy();
           return;
       }
+    }
+    // Tarballs: `<name>/-/<file>.tgz`, served when a version carries bytes (see FakeVersion.tarball).
+    const dash = name.indexOf('/-/');
+    if (dash > 0 && name.endsWith('.tgz')) {
+      const pkg = packages.get(name.slice(0, dash));
+      const tarballName = name.startsWith('@') ? name.slice(name.indexOf('/') + 1, dash) : name.slice(0, dash);
+      const file = name.slice(dash + 3);
+      const version = pkg && Object.keys(pkg.versions).find((v) => file === `${tarballName}-${v}.tgz`);
+      const bytes = version ? pkg!.versions[version].tarball : undefined;
+      if (!bytes) {
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'Not found' }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.byteLength) });
+      res.end(bytes);
+      return;
     }
     const takedown = takedowns.get(name);
     if (takedown === '404') {

@@ -1,0 +1,219 @@
+/**
+ * The audit of one package version: find its tarball, download it through the data
+ * plane's client, verify it against the expected integrity before reading a byte, read
+ * it in memory with caps, and run the static checks. No file is written, nothing runs.
+ *
+ *   const auditor = new PackageAuditor({ npmrc, http: { proxy }, offline: false });
+ *   const result = await auditor.audit({ name: 'left-pad', version: '1.3.0' });
+ *
+ * Async for the network (`audit`), synchronous for the analysis (`auditTarballBytes`), so
+ * the editor can run the download in the background and the analysis anywhere. Results
+ * are kept per auditor by sha512 integrity (a version's bytes never change under one).
+ */
+import semver from 'semver';
+import type { HttpClient, HttpPolicy } from '../data/http';
+import { authHeaderFor, hostOf, packumentUrl, registryForName } from '../data/registry-client';
+import type { NpmConfig } from '../policy/npmrc';
+import { analyzePackage } from './checks';
+import { downloadTarball, tarballClient } from './fetch-tarball';
+import { sha512Integrity, verifyIntegrity, type ExpectedIntegrity } from './integrity';
+import type { AuditErrorKind, AuditResult } from './model';
+import { DEFAULT_TAR_LIMITS, readTarball, TarError, type TarLimits } from './tar';
+
+export interface AuditRequest {
+  name: string;
+  /** A version, or a dist-tag (`latest` when absent). */
+  version?: string;
+  /** From the lockfile, when the version is locked: its integrity wins over the packument's. */
+  lockfile?: { integrity?: string; resolved?: string };
+}
+
+export interface AuditorOptions {
+  /** The user's npm config (registries per scope, credentials per host). */
+  npmrc: NpmConfig;
+  /** Replaces the public registry (settings.registry, --registry). */
+  registryOverride?: string;
+  offline: boolean;
+  /** Network policy (proxy routes, timeouts, test hooks); authFor is derived from npmrc. */
+  http?: Partial<HttpPolicy>;
+  limits?: TarLimits;
+  /** Compare binaries with the previous version (one more download, only when binaries are found). Default true. */
+  comparePrevious?: boolean;
+}
+
+export class PackageAuditor {
+  readonly limits: TarLimits;
+  private readonly client: HttpClient;
+  private readonly results = new Map<string, AuditResult>();
+  /** Bytes downloaded (tarballs and packuments), for the report's numbers. */
+  bytesDownloaded = 0;
+
+  constructor(private readonly options: AuditorOptions) {
+    this.limits = options.limits ?? DEFAULT_TAR_LIMITS;
+    this.client = tarballClient({ ...options.http, authFor: (url) => authHeaderFor(options.npmrc, url) }, this.limits.maxCompressedBytes);
+  }
+
+  get requests(): number {
+    return this.client.requests;
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  async audit(req: AuditRequest): Promise<AuditResult> {
+    const name = req.name;
+    const asked = req.version ?? 'latest';
+    const fail = (kind: AuditErrorKind, reason: string): AuditResult => ({ status: 'error', name, version: asked, kind, reason });
+    const lockedSha512 = sriSha512(req.lockfile?.integrity);
+    const cached = lockedSha512 ? this.results.get(lockedSha512) : undefined;
+    if (cached) return { ...cached, ...(cached.status === 'ok' ? { fromCache: true } : {}) };
+    if (this.options.offline) return fail('offline', 'offline, and this tarball was not audited in this session');
+
+    const registry = registryForName(this.options.npmrc, name, this.options.registryOverride);
+    const packument = await this.fetchPackument(registry, name);
+    if (!packument.ok) return fail(packument.kind, packument.reason);
+    const doc = packument.doc;
+    const version = resolveVersion(doc, asked);
+    if (!version) return fail('not-found', `${asked} is not a version or dist-tag of ${name} on ${registry}`);
+    const dist = distOf(doc, version);
+
+    let url = dist.tarball;
+    // A lockfile's resolved URL is used only on the registry's own host (what npm itself would fetch from).
+    const resolved = req.lockfile?.resolved;
+    if (resolved) {
+      if (hostOf(resolved) !== hostOf(registry)) return { status: 'error', name, version, kind: 'disallowed-url', reason: `the lockfile's resolved URL is not on the registry host ${hostOf(registry) ?? registry}` };
+      url = resolved;
+    }
+    if (!url || !/^https?:\/\//i.test(url)) return { status: 'error', name, version, kind: 'malformed', reason: 'the registry names no http(s) tarball for this version' };
+    const expected: ExpectedIntegrity = req.lockfile?.integrity ? { integrity: req.lockfile.integrity } : { integrity: dist.integrity, shasum: dist.shasum };
+    const sha = sriSha512(expected.integrity);
+    const hit = sha ? this.results.get(sha) : undefined;
+    if (hit) return { ...hit, ...(hit.status === 'ok' ? { fromCache: true } : {}) };
+
+    const download = await downloadTarball(this.client, url);
+    if (!download.ok) return { status: 'error', name, version, kind: download.status === 404 ? 'not-found' : 'network', reason: `tarball: ${download.reason}` };
+    this.bytesDownloaded += download.bytes.byteLength;
+
+    // Binaries are judged against the previous version's file list, fetched only when needed.
+    const previous = this.options.comparePrevious === false ? undefined : previousVersion(doc, version);
+    let result = auditTarballBytes(name, version, download.bytes, expected, this.limits);
+    if (result.status === 'ok' && previous && result.signals.some((s) => s.id === 'native-binary')) {
+      const prevFiles = await this.fileListOf(doc, previous);
+      if (prevFiles) {
+        result = auditTarballBytes(name, version, download.bytes, expected, this.limits, prevFiles);
+        if (result.status === 'ok') result.previousVersion = previous;
+      }
+    }
+    if (result.status === 'ok') this.results.set(result.integrity, result);
+    return result;
+  }
+
+  private async fileListOf(doc: RawPackument, version: string): Promise<string[] | undefined> {
+    const dist = distOf(doc, version);
+    if (!dist.tarball) return undefined;
+    const download = await downloadTarball(this.client, dist.tarball);
+    if (!download.ok) return undefined;
+    this.bytesDownloaded += download.bytes.byteLength;
+    if (!verifyIntegrity(download.bytes, { integrity: dist.integrity, shasum: dist.shasum }).ok) return undefined;
+    try {
+      return readTarball(download.bytes, this.limits).entries.map((e) => e.path);
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async fetchPackument(registry: string, name: string): Promise<{ ok: true; doc: RawPackument } | { ok: false; kind: AuditErrorKind; reason: string }> {
+    if (!/^https?:\/\//i.test(registry)) return { ok: false, kind: 'malformed', reason: 'the configured registry is not an http(s) URL' };
+    // The abbreviated document carries dist (tarball, integrity) and is far smaller.
+    const result = await this.client.request({ url: packumentUrl(registry, name), headers: { accept: 'application/vnd.npm.install-v1+json; q=1.0, application/json; q=0.8' } });
+    if (!result.ok) return { ok: false, kind: 'network', reason: `packument: ${result.reason}` };
+    const res = result.response;
+    if (res.status === 404) return { ok: false, kind: 'not-found', reason: `${name} is not on ${registry} (HTTP 404)` };
+    if (res.status !== 200) return { ok: false, kind: 'network', reason: `packument: HTTP ${res.status}` };
+    // The base64 layer applies to every 200 answer of this client.
+    const text = res.headers['x-depwarden-base64'] === '1' ? Buffer.from(res.body, 'base64').toString('utf8') : res.body;
+    this.bytesDownloaded += text.length;
+    try {
+      const doc = JSON.parse(text) as RawPackument;
+      if (!doc || typeof doc !== 'object' || !doc.versions || typeof doc.versions !== 'object') throw new Error();
+      return { ok: true, doc };
+    } catch {
+      return { ok: false, kind: 'malformed', reason: 'packument: malformed response' };
+    }
+  }
+}
+
+/**
+ * Verifies and analyses tarball bytes: the synchronous half of an audit, for callers that
+ * already hold the bytes. Integrity first: on a mismatch nothing of the archive is read.
+ */
+export function auditTarballBytes(
+  name: string,
+  version: string,
+  bytes: Uint8Array,
+  expected: ExpectedIntegrity,
+  limits: TarLimits = DEFAULT_TAR_LIMITS,
+  previousFiles?: readonly string[],
+): AuditResult {
+  const check = verifyIntegrity(bytes, expected);
+  if (!check.ok) return { status: 'error', name, version, kind: 'integrity', reason: check.reason };
+  let contents;
+  try {
+    contents = readTarball(bytes, limits);
+  } catch (e) {
+    if (e instanceof TarError) return { status: 'error', name, version, kind: e.kind === 'malformed' ? 'malformed' : 'bomb', reason: e.message };
+    throw e;
+  }
+  const analysis = analyzePackage(contents, previousFiles ? { previousFiles } : {});
+  return {
+    status: 'ok',
+    name,
+    version,
+    integrity: sha512Integrity(bytes),
+    signals: analysis.signals,
+    installScripts: analysis.installScripts,
+    stats: { compressedBytes: contents.compressedBytes, unpackedBytes: contents.unpackedBytes, files: contents.entries.length, scannedBytes: analysis.scannedBytes },
+  };
+}
+
+// ---------------------------------------------------------------- packument helpers
+
+interface RawPackument {
+  versions: Record<string, { dist?: { tarball?: unknown; integrity?: unknown; shasum?: unknown } }>;
+  'dist-tags'?: Record<string, unknown>;
+}
+
+function own<T>(rec: Record<string, T> | undefined, key: string): T | undefined {
+  return rec && Object.prototype.hasOwnProperty.call(rec, key) ? rec[key] : undefined;
+}
+
+function resolveVersion(doc: RawPackument, asked: string): string | undefined {
+  if (own(doc.versions, asked)) return asked;
+  const tagged = own(doc['dist-tags'], asked);
+  return typeof tagged === 'string' && own(doc.versions, tagged) ? tagged : undefined;
+}
+
+function distOf(doc: RawPackument, version: string): { tarball?: string; integrity?: string; shasum?: string } {
+  const dist = own(doc.versions, version)?.dist;
+  const str = (v: unknown) => (typeof v === 'string' ? v : undefined);
+  return { tarball: str(dist?.tarball), integrity: str(dist?.integrity), shasum: str(dist?.shasum) };
+}
+
+/** The highest version below this one (prereleases only when this one is a prerelease). */
+function previousVersion(doc: RawPackument, version: string): string | undefined {
+  if (!semver.valid(version)) return undefined;
+  const pre = semver.prerelease(version) !== null;
+  let best: string | undefined;
+  for (const v of Object.keys(doc.versions)) {
+    if (!semver.valid(v) || semver.gte(v, version)) continue;
+    if (!pre && semver.prerelease(v)) continue;
+    if (!best || semver.gt(v, best)) best = v;
+  }
+  return best;
+}
+
+function sriSha512(integrity: string | undefined): string | undefined {
+  for (const token of (integrity ?? '').split(/\s+/)) if (token.startsWith('sha512-')) return token.split('?')[0];
+  return undefined;
+}

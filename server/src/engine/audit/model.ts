@@ -1,0 +1,84 @@
+/**
+ * What an audit of one package version produces: named signals with evidence, or the
+ * reason it could not be done. Plain data, so the editor and the CLI can show it and the
+ * verdict model (issue #14 item 5) can weigh it later.
+ */
+
+/** How strongly a signal points at malice on its own. */
+export type AuditSeverity = 'high' | 'medium' | 'low';
+
+export const AUDIT_SIGNAL_IDS = [
+  'install-fetch-exec',
+  'install-shell-exec',
+  'env-exfiltration',
+  'credential-read',
+  'decode-eval',
+  'binary-download',
+  'write-outside-package',
+  'exfil-endpoint',
+  'raw-ip-url',
+  'obfuscated-identifiers',
+  'high-entropy-line',
+  'packed-blob',
+  'worm-workflow-write',
+  'worm-secret-scanner',
+  'worm-bundle',
+  'native-binary',
+  'new-native-binary',
+  'unsafe-entry',
+] as const;
+export type AuditSignalId = (typeof AUDIT_SIGNAL_IDS)[number];
+
+export interface AuditEvidence {
+  /** Path inside the package (`package/` stripped), or `package.json#scripts.postinstall`. */
+  file: string;
+  /** 1-based; 0 when the signal is about the whole file. */
+  line: number;
+  /** The matched text, cut to AUDIT_EVIDENCE_MAX; raw (untrusted): front ends clean it. */
+  text: string;
+}
+
+export interface AuditSignal {
+  id: AuditSignalId;
+  severity: AuditSeverity;
+  /** One sentence, ours (no package text in it). */
+  message: string;
+  evidence: AuditEvidence;
+  /** True when the file runs at install time (a lifecycle script or a file one runs). */
+  installTime: boolean;
+}
+
+export const AUDIT_EVIDENCE_MAX = 160;
+
+export interface AuditStats {
+  compressedBytes: number;
+  unpackedBytes: number;
+  files: number;
+  /** Bytes of text the checks scanned. */
+  scannedBytes: number;
+}
+
+export type AuditErrorKind = 'not-found' | 'network' | 'offline' | 'integrity' | 'bomb' | 'malformed' | 'disallowed-url';
+
+export type AuditResult =
+  | {
+      status: 'ok';
+      name: string;
+      version: string;
+      /** sha512 of the verified tarball (the cache key). */
+      integrity: string;
+      signals: AuditSignal[];
+      /** The install scripts package.json declares (as written; untrusted). */
+      installScripts: Record<string, string>;
+      stats: AuditStats;
+      /** The version compared against for new binaries, when one was read. */
+      previousVersion?: string;
+      fromCache?: boolean;
+    }
+  | { status: 'error'; name: string; version: string; kind: AuditErrorKind; reason: string };
+
+export function highestSeverity(signals: readonly AuditSignal[]): AuditSeverity | undefined {
+  if (signals.some((s) => s.severity === 'high')) return 'high';
+  if (signals.some((s) => s.severity === 'medium')) return 'medium';
+  return signals.length ? 'low' : undefined;
+}
