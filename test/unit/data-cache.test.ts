@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { promises as fsPromises } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { DataCache, createCache, defaultCacheDir } from '../../server/src/engine/data/cache';
@@ -41,44 +42,148 @@ test('freshness follows the TTL of each kind', async () => {
   assert.equal(p.etag, '"new"');
 });
 
-test('corrupt, truncated and foreign files are discarded and deleted', async () => {
+/** Counts fs.promises.open calls on paths under `dir` while `fn` runs. */
+async function countOpens(dir: string, fn: () => Promise<void>): Promise<number> {
+  const original = fsPromises.open;
+  let opens = 0;
+  fsPromises.open = ((file: Parameters<typeof original>[0], ...rest: unknown[]) => {
+    if (String(file).startsWith(dir)) opens++;
+    return (original as (...a: unknown[]) => ReturnType<typeof original>)(file, ...rest);
+  }) as typeof original;
+  try {
+    await fn();
+  } finally {
+    fsPromises.open = original;
+  }
+  return opens;
+}
+
+test('a cold cache costs one open per kind, a warm one reads one store per kind, not a file per key', async () => {
   const dir = await tempDir();
   try {
-    const writer = createCache(dir);
-    await writer.put('packument', 'good', { a: 1 });
-    await writer.put('packument', 'truncated', { a: 2 });
-    await writer.put('packument', 'foreign', { a: 3 });
-    const truncatedFile = writer.fileOf('packument', 'truncated');
-    const text = await readFile(truncatedFile, 'utf8');
-    await writeFile(truncatedFile, text.slice(0, text.length >> 1));
-    // A valid file that claims another key (say, copied over by hand) must not be served.
-    await writeFile(writer.fileOf('packument', 'foreign'), await readFile(writer.fileOf('packument', 'good'), 'utf8'));
-    await writeFile(writer.fileOf('packument', 'garbage'), '\u0000\u0001not json');
+    const keys = Array.from({ length: 500 }, (_, i) => `https://r/p${i}`);
+    const cold = createCache(dir);
+    const coldOpens = await countOpens(dir, async () => {
+      for (const k of keys) {
+        assert.equal(await cold.get('packument', k), undefined);
+        assert.equal(await cold.get('packument-gone', k), undefined);
+        assert.equal(await cold.get('advisory-query', k), undefined);
+      }
+    });
+    assert.ok(coldOpens <= 3, `${coldOpens} opens`);
+    assert.deepEqual(await readdir(dir), [], 'reading writes nothing');
 
-    const reader = createCache(dir);
-    assert.deepEqual((await reader.get('packument', 'good'))?.value, { a: 1 });
-    assert.equal(await reader.get('packument', 'truncated'), undefined);
-    assert.equal(await reader.get('packument', 'foreign'), undefined);
-    assert.equal(await reader.get('packument', 'garbage'), undefined);
-    const left = await readdir(path.join(dir, 'packument'));
-    assert.deepEqual(left, [path.basename(writer.fileOf('packument', 'good'))]);
+    const writer = createCache(dir);
+    await Promise.all(keys.map((k, i) => writer.put('packument', k, { i })));
+    await Promise.all(keys.map((k, i) => writer.put('advisory-query', k, { vulns: [i] })));
+    assert.deepEqual((await readdir(dir)).sort(), ['advisory-query.store', 'packument.store']);
+
+    const warm = createCache(dir);
+    const warmOpens = await countOpens(dir, async () => {
+      for (const [i, k] of keys.entries()) {
+        assert.deepEqual((await warm.get('packument', k))?.value, { i });
+        assert.deepEqual((await warm.get('advisory-query', k))?.value, { vulns: [i] });
+      }
+    });
+    assert.equal(warmOpens, 2);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 });
 
-test('writes are atomic: concurrent writers leave one whole entry and no temporary files', async () => {
+test('corrupt, truncated and foreign lines read as misses; the entries around them survive', async () => {
+  const dir = await tempDir();
+  try {
+    const writer = createCache(dir);
+    await writer.put('packument', 'good', { a: 1 });
+    await writer.put('packument', 'wrong-length', { a: 2 });
+    const file = writer.storeFile('packument');
+    const text = await readFile(file, 'utf8');
+    // A byte count that does not match its value (a line glued to a torn one).
+    const wrongLength = text.split('\n')[1].replace('{"a":2}', '{"a":22}');
+    const bad = [
+      wrongLength,
+      '\u0000\u0001not json',
+      '{"f":2,"k":"no-tab","t":1,"n":7}',
+      '{"f":1,"k":"old-format","t":1,"n":7}\t{"a":3}',
+      '{"f":2,"k":"bad-value","t":1,"n":7}\t{"a":,}',
+      '["f",2]\t{}',
+      '{"f":2,"k":"__proto__","t":1,"n":7}\t{"a":4}',
+    ];
+    await writeFile(file, text.split('\n')[0] + '\n' + bad.join('\n') + '\n' + '{"f":2,"k":"torn","t":1,"n":7}\t{"a"');
+    const reader = createCache(dir);
+    assert.deepEqual((await reader.get('packument', 'good'))?.value, { a: 1 });
+    for (const key of ['wrong-length', 'no-tab', 'old-format', 'bad-value', 'torn']) assert.equal(await reader.get('packument', key), undefined, key);
+    // An untrusted key is only a key.
+    assert.deepEqual((await reader.get('packument', '__proto__'))?.value, { a: 4 });
+    assert.equal(await reader.get('packument', 'constructor'), undefined);
+    // A line appended after the torn one is not swallowed by it.
+    await reader.put('packument', 'after', { a: 5 });
+    assert.deepEqual((await createCache(dir).get('packument', 'after'))?.value, { a: 5 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('writes are atomic: concurrent writers leave whole entries and the last writer wins', async () => {
   const dir = await tempDir();
   try {
     const caches = [createCache(dir), createCache(dir), createCache(dir)];
     const big = (n: number) => ({ n, payload: 'x'.repeat(200_000) });
-    await Promise.all(caches.flatMap((c, i) => [c.put('packument', 'same', big(i)), c.put('packument', 'same', big(i + 10))]));
-    const files = await readdir(path.join(dir, 'packument'));
-    assert.equal(files.length, 1);
-    assert.ok(!files[0].endsWith('.tmp'));
-    const entry = await createCache(dir).get<{ n: number; payload: string }>('packument', 'same');
+    await Promise.all(caches.flatMap((c, i) => [c.put('packument', 'same', big(i)), c.put('packument', `own-${i}`, big(i + 10))]));
+    const files = await readdir(dir);
+    assert.deepEqual(files, ['packument.store']);
+    const reader = createCache(dir);
+    const entry = await reader.get<{ n: number; payload: string }>('packument', 'same');
     assert.ok(entry);
     assert.equal(entry.value.payload.length, 200_000);
+    for (let i = 0; i < 3; i++) assert.equal((await reader.get<{ n: number }>('packument', `own-${i}`))?.value.n, i + 10);
+    await caches[1].put('packument', 'same', big(99));
+    assert.equal((await createCache(dir).get<{ n: number }>('packument', 'same'))?.value.n, 99);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('the store stays within its size bound, keeping the newest entries, and rewrites superseded ones away', async () => {
+  const dir = await tempDir();
+  try {
+    let now = Date.now();
+    const cache = createCache(dir, { maxStoreBytes: 64 * 1024, now: () => now });
+    for (let i = 0; i < 100; i++) {
+      now += 1000;
+      await cache.put('packument', `k${i}`, { i, payload: 'y'.repeat(2000) });
+    }
+    const size = (await stat(cache.storeFile('packument'))).size;
+    assert.ok(size <= 64 * 1024, `${size} bytes`);
+    const reader = createCache(dir);
+    assert.equal((await reader.get<{ i: number }>('packument', 'k99'))?.value.i, 99);
+    assert.equal(await reader.get('packument', 'k0'), undefined);
+    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith('.tmp')), []);
+
+    // Entries older than the age bound go at the next rewrite.
+    now += 31 * 24 * 3600_000;
+    for (let i = 0; i < 40; i++) await cache.put('packument', 'fresh', { i, payload: 'z'.repeat(2000) });
+    const left = createCache(dir);
+    assert.equal(await left.get('packument', 'k99'), undefined);
+    assert.equal((await left.get<{ i: number }>('packument', 'fresh'))?.value.i, 39);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('entries of the one-file-per-entry format are moved into the store once', async () => {
+  const dir = await tempDir();
+  try {
+    await mkdir(path.join(dir, 'packument'));
+    const legacy = { format: 1, kind: 'packument', key: 'https://r/old', storedAt: 123, etag: '"e"', value: { old: true } };
+    await writeFile(path.join(dir, 'packument', 'a.json'), JSON.stringify(legacy));
+    await writeFile(path.join(dir, 'packument', 'b.json'), '{broken');
+    const entry = await createCache(dir).get<{ old: boolean }>('packument', 'https://r/old');
+    assert.deepEqual(entry?.value, { old: true });
+    assert.equal(entry?.etag, '"e"');
+    assert.equal(entry?.storedAt, 123);
+    assert.deepEqual(await readdir(dir), ['packument.store']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -1,19 +1,32 @@
 /**
  * Memory + disk cache for registry and advisory data.
  *
- * One JSON file per entry under `<dir>/<kind>/<sha256(key)>.json`, holding the key (so a
- * file is never served for the wrong key), the time it was stored, the HTTP validators
- * (ETag / Last-Modified) for revalidation, and the value. Writes go to a temporary file
- * that is renamed over the entry, so a reader never sees half a file; a file that does
- * not parse or does not match is deleted and treated as a miss.
+ * On disk, one append-only store per kind: `<dir>/<kind>.store`, one entry per line,
+ *
+ *   {"f":2,"k":key,"t":storedAt,"n":valueBytes,"e":etag,"m":lastModified}<TAB>valueJson<LF>
+ *
+ * A scan used to open one file per package per kind (about 5,800 opens for theia, all of
+ * them misses on a cold cache). Now a process reads each store once, on its first lookup
+ * of that kind, and keeps an index of key -> bytes; a value is parsed only when asked for.
+ * A cold cache costs one failed open per kind.
+ *
+ * Writes append whole lines with one write() call (O_APPEND), so two processes writing
+ * the same store (two CLIs, a CLI and the server) never interleave inside a line, and the
+ * later line for a key wins: last writer wins per entry. A line is checked on reading
+ * (header fields, the value's byte count, JSON that parses): a torn, truncated or garbage
+ * line reads as a miss, never as an error. The store is rewritten (temp file + rename)
+ * when it holds more superseded bytes than live ones, or passes its size bound; the
+ * rewrite keeps the newest entries up to three quarters of the bound and drops entries
+ * older than MAX_AGE_MS.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
 export type CacheKind = 'packument' | 'packument-gone' | 'advisory-query' | 'advisory-record' | 'malware-feed';
 
 const HOUR = 3600_000;
+const DAY = 24 * HOUR;
 
 /** How long an entry is used without asking the network again. */
 export const DEFAULT_TTL_MS: Record<CacheKind, number> = {
@@ -27,7 +40,22 @@ export const DEFAULT_TTL_MS: Record<CacheKind, number> = {
   'malware-feed': 1 * HOUR,
 };
 
-const FORMAT_VERSION = 1;
+const KINDS = Object.keys(DEFAULT_TTL_MS) as CacheKind[];
+
+const FORMAT_VERSION = 2;
+
+/** A store larger than this is compacted down to three quarters of it. */
+export const DEFAULT_MAX_STORE_BYTES = 256 * 1024 * 1024;
+/** Entries not stored or revalidated for this long are dropped when a store is compacted. */
+export const MAX_AGE_MS = 30 * DAY;
+/**
+ * A store file bigger than this is not read at all (the cache folder is outside the
+ * workspace, but its bytes are still treated as untrusted): it reads as empty and is
+ * replaced on the next write.
+ */
+const MAX_READ_BYTES = 1024 * 1024 * 1024;
+/** How often a miss may look whether another process appended to a store. */
+const RECHECK_MS = 1000;
 
 export interface CacheValidators {
   etag?: string;
@@ -45,6 +73,30 @@ export interface CacheEntry<T = unknown> extends CacheValidators {
 export interface CacheOptions {
   ttlMs?: Partial<Record<CacheKind, number>>;
   now?: () => number;
+  /** Size bound of one kind's store file (default 256 MiB). */
+  maxStoreBytes?: number;
+}
+
+/** Where an entry's line sits in a buffer read from a store. */
+interface Slot {
+  storedAt: number;
+  etag?: string;
+  lastModified?: string;
+  buf: Buffer;
+  /** Value JSON: buf[start, end). */
+  start: number;
+  end: number;
+}
+
+/** One kind's store as this process has read it. */
+interface Store {
+  index: Map<string, Slot>;
+  /** Bytes of the file already indexed (always the end of a whole line). */
+  size: number;
+  ino: number;
+  /** Bytes of lines that were superseded or unreadable: what a compaction would free. */
+  deadBytes: number;
+  lastCheck: number;
 }
 
 export class DataCache {
@@ -52,13 +104,19 @@ export class DataCache {
   readonly dir: string | undefined;
   private readonly ttl: Record<CacheKind, number>;
   private readonly now: () => number;
+  private readonly maxStoreBytes: number;
   private memory = new Map<string, CacheEntry>();
-  private tempCounter = 0;
+  private stores = new Map<CacheKind, Promise<Store>>();
+  /** Lines waiting for the next append, per kind, and the promise that append settles. */
+  private pending = new Map<CacheKind, { lines: string[]; done: Promise<void> }>();
+  /** Appends and compactions of one kind run one after the other within this process. */
+  private writing = new Map<CacheKind, Promise<void>>();
 
   constructor(dir?: string, options: CacheOptions = {}) {
     this.dir = dir;
     this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlMs };
     this.now = options.now ?? Date.now;
+    this.maxStoreBytes = options.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES;
   }
 
   isFresh(entry: CacheEntry): boolean {
@@ -71,17 +129,18 @@ export class DataCache {
     const hit = this.memory.get(id);
     if (hit) return hit as CacheEntry<T>;
     if (!this.dir) return undefined;
-    const file = this.fileOf(kind, key);
-    let text: string;
-    try {
-      text = await fs.readFile(file, 'utf8');
-    } catch {
-      return undefined;
+    const store = await this.store(kind);
+    let slot = store.index.get(key);
+    if (!slot && Date.now() - store.lastCheck >= RECHECK_MS) {
+      await this.readAppended(kind, store);
+      slot = store.index.get(key);
     }
-    const entry = parseEntry(text, kind, key);
+    if (!slot) return undefined;
+    const entry = decode(kind, key, slot);
+    // A line whose value does not parse is a miss; the next compaction drops it.
+    store.index.delete(key);
     if (!entry) {
-      // Corrupt, truncated or foreign: drop it so that it is fetched again.
-      await fs.unlink(file).catch(() => undefined);
+      store.deadBytes += slot.end - slot.start;
       return undefined;
     }
     this.memory.set(id, entry);
@@ -108,49 +167,276 @@ export class DataCache {
   /** Removes every entry (the "Clear Cache" command). */
   async clear(): Promise<void> {
     this.memory.clear();
+    this.stores.clear();
     if (!this.dir) return;
-    for (const kind of Object.keys(DEFAULT_TTL_MS)) {
-      await fs.rm(path.join(this.dir, kind), { recursive: true, force: true });
+    await Promise.all([...this.writing.values()]);
+    for (const kind of KINDS) {
+      await fs.rm(this.storeFile(kind), { force: true }).catch(() => undefined);
+      // The per-entry folders of format 1.
+      await fs.rm(path.join(this.dir, kind), { recursive: true, force: true }).catch(() => undefined);
     }
   }
 
-  fileOf(kind: CacheKind, key: string): string {
-    const hash = createHash('sha256').update(key).digest('hex');
-    return path.join(this.dir ?? '', kind, `${hash}.json`);
+  storeFile(kind: CacheKind): string {
+    return path.join(this.dir ?? '', `${kind}.store`);
   }
 
-  private async persist(entry: CacheEntry): Promise<void> {
-    if (!this.dir) return;
-    const file = this.fileOf(entry.kind, entry.key);
-    const temp = `${file}.${process.pid}.${++this.tempCounter}.${randomBytes(4).toString('hex')}.tmp`;
+  /** Read once per process: later misses only look at what other processes appended. */
+  private store(kind: CacheKind): Promise<Store> {
+    let store = this.stores.get(kind);
+    if (!store) {
+      store = this.readStore(kind);
+      this.stores.set(kind, store);
+    }
+    return store;
+  }
+
+  private async readStore(kind: CacheKind): Promise<Store> {
+    const store: Store = { index: new Map(), size: 0, ino: -1, deadBytes: 0, lastCheck: Date.now() };
+    await this.readAppended(kind, store);
+    if (store.ino === -1) await this.migrateLegacy(kind, store);
+    return store;
+  }
+
+  /**
+   * Format 1 kept one file per entry in `<dir>/<kind>/`. The first process without a store
+   * moves them into one (a single pass, once), then removes the folder. A cold cache pays
+   * one failed readdir per kind for this.
+   */
+  private async migrateLegacy(kind: CacheKind, store: Store): Promise<void> {
+    const folder = path.join(this.dir!, kind);
+    let names: string[];
     try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
-      await fs.writeFile(temp, JSON.stringify({ format: FORMAT_VERSION, ...entry }));
-      await fs.rename(temp, file);
+      names = await fs.readdir(folder);
+    } catch {
+      return;
+    }
+    const lines: string[] = [];
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      try {
+        const d = JSON.parse(await fs.readFile(path.join(folder, name), 'utf8')) as Record<string, unknown>;
+        if (d.format !== 1 || d.kind !== kind || typeof d.key !== 'string' || typeof d.storedAt !== 'number' || !('value' in d)) continue;
+        lines.push(lineOf({ kind, key: d.key, storedAt: d.storedAt, value: d.value, etag: typeof d.etag === 'string' ? d.etag : undefined, lastModified: typeof d.lastModified === 'string' ? d.lastModified : undefined }));
+      } catch {
+        // A corrupt entry is simply not carried over.
+      }
+    }
+    // No compaction check here: it would wait for this very store to finish loading.
+    if (lines.length) await this.serialized(kind, () => this.append(kind, lines, false));
+    await fs.rm(folder, { recursive: true, force: true }).catch(() => undefined);
+    await this.readAppended(kind, store);
+  }
+
+  /** Indexes what was appended to the store since this process last read it (all of it the first time). */
+  private async readAppended(kind: CacheKind, store: Store): Promise<void> {
+    store.lastCheck = Date.now();
+    let handle: fs.FileHandle;
+    try {
+      handle = await fs.open(this.storeFile(kind), 'r');
+    } catch {
+      return; // No store yet (or no cache folder): every lookup of this kind is a miss.
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile() || stat.size > MAX_READ_BYTES) return;
+      if (stat.ino !== store.ino || stat.size < store.size) {
+        // Replaced by a compaction (ours or another process's): start over.
+        store.index.clear();
+        store.size = 0;
+        store.deadBytes = 0;
+        store.ino = stat.ino;
+      }
+      if (stat.size === store.size) return;
+      const buf = Buffer.allocUnsafe(stat.size - store.size);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, store.size);
+      store.size += indexLines(buf.subarray(0, bytesRead), store);
+    } catch {
+      // Unreadable right now: what is indexed stays usable.
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** Appends the entry's line with the others queued in the same turn of the event loop. */
+  private persist(entry: CacheEntry): Promise<void> {
+    if (!this.dir) return Promise.resolve();
+    const line = lineOf(entry);
+    const queued = this.pending.get(entry.kind);
+    if (queued) {
+      queued.lines.push(line);
+      return queued.done;
+    }
+    const lines = [line];
+    const kind = entry.kind;
+    const done = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.pending.delete(kind);
+      return this.serialized(kind, () => this.append(kind, lines));
+    });
+    this.pending.set(kind, { lines, done });
+    return done;
+  }
+
+  private serialized(kind: CacheKind, work: () => Promise<void>): Promise<void> {
+    const next = (this.writing.get(kind) ?? Promise.resolve()).then(work, work);
+    this.writing.set(kind, next);
+    return next;
+  }
+
+  private async append(kind: CacheKind, lines: string[], mayCompact = true): Promise<void> {
+    const file = this.storeFile(kind);
+    // A leading newline ends a line torn by a crash, so that it cannot swallow this batch's
+    // first line; the empty lines it leaves cost nothing.
+    const data = Buffer.from('\n' + lines.join(''));
+    let size = 0;
+    try {
+      await fs.mkdir(this.dir!, { recursive: true });
+      const handle = await fs.open(file, 'a');
+      try {
+        // One write() for the whole batch: O_APPEND places it atomically at the end, so
+        // another process's lines land before or after it, never inside it.
+        let written = 0;
+        while (written < data.length) written += (await handle.write(data, written)).bytesWritten;
+        size = (await handle.stat()).size;
+      } finally {
+        await handle.close();
+      }
     } catch {
       // The disk cache is an optimisation: a read-only or full disk must not fail a scan.
-      await fs.unlink(temp).catch(() => undefined);
+      return;
     }
+    if (!mayCompact) return;
+    const store = await this.stores.get(kind);
+    const wasted = store ? store.deadBytes > store.size - store.deadBytes && store.size > 1024 * 1024 : false;
+    if (size > this.maxStoreBytes || wasted) await this.compact(kind);
+  }
+
+  /**
+   * Rewrites the store with its newest line per key (temp file + rename). Lines another
+   * process appends to the old file while this runs are copied over after the rename.
+   */
+  private async compact(kind: CacheKind): Promise<void> {
+    const file = this.storeFile(kind);
+    const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    let handle: fs.FileHandle | undefined;
+    try {
+      handle = await fs.open(file, 'r');
+      const stat = await handle.stat();
+      const buf = stat.size > MAX_READ_BYTES ? Buffer.alloc(0) : Buffer.allocUnsafe(stat.size);
+      const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+      const latest: Store = { index: new Map(), size: 0, ino: stat.ino, deadBytes: 0, lastCheck: 0 };
+      indexLines(buf.subarray(0, bytesRead), latest);
+      const now = this.now();
+      const kept = [...latest.index.entries()]
+        .filter(([, s]) => now - s.storedAt < MAX_AGE_MS)
+        .sort((a, b) => b[1].storedAt - a[1].storedAt);
+      const parts: Buffer[] = [];
+      let total = 0;
+      for (const [key, slot] of kept) {
+        const line = Buffer.concat([Buffer.from(`${JSON.stringify(headerOf(key, slot))}\t`), slot.buf.subarray(slot.start, slot.end), NEWLINE]);
+        if (total + line.length > (this.maxStoreBytes * 3) / 4) break;
+        total += line.length;
+        parts.push(line);
+      }
+      // Oldest first, so that reading in order lets the newest line of a key win.
+      await fs.writeFile(temp, Buffer.concat(parts.reverse()));
+      await fs.rename(temp, file);
+      const raced = Buffer.allocUnsafe(Math.max(0, Math.min((await handle.stat()).size, MAX_READ_BYTES) - bytesRead));
+      if (raced.length) {
+        const tail = await handle.read(raced, 0, raced.length, bytesRead);
+        await fs.appendFile(file, raced.subarray(0, tail.bytesRead));
+      }
+    } catch {
+      await fs.unlink(temp).catch(() => undefined);
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+    // The index this process holds points into buffers it read earlier, and stays valid;
+    // the next miss re-reads the new file.
+    const store = await this.stores.get(kind);
+    if (store) store.ino = -1;
   }
 }
+
+const NEWLINE = Buffer.from('\n');
 
 function memoryKey(kind: CacheKind, key: string): string {
   return `${kind}\0${key}`;
 }
 
-function parseEntry(text: string, kind: CacheKind, key: string): CacheEntry | undefined {
-  let doc: unknown;
+/** The entry's store line; the value is serialised now, so later changes to it are not written. */
+function lineOf(entry: CacheEntry): string {
+  const value = JSON.stringify(entry.value) ?? 'null';
+  const header: Record<string, unknown> = { f: FORMAT_VERSION, k: entry.key, t: entry.storedAt, n: Buffer.byteLength(value) };
+  if (entry.etag) header.e = entry.etag;
+  if (entry.lastModified) header.m = entry.lastModified;
+  return `${JSON.stringify(header)}\t${value}\n`;
+}
+
+function headerOf(key: string, slot: Slot): Record<string, unknown> {
+  const h: Record<string, unknown> = { f: FORMAT_VERSION, k: key, t: slot.storedAt, n: slot.end - slot.start };
+  if (slot.etag) h.e = slot.etag;
+  if (slot.lastModified) h.m = slot.lastModified;
+  return h;
+}
+
+/**
+ * Indexes the whole lines of `buf` into `store` (a later line for a key replaces the
+ * earlier one) and returns the bytes consumed: a trailing partial line (a write still in
+ * progress, or a torn one) is left for the next read.
+ */
+function indexLines(buf: Buffer, store: Store): number {
+  let pos = 0;
+  while (pos < buf.length) {
+    const eol = buf.indexOf(10, pos);
+    if (eol < 0) break;
+    if (eol === pos) {
+      pos++;
+      continue;
+    }
+    const slot = parseLine(buf, pos, eol);
+    if (slot) {
+      const previous = store.index.get(slot.key);
+      if (previous) store.deadBytes += previous.end - previous.start;
+      store.index.set(slot.key, slot.slot);
+    } else {
+      store.deadBytes += eol + 1 - pos;
+    }
+    pos = eol + 1;
+  }
+  return pos;
+}
+
+function parseLine(buf: Buffer, start: number, eol: number): { key: string; slot: Slot } | undefined {
+  const tab = buf.indexOf(9, start);
+  if (tab < 0 || tab > eol) return undefined;
+  let h: unknown;
   try {
-    doc = JSON.parse(text);
+    h = JSON.parse(buf.toString('utf8', start, tab));
   } catch {
     return undefined;
   }
-  if (!doc || typeof doc !== 'object') return undefined;
-  const d = doc as Record<string, unknown>;
-  if (d.format !== FORMAT_VERSION || d.kind !== kind || d.key !== key || typeof d.storedAt !== 'number' || !('value' in d)) return undefined;
-  const entry: CacheEntry = { kind, key, storedAt: d.storedAt, value: d.value };
-  if (typeof d.etag === 'string') entry.etag = d.etag;
-  if (typeof d.lastModified === 'string') entry.lastModified = d.lastModified;
+  if (!h || typeof h !== 'object') return undefined;
+  const { f, k, t, n, e, m } = h as Record<string, unknown>;
+  if (f !== FORMAT_VERSION || typeof k !== 'string' || typeof t !== 'number' || !Number.isFinite(t)) return undefined;
+  // The byte count catches a line glued to a torn one, or cut short.
+  if (n !== eol - (tab + 1)) return undefined;
+  const slot: Slot = { storedAt: t, buf, start: tab + 1, end: eol };
+  if (typeof e === 'string') slot.etag = e;
+  if (typeof m === 'string') slot.lastModified = m;
+  return { key: k, slot };
+}
+
+function decode(kind: CacheKind, key: string, slot: Slot): CacheEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(slot.buf.toString('utf8', slot.start, slot.end));
+  } catch {
+    return undefined;
+  }
+  const entry: CacheEntry = { kind, key, storedAt: slot.storedAt, value };
+  if (slot.etag) entry.etag = slot.etag;
+  if (slot.lastModified) entry.lastModified = slot.lastModified;
   return entry;
 }
 
