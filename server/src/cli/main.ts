@@ -16,6 +16,7 @@ import { runDiff } from './diff';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
 import { cleanText } from '../engine/text/untrusted';
+import { runAuditCommand } from './audit';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -99,6 +100,8 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
 
 /** Runs the CLI; returns the exit code (0 clean, 1 findings at/above --fail-on, 2 usage or scan error). */
 export async function runCli(argv: string[], io: CliIo = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  // `audit` has its own options (a package, not a folder): parsed in audit.ts.
+  if (argv[0] === 'audit') return runAuditCommand(argv.slice(1), io);
   let options: CliOptions;
   try {
     options = parseArgs(argv);
