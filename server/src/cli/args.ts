@@ -17,6 +17,13 @@ export interface CliOptions {
   malwareFeeds: string[];
   /** --public-registry URLs (repeatable): mirrors of the public npm registry. */
   publicRegistries: string[];
+  /** --allowed-host (repeatable): extra hosts allowed in lockfile `resolved` URLs, added to .depwarden.json's. */
+  allowedHosts: string[];
+  /** --typosquat-allow (repeatable): names never flagged as typosquats, added to .depwarden.json's. */
+  typosquatAllow: string[];
+  /** --cooldown-days / --new-package-days: override .depwarden.json's thresholds. */
+  cooldownDays?: number;
+  newPackageDays?: number;
   quiet: boolean;
 }
 
@@ -44,16 +51,25 @@ Options:
   --cache-dir DIR            on-disk cache folder
   --fail-on SEVERITY         exit 1 at or above: hint|info|warning|error|never (default error)
   --rule ID=SEVERITY         override a rule's severity (repeatable); off disables it
+  --allowed-host HOST        a host lockfiles may resolve packages from (repeatable)
+  --typosquat-allow NAME     a name never flagged as a typosquat; @scope/* allows a
+                             scope (repeatable)
+  --cooldown-days N          releases younger than N days are release-cooldown (default 3)
+  --new-package-days N       packages younger than N days are new-package (default 30)
   --ioc FILE                 name@version list; every match is a known-malware finding
   --malware-feed URL         download a malware list (name@version lines or JSON) and
                              match it like --ioc (repeatable; no package name is sent)
   --quiet                    no progress output on stderr
+
+The project's .depwarden.json (at DIR) sets rule severities, allowed hosts, the
+typosquat allow list, the day thresholds, malware feeds and suppressions; the
+options above override it (lists add to it). The output names what it applied.
   -h, --help                 this text
   -v, --version              the version
 `;
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], malwareFeeds: [], publicRegistries: [], quiet: false };
+  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], malwareFeeds: [], publicRegistries: [], allowedHosts: [], typosquatAllow: [], quiet: false };
   const args = [...argv];
   const first = args[0];
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') return { ...o, command: 'help' };
@@ -123,6 +139,18 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--public-registry':
         o.publicRegistries.push(checkUrl(flag, value(flag, inline)));
         break;
+      case '--allowed-host':
+        o.allowedHosts.push(nonEmpty(flag, value(flag, inline)));
+        break;
+      case '--typosquat-allow':
+        o.typosquatAllow.push(nonEmpty(flag, value(flag, inline)));
+        break;
+      case '--cooldown-days':
+        o.cooldownDays = days(flag, value(flag, inline));
+        break;
+      case '--new-package-days':
+        o.newPackageDays = days(flag, value(flag, inline));
+        break;
       case '--quiet':
       case '-q':
         o.quiet = true;
@@ -149,4 +177,15 @@ function checkUrl(flag: string, v: string): string {
     throw new UsageError(`${flag} expects an http(s) URL, got "${v}"`);
   }
   return v;
+}
+
+function nonEmpty(flag: string, v: string): string {
+  if (v.trim() === '') throw new UsageError(`${flag} needs a non-empty value`);
+  return v.trim();
+}
+
+function days(flag: string, v: string): number {
+  const n = Number(v);
+  if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`${flag} expects a number of days, 0 or more, got "${v}"`);
+  return n;
 }

@@ -17,6 +17,7 @@ import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
 import { cleanText } from '../engine/text/untrusted';
 import { runAuditCommand } from './audit';
+import { describePolicy, PROJECT_CONFIG_FILE } from '../engine/policy/project-config';
 
 export interface CliIo {
   stdout: NodeJS.WritableStream;
@@ -60,6 +61,15 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   if (options.advisories !== undefined) settings.advisories = options.advisories;
   if (options.malwareFeeds.length) settings.malwareFeeds = options.malwareFeeds;
   if (options.publicRegistries.length) settings.publicRegistries = options.publicRegistries;
+  // Flags win over the project's .depwarden.json, which buildProject applies beneath them.
+  settings.overrides = {
+    rules: options.rules,
+    ...(options.cooldownDays !== undefined ? { cooldownDays: options.cooldownDays } : {}),
+    ...(options.newPackageDays !== undefined ? { newPackageDays: options.newPackageDays } : {}),
+    allowedHosts: options.allowedHosts,
+    typosquatAllow: options.typosquatAllow,
+    malwareFeeds: options.malwareFeeds,
+  };
   const iocLists: IocList[] = [];
   for (const file of options.ioc) {
     let text: string;
@@ -74,8 +84,10 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
     iocLists.push(parsed.iocs);
   }
   // Registry and advisory data first (the rules are synchronous), from the disk cache where fresh.
-  const projectOptions = { outerNpmrc: await readOuterNpmrc(), env: process.env, cache: new ParseCache(), usage };
+  const projectOptions = { outerNpmrc: await readOuterNpmrc(), env: process.env, cache: new ParseCache(), usage, settings };
   const project = buildProject(files, projectOptions);
+  const policy = project.config?.present ? describePolicy(project.config) : undefined;
+  if (policy) progress(`policy: ${PROJECT_CONFIG_FILE}${policy.length ? ` (${policy.join(', ')})` : ''}`);
   const cache = createCache(options.cacheDir ? path.resolve(options.cacheDir) : defaultCacheDir());
   let lastShown = 0;
   const remote = await fetchRemoteData(project, settings, {
@@ -95,6 +107,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   for (const e of result.ruleErrors) warn(io, `internal error in rule ${e.rule}: ${e.message}`);
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
   const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.project, settings, remote) };
+  if (policy) report.policy = { file: PROJECT_CONFIG_FILE, applied: policy };
   return { root, report, result, remote };
 }
 

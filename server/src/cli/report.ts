@@ -12,6 +12,8 @@ export interface Report {
   findings: Finding[];
   texts: Map<string, string>;
   lookupsIncomplete: number;
+  /** The project's `.depwarden.json`, when there is one, and what it set (so CI logs show the policy a run applied). */
+  policy?: { file: string; applied: string[] };
 }
 
 interface Range {
@@ -87,6 +89,7 @@ export function toJson(report: Report): string {
       if (f.suppressed) o.suppressed = f.suppressed;
       return o;
     }),
+    ...(report.policy ? { policy: report.policy } : {}),
     summary: summarize(report),
   };
   return boundedJson(out);
@@ -118,6 +121,7 @@ export function toSarif(report: Report): string {
             })),
           },
         },
+        ...(report.policy ? { properties: { policy: report.policy } } : {}),
         originalUriBaseIds: { SRCROOT: { uri: 'file://' + report.root.replace(/\\/g, '/').replace(/\/?$/, '/') } },
         results: report.findings.map((f) => {
           const r = rangeOf(report, f, lines);
@@ -189,6 +193,7 @@ export function toText(report: Report, colour: boolean): string {
       (unparsed ? `, ${unparsed} not fully parsed` : '') +
       '.',
   );
+  if (report.policy) out.push(`Policy: ${report.policy.file}${report.policy.applied.length ? ` (${report.policy.applied.join(', ')})` : ''}.`);
   const total = s.error + s.warning + s.info + s.hint;
   out.push(
     total === 0

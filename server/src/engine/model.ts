@@ -279,6 +279,26 @@ export interface Settings {
    * registry is assumed public (a company registry's names stay private).
    */
   publicRegistries?: string[];
+  /**
+   * What the user set explicitly (a VS Code setting, a CLI flag). It wins over the
+   * project's `.depwarden.json`, which wins over the defaults (project-config.ts). Absent:
+   * every value above that differs from its default counts as set by the user.
+   */
+  overrides?: PolicyLayer;
+}
+
+/**
+ * The settings a team may commit in `.depwarden.json`, and a user may override. Where
+ * package names are sent (registry, advisories, public registries), network and proxy
+ * settings are not here: those belong to the user alone.
+ */
+export interface PolicyLayer {
+  rules?: Partial<Record<RuleId, SeveritySetting>>;
+  cooldownDays?: number;
+  newPackageDays?: number;
+  allowedHosts?: string[];
+  typosquatAllow?: string[];
+  malwareFeeds?: string[];
 }
 
 export const DEFAULT_REGISTRY = 'https://registry.npmjs.org/';

@@ -1,10 +1,12 @@
-import type { Lockfile, Manifest, SourceFile } from './model';
+import type { Lockfile, Manifest, Settings, SourceFile } from './model';
 import { parseManifest } from './manifest/parse-manifest';
 import { isLockfilePath, parseLockfile } from './lockfile';
 import { parseNpmrc, type NpmConfig } from './policy/npmrc';
+import { parsePackageManagerConfig, type PackageManagerConfigFile } from './policy/package-manager-config';
 import { buildGraph, type DependencyGraph } from './graph';
 import { attachYarnImporters } from './lockfile/yarn-importers';
 import { usageKindOfPath, type UsageIndex } from './source-usage';
+import { applyProjectPolicy, PROJECT_CONFIG_FILE, readProjectConfig, type ProjectConfig } from './policy/project-config';
 
 /** Config files (other than manifests and lockfiles) that policies read, by base name. */
 export const CONFIG_FILE_NAMES = ['.npmrc', 'pnpm-workspace.yaml', '.yarnrc.yml', 'bunfig.toml', '.depwarden.json'];
@@ -52,6 +54,10 @@ export interface Project {
   usage?: UsageIndex;
   /** Config files that could not be read, and why (unparsed-file); they read as empty in configFiles. */
   unreadableConfigs?: Map<string, string>;
+  /** .npmrc, pnpm-workspace.yaml, .yarnrc.yml and bunfig.toml by path, parsed once per scan (policy/package-manager-config.ts). */
+  packageManagerConfig?: Map<string, PackageManagerConfigFile>;
+  /** The scan root's `.depwarden.json`, read once (policy/project-config.ts). */
+  config?: ProjectConfig;
 }
 
 /**
@@ -91,6 +97,13 @@ export interface ProjectOptions {
   cache?: ParseCache;
   /** The usage index of the scanned folder's source files (discover.ts); without it unused-dependency does not run. */
   usage?: UsageIndex;
+  /**
+   * The user's settings for this scan: the project's `.depwarden.json` is applied into
+   * them, beneath what the user set (project-config.ts), so that every reader of the
+   * settings (rules, lookups, suppressions) sees the same effective policy in the
+   * language server and the CLI.
+   */
+  settings?: Settings;
 }
 
 export function buildProject(files: SourceFile[], options: ProjectOptions = {}): Project {
@@ -100,6 +113,7 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
     lockfiles: [],
     npmrc: parseNpmrc([]),
     configFiles: new Map(),
+    packageManagerConfig: new Map(),
     graphs: new Map(),
     texts: new Map(),
   };
@@ -121,7 +135,10 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
         const { lockfile, graph } = cache.lockfile(f.path, f.text);
         project.lockfiles.push(lockfile);
         project.graphs.set(f.path, graph);
-      } else if (role === 'config') project.configFiles.set(f.path, f.text);
+      } else if (role === 'config') {
+        project.configFiles.set(f.path, f.text);
+        addPackageManagerConfig(project, f.path, f.text);
+      }
     } catch (e) {
       // A parser that throws (a bug, or input it cannot take) loses that file only: it is
       // reported as unparsed and the rest of the folder is still checked and published.
@@ -137,7 +154,16 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
   // ${VAR} expansion, no credentials, no proxy or certificate settings (npmrc.ts).
   const rootNpmrc = project.configFiles.get('.npmrc');
   project.npmrc = parseNpmrc(options.outerNpmrc ?? [], options.env ?? {}, rootNpmrc);
+  // The team's policy applies at the scan root only, like npm's project .npmrc.
+  project.config = readProjectConfig(project.configFiles.get(PROJECT_CONFIG_FILE));
+  if (options.settings) applyProjectPolicy(options.settings, project.config.policy);
   return project;
+}
+
+/** Parsed once here for every policy that reads it; unparsed-file reports its parse errors. */
+function addPackageManagerConfig(project: Project, path: string, text: string): void {
+  const parsed = parsePackageManagerConfig(path, text);
+  if (parsed) (project.packageManagerConfig ??= new Map()).set(path, parsed);
 }
 
 function addUnreadable(project: Project, path: string, role: FileRole | undefined, reason: string): void {

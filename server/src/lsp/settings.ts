@@ -1,4 +1,5 @@
 import { defaultSettings, RULE_IDS, type RuleId, type Settings, type SeveritySetting } from '../engine/model';
+import { explicitValues } from '../engine/policy/project-config';
 
 /** The `depwarden.*` settings as VS Code hands them over (workspace/configuration). */
 export interface ClientSettings {
@@ -56,6 +57,10 @@ export function toEngineSettings(raw: ClientSettings | null | undefined): Settin
       if ((RULE_IDS as readonly string[]).includes(id) && SEVERITIES.has(sev)) s.rules[id as RuleId] = sev as SeveritySetting;
     }
   }
+  // What the user set wins over the project's .depwarden.json. VS Code hands over values
+  // merged with the defaults of package.json, so a value equal to the default cannot be
+  // told from an unset one: it counts as unset, and the project's value applies.
+  s.overrides = explicitValues(s);
   return {
     ...s,
     enable: r.enable !== false,

@@ -1,5 +1,6 @@
 /**
- * Suppressions: `.depwarden.json` at the scan root lists findings a person has reviewed
+ * Suppressions: `.depwarden.json` at the scan root (the project configuration, see
+ * project-config.ts, which reads the file) lists findings a person has reviewed
  * and accepted, each with a reason. A suppression names one rule, one package and a
  * version (exact, a semver range, or "*"), so that accepting foo@1.0.0 does not silently
  * accept a later, possibly hijacked foo@1.0.1.
@@ -123,21 +124,19 @@ export function suppressionMatches(s: Suppression, f: Finding): boolean {
  * silences nothing) and the suppressions that expired (as info findings of their rule).
  */
 export function applySuppressions(project: Project, findings: Finding[], settings: Settings, now: Date): Finding[] {
-  const text = project.configFiles.get(SUPPRESSION_FILE);
-  if (text === undefined) return [];
-  let file: SuppressionFile;
-  try {
-    file = parseSuppressions(text);
-  } catch (e) {
-    // A policy file the parser cannot take suppresses nothing and is said, like any other.
-    file = { suppressions: [], problems: [{ message: `the parser failed: ${(e as Error).message}`, span: { start: 0, end: 0 } }] };
-  }
+  // buildProject read the file (project-config.ts), with its policy keys.
+  const config = project.config;
+  if (!config?.present) return [];
+  const file = config.suppressions;
   const extra: Finding[] = [];
-  if (settings.rules['unparsed-file'] !== 'off') {
-    for (const p of file.problems) {
+  // The file's own problems keep the severity the user gives unparsed-file (default
+  // error), not the one the file gives it: a policy cannot hide that it is broken.
+  const severity = (settings.overrides ? settings.overrides.rules?.['unparsed-file'] : settings.rules['unparsed-file']) ?? 'error';
+  if (severity !== 'off') {
+    for (const p of [...file.problems, ...config.problems]) {
       extra.push({
         rule: 'unparsed-file',
-        severity: settings.rules['unparsed-file'] ?? 'error',
+        severity,
         message: `${SUPPRESSION_FILE}: ${p.message}.`,
         file: SUPPRESSION_FILE,
         span: p.span,

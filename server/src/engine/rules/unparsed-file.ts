@@ -48,6 +48,20 @@ export const unparsedFile: Rule = {
         fixes: [],
       });
     }
+    // A package manager's config file that does not parse is not "no settings" either.
+    for (const config of project.packageManagerConfig?.values() ?? []) {
+      for (const e of config.parseErrors) {
+        findings.push({
+          rule: 'unparsed-file',
+          severity: 'error',
+          message: `${config.path} could not be read (${e.message}); ${config.lost}.`,
+          file: config.path,
+          span: e.span,
+          version: null,
+          fixes: [],
+        });
+      }
+    }
     return findings;
   },
 };
