@@ -1,17 +1,11 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { AlertNotification } from '../../server/src/lsp/protocol';
 import { plainMessage } from './plain-text';
-
-/** Mirrors server/src/lsp/alerts.ts AlertParams. */
-interface AlertParams {
-  message: string;
-  uri: string;
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-}
 
 /** A new malware or critical advisory for a locked version: an error notification with a button to the finding. */
 export function showAlerts(client: LanguageClient): vscode.Disposable {
-  return client.onNotification('depwarden/alert', async (alert: AlertParams) => {
+  return client.onNotification(AlertNotification, async (alert) => {
     // The message names a package and an advisory: plain text, no links (plain-text.ts).
     const choice = await vscode.window.showErrorMessage(plainMessage(alert.message), 'Show');
     if (choice !== 'Show') return;

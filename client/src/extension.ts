@@ -1,13 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
-import { StatusBar, type StatusParams } from './status-bar';
+import { StatusBar } from './status-bar';
 import { restrictSettings } from './trust';
 import { showReport } from './report';
 import { checkIocs, copyIocById, copyIocText } from './ioc';
 import { onLockfileChanged, reviewLockfileChanges } from './review';
 import { registerGraphView } from './graph-view';
 import { showAlerts } from './alerts';
+import { ClearCacheRequest, COPY_IOC_BY_ID, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
 
 const WATCHED = '**/{package.json,package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock,.npmrc,pnpm-workspace.yaml,.yarnrc.yml,bunfig.toml,.depwarden.json}';
 
@@ -49,7 +50,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // Markdown, and it takes nothing but an id the server hands out (ioc.ts), so a link
     // injected into a card can run nothing else and copy nothing the server did not build.
     // No HTML in hovers.
-    markdown: { isTrusted: { enabledCommands: ['depwarden.copyIocById'] }, supportHtml: false },
+    markdown: { isTrusted: { enabledCommands: [COPY_IOC_BY_ID] }, supportHtml: false },
     initializationOptions: { globalStoragePath: context.globalStorageUri.fsPath },
     middleware: {
       workspace: {
@@ -69,7 +70,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   client = new LanguageClient('depwarden', 'depwarden', serverOptions, clientOptions);
   context.subscriptions.push(
     vscode.commands.registerCommand('depwarden.scanWorkspace', async () => {
-      await client?.sendRequest('depwarden/scan');
+      await client?.sendRequest(ScanRequest);
     }),
     vscode.commands.registerCommand('depwarden.showOutput', () => output.show(true)),
     vscode.commands.registerCommand('depwarden.showReport', () => showReport(client)),
@@ -79,9 +80,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     vscode.commands.registerCommand('depwarden.copyIoc', async (text?: unknown) => {
       if (typeof text === 'string' && text) await copyIocText(text);
     }),
-    vscode.commands.registerCommand('depwarden.copyIocById', (id?: unknown) => copyIocById(client, id)),
+    vscode.commands.registerCommand(COPY_IOC_BY_ID, (id?: unknown) => copyIocById(client, id)),
     vscode.commands.registerCommand('depwarden.clearCache', async () => {
-      await client?.sendRequest('depwarden/clearCache');
+      await client?.sendRequest(ClearCacheRequest);
       void vscode.window.showInformationMessage('depwarden: registry and advisory cache cleared; the workspace is being re-checked.');
     }),
     vscode.workspace.onDidGrantWorkspaceTrust(() => client?.sendNotification('workspace/didChangeConfiguration', { settings: null })),
@@ -92,7 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   context.subscriptions.push(showAlerts(client));
   // One handler per notification method (a second registration would replace the first).
   context.subscriptions.push(
-    client.onNotification('depwarden/status', (s: StatusParams) => {
+    client.onNotification(StatusNotification, (s) => {
       statusBar.update(s);
       graph.refresh();
     }),

@@ -2,10 +2,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { plainMessage } from './plain-text';
 
-// The protocol's types, from the server that defines them (type-only: nothing of the
-// server is bundled into the client).
-import type { LspViewNode as GraphNode, NodeRef, WhyAnswer } from '../../server/src/lsp/graph-view';
-import type { Severity } from '../../server/src/engine/model';
+import { GraphChildrenRequest, WhyRequest, type LspViewNode as GraphNode, type NodeRef, type Severity, type WhyParams } from '../../server/src/lsp/protocol';
 
 const VIEW_ID = 'depwarden.graph';
 const RISKY_CONTEXT = 'depwarden.graph.riskyOnly';
@@ -66,7 +63,7 @@ class DependencyTree implements vscode.TreeDataProvider<GraphNode> {
   }
 
   async getChildren(parent?: GraphNode): Promise<GraphNode[]> {
-    const nodes = await this.client.sendRequest<GraphNode[]>('depwarden/graphChildren', { parent: parent?.ref, riskyOnly: this.riskyOnly });
+    const nodes = await this.client.sendRequest(GraphChildrenRequest, { parent: parent?.ref, riskyOnly: this.riskyOnly });
     for (const n of nodes) this.known.set(refKey(n.ref), n);
     return nodes;
   }
@@ -126,14 +123,15 @@ export function registerGraphView(context: vscode.ExtensionContext, client: Lang
   };
 
   async function whyIsThisHere(arg?: unknown): Promise<void> {
-    let params: Record<string, unknown> | undefined;
-    if (arg && typeof arg === 'object' && 'package' in arg) params = arg as Record<string, unknown>;
+    let params: WhyParams;
+    // From a code action's arguments: a package by name (and version).
+    if (arg && typeof arg === 'object' && 'package' in arg) params = arg as WhyParams;
     else {
       const editor = vscode.window.activeTextEditor;
       if (!editor) return;
       params = { uri: editor.document.uri.toString(), position: editor.selection.active };
     }
-    const answer = await client.sendRequest<WhyAnswer>('depwarden/why', params);
+    const answer = await client.sendRequest(WhyRequest, params);
     if (answer.paths.length === 0) {
       void vscode.window.showInformationMessage(plainMessage(`depwarden: no dependency path leads to ${answer.target || 'anything at this position'}.`));
       return;

@@ -1,9 +1,7 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { CheckIocsRequest, IOC_ID, IocTextRequest } from '../../server/src/lsp/protocol';
 import { plainMessage } from './plain-text';
-
-/** What a hover's "Copy IOC" link may carry (mirrors server/src/lsp/report-links.ts IOC_ID). */
-const IOC_ID = /^[a-z0-9]{1,32}$/;
 
 /** Puts an IOC text on the clipboard and says whose (the first line, when it reads as `name@version`). */
 export async function copyIocText(text: string): Promise<void> {
@@ -20,7 +18,7 @@ export async function copyIocText(text: string): Promise<void> {
  */
 export async function copyIocById(client: LanguageClient | undefined, id: unknown): Promise<void> {
   if (!client?.isRunning() || typeof id !== 'string' || !IOC_ID.test(id)) return;
-  const text = await client.sendRequest<string | null>('depwarden/iocText', { id });
+  const text = await client.sendRequest(IocTextRequest, { id });
   if (typeof text !== 'string' || !text) {
     void vscode.window.showWarningMessage('depwarden: that indicator is no longer available; hover the package again.');
     return;
@@ -57,7 +55,7 @@ export async function checkIocs(client: LanguageClient | undefined): Promise<voi
   if (!text) return;
   const result = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'depwarden: checking the workspace against the list…' },
-    () => client.sendRequest<{ accepted: number; rejected: string[]; matches: number }>('depwarden/checkIocs', { text }),
+    () => client.sendRequest(CheckIocsRequest, { text }),
   );
   const rejected = result.rejected.length ? ` ${result.rejected.length} entries were not name@version and were ignored.` : '';
   if (result.matches > 0) {

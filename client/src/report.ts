@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { ReportRequest } from '../../server/src/lsp/protocol';
 
 /**
  * "depwarden: Show Report": the server renders every finding of the workspace as
@@ -11,7 +12,7 @@ export async function showReport(client: LanguageClient | undefined): Promise<vo
     void vscode.window.showWarningMessage('depwarden: the language server is not running yet.');
     return;
   }
-  const markdown = await client.sendRequest<string>('depwarden/report');
+  const markdown = await client.sendRequest(ReportRequest);
   const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
   await vscode.commands.executeCommand('markdown.showPreview', doc.uri);
 }

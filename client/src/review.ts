@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { LastChangeReviewRequest, LockfileChangedNotification, ReviewRequest } from '../../server/src/lsp/protocol';
 import { plainMessage } from './plain-text';
 
 async function showMarkdown(markdown: string): Promise<void> {
@@ -10,25 +11,17 @@ async function showMarkdown(markdown: string): Promise<void> {
 /** "depwarden: Review Lockfile Changes": every lockfile against git HEAD. */
 export async function reviewLockfileChanges(client: LanguageClient | undefined): Promise<void> {
   if (!client?.isRunning()) return;
-  await showMarkdown(await client.sendRequest<string>('depwarden/review', { base: 'HEAD' }));
-}
-
-interface LockfileChanged {
-  files: string[];
-  added: number;
-  upgraded: number;
-  removed: number;
-  flagged: number;
+  await showMarkdown(await client.sendRequest(ReviewRequest, { base: 'HEAD' }));
 }
 
 /** After a lockfile changed on disk: say what came in, and offer the review. */
 export function onLockfileChanged(client: LanguageClient): vscode.Disposable {
-  return client.onNotification('depwarden/lockfileChanged', async (c: LockfileChanged) => {
+  return client.onNotification(LockfileChangedNotification, async (c) => {
     const what = `${c.files.join(', ')} changed: ${c.added} added, ${c.upgraded} upgraded, ${c.removed} removed`;
     // File names are the workspace's: plain text, no links (plain-text.ts).
     const show = c.flagged
       ? vscode.window.showWarningMessage(plainMessage(`depwarden: ${what}; ${c.flagged} need${c.flagged === 1 ? 's' : ''} a look.`), 'Review')
       : vscode.window.showInformationMessage(plainMessage(`depwarden: ${what}.`), 'Review');
-    if ((await show) === 'Review') await showMarkdown(await client.sendRequest<string>('depwarden/lastChangeReview'));
+    if ((await show) === 'Review') await showMarkdown(await client.sendRequest(LastChangeReviewRequest));
   });
 }

@@ -1,8 +1,6 @@
 import * as vscode from 'vscode';
 
-/** The server's `depwarden/status` notification (type-only import: nothing of the server is bundled). */
-import type { StatusParams } from '../../server/src/lsp/server';
-export type { StatusParams };
+import type { StatusParams } from '../../server/src/lsp/protocol';
 
 /** "depwarden: 3 lockfiles, 2,104 packages, 2 errors, 5 warnings"; click for the report. */
 export class StatusBar implements vscode.Disposable {

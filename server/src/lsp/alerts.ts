@@ -14,13 +14,6 @@ export interface AlertCandidate {
   keys: string[];
 }
 
-/** Parameters of the `depwarden/alert` notification. */
-export interface AlertParams {
-  message: string;
-  uri: string;
-  range: { start: { line: number; character: number }; end: { line: number; character: number } };
-}
-
 /** known-malware findings, and known-vulnerability findings with at least one critical advisory. */
 export function alertCandidates(result: ScanResult, remote: RemoteData | undefined): AlertCandidate[] {
   const advisories = new Map<string, Advisory>();

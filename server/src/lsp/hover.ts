@@ -7,6 +7,7 @@ import { lockedDirectDependency } from '../engine/project';
 import { advisoryKey, type Packument, type RemoteData } from '../engine/data/remote-data';
 import { iocText, isReportable, npmReportUrl, type IocTexts } from './report-links';
 import { advisoryUrl, codeSpan, destination, INLINE_MAX, isPackageName, link, MESSAGE_MAX, npmPackageUrl, repositoryLinkUrl, SCRIPT_MAX, text } from './markdown';
+import { COPY_IOC_BY_ID } from './protocol';
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 /** How many recent versions the publisher history shows. */
@@ -34,8 +35,8 @@ export interface HoverOptions {
   iocs?: IocTexts;
 }
 
-/** The command a "Copy IOC" link runs: the one command the client trusts in Markdown, and it takes only an id (see IocTexts). */
-export const COPY_IOC_BY_ID = 'depwarden.copyIocById';
+// The command a "Copy IOC" link runs (it takes only an id, see IocTexts); defined with the protocol, which the client shares.
+export { COPY_IOC_BY_ID };
 
 /**
  * Markdown card for whatever dependency or lockfile entry sits at `offset` in `file`.

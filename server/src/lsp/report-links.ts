@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding, RuleId } from '../engine/model';
 import { MESSAGE_MAX, oneLine } from './markdown';
+import { IOC_ID } from './protocol';
 
 /** Findings that say a package may be malicious: worth reporting to the registry and sharing with a team. */
 export const REPORTABLE_RULES = new Set<RuleId>([
@@ -53,8 +54,8 @@ export function iocText(findings: Finding | Finding[]): string {
 /** Evidence lines per finding in an IOC text: enough for a ticket, bounded whatever an answer holds. */
 const MAX_EVIDENCE_LINES = 20;
 
-/** What a "Copy IOC" link may carry: an id, never the text (see IocTexts). */
-export const IOC_ID = /^[a-z0-9]{1,32}$/;
+// What a "Copy IOC" link may carry (an id, never the text); defined with the protocol, which the client shares.
+export { IOC_ID };
 
 /**
  * The IOC texts the hover's "Copy IOC" links stand for. A command link in Markdown that

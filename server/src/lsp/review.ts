@@ -5,13 +5,21 @@ import { codeSpan, link, MESSAGE_MAX, text } from './markdown';
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 const MARK = { added: '➕', removed: '➖', upgraded: '⬆️', downgraded: '⬇️' } as const;
 
+/** One lockfile's review, and where it belongs (the folder's name when there are several). */
+export interface ReviewEntry {
+  folder: string;
+  against: string;
+  review: LockfileReview;
+  uriOf: (file: string) => string;
+}
+
 /**
  * The lockfile change review as Markdown: added and upgraded packages first, with their
  * findings and trust deltas. It opens in the Markdown preview, which renders HTML and
  * images: names, versions, paths and trust texts come from the lockfile and the registry,
  * so all of them go through markdown.ts, and the only links are to the lockfiles' URIs.
  */
-export function renderReview(reviews: Array<{ folder: string; against: string; review: LockfileReview; uriOf: (file: string) => string }>): string {
+export function renderReview(reviews: ReviewEntry[]): string {
   const out: string[] = ['# depwarden: lockfile changes', ''];
   if (reviews.length === 0) out.push('No lockfile in the workspace.');
   for (const { folder, against, review, uriOf } of reviews) {

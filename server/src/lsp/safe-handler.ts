@@ -1,4 +1,5 @@
-import type { CancellationToken } from 'vscode-languageserver';
+import { CancellationToken, type Connection } from 'vscode-languageserver';
+import type { RequestType, RequestType0 } from 'vscode-jsonrpc';
 
 export type Logger = (message: string) => void;
 
@@ -23,4 +24,27 @@ export function safeHandler<P, R>(
       return fallback;
     }
   };
+}
+
+/**
+ * Registers a depwarden/* request (protocol.ts) through safeHandler. Registered by method
+ * name, not by type: a typed registration answers "invalid params" to a request that
+ * comes with more or fewer parameters than declared, where the handler should see
+ * `undefined` and return its fallback. The handler is typed by the request all the same.
+ */
+export function onRequest<R>(connection: Connection, type: RequestType0<R, void>, log: Logger, fallback: R, handler: (params: undefined, token: CancellationToken) => R | Promise<R>): void;
+export function onRequest<P, R>(connection: Connection, type: RequestType<P, R, void>, log: Logger, fallback: R, handler: (params: P | undefined, token: CancellationToken) => R | Promise<R>): void;
+export function onRequest<P, R>(
+  connection: Connection,
+  type: RequestType<P, R, void> | RequestType0<R, void>,
+  log: Logger,
+  fallback: R,
+  handler: (params: P | undefined, token: CancellationToken) => R | Promise<R>,
+): void {
+  const safe = safeHandler(type.method.replace(/^depwarden\//, ''), log, fallback, handler);
+  connection.onRequest(type.method, (...args: unknown[]) => {
+    // jsonrpc passes (token) without params, (params, token) with them.
+    const token = CancellationToken.is(args.at(-1)) ? (args.pop() as CancellationToken) : CancellationToken.None;
+    return safe(args[0] as P | undefined, token);
+  });
 }

@@ -32,11 +32,21 @@ export class WorkspaceFolderState {
   /** What the folder's source and configuration files use (unused-dependency); names only, never texts. */
   usage?: UsageIndex;
   /** Resolved with true after the next complete scan (with registry data) is published. */
-  settledWaiters: Array<(settled: boolean) => void> = [];
+  private settledWaiters: Array<(settled: boolean) => void> = [];
 
   constructor(uri: string) {
     this.uri = uri.replace(/\/$/, '');
     this.root = fileURLToPath(this.uri);
+  }
+
+  /** Resolves with true once the next complete scan (with registry data) is published. */
+  whenSettled(): Promise<boolean> {
+    return new Promise<boolean>((resolve) => this.settledWaiters.push(resolve));
+  }
+
+  /** A complete scan is out: whoever waited for this state can look now. */
+  settled(): void {
+    for (const w of this.settledWaiters.splice(0)) w(true);
   }
 
   async loadFromDisk(): Promise<void> {

@@ -1,0 +1,17 @@
+import type { Pipeline } from '../pipeline';
+import type { ServerState } from '../state';
+
+/** Open documents: every edit schedules a (debounced) scan of its folder. */
+export function registerDocuments(state: ServerState, pipeline: Pipeline): void {
+  state.documents.onDidChangeContent((e) => {
+    const file = state.scannedFile(e.document.uri);
+    if (file) pipeline.changed(file.folder);
+  });
+
+  state.documents.onDidClose((e) => {
+    const file = state.scannedFile(e.document.uri);
+    if (!file) return;
+    // Back to the disk copy (unsaved edits are gone).
+    void file.folder.refreshFile(file.rel).then(() => pipeline.schedule(file.folder, 0));
+  });
+}

@@ -1,0 +1,17 @@
+import { hoverAt } from '../hover';
+import { safeHandler } from '../safe-handler';
+import type { ServerState } from '../state';
+
+/** The risk card of the dependency or lockfile entry under the cursor (hover.ts renders it). */
+export function registerHover(state: ServerState): void {
+  state.connection.onHover(
+    safeHandler('hover', state.log, null, (params) => {
+      const folder = state.folderOf(params.textDocument.uri);
+      const rel = folder?.relative(params.textDocument.uri);
+      const doc = state.documents.get(params.textDocument.uri);
+      if (!folder?.result || rel === undefined || !doc) return null;
+      if (folder.result.project.texts.get(rel) !== doc.getText()) return null; // result is for an older text
+      return hoverAt(folder.result, rel, doc.offsetAt(params.position), folder.remote, { iocs: state.iocTexts });
+    }),
+  );
+}

@@ -1,0 +1,68 @@
+import type { Lockfile } from '../../engine/model';
+import { parseLockfile } from '../../engine/lockfile';
+import { readAtRevision } from '../../engine/review/git-base';
+import { reviewLockfile, type LockfileReview } from '../../engine/review/review';
+import { LastChangeReviewRequest, LockfileChangedNotification, ReviewRequest, type LockfileChangedParams } from '../protocol';
+import { renderReview, renderReviewError, type ReviewEntry } from '../review';
+import { onRequest } from '../safe-handler';
+import type { ServerState } from '../state';
+import type { WorkspaceFolderState } from '../workspace-folder';
+
+/** "Review Lockfile Changes" (every lockfile against a git revision) and the review of the last on-disk change. */
+export function registerReview(state: ServerState): void {
+  onRequest(state.connection, ReviewRequest, state.log, '', (params) => reviewAgainstGit(state, params?.base || 'HEAD'));
+  onRequest(state.connection, LastChangeReviewRequest, state.log, '', () => renderReview(state.lastChangeReviews));
+}
+
+async function reviewAgainstGit(state: ServerState, base: string): Promise<string> {
+  const reviews: ReviewEntry[] = [];
+  const { folders } = state;
+  for (const folder of folders) {
+    const result = folder.result;
+    if (!result) continue;
+    for (const lockfile of result.project.lockfiles) {
+      let before: Lockfile | undefined;
+      try {
+        const text = await readAtRevision(folder.root, base, lockfile.path);
+        before = text === undefined ? undefined : parseLockfile(lockfile.path, text);
+      } catch (e) {
+        return renderReviewError(lockfile.path, base, (e as Error).message);
+      }
+      const name = folders.length > 1 ? (folder.root.split(/[\\/]/).pop() ?? '') : '';
+      reviews.push({ folder: name, against: `git ${base}`, review: reviewLockfile(before, result, lockfile.path, folder.remote), uriOf: (f) => folder.uriOf(f) });
+    }
+  }
+  return renderReview(reviews);
+}
+
+/**
+ * After a lockfile changed on disk (a save, a branch switch, an install), tell the
+ * client what the change brought in, once the new scan (with registry data) is there.
+ */
+export async function reviewWhenScanned(state: ServerState, folder: WorkspaceFolderState, previous: Map<string, Lockfile>): Promise<void> {
+  const settled = await folder.whenSettled();
+  if (!settled) return; // another change came first: its own review follows
+  const result = folder.result;
+  if (!result) return;
+  const reviews: LockfileReview[] = [];
+  for (const [path, before] of previous) {
+    if (!result.project.lockfiles.some((l) => l.path === path)) continue;
+    const review = reviewLockfile(before, result, path, folder.remote);
+    if (review.changes.length) reviews.push(review);
+  }
+  if (!reviews.length) return;
+  state.lastChangeReviews = reviews.map((review) => ({ folder: '', against: 'the previous version', review, uriOf: (f: string) => folder.uriOf(f) }));
+  void state.connection.sendNotification(LockfileChangedNotification, changeSummary(reviews));
+}
+
+function changeSummary(reviews: LockfileReview[]): LockfileChangedParams {
+  const sum = (count: (r: LockfileReview) => number) => reviews.reduce((n, r) => n + count(r), 0);
+  const needsALook = (c: LockfileReview['changes'][number]) => c.findings.some((f) => !f.suppressed && (f.severity === 'error' || f.severity === 'warning')) || c.trust.length > 0;
+  return {
+    files: reviews.map((r) => r.path),
+    added: sum((r) => r.counts.added),
+    upgraded: sum((r) => r.counts.upgraded + r.counts.downgraded),
+    removed: sum((r) => r.counts.removed),
+    flagged: sum((r) => r.changes.filter(needsALook).length),
+  };
+}

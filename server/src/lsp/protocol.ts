@@ -1,0 +1,128 @@
+/**
+ * Every depwarden/* message between the client and the server, typed once (as
+ * vscode-eslint's shared protocol and rust-analyzer's lsp_ext do). The server registers
+ * its handlers with these constants and the client sends with them, so a renamed method
+ * or a changed shape fails to compile on both sides.
+ *
+ * The client bundles this module: it may import types from the rest of the server, but
+ * nothing else at runtime (vscode-jsonrpc is in the client bundle already).
+ */
+import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
+import type { LspViewNode, NodeRef, WhyAnswer } from './graph-view';
+
+export type { LspViewNode, NodeRef, WhyAnswer, WhyPath } from './graph-view';
+export type { Severity } from '../engine/model';
+
+/** Sent to the client after every publish: what the status bar shows. */
+export interface StatusParams {
+  manifests: number;
+  lockfiles: number;
+  packages: number;
+  unparsed: number;
+  error: number;
+  warning: number;
+  info: number;
+  hint: number;
+  offline: boolean;
+  lookupsIncomplete: number;
+  enabled: boolean;
+  /** Registry/advisory lookups are running. */
+  lookingUp: boolean;
+}
+
+/** A new malware or critical advisory on a locked version (one notification per advisory). */
+export interface AlertParams {
+  message: string;
+  uri: string;
+  range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+/** A lockfile changed on disk: what the change brought in (the review itself is `lastChangeReview`). */
+export interface LockfileChangedParams {
+  files: string[];
+  added: number;
+  upgraded: number;
+  removed: number;
+  flagged: number;
+}
+
+export interface CheckIocsParams {
+  text: string;
+}
+
+export interface CheckIocsResult {
+  /** name@version entries taken from the text. */
+  accepted: number;
+  /** Entries that were not name@version. */
+  rejected: string[];
+  /** known-malware findings that the user's indicator list produced. */
+  matches: number;
+}
+
+export interface GraphChildrenParams {
+  /** The node to expand; the roots without it. */
+  parent?: NodeRef;
+  riskyOnly?: boolean;
+}
+
+/** A position in a package.json or lockfile, or a package by name (and version). */
+export interface WhyParams {
+  uri?: string;
+  position?: { line: number; character: number };
+  package?: string;
+  version?: string;
+}
+
+export interface ReviewParams {
+  /** A git revision; HEAD when empty. */
+  base?: string;
+}
+
+export interface IocTextParams {
+  id?: unknown;
+}
+
+/** The method names, for the rare place that needs the string (logs, tests). */
+export const Methods = {
+  status: 'depwarden/status',
+  alert: 'depwarden/alert',
+  lockfileChanged: 'depwarden/lockfileChanged',
+  scan: 'depwarden/scan',
+  clearCache: 'depwarden/clearCache',
+  report: 'depwarden/report',
+  review: 'depwarden/review',
+  lastChangeReview: 'depwarden/lastChangeReview',
+  checkIocs: 'depwarden/checkIocs',
+  iocText: 'depwarden/iocText',
+  graphChildren: 'depwarden/graphChildren',
+  why: 'depwarden/why',
+} as const;
+
+// Server → client.
+export const StatusNotification = new NotificationType<StatusParams>(Methods.status);
+export const AlertNotification = new NotificationType<AlertParams>(Methods.alert);
+export const LockfileChangedNotification = new NotificationType<LockfileChangedParams>(Methods.lockfileChanged);
+
+// Client → server.
+/** Re-read every folder from disk and scan it ("depwarden: Scan Workspace"). */
+export const ScanRequest = new RequestType0<{ folders: number }, void>(Methods.scan);
+/** Empty the registry/advisory cache and scan again. */
+export const ClearCacheRequest = new RequestType0<{ cleared: boolean }, void>(Methods.clearCache);
+/** Markdown of every finding in the workspace ("depwarden: Show Report"). */
+export const ReportRequest = new RequestType0<string, void>(Methods.report);
+/** Markdown review of every lockfile against a git revision. */
+export const ReviewRequest = new RequestType<ReviewParams | undefined, string, void>(Methods.review);
+/** Markdown review of the last on-disk lockfile change. */
+export const LastChangeReviewRequest = new RequestType0<string, void>(Methods.lastChangeReview);
+/** Add an indicator list for the session and say how many locked packages it matches. */
+export const CheckIocsRequest = new RequestType<CheckIocsParams, CheckIocsResult, void>(Methods.checkIocs);
+/** The text behind a hover's "Copy IOC" link id; null for an id the server did not hand out. */
+export const IocTextRequest = new RequestType<IocTextParams | undefined, string | null, void>(Methods.iocText);
+export const GraphChildrenRequest = new RequestType<GraphChildrenParams | undefined, LspViewNode[], void>(Methods.graphChildren);
+export const WhyRequest = new RequestType<WhyParams, WhyAnswer, void>(Methods.why);
+
+/** The command a hover's "Copy IOC" link runs: the one command the client trusts in Markdown. */
+export const COPY_IOC_BY_ID = 'depwarden.copyIocById';
+
+/** What a "Copy IOC" link may carry: an id, never the text (see IocTexts in report-links.ts). */
+export const IOC_ID = /^[a-z0-9]{1,32}$/;
