@@ -112,3 +112,10 @@ test('hostile long inputs stay linear (1 MB lines of near-matches)', () => {
   ok(auditTarballBytes('slow', '1.0.0', bytes, { integrity: sriOf(bytes) }, { ...DEFAULT_TAR_LIMITS, maxRatio: 1e6 }));
   assert.ok(performance.now() - started < 3000, `took ${performance.now() - started} ms`);
 });
+
+test('an exfiltration host in a library comment is low; in library code medium; at install time high', () => {
+  const lib = (content: string, scripts?: Record<string, string>) => ok(audit({ manifest: { name: 'l', version: '1.0.0', ...(scripts ? { scripts } : {}) }, files: [{ path: 'lib/a.js', content }] })).signals.find((s) => s.id === 'exfil-endpoint')?.severity;
+  assert.equal(lib('// crashes (https://pastebin.com/N21QzeQA) when debugging\nmodule.exports = 1;'), 'low');
+  assert.equal(lib("const url = 'https://pastebin.com/raw/abc';"), 'medium');
+  assert.equal(lib("const url = 'https://pastebin.com/raw/abc';", { postinstall: 'node lib/a.js' }), 'high');
+});

@@ -65,7 +65,7 @@ test('registry faults are error results, not exceptions', async () => {
   const down = await a.audit({ name: 'env-stealer', version: '1.0.1' });
   registry.clearFaults();
   await a.close();
-  assert.equal(huge.status === 'error' && huge.kind, 'network');
+  assert.equal(huge.status === 'error' && huge.kind, 'too-large');
   assert.match(huge.status === 'error' ? huge.reason : '', /too large/);
   assert.equal(down.status === 'error' && down.kind, 'network');
 });

@@ -5,7 +5,7 @@
  *
  * Exit codes: 0 no high signal; 1 a high signal, or an archive that could not be trusted
  * (integrity mismatch, bomb, damaged, disallowed URL); 2 usage error, or the audit could
- * not be done (not found, network, offline without an earlier result).
+ * not be done (not found, network, offline without an earlier result, past the size caps).
  */
 import { readOuterNpmrc } from '../engine/data/npmrc-files';
 import { resolveProxyRoutes } from '../engine/data/proxy';
@@ -31,7 +31,7 @@ Options:
 
 Exit codes: 0 no high-severity signal; 1 a high-severity signal, or a tarball that
 failed integrity or the size/bomb limits; 2 usage error, or the tarball could not be
-fetched (not found, network, offline).
+fetched or is past the size caps (not found, network, offline, too large).
 `;
 
 interface AuditOptions {

@@ -92,7 +92,10 @@ export class PackageAuditor {
     if (hit) return { ...hit, ...(hit.status === 'ok' ? { fromCache: true } : {}) };
 
     const download = await downloadTarball(this.client, url);
-    if (!download.ok) return { status: 'error', name, version, kind: download.status === 404 ? 'not-found' : 'network', reason: `tarball: ${download.reason}` };
+    if (!download.ok) {
+      const kind: AuditErrorKind = download.status === 404 ? 'not-found' : /too large/.test(download.reason) ? 'too-large' : 'network';
+      return { status: 'error', name, version, kind, reason: `tarball: ${download.reason}` };
+    }
     this.bytesDownloaded += download.bytes.byteLength;
 
     // Binaries are judged against the previous version's file list, fetched only when needed.
@@ -162,7 +165,7 @@ export function auditTarballBytes(
   try {
     contents = readTarball(bytes, limits);
   } catch (e) {
-    if (e instanceof TarError) return { status: 'error', name, version, kind: e.kind === 'malformed' ? 'malformed' : 'bomb', reason: e.message };
+    if (e instanceof TarError) return { status: 'error', name, version, kind: e.kind === 'malformed' ? 'malformed' : e.kind === 'too-large' ? 'too-large' : 'bomb', reason: e.message };
     throw e;
   }
   const analysis = analyzePackage(contents, previousFiles ? { previousFiles } : {});

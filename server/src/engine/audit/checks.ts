@@ -305,7 +305,8 @@ function checkCode(file: string, text: string, installTime: boolean, out: Signal
   const sev = (install: AuditSeverity, other: AuditSeverity) => (installTime ? install : other);
 
   const endpoint = firstOf(text, EXFIL_HOSTS);
-  if (endpoint) out.add('exfil-endpoint', sev('high', 'medium'), `names ${endpoint.match}, a service for receiving data from anywhere (request bins, tunnels, paste sites, chat webhooks)`, evidenceAt(file, text, endpoint.index), installTime);
+  // A link in a comment of library code (core-js cites a pastebin in one) is only worth a note.
+  if (endpoint) out.add('exfil-endpoint', installTime ? 'high' : inComment(text, endpoint.index) ? 'low' : 'medium', `names ${endpoint.match}, a service for receiving data from anywhere (request bins, tunnels, paste sites, chat webhooks)`, evidenceAt(file, text, endpoint.index), installTime);
 
   const ip = findRawIpUrl(text);
   if (ip !== undefined) out.add('raw-ip-url', sev('medium', 'low'), 'a URL to a bare public IP address', evidenceAt(file, text, ip), installTime);
@@ -377,6 +378,17 @@ function checkObfuscation(file: string, text: string, installTime: boolean, out:
     }
     lineStart = lineEnd + 1;
   }
+}
+
+/** Whether `index` sits after a line comment marker on its line, or on a block-comment line (` * …`). */
+function inComment(text: string, index: number): boolean {
+  const lineStart = text.lastIndexOf('\n', index - 1) + 1;
+  const before = text.slice(lineStart, index);
+  const trimmed = before.trimStart();
+  if (trimmed.startsWith('*') || trimmed.startsWith('/*') || trimmed.startsWith('#')) return true;
+  const slashes = before.indexOf('//');
+  // `https://` is not a comment: the two slashes must not follow a colon.
+  return slashes >= 0 && (slashes === 0 || before[slashes - 1] !== ':');
 }
 
 function isHex(text: string, at: number, n: number): boolean {

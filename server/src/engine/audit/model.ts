@@ -58,7 +58,11 @@ export interface AuditStats {
   scannedBytes: number;
 }
 
-export type AuditErrorKind = 'not-found' | 'network' | 'offline' | 'integrity' | 'bomb' | 'malformed' | 'disallowed-url';
+/**
+ * `bomb`: the archive is built to exhaust (entry count, gzip ratio, lying sizes, path length).
+ * `too-large`: a plausible archive past the audit's absolute caps (not audited, not judged).
+ */
+export type AuditErrorKind = 'not-found' | 'network' | 'offline' | 'integrity' | 'bomb' | 'too-large' | 'malformed' | 'disallowed-url';
 
 export type AuditResult =
   | {

@@ -91,12 +91,13 @@ export function readTarball(gz: Uint8Array, limits: TarLimits = DEFAULT_TAR_LIMI
   } catch (e) {
     const code = (e as { code?: string }).code;
     if (code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      const byRatio = cap < limits.maxUnpackedBytes;
-      throw new TarError('gzip-bomb', byRatio ? `gzip bomb: ${gz.byteLength} bytes decompress past ${cap} bytes (ratio over ${limits.maxRatio})` : `decompresses to more than ${cap} bytes`);
+      // Past the ratio: a bomb. Past the absolute cap at a plausible ratio: just too big to audit.
+      if (cap < limits.maxUnpackedBytes) throw new TarError('gzip-bomb', `gzip bomb: ${gz.byteLength} bytes decompress past ${cap} bytes (ratio over ${limits.maxRatio})`);
+      throw new TarError('too-large', `decompresses to more than ${cap} bytes (the audit's cap)`);
     }
     throw new TarError('malformed', `not a gzip stream (${code ?? (e as Error).message})`);
   }
-  if (tar.byteLength > cap) throw new TarError('gzip-bomb', `decompresses to more than ${cap} bytes`);
+  if (tar.byteLength > cap) throw new TarError(cap < limits.maxUnpackedBytes ? 'gzip-bomb' : 'too-large', `decompresses to more than ${cap} bytes`);
   return { ...readTar(tar, limits), compressedBytes: gz.byteLength, unpackedBytes: tar.byteLength };
 }
 
