@@ -1,5 +1,16 @@
-// Bundles the client, the language server and the CLI into dist/ (one file each).
+// Bundles the client, the language server and the CLI into dist/.
+//
+// Start-up is part of every CLI run, so the CLI and the server bundles keep out what a scan
+// does not need, and load precomputed data rather than computing it:
+// - undici (HTTP proxies only) is its own file, dist/undici.js, required on first use;
+// - the typosquat detector's derived keys and trigram postings are computed here, once,
+//   and inlined as JSON (DEPWARDEN_TYPOSQUAT_SNAPSHOT, see engine/typosquat/index.ts);
+// - dist/cli.js is a small launcher that turns on Node's module compile cache (Node >=
+//   22.1; a no-op on Node 20) before loading the CLI itself from dist/cli-main.js, so
+//   later runs skip compiling it.
 import { build } from 'esbuild';
+import { createRequire } from 'node:module';
+import { writeFile, mkdir } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -14,8 +25,48 @@ const common = {
   mainFields: ['module', 'main'],
 };
 
+/** `require('undici')` in our code becomes `require('./undici.js')`, a bundle of its own beside the entry. */
+const undiciApart = {
+  name: 'undici-apart',
+  setup(b) {
+    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer.includes('node_modules') ? undefined : { path: './undici.js', external: true }));
+  },
+};
+
+/** The detector snapshot of the bundled popular list, computed by running the engine's own code. */
+async function typosquatSnapshot() {
+  const out = await build({
+    ...common,
+    sourcemap: false,
+    minify: false,
+    write: false,
+    outfile: 'snapshot.js',
+    stdin: {
+      contents: "import { TyposquatDetector, loadPopularPackages } from './server/src/engine/typosquat'; module.exports = JSON.stringify(new TyposquatDetector(loadPopularPackages()).snapshot());",
+      resolveDir: '.',
+      loader: 'ts',
+    },
+  });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  return mod.exports;
+}
+
+const engine = { ...common, plugins: [undiciApart], define: { DEPWARDEN_TYPOSQUAT_SNAPSHOT: JSON.stringify(await typosquatSnapshot()) } };
+
+const launcher = `#!/usr/bin/env node
+// Compile cache first (Node >= 22.1; absent on Node 20), then the CLI as the main module.
+try {
+  require('node:module').enableCompileCache?.();
+} catch {}
+require('node:module').runMain(require('node:path').join(__dirname, 'cli-main.js'));
+`;
+
+await mkdir('dist', { recursive: true });
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
-  build({ ...common, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' }),
-  build({ ...common, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...engine, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' }),
+  build({ ...engine, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js' }),
+  build({ ...common, entryPoints: ['undici'], outfile: 'dist/undici.js' }),
+  writeFile('dist/cli.js', launcher, { mode: 0o755 }),
 ]);

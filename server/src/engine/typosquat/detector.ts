@@ -71,6 +71,32 @@ const LONG_NAME = 10;
  * Checks package names against the popular list. Build once (about 100 ms for the
  * bundled list) and reuse: a check is a few map lookups plus one trigram-index query.
  */
+const SNAPSHOT_VERSION = 1;
+const SNAPSHOT_MAPS = ['byLower', 'byUnconfused', 'bySquash', 'byShortenedSquash', 'byFlatScoped', 'byBareScoped'] as const;
+
+/** A detector's derived keys and trigram postings, built once at build time (esbuild.mjs). */
+export interface DetectorSnapshot {
+  version: number;
+  /** Length of the popular list it was built from: a snapshot of another list is ignored. */
+  count: number;
+  maps: Record<(typeof SNAPSHOT_MAPS)[number], (string | number)[]>;
+  /** NameIndex.toCompact(), base64 (little-endian int32). */
+  scopeIndex: string;
+  unscopedIndex: string;
+}
+
+function encodeInts(ints: Int32Array): string {
+  return Buffer.from(ints.buffer, ints.byteOffset, ints.byteLength).toString('base64');
+}
+
+function decodeInts(base64: string): Int32Array {
+  const bytes = Buffer.from(base64, 'base64');
+  // A copy: Int32Array needs a 4-byte-aligned offset, which a pooled Buffer may not have.
+  const ints = new Int32Array(bytes.length >> 2);
+  new Uint8Array(ints.buffer).set(bytes.subarray(0, ints.length << 2));
+  return ints;
+}
+
 /** Names remembered by a detector before the memo starts over (a few MB at most). */
 const MEMO_LIMIT = 100_000;
 
@@ -94,30 +120,68 @@ export class TyposquatDetector {
   private readonly unscoped: PopularPackage[] = [];
   private readonly unscopedIndex: NameIndex;
 
-  /** `memo: false` checks every name afresh (for measuring the index itself). */
-  constructor(popular: PopularPackage[], private readonly options: { memo?: boolean } = {}) {
+  /**
+   * `memo: false` checks every name afresh (for measuring the index itself). `snapshot`:
+   * what snapshot() gave for the same list (at build time, for the bundled list), so that
+   * loading copies the derived keys and trigram postings instead of computing them.
+   */
+  constructor(popular: PopularPackage[], private readonly options: { memo?: boolean } = {}, snapshot?: DetectorSnapshot) {
+    const fromSnapshot = snapshot !== undefined && snapshot.version === SNAPSHOT_VERSION && snapshot.count === popular.length;
     for (const p of popular) {
       this.byName.set(p.name, p);
-      setFirst(this.byLower, p.name.toLowerCase(), p);
-      setFirst(this.byUnconfused, unconfuse(p.name), p);
       const [scope, bare] = splitScope(p.name);
       if (scope) {
         const list = this.scopes.get(scope);
         if (list) list.push(p);
         else this.scopes.set(scope, [p]);
+        if (fromSnapshot) continue;
         setFirst(this.byFlatScoped, squash(scope + bare), p);
         const other = this.byBareScoped.get(bare);
         this.byBareScoped.set(bare, other === undefined ? p : null);
       } else {
         this.unscoped.push(p);
+        if (fromSnapshot) continue;
         setFirst(this.bySquash, squash(p.name), p);
         const segments = p.name.split(/[-_.]/);
         if (segments.length >= 3) setFirst(this.byShortenedSquash, squash(segments.slice(0, -1).join('')), p);
       }
+      setFirst(this.byLower, p.name.toLowerCase(), p);
+      setFirst(this.byUnconfused, unconfuse(p.name), p);
+    }
+    if (fromSnapshot) {
+      for (const field of SNAPSHOT_MAPS) {
+        const map = this[field] as Map<string, PopularPackage | null>;
+        const flat = snapshot.maps[field];
+        // [key, index] pairs; key 0: the package's own name; index -1: null (ambiguous).
+        for (let i = 0; i < flat.length; i += 2) {
+          const at = flat[i + 1] as number;
+          const p = at < 0 ? null : popular[at];
+          map.set(flat[i] === 0 ? p!.name : (flat[i] as string), p);
+        }
+      }
     }
     for (const scope of this.scopes.keys()) setFirst(this.scopeBySquash, squash(scope), scope);
-    this.scopeIndex = new NameIndex([...this.scopeBySquash.keys()]);
-    this.unscopedIndex = new NameIndex(this.unscoped.map((p) => p.name));
+    this.scopeIndex = new NameIndex([...this.scopeBySquash.keys()], fromSnapshot ? decodeInts(snapshot.scopeIndex) : undefined);
+    this.unscopedIndex = new NameIndex(this.unscoped.map((p) => p.name), fromSnapshot ? decodeInts(snapshot.unscopedIndex) : undefined);
+  }
+
+  /** What a later constructor over the same list can load instead of computing (JSON-safe). */
+  snapshot(): DetectorSnapshot {
+    const at = new Map<PopularPackage, number>();
+    [...this.byName.values()].forEach((p, i) => at.set(p, i));
+    const maps = {} as DetectorSnapshot['maps'];
+    for (const field of SNAPSHOT_MAPS) {
+      const flat: (string | number)[] = [];
+      for (const [key, p] of this[field] as Map<string, PopularPackage | null>) flat.push(p && key === p.name ? 0 : key, p ? at.get(p)! : -1);
+      maps[field] = flat;
+    }
+    return {
+      version: SNAPSHOT_VERSION,
+      count: this.byName.size,
+      maps,
+      scopeIndex: encodeInts(this.scopeIndex.toCompact()),
+      unscopedIndex: encodeInts(this.unscopedIndex.toCompact()),
+    };
   }
 
   /**

@@ -21,23 +21,48 @@ export class NameIndex {
   /** Scratch counters for one query (the index serves one caller at a time). */
   private readonly counts: Uint16Array;
 
-  constructor(names: string[]) {
+  /**
+   * `compact`: the postings as toCompact() wrote them (at build time, for the bundled
+   * list), so that loading skips computing every name's trigrams.
+   */
+  constructor(names: string[], compact?: Int32Array) {
     this.names = names;
     this.lengths = new Uint16Array(names.length);
     this.counts = new Uint16Array(names.length);
-    const lists = new Map<number, number[]>();
     const order = names.map((_, id) => id).sort((a, b) => names[a].length - names[b].length);
     for (const id of order) {
-      const name = names[id];
-      this.lengths[id] = name.length;
-      (this.byLength[name.length] ??= []).push(id);
-      for (const g of distinctTrigrams(name)) {
+      this.lengths[id] = names[id].length;
+      (this.byLength[names[id].length] ??= []).push(id);
+    }
+    if (compact) {
+      // [gram, count, ids...] repeated; subarrays share the one buffer.
+      for (let i = 0; i < compact.length; i += 2 + compact[i + 1]) this.postings.set(compact[i], compact.subarray(i + 2, i + 2 + compact[i + 1]));
+      return;
+    }
+    const lists = new Map<number, number[]>();
+    for (const id of order) {
+      for (const g of distinctTrigrams(names[id])) {
         const list = lists.get(g);
         if (list) list.push(id);
         else lists.set(g, [id]);
       }
     }
     for (const [g, list] of lists) this.postings.set(g, new Int32Array(list));
+  }
+
+  /** The postings in one array, for `new NameIndex(names, compact)`. */
+  toCompact(): Int32Array {
+    let size = 0;
+    for (const list of this.postings.values()) size += 2 + list.length;
+    const out = new Int32Array(size);
+    let i = 0;
+    for (const [g, list] of this.postings) {
+      out[i] = g;
+      out[i + 1] = list.length;
+      out.set(list, i + 2);
+      i += 2 + list.length;
+    }
+    return out;
   }
 
   /** Ids of the names within `max` edits of `query` (excluding an identical name), with distances. */
