@@ -8,9 +8,7 @@ import { checkIocs, copyIocById, copyIocText } from './ioc';
 import { onLockfileChanged, reviewLockfileChanges } from './review';
 import { registerGraphView } from './graph-view';
 import { showAlerts } from './alerts';
-import { ClearCacheRequest, COPY_IOC_BY_ID, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
-
-const WATCHED = '**/{package.json,package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock,.npmrc,pnpm-workspace.yaml,.yarnrc.yml,bunfig.toml,.depwarden.json}';
+import { ClearCacheRequest, COPY_IOC_BY_ID, SCANNED_FILE_GLOBS, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
 
 /**
  * Source and tool configuration files: the server keeps only the package names they use
@@ -34,13 +32,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
-      { scheme: 'file', pattern: '**/package.json' },
-      { scheme: 'file', pattern: '**/{package-lock.json,npm-shrinkwrap.json,yarn.lock,pnpm-lock.yaml,bun.lock}' },
-      { scheme: 'file', pattern: '**/.depwarden.json' },
+      { scheme: 'file', pattern: SCANNED_FILE_GLOBS.manifests },
+      { scheme: 'file', pattern: SCANNED_FILE_GLOBS.lockfiles },
+      { scheme: 'file', pattern: SCANNED_FILE_GLOBS.projectConfig },
     ],
     synchronize: {
       fileEvents: [
-        vscode.workspace.createFileSystemWatcher(WATCHED),
+        vscode.workspace.createFileSystemWatcher(SCANNED_FILE_GLOBS.watched),
         vscode.workspace.createFileSystemWatcher(WATCHED_SOURCES),
         vscode.workspace.createFileSystemWatcher(WATCHED_TOOL_CONFIGS),
       ],

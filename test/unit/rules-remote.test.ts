@@ -7,7 +7,7 @@ import { defaultSettings, type Finding, type Lockfile, type Settings, type Sourc
 import { reducePackument } from '../../server/src/engine/data/registry-client';
 import { emptyRemoteData, type Advisory, type PackumentLookup, type RemoteData } from '../../server/src/engine/data/remote-data';
 import { parseIocList } from '../../server/src/engine/data/ioc';
-import { installScriptRegistry } from '../../server/src/engine/rules/install-script-registry';
+import { installScript } from '../../server/src/engine/rules/install-script';
 import { policyFor, readReleaseAgePolicies, parseDuration } from '../../server/src/engine/policy/release-age';
 import { buildPackument, type FakePackage } from '../support/fake-registry';
 
@@ -327,7 +327,7 @@ test('install-script from the packument when the lockfile says nothing (package.
   };
   project.lockfiles.push(lockfile);
   project.graphs.set('yarn.lock', buildGraph(lockfile));
-  const g = installScriptRegistry.run({ project, settings: defaultSettings(), now: NOW, remote });
+  const g = installScript.run({ project, settings: defaultSettings(), now: NOW, remote });
   assert.deepEqual(g.map((x) => [x.file, x.package, x.severity]), [['yarn.lock', 'esbuild', 'warning']]);
   assert.match(g[0].message, /yarn classic runs every dependency install script/);
 });

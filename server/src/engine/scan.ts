@@ -3,6 +3,8 @@ import { defaultSettings, SEVERITY_ORDER } from './model';
 import { buildProject, manifestForImporter, roleOfPath, type Project, type ProjectOptions } from './project';
 import { RULES } from './rules';
 import { unparsedFile } from './rules/unparsed-file';
+import { canRun, type ScanInput } from './rules/context';
+import { ScanData } from './rules/scan-data';
 import type { RemoteData } from './data/remote-data';
 import { applySuppressions } from './policy/suppressions';
 import { attachStandardFixes } from './fixes/standard-fixes';
@@ -36,24 +38,25 @@ export function scanFiles(files: SourceFile[], options: ScanOptions = {}): ScanR
     const reason = `the scan failed: ${(e as Error).message}`;
     const unread = files.map((f): SourceFile => (roleOfPath(f.path) === 'source' ? f : { ...f, readError: reason }));
     const project = buildProject(unread);
-    const ctx = { project, settings: defaultSettings(), now: options.now ?? new Date() };
-    return { project, files: fileReports(project), findings: unparsedFile.run(ctx), ruleErrors: [{ rule: 'scan', message: (e as Error).stack ?? String(e) }] };
+    const input = { project, settings: defaultSettings(), now: options.now ?? new Date() };
+    return { project, files: fileReports(project), findings: unparsedFile.run(input), ruleErrors: [{ rule: 'scan', message: (e as Error).stack ?? String(e) }] };
   }
 }
 
 function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
   const settings = options.settings ?? defaultSettings();
   const project = buildProject(files, options);
-  const ctx = { project, settings, now: options.now ?? new Date(), remote: options.remote };
+  const scan: ScanInput = { project, settings, now: options.now ?? new Date(), remote: options.remote };
+  // Built once here, so that every rule of the scan shares its indexes and lookups.
+  const input = { ...scan, data: new ScanData(scan) };
   const findings: Finding[] = [];
   const ruleErrors: ScanResult['ruleErrors'] = [];
   for (const rule of RULES) {
     const setting = settings.rules[rule.id];
-    if (setting === 'off') continue;
-    if (rule.needsRemote && !options.remote) continue;
+    if (setting === 'off' || !canRun(rule, input)) continue;
     let produced: Finding[];
     try {
-      produced = rule.run(ctx);
+      produced = rule.run(input);
     } catch (e) {
       ruleErrors.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });
       continue;
@@ -63,7 +66,7 @@ function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
       findings.push(f);
     }
   }
-  findings.push(...applySuppressions(project, findings, settings, ctx.now));
+  findings.push(...applySuppressions(project, findings, settings, input.now));
   attributeToDirectDependencies(project, findings);
   findings.sort(compareFindings);
   return attachStandardFixes({ project, files: fileReports(project), findings, ruleErrors });

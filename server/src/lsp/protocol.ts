@@ -4,11 +4,14 @@
  * its handlers with these constants and the client sends with them, so a renamed method
  * or a changed shape fails to compile on both sides.
  *
- * The client bundles this module: it may import types from the rest of the server, but
- * nothing else at runtime (vscode-jsonrpc is in the client bundle already).
+ * The client bundles this module: it may import types from the rest of the server, and at
+ * runtime only vscode-jsonrpc (in the client bundle already) and the engine's list of
+ * lockfile and config file names (data only).
  */
 import { NotificationType, RequestType, RequestType0 } from 'vscode-jsonrpc';
 import type { LspViewNode, NodeRef, WhyAnswer } from './graph-view';
+// Data only (file names per format): safe in the client bundle.
+import { anyFolderGlob, LOCKFILE_NAMES, PACKAGE_MANAGER_CONFIG_NAMES } from '../engine/lockfile/formats';
 
 export type { LspViewNode, NodeRef, WhyAnswer, WhyPath } from './graph-view';
 export type { Severity } from '../engine/model';
@@ -126,3 +129,19 @@ export const COPY_IOC_BY_ID = 'depwarden.copyIocById';
 
 /** What a "Copy IOC" link may carry: an id, never the text (see IocTexts in report-links.ts). */
 export const IOC_ID = /^[a-z0-9]{1,32}$/;
+
+/** The project's own policy file (suppressions, rule settings). */
+const PROJECT_CONFIG_NAME = '.depwarden.json';
+
+/**
+ * The files the server reads, as VS Code globs: the client syncs the open ones and
+ * watches all of them on disk. Built from the engine's file names, so a new lockfile
+ * format or config file is watched without touching the client.
+ */
+export const SCANNED_FILE_GLOBS = {
+  manifests: '**/package.json',
+  lockfiles: anyFolderGlob(LOCKFILE_NAMES),
+  projectConfig: `**/${PROJECT_CONFIG_NAME}`,
+  /** Everything whose change on disk the server must hear about (sources have globs of their own in the client). */
+  watched: anyFolderGlob(['package.json', ...LOCKFILE_NAMES, ...PACKAGE_MANAGER_CONFIG_NAMES, PROJECT_CONFIG_NAME]),
+};

@@ -23,7 +23,13 @@ export const INSTALL_SCRIPT_NAMES = ['preinstall', 'install', 'postinstall', 'pr
 // (user info, IDN, IPv6, upper case) goes through URL, which normalises it.
 const PLAIN_HTTP_HOST = /^(https?):\/\/([a-z0-9.-]+)(:\d+)?(?=[/?#]|$)/;
 
+/**
+ * The host (with a non-default port) of an http(s) URL, lower-cased; undefined for any
+ * other URL (git+ssh:, file:, an unexpanded "${REGISTRY}"): registries and tarballs are
+ * only ever compared by the hosts of http(s) URLs.
+ */
 export function hostOf(url: string): string | undefined {
+  if (!/^https?:\/\//i.test(url)) return undefined;
   const m = PLAIN_HTTP_HOST.exec(url);
   if (m) {
     const port = m[3];
@@ -78,6 +84,11 @@ export function registryForName(npmrc: NpmConfig, name: string, override?: strin
   const priv = privateRegistryOf(npmrc, name, override);
   if (priv) return priv;
   if (override) return withTrailingSlash(override);
+  return npmrcRegistryFor(npmrc, name);
+}
+
+/** The registry .npmrc alone gives a name (what npm would use): its scope's mapping, else the default registry. */
+export function npmrcRegistryFor(npmrc: NpmConfig, name: string): string {
   return mappedScopeRegistry(npmrc, name) ?? (npmrc.registry || DEFAULT_REGISTRY);
 }
 

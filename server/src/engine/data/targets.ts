@@ -7,7 +7,8 @@
  * without a lockfile is judged at the version its range resolves to on the registry today.
  */
 import semver from 'semver';
-import type { Dependency, Finding, LockedPackage, Lockfile, Manifest, RuleId, Settings, Severity, Span } from '../model';
+import type { Dependency, LockedPackage, Lockfile, Manifest, Settings, Span } from '../model';
+import type { Report } from '../rules/context';
 import { lockfileForManifest, type Project } from '../project';
 import type { Advisory, Packument, PackumentLookup, RemoteData, VersionInfo } from './remote-data';
 import { advisoryKey } from './remote-data';
@@ -139,20 +140,12 @@ export interface EvaluatedTarget extends PackageTarget {
   missing: string[];
 }
 
-interface Memo {
-  remote: RemoteData;
-  settings: Settings;
-  targets: EvaluatedTarget[];
-}
-const memo = new WeakMap<Project, Memo>();
-
-/** Targets joined with the remote data (computed once per scan, shared by the rules). */
+/**
+ * Targets joined with the remote data. Rules read them from ScanData.targets, which
+ * computes them once per scan.
+ */
 export function evaluateTargets(project: Project, settings: Settings, remote: RemoteData): EvaluatedTarget[] {
-  const hit = memo.get(project);
-  if (hit && hit.remote === remote && hit.settings === settings) return hit.targets;
-  const targets = collectTargets(project).map((t) => evaluateTarget(project, settings, remote, t));
-  memo.set(project, { remote, settings, targets });
-  return targets;
+  return collectTargets(project).map((t) => evaluateTarget(project, settings, remote, t));
 }
 
 function evaluateTarget(project: Project, settings: Settings, remote: RemoteData, t: PackageTarget): EvaluatedTarget {
@@ -208,25 +201,8 @@ export function previousRelease(packument: Packument, version: string): VersionI
 }
 
 /** A finding on a target: on the lockfile entry, or on the package.json dependency. */
-export function targetFinding(
-  t: EvaluatedTarget,
-  rule: RuleId,
-  severity: Severity,
-  message: string,
-  extra: Partial<Pick<Finding, 'fixes' | 'evidence' | 'span'>> = {},
-): Finding {
-  return {
-    rule,
-    severity,
-    message,
-    file: t.file,
-    span: extra.span ?? t.span,
-    package: t.displayName,
-    version: t.version ?? null,
-    via: t.via,
-    fixes: extra.fixes ?? [],
-    ...(extra.evidence ? { evidence: extra.evidence } : {}),
-  };
+export function targetReport(t: EvaluatedTarget, message: string, extra: Partial<Pick<Report, 'fixes' | 'evidence' | 'span' | 'severity'>> = {}): Report {
+  return { message, file: t.file, package: t.displayName, version: t.version ?? null, via: t.via, ...extra, span: extra.span ?? t.span };
 }
 
 /** "name@version", or "name" alone when the version is unknown; aliases say what they point to. */
@@ -242,11 +218,6 @@ export function isSecurityPlaceholder(p: Packument): boolean {
   const versions = Object.keys(p.versions);
   if (versions.length > 0 && versions.every((v) => PLACEHOLDER.test(v))) return true;
   return PLACEHOLDER.test(p.distTags.latest ?? '');
-}
-
-/** Every evaluated target, once the scan has remote data (no-op list otherwise). */
-export function remoteTargets(ctx: { project: Project; settings: Settings; remote?: RemoteData }): EvaluatedTarget[] {
-  return ctx.remote ? evaluateTargets(ctx.project, ctx.settings, ctx.remote) : [];
 }
 
 /** How many distinct packages lack registry or advisory data (the CLI summary's lookupsIncomplete). */

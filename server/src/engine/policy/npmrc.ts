@@ -183,13 +183,6 @@ export function expandEnv(s: string, env: Env): string {
   return out + s.slice(i);
 }
 
-/** The registry npm would use for a package name. */
-export function registryFor(config: NpmConfig, name: string): string {
-  const scope = scopeOf(name);
-  if (scope !== undefined && Object.prototype.hasOwnProperty.call(config.scopes, scope)) return config.scopes[scope];
-  return config.registry;
-}
-
 /** `@scope` of a scoped name, or undefined. */
 export function scopeOf(name: string): string | undefined {
   const slash = name.indexOf('/');

@@ -1,10 +1,9 @@
 import semver from 'semver';
 import { parse as parseYaml } from 'yaml';
-import type { Finding } from '../model';
-import { lockfileEntryFinding } from './lockfile-finding';
-import type { Rule, RuleContext } from './context';
+import type { Severity } from '../model';
+import { lockfileEntryReport } from './lockfile-finding';
+import { defineRule, type RuleContext } from './context';
 import { hostOf, privateRegistryOf, publicHosts } from '../data/registry-client';
-import { workspaceNames } from '../data/targets';
 import { popularNameDetector } from '../typosquat';
 
 const REGISTRY_KINDS = new Set(['version', 'range', 'tag']);
@@ -15,13 +14,17 @@ const REGISTRY_KINDS = new Set(['version', 'range', 'tag']);
  * 2021). Runs without remote data too: the lockfile and .npmrc half is local; with
  * registry data it also knows whether a public package already shadows the name.
  */
-export const dependencyConfusion: Rule = {
+export const dependencyConfusion = defineRule({
   id: 'dependency-confusion',
-  defaultSeverity: 'warning',
-  run(ctx) {
-    return [...checkLockfiles(ctx), ...checkManifests(ctx)];
+  summary: 'A private or workspace name can be resolved from the public registry.',
+  severity: 'warning',
+  data: ['local', 'registry'],
+  fixes: [],
+  check(ctx) {
+    checkLockfiles(ctx);
+    checkManifests(ctx);
   },
-};
+});
 
 function scopeOf(name: string): string | undefined {
   return name.startsWith('@') && name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
@@ -42,10 +45,9 @@ function mappedScopes(ctx: RuleContext): Set<string> {
   return scopes;
 }
 
-function checkLockfiles(ctx: RuleContext): Finding[] {
+function checkLockfiles(ctx: RuleContext): void {
   const { project, settings } = ctx;
-  const findings: Finding[] = [];
-  const own = workspaceNames(project);
+  const own = ctx.data.workspaceNames;
   const pub = publicHosts(project.npmrc, settings.registry);
   const mapped = mappedScopes(ctx);
   const popular = popularNameDetector();
@@ -58,7 +60,7 @@ function checkLockfiles(ctx: RuleContext): Finding[] {
       const name = p.realName ?? p.name;
       const scope = scopeOf(name);
       const priv = privateRegistryOf(project.npmrc, name, settings.registry);
-      let severity: Finding['severity'] | undefined;
+      let severity: Severity | undefined;
       let message = '';
       if (priv && pub.has(host)) {
         severity = 'error';
@@ -76,16 +78,14 @@ function checkLockfiles(ctx: RuleContext): Finding[] {
           : `"${name}" was resolved from ${host}, but unscoped names resolve from the default registry: an install without this lockfile takes "${name}" from the public registry. Move private packages to a scope mapped in .npmrc.`;
       }
       if (!severity) continue;
-      findings.push(lockfileEntryFinding(lockfile, graph, p, 'dependency-confusion', severity, message, { evidence: [`resolved: ${p.resolved}`] }));
+      ctx.report(lockfileEntryReport(lockfile, graph, p, message, { severity, evidence: [`resolved: ${p.resolved}`] }));
     }
   }
-  return findings;
 }
 
-function checkManifests(ctx: RuleContext): Finding[] {
+function checkManifests(ctx: RuleContext): void {
   const { project, settings, remote } = ctx;
-  const findings: Finding[] = [];
-  const own = workspaceNames(project);
+  const own = ctx.data.workspaceNames;
   const ownScopes = new Set([...own].map(scopeOf).filter((s): s is string => !!s));
   const mapped = mappedScopes(ctx);
   const pnpmWorkspace = [...project.configFiles.keys()].some((p) => p.endsWith('pnpm-workspace.yaml'));
@@ -94,7 +94,7 @@ function checkManifests(ctx: RuleContext): Finding[] {
       if (dep.duplicate || !REGISTRY_KINDS.has(dep.kind) || dep.section === 'peerDependencies') continue;
       const lookup = remote?.packuments.get(dep.name);
       const existsPublicly = lookup?.status === 'ok' && !privateRegistryOf(project.npmrc, dep.name, settings.registry);
-      let severity: Finding['severity'] | undefined;
+      let severity: Severity | undefined;
       let message = '';
       if (own.has(dep.name) && m.name !== dep.name) {
         const ws = project.manifests.find((x) => x.name === dep.name);
@@ -113,18 +113,7 @@ function checkManifests(ctx: RuleContext): Finding[] {
         severity = 'warning';
         message = `"${dep.name}" shares the scope of your own packages (${scope}) but is not on the public registry, and .npmrc maps ${scope} to no private registry: it resolves from the public registry, where whoever claims the name gets installed. Map the scope in .npmrc.`;
       }
-      findings.push({
-        rule: 'dependency-confusion',
-        severity,
-        message,
-        file: m.path,
-        span: dep.nameSpan,
-        package: dep.name,
-        version: null,
-        via: [dep.name],
-        fixes: [],
-      });
+      ctx.report({ severity, message, file: m.path, span: dep.nameSpan, package: dep.name, version: null, via: [dep.name] });
     }
   }
-  return findings;
 }

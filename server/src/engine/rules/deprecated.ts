@@ -1,16 +1,17 @@
-import type { Finding, Fix } from '../model';
-import type { Rule } from './context';
-import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
+import type { Fix } from '../model';
+import { defineRule } from './context';
+import { describeTarget, targetReport } from '../data/targets';
 import { isPlainVersion, LIMITS, truncate } from '../text/untrusted';
 
 /** Maintainers deprecate versions that are broken, insecure, or abandoned; the reason says which. */
-export const deprecated: Rule = {
+export const deprecated = defineRule({
   id: 'deprecated',
-  defaultSeverity: 'info',
-  needsRemote: true,
-  run(ctx) {
-    const findings: Finding[] = [];
-    for (const t of remoteTargets(ctx)) {
+  summary: 'The resolved version is deprecated.',
+  severity: 'info',
+  data: ['registry'],
+  fixes: ['upgrade'],
+  check(ctx) {
+    for (const t of ctx.data.targets) {
       const reason = t.info?.deprecated;
       if (!reason || !t.packument) continue;
       const latest = t.packument.distTags.latest;
@@ -19,8 +20,7 @@ export const deprecated: Rule = {
         isPlainVersion(latest) && latest !== t.version && t.packument.versions[latest] && !t.packument.versions[latest].deprecated
           ? [{ title: `Upgrade ${t.name} to ${latest}`, kind: 'upgrade', name: t.name, version: latest }]
           : [];
-      findings.push(targetFinding(t, 'deprecated', 'info', `${describeTarget(t)} is deprecated: "${truncate(reason, LIMITS.text)}"`, { fixes, span: t.versionSpan }));
+      ctx.report(targetReport(t, `${describeTarget(t)} is deprecated: "${truncate(reason, LIMITS.text)}"`, { fixes, span: t.versionSpan }));
     }
-    return findings;
   },
-};
+});

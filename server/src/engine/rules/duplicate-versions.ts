@@ -1,5 +1,5 @@
-import type { Finding, LockedPackage } from '../model';
-import type { Rule } from './context';
+import type { LockedPackage } from '../model';
+import { defineRule } from './context';
 
 /** How many distinct versions of one package make the tree worth a look. */
 export const DUPLICATE_VERSIONS_THRESHOLD = 4;
@@ -8,11 +8,13 @@ export const DUPLICATE_VERSIONS_THRESHOLD = 4;
  * Each extra copy of a package is more code to review and one more version an advisory
  * or a hijack can hit; many copies usually mean stale ranges that a dedupe would merge.
  */
-export const duplicateVersions: Rule = {
+export const duplicateVersions = defineRule({
   id: 'duplicate-versions',
-  defaultSeverity: 'hint',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: 'Many versions of one package are installed.',
+  severity: 'hint',
+  data: ['local'],
+  fixes: [],
+  check({ project, report }) {
     for (const l of project.lockfiles) {
       const byName = new Map<string, Map<string, LockedPackage>>();
       for (const p of l.packages) {
@@ -27,20 +29,16 @@ export const duplicateVersions: Rule = {
         if (versions.size < DUPLICATE_VERSIONS_THRESHOLD) continue;
         const list = [...versions.keys()];
         const first = [...versions.values()].sort((a, b) => a.span.start - b.span.start)[0];
-        findings.push({
-          rule: 'duplicate-versions',
-          severity: 'hint',
+        report({
           message: `${l.path} installs ${versions.size} versions of ${name} (${list.join(', ')}); deduplicating shrinks what has to be trusted.`,
           file: l.path,
           span: first.keySpan ?? first.span,
           package: name,
           version: first.version,
           via: graph?.via(first.id) ?? [name],
-          fixes: [],
           evidence: list.map((v) => `${name}@${v}`),
         });
       }
     }
-    return findings;
   },
-};
+});

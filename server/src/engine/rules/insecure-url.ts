@@ -1,6 +1,5 @@
-import type { Finding } from '../model';
-import { lockfileEntryFinding } from './lockfile-finding';
-import type { Rule } from './context';
+import { lockfileEntryReport } from './lockfile-finding';
+import { defineRule } from './context';
 import { ignoredNetworkFindings } from '../policy/npmrc';
 
 /** http: and git: travel unencrypted: anyone on the path can swap the code. */
@@ -13,25 +12,24 @@ export function insecureScheme(url: string | undefined): string | undefined {
   return m[1].toLowerCase() + ':';
 }
 
-export const insecureUrl: Rule = {
+export const insecureUrl = defineRule({
   id: 'insecure-url',
-  defaultSeverity: 'error',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: 'A dependency or tarball is fetched over an unencrypted protocol.',
+  severity: 'error',
+  data: ['local'],
+  fixes: [],
+  check({ project, report }) {
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
         const scheme = insecureScheme(dep.url);
         if (!scheme || !dep.specSpan) continue;
-        findings.push({
-          rule: 'insecure-url',
-          severity: 'error',
+        report({
           message: `"${dep.name}" is fetched over ${scheme} (${dep.spec}), which is not encrypted: the code can be replaced in transit.`,
           file: m.path,
           span: dep.specSpan,
           package: dep.name,
           version: null,
           via: [dep.name],
-          fixes: [],
         });
       }
     }
@@ -40,13 +38,12 @@ export const insecureUrl: Rule = {
       for (const p of l.packages) {
         const scheme = insecureScheme(p.resolved);
         if (!scheme) continue;
-        findings.push(
-          lockfileEntryFinding(l, graph, p, 'insecure-url', 'error', `${p.name}@${p.version} is resolved over ${scheme} (${p.resolved}), which is not encrypted: the tarball can be replaced in transit.`),
+        report(
+          lockfileEntryReport(l, graph, p, `${p.name}@${p.version} is resolved over ${scheme} (${p.resolved}), which is not encrypted: the tarball can be replaced in transit.`),
         );
       }
     }
     // The project's .npmrc asking npm to skip certificate checks, trust its own CA or use a proxy.
-    findings.push(...ignoredNetworkFindings(project.npmrc));
-    return findings;
+    for (const f of ignoredNetworkFindings(project.npmrc)) report(f);
   },
-};
+});

@@ -1,5 +1,7 @@
-import type { Finding, Lockfile } from '../model';
-import type { Rule } from './context';
+import type { Lockfile } from '../model';
+import { lockfileEntryReport } from './lockfile-finding';
+import { reportRegistryInstallScripts } from './install-script-registry';
+import { defineRule } from './context';
 import { scriptPolicyFor } from '../policy/script-policy';
 import { profileOf } from '../lockfile/profiles';
 
@@ -9,14 +11,17 @@ import { profileOf } from '../lockfile/profiles';
  * the Shai-Hulud worm (2025). Whether it matters depends on whether the package manager
  * would run it, so the severity follows the project's script policy.
  *
- * This rule reads the lockfile's flags (hasInstallScript / requiresBuild); the registry
- * half (install-script-registry) reads the scripts themselves from packuments.
+ * This file reads the lockfile's flags (hasInstallScript / requiresBuild); the registry
+ * half (install-script-registry.ts) reads the scripts themselves from packuments.
  */
-export const installScript: Rule = {
+export const installScript = defineRule({
   id: 'install-script',
-  defaultSeverity: 'info',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: 'The package runs a script when installed.',
+  severity: 'info',
+  data: ['local', 'registry'],
+  fixes: ['deny-scripts'],
+  check(ctx) {
+    const { project } = ctx;
     for (const l of project.lockfiles) {
       const graph = project.graphs.get(l.path);
       let policy: ReturnType<typeof scriptPolicyFor> | undefined;
@@ -32,23 +37,19 @@ export const installScript: Rule = {
           : decision.certain
             ? `${policy.packageManager.name} would not run it: ${decision.reason}.`
             : `It may not run: ${decision.reason}.`;
-        findings.push({
-          rule: 'install-script',
-          severity: decision.runs ? 'warning' : 'info',
-          message: `${p.name}@${p.version} has ${hook}, per the lockfile's ${flagName(l)}. ${verdict}`,
-          file: l.path,
-          span: p.keySpan ?? p.span,
-          package: p.name,
-          version: p.version,
-          via: graph?.via(p.id) ?? [p.name],
-          fixes: decision.runs && decision.fix ? [decision.fix] : [],
-          evidence: [`package manager: ${policy.packageManager.name}${policy.packageManager.major !== undefined ? ' ' + policy.packageManager.major : ''} (${policy.packageManager.evidence})`],
-        });
+        ctx.report(
+          lockfileEntryReport(l, graph, p, `${p.name}@${p.version} has ${hook}, per the lockfile's ${flagName(l)}. ${verdict}`, {
+            severity: decision.runs ? 'warning' : 'info',
+            fixes: decision.runs && decision.fix ? [decision.fix] : [],
+            evidence: [`package manager: ${policy.packageManager.name}${policy.packageManager.major !== undefined ? ' ' + policy.packageManager.major : ''} (${policy.packageManager.evidence})`],
+          }),
+        );
       }
     }
-    return findings;
+    // The registry's word for lockfiles that record no install scripts.
+    if (ctx.remote) reportRegistryInstallScripts(ctx);
   },
-};
+});
 
 function flagName(l: Lockfile): string {
   return profileOf(l).records.installScripts?.flag ?? 'hasInstallScript';

@@ -1,7 +1,7 @@
 import semver from 'semver';
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
-import type { Dependency, DependencySection, Finding, Importer, Lockfile, Manifest, Span } from '../model';
-import type { Rule } from './context';
+import type { Dependency, DependencySection, Importer, Lockfile, Manifest, Span } from '../model';
+import { defineRule, type Report } from './context';
 import { dirname, lockfileForManifest, type Project } from '../project';
 import { profileOf, recordsDirectDependencies } from '../lockfile/profiles';
 
@@ -15,11 +15,13 @@ const SEMVER_KINDS = new Set(['version', 'range', 'alias']);
  * gets installed: `npm install` quietly re-resolves (taking whatever is newest, hijacked
  * releases included) and `npm ci` refuses to run.
  */
-export const lockfileDrift: Rule = {
+export const lockfileDrift = defineRule({
   id: 'lockfile-drift',
-  defaultSeverity: 'warning',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: 'The lockfile and package.json disagree.',
+  severity: 'warning',
+  data: ['local'],
+  fixes: [],
+  check({ project, report }) {
     const workspaces = new Map<Lockfile, Set<string>>();
     const workspacesOf = (l: Lockfile) => workspaces.get(l) ?? workspaces.set(l, workspaceNames(project, l)).get(l)!;
     for (const m of project.manifests) {
@@ -29,11 +31,10 @@ export const lockfileDrift: Rule = {
       const importerPath = importerPathOf(lockfile, m.path);
       const importer = lockfile.importers.find((i) => i.path === importerPath);
       if (!importer) continue;
-      findings.push(...driftOfManifest(project, m, lockfile, importer, workspacesOf));
+      for (const f of driftOfManifest(project, m, lockfile, importer, workspacesOf)) report(f);
     }
-    return findings;
   },
-};
+});
 
 function importerPathOf(lockfile: Lockfile, manifestPath: string): string {
   const lockDir = dirname(lockfile.path);
@@ -47,8 +48,8 @@ function driftOfManifest(
   lockfile: Lockfile,
   importer: Importer,
   workspacesOf: (l: Lockfile) => Set<string>,
-): Finding[] {
-  const findings: Finding[] = [];
+): Report[] {
+  const findings: Report[] = [];
   const byId = project.graphs.get(lockfile.path)?.byId;
   const locked = new Map(importer.dependencies.map((d) => [d.name, d]));
   for (const dep of m.dependencies) {
@@ -87,15 +88,12 @@ function driftOfManifest(
       sectionSpans ??= sectionKeySpans(project, m);
       const version = entry.id ? byId?.get(entry.id)?.version ?? null : null;
       findings.push({
-        rule: 'lockfile-drift',
-        severity: 'warning',
         message: `${lockfile.path} still locks "${entry.name}"${entry.spec ? ` (${entry.spec})` : ''} for ${m.path}, which no longer declares it: the lockfile is out of date. Run the install again and commit the lockfile.`,
         file: m.path,
         span: sectionSpans(entry.section),
         package: entry.name,
         version,
         via: [entry.name],
-        fixes: [],
       });
     }
   }
@@ -139,10 +137,8 @@ function workspaceNames(project: Project, lockfile: Lockfile): Set<string> {
   return names;
 }
 
-function finding(m: Manifest, dep: Dependency, span: Span, version: string | null, message: string): Finding {
+function finding(m: Manifest, dep: Dependency, span: Span, version: string | null, message: string): Report {
   return {
-    rule: 'lockfile-drift',
-    severity: 'warning',
     message,
     file: m.path,
     span,

@@ -1,9 +1,9 @@
-import type { Finding, LockedPackage } from '../model';
+import type { LockedPackage } from '../model';
 import type { Project } from '../project';
-import { lockfileEntryFinding } from './lockfile-finding';
-import type { Rule, RuleContext } from './context';
-import { registryFor } from '../policy/npmrc';
-import { hostOf as anyHostOf } from '../data/registry-client';
+import { lockfileEntryReport } from './lockfile-finding';
+import { defineRule, type RuleContext } from './context';
+import { hostOf } from '../data/registry-client';
+import { expectedRegistries } from './allowed-hosts';
 
 /** A tarball URL shaped like a registry's: `<base>/<name>/-/<file>.tgz`. */
 export interface RegistryTarball {
@@ -75,63 +75,7 @@ export function isGitHost(host: string): boolean {
   return GIT_HOSTS.has(host.toLowerCase());
 }
 
-/** yarn writes registry.yarnpkg.com for npm's registry (it is a CNAME of it) and back. */
-const EQUIVALENT_HOSTS: Record<string, string[]> = {
-  'registry.npmjs.org': ['registry.yarnpkg.com'],
-  'registry.yarnpkg.com': ['registry.npmjs.org'],
-};
-
-/** The host (with a non-default port) of an http(s) URL, lower-cased; undefined for other URLs. */
-export function hostOf(url: string): string | undefined {
-  return /^https?:\/\//i.test(url) ? anyHostOf(url) : undefined;
-}
-
-/** A settings entry may be a bare host or a URL. */
-function normaliseHost(entry: string): string | undefined {
-  const s = entry.trim();
-  if (!s) return undefined;
-  if (s.includes('://')) return hostOf(s);
-  // Up to the first '/' (not `replace(/\/.*$/)`, which retried from every '/' of a long run).
-  const slash = s.indexOf('/');
-  return (slash < 0 ? s : s.slice(0, slash)).toLowerCase();
-}
-
-/** The registry expected for a package name: .npmrc (by scope), and the registry setting when given. */
-export function expectedRegistries(ctx: RuleContext, name: string): string[] {
-  const out = [registryFor(ctx.project.npmrc, name)];
-  if (ctx.settings.registry) out.push(ctx.settings.registry);
-  return out;
-}
-
-const allowedCache = new WeakMap<RuleContext, Map<string, Set<string>>>();
-
-/** Hosts a package may be resolved from: its registry (+ equivalents) and the allowed-hosts setting. */
-export function allowedHostsFor(ctx: RuleContext, name: string): Set<string> {
-  // Only the scope matters, so one set per scope and scan.
-  const scope = name.startsWith('@') ? name.slice(0, name.indexOf('/') + 1) : '';
-  let perScope = allowedCache.get(ctx);
-  if (!perScope) allowedCache.set(ctx, (perScope = new Map()));
-  const hit = perScope.get(scope);
-  if (hit) return hit;
-  const hosts = computeAllowedHosts(ctx, name);
-  perScope.set(scope, hosts);
-  return hosts;
-}
-
-function computeAllowedHosts(ctx: RuleContext, name: string): Set<string> {
-  const hosts = new Set<string>();
-  for (const url of expectedRegistries(ctx, name)) {
-    const h = hostOf(url);
-    if (!h) continue;
-    hosts.add(h);
-    for (const e of EQUIVALENT_HOSTS[h] ?? []) hosts.add(e);
-  }
-  for (const entry of ctx.settings.allowedHosts) {
-    const h = normaliseHost(entry);
-    if (h) hosts.add(h);
-  }
-  return hosts;
-}
+export { allowedHostsFor } from './allowed-hosts';
 
 /** Tarball URLs a real package.json declares: resolving to those hosts is intended. */
 export function declaredUrls(project: Project): Set<string> {
@@ -153,34 +97,34 @@ export function stripFragment(url: string): string {
  * A lockfile whose `resolved` points somewhere else installs code from there, however
  * innocent the package name looks: the core of lockfile injection.
  */
-export const lockfileHost: Rule = {
+export const lockfileHost = defineRule({
   id: 'lockfile-host',
-  defaultSeverity: 'error',
-  run(ctx) {
-    const findings: Finding[] = [];
+  summary: 'A resolved URL points to a host that is not the configured registry.',
+  severity: 'error',
+  data: ['local'],
+  fixes: [],
+  check(ctx) {
     const declared = declaredUrls(ctx.project);
     for (const l of ctx.project.lockfiles) {
       const graph = ctx.project.graphs.get(l.path);
       for (const p of l.packages) {
         const bad = unexpectedHost(ctx, p, declared);
         if (!bad) continue;
-        findings.push(lockfileEntryFinding(l, graph, p, 'lockfile-host', 'error', `${p.name}@${p.version} is resolved from ${bad.host}, which is not the registry configured for it (${bad.expected}): the lockfile would install code from a different server.`, { evidence: [`resolved: ${p.resolved}`] }));
+        ctx.report(lockfileEntryReport(l, graph, p, `${p.name}@${p.version} is resolved from ${bad.host}, which is not the registry configured for it (${bad.expected}): the lockfile would install code from a different server.`, { evidence: [`resolved: ${p.resolved}`] }));
       }
     }
-    return findings;
   },
-};
+});
 
 function unexpectedHost(ctx: RuleContext, p: LockedPackage, declared: Set<string>): { host: string; expected: string } | undefined {
   if (!p.resolved || p.source === 'git' || p.source === 'link' || p.source === 'workspace' || p.source === 'directory' || p.source === 'file') return undefined;
-  if (!/^https?:\/\//i.test(p.resolved)) return undefined;
   const host = hostOf(p.resolved);
   if (!host) return undefined;
   const name = p.realName ?? p.name;
   // An .npmrc registry we cannot read (e.g. "${REGISTRY}" with the variable unset here)
   // names no host to compare with: better silent than an error on every entry.
   if (expectedRegistries(ctx, name).every((u) => hostOf(u) === undefined)) return undefined;
-  if (allowedHostsFor(ctx, name).has(host)) return undefined;
+  if (ctx.data.allowedHosts(name).has(host)) return undefined;
   // A URL a package.json asks for is intended (non-registry-source still reports it).
   if (declared.has(stripFragment(p.resolved))) return undefined;
   const registryShaped = parseRegistryTarball(p.resolved) !== undefined;

@@ -1,17 +1,19 @@
-import type { Finding, LockedPackage } from '../model';
-import { lockfileEntryFinding } from './lockfile-finding';
-import type { Rule } from './context';
+import type { LockedPackage } from '../model';
+import { lockfileEntryReport } from './lockfile-finding';
+import { defineRule } from './context';
 
 /**
  * Without an integrity hash the lockfile pins a URL, not content: whatever that URL
  * serves tomorrow gets installed. SHA-1 is not enough either: collisions have been
  * practical since 2017 (SHAttered), and npm moved to SHA-512 in npm 5.
  */
-export const lockfileIntegrity: Rule = {
+export const lockfileIntegrity = defineRule({
   id: 'lockfile-integrity',
-  defaultSeverity: 'warning',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: 'A lockfile entry has no integrity hash, or only a weak one.',
+  severity: 'warning',
+  data: ['local'],
+  fixes: [],
+  check({ project, report }) {
     for (const l of project.lockfiles) {
       const graph = project.graphs.get(l.path);
       const text = project.texts.get(l.path);
@@ -28,12 +30,11 @@ export const lockfileIntegrity: Rule = {
             ? `${p.name}@${p.version} has no integrity hash in the lockfile: a changed tarball at the same URL would be installed without notice.`
             : `${p.name}@${p.version} is only checked with SHA-1, which can be forged. Releases published before 2017 often have no stronger hash on the registry: a newer version (re-locked) gets sha512.`;
         const evidence = p.integrity ? [`integrity: ${p.integrity}`] : p.resolved ? [`resolved: ${p.resolved}`] : undefined;
-        findings.push(lockfileEntryFinding(l, graph, p, 'lockfile-integrity', 'warning', message, { evidence }));
+        report(lockfileEntryReport(l, graph, p, message, { evidence }));
       }
     }
-    return findings;
   },
-};
+});
 
 /** 'missing', 'sha1' (only weak hashes), or undefined when the entry is fine or out of scope. */
 export function integrityProblem(p: LockedPackage): 'missing' | 'sha1' | undefined {

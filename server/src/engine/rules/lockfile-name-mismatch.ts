@@ -1,29 +1,30 @@
 import semver from 'semver';
-import type { Finding, LockedPackage } from '../model';
-import { lockfileEntryFinding } from './lockfile-finding';
-import type { Rule } from './context';
+import type { LockedPackage } from '../model';
+import { lockfileEntryReport } from './lockfile-finding';
+import { defineRule } from './context';
 import { parseRegistryTarball } from './lockfile-host';
 
 /**
  * An entry called `lodash` whose tarball URL is `/evil/-/evil-1.0.0.tgz` installs `evil`
  * under lodash's name: a lockfile injection that a reviewer skimming names never sees.
  */
-export const lockfileNameMismatch: Rule = {
+export const lockfileNameMismatch = defineRule({
   id: 'lockfile-name-mismatch',
-  defaultSeverity: 'error',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: "A lockfile entry's name does not match the package in its resolved URL.",
+  severity: 'error',
+  data: ['local'],
+  fixes: [],
+  check({ project, report }) {
     for (const l of project.lockfiles) {
       const graph = project.graphs.get(l.path);
       for (const p of l.packages) {
         const mismatch = nameMismatch(p);
         if (!mismatch) continue;
-        findings.push(lockfileEntryFinding(l, graph, p, 'lockfile-name-mismatch', 'error', mismatch, { evidence: [`resolved: ${p.resolved}`] }));
+        report(lockfileEntryReport(l, graph, p, mismatch, { evidence: [`resolved: ${p.resolved}`] }));
       }
     }
-    return findings;
   },
-};
+});
 
 /** Why the entry's name or version disagrees with its registry tarball URL, or undefined. */
 export function nameMismatch(p: LockedPackage): string | undefined {

@@ -1,5 +1,5 @@
-import type { Finding, Manifest } from '../model';
-import type { Rule } from './context';
+import type { Manifest } from '../model';
+import { defineRule } from './context';
 import { dirname } from '../project';
 
 const INSTALLED_SECTIONS = new Set(['dependencies', 'devDependencies', 'optionalDependencies']);
@@ -8,11 +8,13 @@ const INSTALLED_SECTIONS = new Set(['dependencies', 'devDependencies', 'optional
  * Without a lockfile every install resolves the ranges afresh, so a hijacked release
  * published an hour ago is installed with no change anyone can review.
  */
-export const missingLockfile: Rule = {
+export const missingLockfile = defineRule({
   id: 'missing-lockfile',
-  defaultSeverity: 'warning',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: 'A project with dependencies has no lockfile.',
+  severity: 'warning',
+  data: ['local'],
+  fixes: [],
+  check({ project, report }) {
     const lockDirs = new Set(project.lockfiles.map((l) => dirname(l.path)));
     for (const m of project.manifests) {
       if (m.parseErrors.length && !m.json) continue;
@@ -20,19 +22,15 @@ export const missingLockfile: Rule = {
       if (installed.length === 0) continue;
       if (coveredByLockfile(m, lockDirs)) continue;
       const first = installed[0];
-      findings.push({
-        rule: 'missing-lockfile',
-        severity: 'warning',
+      report({
         message: `${m.path} declares ${installed.length} dependenc${installed.length === 1 ? 'y' : 'ies'} but no lockfile pins them: every install takes whatever versions are newest that day, unreviewed. Commit the lockfile of your package manager.`,
         file: m.path,
         span: sectionKeySpan(m, first.section) ?? first.nameSpan,
         version: null,
-        fixes: [],
       });
     }
-    return findings;
   },
-};
+});
 
 /** A lockfile in the manifest's folder or any folder above it (monorepo root) covers it. */
 function coveredByLockfile(m: Manifest, lockDirs: Set<string>): boolean {

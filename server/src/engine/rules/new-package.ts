@@ -1,6 +1,5 @@
-import type { Finding } from '../model';
-import type { Rule } from './context';
-import { remoteTargets, targetFinding } from '../data/targets';
+import { defineRule } from './context';
+import { targetReport } from '../data/targets';
 import type { Packument } from '../data/remote-data';
 
 const DAY = 24 * 3600_000;
@@ -10,14 +9,15 @@ const DAY = 24 * 3600_000;
  * dependency-confusion squats are registered for the attack. A package that first
  * appeared less than a month ago deserves a look before it is trusted.
  */
-export const newPackage: Rule = {
+export const newPackage = defineRule({
   id: 'new-package',
-  defaultSeverity: 'warning',
-  needsRemote: true,
-  run(ctx) {
-    const findings: Finding[] = [];
+  summary: 'The package itself was first published very recently.',
+  severity: 'warning',
+  data: ['registry'],
+  fixes: [],
+  check(ctx) {
     const seen = new Set<string>();
-    for (const t of remoteTargets(ctx)) {
+    for (const t of ctx.data.targets) {
       if (!t.packument || seen.has(`${t.file}\0${t.name}`)) continue;
       const created = firstPublished(t.packument);
       if (created === undefined) continue;
@@ -25,15 +25,14 @@ export const newPackage: Rule = {
       if (age >= ctx.settings.newPackageDays * DAY) continue;
       seen.add(`${t.file}\0${t.name}`);
       const count = Object.keys(t.packument.versions).length;
-      findings.push(
-        targetFinding(t, 'new-package', 'warning', `"${t.name}" was first published ${formatAge(Math.max(0, age))} ago (${count} version${count === 1 ? '' : 's'} so far): new packages are how typosquats and squatted names arrive. Check who publishes it and why you need it.`, {
+      ctx.report(
+        targetReport(t, `"${t.name}" was first published ${formatAge(Math.max(0, age))} ago (${count} version${count === 1 ? '' : 's'} so far): new packages are how typosquats and squatted names arrive. Check who publishes it and why you need it.`, {
           evidence: [`created: ${new Date(created).toISOString()}`],
         }),
       );
     }
-    return findings;
   },
-};
+});
 
 /** The earliest date the registry gives: `time.created`, or the oldest version. */
 export function firstPublished(p: Packument): number | undefined {

@@ -1,40 +1,39 @@
-import type { Dependency, Finding, LockedPackage, Manifest } from '../model';
-import type { Rule, RuleContext } from './context';
+import type { Dependency, LockedPackage, Manifest } from '../model';
+import { defineRule, type RuleContext } from './context';
 import { dirname, joinPath, manifestForImporter, type Project } from '../project';
-import { allowedHostsFor, hostOf, parseRegistryTarball } from './lockfile-host';
+import { parseRegistryTarball } from './lockfile-host';
+import { hostOf } from '../data/registry-client';
 
 /**
  * git, tarball URLs and files outside the workspace bypass the registry: no review, no
  * advisories, no takedown, and a git ref can be moved under you.
  */
-export const nonRegistrySource: Rule = {
+export const nonRegistrySource = defineRule({
   id: 'non-registry-source',
-  defaultSeverity: 'warning',
-  run(ctx) {
+  summary: 'The dependency comes from outside the registry (git, URL, path).',
+  severity: 'warning',
+  data: ['local'],
+  fixes: [],
+  check(ctx) {
     const { project } = ctx;
-    const findings: Finding[] = [];
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
         if (!dep.specSpan) continue;
         const what = manifestSourceProblem(m, dep);
         if (!what) continue;
-        findings.push({
-          rule: 'non-registry-source',
-          severity: 'warning',
+        ctx.report({
           message: `"${dep.name}" comes from ${what} (${dep.spec}): it is not reviewed on the registry and advisories do not cover it.`,
           file: m.path,
           span: dep.specSpan,
           package: dep.name,
           version: null,
           via: [dep.name],
-          fixes: [],
         });
       }
     }
-    findings.push(...lockfileSourceFindings(ctx));
-    return findings;
+    reportLockfileSources(ctx);
   },
-};
+});
 
 /** What is wrong with a package.json dependency's source, or undefined when it comes from the registry. */
 export function manifestSourceProblem(m: Manifest, dep: Dependency): string | undefined {
@@ -52,9 +51,8 @@ export function manifestSourceProblem(m: Manifest, dep: Dependency): string | un
  * those in package.json. A direct dependency already reported on its package.json line
  * is not reported again.
  */
-function lockfileSourceFindings(ctx: RuleContext): Finding[] {
+function reportLockfileSources(ctx: RuleContext): void {
   const { project } = ctx;
-  const findings: Finding[] = [];
   for (const l of project.lockfiles) {
     const graph = project.graphs.get(l.path);
     const lockDir = dirname(l.path);
@@ -63,20 +61,16 @@ function lockfileSourceFindings(ctx: RuleContext): Finding[] {
       if (!what) continue;
       const via = graph?.via(p.id);
       if (via?.length === 1 && graph && reportedInManifest(project, l.path, graph.importerOf(p.id), p.name)) continue;
-      findings.push({
-        rule: 'non-registry-source',
-        severity: 'warning',
+      ctx.report({
         message: `${p.name}@${p.version} comes from ${what}${p.resolved ? ` (${p.resolved})` : ''}: it is not reviewed on the registry and advisories do not cover it.`,
         file: l.path,
         span: p.keySpan ?? p.span,
         package: p.name,
         version: p.version,
         via: via ?? [p.name],
-        fixes: [],
       });
     }
   }
-  return findings;
 }
 
 function lockedSourceProblem(ctx: RuleContext, p: LockedPackage, lockDir: string): string | undefined {
@@ -88,7 +82,7 @@ function lockedSourceProblem(ctx: RuleContext, p: LockedPackage, lockDir: string
       const host = hostOf(p.resolved);
       if (!host) return 'a tarball URL';
       // A tarball on the package's own registry is a registry package written out as a URL.
-      if (allowedHostsFor(ctx, p.realName ?? p.name).has(host) && parseRegistryTarball(p.resolved)) return undefined;
+      if (ctx.data.allowedHosts(p.realName ?? p.name).has(host) && parseRegistryTarball(p.resolved)) return undefined;
       return 'a tarball URL';
     }
     case 'file':

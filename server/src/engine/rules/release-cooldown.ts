@@ -1,8 +1,8 @@
 import semver from 'semver';
-import type { Finding } from '../model';
+import type { Fix } from '../model';
 import type { Packument } from '../data/remote-data';
-import type { Rule } from './context';
-import { describeTarget, remoteTargets, targetFinding } from '../data/targets';
+import { defineRule } from './context';
+import { describeTarget, targetReport } from '../data/targets';
 import { managerOfLockfile, policyFor, readReleaseAgePolicies, type PackageManager } from '../policy/release-age';
 import { formatAge } from './new-package';
 import { isPlainVersion } from '../text/untrusted';
@@ -15,14 +15,15 @@ const DAY = 24 * 3600_000;
  * project's own gate (npm min-release-age/before, pnpm minimumReleaseAge, yarn
  * npmMinimalAgeGate, bun minimumReleaseAge) sets the cooldown where it exists.
  */
-export const releaseCooldown: Rule = {
+export const releaseCooldown = defineRule({
   id: 'release-cooldown',
-  defaultSeverity: 'warning',
-  needsRemote: true,
-  run(ctx) {
-    const findings: Finding[] = [];
+  summary: 'The resolved version was published very recently.',
+  severity: 'warning',
+  data: ['registry'],
+  fixes: ['pin'],
+  check(ctx) {
     const policies = readReleaseAgePolicies(ctx.project);
-    for (const t of remoteTargets(ctx)) {
+    for (const t of ctx.data.targets) {
       // A dist-tag can name any string as a version; semver would throw on it below and
       // take the rule down for every package of the scan.
       if (!t.packument || !isPlainVersion(t.version)) continue;
@@ -42,20 +43,19 @@ export const releaseCooldown: Rule = {
       const when = age < 0 ? 'just now' : `${formatAge(age)} ago`;
       const cutoff = ctx.now.getTime() - (policy?.minAgeMs ?? ctx.settings.cooldownDays * DAY);
       const safer = newestSettledVersion(t.packument, Math.min(cutoff, policy?.before?.getTime() ?? Infinity), t.dependency?.kind === 'alias' ? t.dependency.aliasOf?.spec : t.dependency?.spec, t.version);
-      const fixes: Finding['fixes'] = safer
+      const fixes: Fix[] = safer
         ? [{ title: `Pin to ${safer} (published ${formatAge(ctx.now.getTime() - Date.parse(t.packument.time[safer]))} ago)`, kind: 'pin', version: safer, preferred: true }]
         : [];
-      findings.push(
-        targetFinding(t, 'release-cooldown', 'warning', `${describeTarget(t)} was published ${when}, ${why}. Fresh releases are where hijacked versions live until they are caught; prefer the previous release for now.`, {
+      ctx.report(
+        targetReport(t, `${describeTarget(t)} was published ${when}, ${why}. Fresh releases are where hijacked versions live until they are caught; prefer the previous release for now.`, {
           span: t.versionSpan,
           evidence: [`published: ${t.packument.time[t.version]}`, ...(safer ? [`newest release older than the cooldown: ${safer}`] : [])],
           fixes,
         }),
       );
     }
-    return findings;
   },
-};
+});
 
 /**
  * The newest stable release published before `cutoff`, preferring one the declared range

@@ -1,6 +1,5 @@
-import type { Finding } from '../model';
-import type { Rule } from './context';
-import { describeTarget, isSecurityPlaceholder, remoteTargets, targetFinding } from '../data/targets';
+import { defineRule } from './context';
+import { describeTarget, isSecurityPlaceholder, targetReport } from '../data/targets';
 
 const HOW = {
   'not-found': 'the registry answers 404 for it',
@@ -13,18 +12,19 @@ const HOW = {
  * and `time`, or the whole package does. A lockfile still pointing at it either fails to
  * install or, worse, installs it from a cache or mirror that kept a copy.
  */
-export const removedFromRegistry: Rule = {
+export const removedFromRegistry = defineRule({
   id: 'removed-from-registry',
-  defaultSeverity: 'error',
-  needsRemote: true,
-  run(ctx) {
-    const findings: Finding[] = [];
-    for (const t of remoteTargets(ctx)) {
+  summary: 'The locked version, or the whole package, is no longer served by the registry.',
+  severity: 'error',
+  data: ['registry'],
+  fixes: [],
+  check(ctx) {
+    for (const t of ctx.data.targets) {
       const lookup = t.lookup;
       if (!lookup || lookup.status === 'error') continue;
       if (lookup.status === 'gone') {
-        findings.push(
-          targetFinding(t, 'removed-from-registry', 'error', `"${t.name}" is no longer served by the registry (${HOW[lookup.how]}). Packages are usually removed because they were malicious; check what was installed.`, {
+        ctx.report(
+          targetReport(t, `"${t.name}" is no longer served by the registry (${HOW[lookup.how]}). Packages are usually removed because they were malicious; check what was installed.`, {
             evidence: [`registry: ${lookup.registry}`],
           }),
         );
@@ -35,20 +35,19 @@ export const removedFromRegistry: Rule = {
       if (isSecurityPlaceholder(p) || t.missing.some((m) => m.startsWith('registry:'))) continue;
       if (t.lockedVersion !== undefined && !t.info) {
         const unpublished = p.unpublished?.versions.includes(t.lockedVersion) ? ' (listed as unpublished)' : '';
-        findings.push(
-          targetFinding(t, 'removed-from-registry', 'error', `${describeTarget(t)} is no longer served by the registry${unpublished}: the version was removed, which is how malicious releases are taken down. Reinstall a version that is still published and check what ran.`, {
+        ctx.report(
+          targetReport(t, `${describeTarget(t)} is no longer served by the registry${unpublished}: the version was removed, which is how malicious releases are taken down. Reinstall a version that is still published and check what ran.`, {
             evidence: [`registry: ${lookup.registry}`, `latest: ${p.distTags.latest ?? '(none)'}`],
           }),
         );
       } else if (t.spec !== undefined && t.version === undefined && t.dependency?.kind !== 'tag') {
-        findings.push(
-          targetFinding(t, 'removed-from-registry', 'error', `No version of "${t.name}" served by the registry satisfies "${t.spec}": the versions it named were removed (or never existed).`, {
+        ctx.report(
+          targetReport(t, `No version of "${t.name}" served by the registry satisfies "${t.spec}": the versions it named were removed (or never existed).`, {
             span: t.versionSpan,
             evidence: [`registry: ${lookup.registry}`, `latest: ${p.distTags.latest ?? '(none)'}`],
           }),
         );
       }
     }
-    return findings;
   },
-};
+});

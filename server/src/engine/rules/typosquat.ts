@@ -1,5 +1,5 @@
-import type { Dependency, Finding, Fix, LockedPackage, Manifest, SpecKind } from '../model';
-import type { Rule } from './context';
+import type { Dependency, Fix, LockedPackage, Manifest, SpecKind } from '../model';
+import { defineRule } from './context';
 import { manifestForImporter, type Project } from '../project';
 import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
 import type { Packument, RemoteData } from '../data/remote-data';
@@ -15,10 +15,13 @@ const SKIPPED_SECTIONS = new Set(['overrides', 'resolutions', 'pnpm.overrides', 
  * of the keyboard or of memory. Flags names that look like a popular package's, before
  * install (package.json) and after (lockfile entries), naming the intended package.
  */
-export const typosquat: Rule = {
+export const typosquat = defineRule({
   id: 'typosquat',
-  defaultSeverity: 'warning',
-  run({ project, settings, remote, now }) {
+  summary: 'The name imitates a popular package.',
+  severity: 'warning',
+  data: ['local', 'registry'],
+  fixes: ['replace-name'],
+  check({ project, settings, remote, now, report }) {
     const detector = popularNameDetector();
     const allow = new Set(settings.typosquatAllow);
     // The project's own packages (workspaces) never come from the registry.
@@ -32,7 +35,6 @@ export const typosquat: Rule = {
       });
     };
 
-    const findings: Finding[] = [];
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
         if (SKIPPED_SECTIONS.has(dep.section) || !REGISTRY_KINDS.has(dep.kind)) continue;
@@ -41,9 +43,7 @@ export const typosquat: Rule = {
         if (!match) continue;
         const span = dep.kind === 'alias' ? (dep.specSpan ?? dep.nameSpan) : dep.nameSpan;
         const fix = renameFix(m, dep, match.target);
-        findings.push({
-          rule: 'typosquat',
-          severity: 'warning',
+        report({
           message: describe(match),
           file: m.path,
           span,
@@ -65,9 +65,7 @@ export const typosquat: Rule = {
         const via = graph?.via(p.id) ?? [p.name];
         const fix = via.length === 1 ? directDependencyFix(project, l.path, graph?.importerOf(p.id), p, match.target) : undefined;
         const pulledBy = via.length > 1 ? ` It is pulled in by ${via.slice(0, -1).join(' > ')}.` : '';
-        findings.push({
-          rule: 'typosquat',
-          severity: 'warning',
+        report({
           message: describe(match) + pulledBy,
           file: l.path,
           span: p.keySpan ?? p.span,
@@ -79,9 +77,8 @@ export const typosquat: Rule = {
         });
       }
     }
-    return findings;
   },
-};
+});
 
 const DAY = 24 * 60 * 60 * 1000;
 

@@ -1,6 +1,6 @@
 import semver from 'semver';
-import type { Finding } from '../model';
-import type { Rule } from './context';
+import type { Fix } from '../model';
+import { defineRule } from './context';
 import { lockedDirectDependency } from '../project';
 import { isPlainVersion, LIMITS, truncate } from '../text/untrusted';
 
@@ -8,11 +8,13 @@ import { isPlainVersion, LIMITS, truncate } from '../text/untrusted';
  * A spec with no upper bound (`*`, `latest`, `>=1`) takes whatever is published next,
  * including a hijacked release: the exact door the 2025 chalk/debug compromise used.
  */
-export const unpinnedRange: Rule = {
+export const unpinnedRange = defineRule({
   id: 'unpinned-range',
-  defaultSeverity: 'warning',
-  run({ project }) {
-    const findings: Finding[] = [];
+  summary: 'The spec accepts future releases without an upper bound.',
+  severity: 'warning',
+  data: ['local'],
+  fixes: ['pin'],
+  check({ project, report }) {
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
         if (dep.section === 'bundleDependencies' || dep.section === 'peerDependencies') continue;
@@ -22,7 +24,7 @@ export const unpinnedRange: Rule = {
         const why = unboundedReason(spec, kind === 'tag');
         if (!why || !dep.specSpan) continue;
         const locked = lockedDirectDependency(project, m.path, dep.name);
-        const fixes: Finding['fixes'] = [];
+        const fixes: Fix[] = [];
         // The lockfile's text is the attacker's too: pin only to a plain version.
         if (locked && isPlainVersion(locked.version)) {
           const pinned = dep.kind === 'alias' ? `npm:${dep.aliasOf!.name}@${locked.version}` : locked.version;
@@ -34,9 +36,7 @@ export const unpinnedRange: Rule = {
             edits: [{ file: m.path, span: dep.specSpan, newText: JSON.stringify(pinned) }],
           });
         }
-        findings.push({
-          rule: 'unpinned-range',
-          severity: 'warning',
+        report({
           message: `"${truncate(dep.name, LIMITS.name)}": "${truncate(dep.spec, LIMITS.version)}" ${why}: any future release, including a malicious one, is accepted.`,
           file: m.path,
           span: dep.specSpan,
@@ -47,9 +47,8 @@ export const unpinnedRange: Rule = {
         });
       }
     }
-    return findings;
   },
-};
+});
 
 function classifyAliasSpec(spec: string): 'range' | 'tag' | 'other' {
   if (semver.validRange(spec) !== null) return 'range';

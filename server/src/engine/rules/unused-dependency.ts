@@ -1,6 +1,6 @@
 import { builtinModules } from 'node:module';
-import type { Dependency, Finding, Manifest } from '../model';
-import type { Rule } from './context';
+import type { Dependency, Manifest } from '../model';
+import { defineRule, type Report } from './context';
 import { dirname, lockedDirectDependency, type Project } from '../project';
 import { extensionOf, extractConfigNames, isInSkippedSourceDir, packageNameOf, TYPESCRIPT_EXTENSIONS, type UsageIndex } from '../source-usage';
 import { removeDependencyEdits } from '../fixes/remove-dependency';
@@ -12,13 +12,15 @@ import { removeDependencyEdits } from '../fixes/remove-dependency';
  * file, a tool whose configuration exists, a package that needs it as a peer) counts,
  * and a workspace whose sources were not all read gets no finding at all.
  */
-export const unusedDependency: Rule = {
+export const unusedDependency = defineRule({
   id: 'unused-dependency',
-  defaultSeverity: 'info',
-  run({ project }) {
+  summary: 'A declared dependency is never imported or used.',
+  severity: 'info',
+  data: ['local'],
+  fixes: ['remove'],
+  check({ project, report }) {
     const usage = project.usage;
-    if (!usage) return [];
-    const findings: Finding[] = [];
+    if (!usage) return;
     for (const m of project.manifests) {
       // A broken manifest, or a copy in an output folder (dist/package.json), is not judged.
       if (m.parseErrors.length > 0 || isInSkippedSourceDir(m.path)) continue;
@@ -28,12 +30,11 @@ export const unusedDependency: Rule = {
       if (!evidence) continue;
       for (const dep of declared) {
         if (isUsed(dep.name, evidence)) continue;
-        findings.push(findingFor(project, m, dep, evidence));
+        report(findingFor(project, m, dep, evidence));
       }
     }
-    return findings;
   },
-};
+});
 
 /** What the files of one workspace (its folder and everything below it) use. */
 interface Evidence {
@@ -290,13 +291,11 @@ function namedInScripts(name: string, e: Evidence): boolean {
   return (KNOWN_BINS[name] ?? []).some((b) => words.has(b));
 }
 
-function findingFor(project: Project, m: Manifest, dep: Dependency, e: Evidence): Finding {
+function findingFor(project: Project, m: Manifest, dep: Dependency, e: Evidence): Report {
   const where = e.dir ? `${e.dir}/` : 'the project';
   const locked = lockedDirectDependency(project, m.path, dep.name);
   const edits = removeDependencyEdits(project, m.path, dep);
   return {
-    rule: 'unused-dependency',
-    severity: 'info',
     message: `${dep.name} is declared in ${dep.section} but nothing in ${where} imports or requires it, and no script or configuration file names it. An unused dependency is still installed (and its scripts run) everywhere: remove it if nothing needs it.`,
     file: m.path,
     span: dep.nameSpan,

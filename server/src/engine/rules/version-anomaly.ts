@@ -1,7 +1,6 @@
 import semver from 'semver';
-import type { Finding } from '../model';
-import type { Rule } from './context';
-import { describeTarget, previousRelease, remoteTargets, targetFinding } from '../data/targets';
+import { defineRule } from './context';
+import { describeTarget, previousRelease, targetReport } from '../data/targets';
 import type { Packument } from '../data/remote-data';
 
 /**
@@ -9,26 +8,26 @@ import type { Packument } from '../data/remote-data';
  * that any range, or a higher version than the private one, picks them. Real projects
  * rarely jump ten majors at once.
  */
-export const versionAnomaly: Rule = {
+export const versionAnomaly = defineRule({
   id: 'version-anomaly',
-  defaultSeverity: 'warning',
-  needsRemote: true,
-  run(ctx) {
-    const findings: Finding[] = [];
-    for (const t of remoteTargets(ctx)) {
+  summary: 'An unusual version jump or a squatted high version.',
+  severity: 'warning',
+  data: ['registry'],
+  fixes: [],
+  check(ctx) {
+    for (const t of ctx.data.targets) {
       if (!t.packument || !t.info || !t.version || !semver.valid(t.version)) continue;
       const why = anomalyOf(t.packument, t.version);
       if (!why) continue;
       const chosen = t.spec !== undefined ? ` "${t.spec}" resolves to it.` : '';
-      findings.push(
-        targetFinding(t, 'version-anomaly', 'warning', `${describeTarget(t)}: ${why}, a pattern of squatted and dependency-confusion packages.${chosen}`, {
+      ctx.report(
+        targetReport(t, `${describeTarget(t)}: ${why}, a pattern of squatted and dependency-confusion packages.${chosen}`, {
           span: t.versionSpan,
         }),
       );
     }
-    return findings;
   },
-};
+});
 
 /** Why a version looks squatted, or undefined. */
 export function anomalyOf(packument: Packument, version: string): string | undefined {
