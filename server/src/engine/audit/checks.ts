@@ -179,6 +179,8 @@ export function analyzePackage(contents: TarContents, options: AnalyzeOptions = 
   // --- every code file, install-time ones first
   let scannedBytes = 0;
   const binaries: string[] = [];
+  // Binaries the previous version also shipped (or all, when it is unknown): one summary signal, not one per prebuild.
+  const shipped: { entry: TarEntry; kind: BinaryKind }[] = [];
   const ordered = [...files.values()].sort((a, b) => Number(installTime.has(b.path)) - Number(installTime.has(a.path)));
   for (const entry of ordered) {
     const data = entry.data;
@@ -186,7 +188,7 @@ export function analyzePackage(contents: TarContents, options: AnalyzeOptions = 
     const magic = binaryKind(data);
     if (magic) {
       binaries.push(entry.path);
-      checkBinary(entry, magic, options, installTime.has(entry.path), out);
+      if (!checkNewBinary(entry, magic, options, installTime.has(entry.path), out)) shipped.push({ entry, kind: magic });
       continue;
     }
     const isInstall = installTime.has(entry.path);
@@ -195,6 +197,12 @@ export function analyzePackage(contents: TarContents, options: AnalyzeOptions = 
     if (text === undefined) continue;
     scannedBytes += data.byteLength;
     checkCode(entry.path, text, isInstall, out);
+  }
+  if (shipped.length) {
+    const first = shipped[0];
+    const kinds = [...new Set(shipped.map((b) => b.kind))].join(', ');
+    const text = shipped.length === 1 ? `${first.kind} executable, ${first.entry.size} bytes` : `${shipped.length} native binaries (${kinds}), the first shown`;
+    out.add('native-binary', 'low', `ships ${shipped.length === 1 ? `a ${first.kind} binary` : `${shipped.length} native binaries`}`, { file: first.entry.path, line: 0, text }, false);
   }
   return { signals: out.signals, installScripts, binaries, scannedBytes };
 }
@@ -311,10 +319,12 @@ function checkCode(file: string, text: string, installTime: boolean, out: Signal
   const ip = findRawIpUrl(text);
   if (ip !== undefined) out.add('raw-ip-url', sev('medium', 'low'), 'a URL to a bare public IP address', evidenceAt(file, text, ip), installTime);
 
-  const cred = firstOf(text, CREDENTIAL_MARKERS);
-  if (cred) out.add('credential-read', sev('high', 'low'), `refers to ${cred.match}, where credentials live`, evidenceAt(file, text, cred.index), installTime);
-
   const net = firstOf(text, NETWORK_MARKERS);
+  // Build tools read ~/.npmrc for their settings (node-sass does, at install): high only
+  // when the same install-time code also talks to the network.
+  const cred = firstOf(text, CREDENTIAL_MARKERS);
+  if (cred) out.add('credential-read', installTime ? (net ? 'high' : 'medium') : 'low', `refers to ${cred.match}, where credentials live${installTime && net ? ', in install-time code that uses the network' : ''}`, evidenceAt(file, text, cred.index), installTime);
+
   const wholeEnv = firstOf(text, WHOLE_ENV_MARKERS);
   if (net && wholeEnv) out.add('env-exfiltration', sev('high', 'medium'), 'takes the whole environment (tokens included) in code that uses the network', evidenceAt(file, text, wholeEnv.index), installTime);
 
@@ -485,14 +495,12 @@ export function binaryKind(data: Uint8Array): BinaryKind | undefined {
   return undefined;
 }
 
-function checkBinary(entry: TarEntry, kind: BinaryKind, options: AnalyzeOptions, installTime: boolean, out: SignalSink): void {
-  const evidence = { file: entry.path, line: 0, text: `${kind} executable, ${entry.size} bytes` };
+/** Reports a binary the previous version did not ship; false when it is not new (or the previous version is unknown). */
+function checkNewBinary(entry: TarEntry, kind: BinaryKind, options: AnalyzeOptions, installTime: boolean, out: SignalSink): boolean {
   const previous = options.previousBinaries ?? options.previousFiles;
-  if (previous && !previous.includes(entry.path)) {
-    out.add('new-native-binary', installTime ? 'high' : 'medium', `a ${kind} binary the previous version did not ship`, evidence, installTime);
-  } else {
-    out.add('native-binary', 'low', `ships a ${kind} binary`, evidence, installTime);
-  }
+  if (!previous || previous.includes(entry.path)) return false;
+  out.add('new-native-binary', installTime ? 'high' : 'medium', `a ${kind} binary the previous version did not ship`, { file: entry.path, line: 0, text: `${kind} executable, ${entry.size} bytes` }, installTime);
+  return true;
 }
 
 // ---------------------------------------------------------------- helpers
