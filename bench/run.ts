@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { medianMs, fmt } from './stats';
+import { benchProcess } from './process';
 import { scanFiles } from '../server/src/engine/scan';
 import { defaultSettings } from '../server/src/engine/model';
 
@@ -184,6 +185,7 @@ async function main(): Promise<void> {
   console.log(`depwarden benchmarks (node ${process.version}, ${new Date().toISOString()})`);
   if (want('manifest')) benchManifest();
   if (want('startup')) await benchServerStartup();
+  if (want('process')) await benchProcess();
   if (want('typosquat')) await benchTyposquat();
   if (want('lockfiles')) benchLockfiles();
 }
