@@ -52,7 +52,8 @@ export function parseSuppressions(text: string): SuppressionFile {
   const errors: JsoncError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false });
   for (const e of errors) {
-    out.problems.push({ message: `JSON syntax error: ${printParseErrorCode(e.error)}`, span: { start: e.offset, end: Math.max(e.offset + e.length, e.offset + 1) } });
+    // At least one character wide, but never past the end: an editor and the CLI would place an end beyond the text differently.
+    out.problems.push({ message: `JSON syntax error: ${printParseErrorCode(e.error)}`, span: { start: e.offset, end: Math.min(Math.max(e.offset + e.length, e.offset + 1), text.length) } });
   }
   if (!root) return out;
   if (root.type !== 'object') {
