@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { applyProjectPolicy, describePolicy, readProjectConfig } from '../../server/src/engine/policy/project-config';
-import { defaultSettings } from '../../server/src/engine/model';
+import { defaultSettings, RULE_IDS } from '../../server/src/engine/model';
 import { scanFiles } from '../../server/src/engine/scan';
 import { toEngineSettings } from '../../server/src/lsp/settings';
 
@@ -136,4 +138,19 @@ test("the file's own problems keep the user's unparsed-file severity: the file c
   const s = defaultSettings();
   s.rules['unparsed-file'] = 'off';
   assert.deepEqual(scanFiles(files, { settings: s }).findings.filter((f) => f.file === '.depwarden.json'), [], 'the user may turn it off');
+});
+
+test('the JSON schema lists exactly the keys the parser reads, and every rule id under "rules"', () => {
+  const schema = JSON.parse(readFileSync(path.join(__dirname, '../../schemas/depwarden.schema.json'), 'utf8'));
+  assert.equal(schema.additionalProperties, false);
+  assert.deepEqual(Object.keys(schema.properties).sort(), ['$schema', 'allowedHosts', 'cooldownDays', 'malwareFeeds', 'newPackageDays', 'rules', 'suppressions', 'typosquat']);
+  assert.deepEqual(schema.properties.rules.propertyNames.enum, [...RULE_IDS]);
+  assert.deepEqual(Object.keys(schema.properties.rules.properties), [...RULE_IDS]);
+  assert.deepEqual(Object.keys(schema.properties.typosquat.properties), ['allow']);
+  const d = defaultSettings();
+  assert.equal(schema.properties.cooldownDays.default, d.cooldownDays);
+  assert.equal(schema.properties.newPackageDays.default, d.newPackageDays);
+  // What the schema accepts, the parser accepts without a problem.
+  const example = { rules: Object.fromEntries(RULE_IDS.map((id) => [id, 'warning'])), allowedHosts: ['a.example'], typosquat: { allow: ['x'] }, cooldownDays: 1, newPackageDays: 2, malwareFeeds: ['https://f.example/l.txt'], suppressions: [] };
+  assert.deepEqual(readProjectConfig(JSON.stringify(example)).problems, []);
 });
