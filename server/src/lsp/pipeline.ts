@@ -83,6 +83,7 @@ export class Pipeline {
    * change came meanwhile.
    */
   async scan(folder: WorkspaceFolderState): Promise<Pass | undefined> {
+    await folder.loaded; // an edit at start-up must not scan the open documents alone
     const generation = folder.generation;
     const settings = await this.state.settingsFor(folder);
     if (generation !== folder.generation) return undefined; // a newer change is already scheduled

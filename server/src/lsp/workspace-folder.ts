@@ -34,9 +34,18 @@ export class WorkspaceFolderState {
   /** Resolved with true after the next complete scan (with registry data) is published. */
   private settledWaiters: Array<(settled: boolean) => void> = [];
 
+  /**
+   * Settles once the folder was first read from disk (or failed to be). A scan before
+   * that sees only the open documents: a package.json without its lockfile, reported as
+   * missing, and quick fixes that cannot pin.
+   */
+  readonly loaded: Promise<void>;
+  private markLoaded!: () => void;
+
   constructor(uri: string) {
     this.uri = uri.replace(/\/$/, '');
     this.root = fileURLToPath(this.uri);
+    this.loaded = new Promise<void>((resolve) => (this.markLoaded = resolve));
   }
 
   /** Resolves with true once the next complete scan (with registry data) is published. */
@@ -50,10 +59,14 @@ export class WorkspaceFolderState {
   }
 
   async loadFromDisk(): Promise<void> {
-    const { files, usage } = await discoverProjectFiles(this.root);
-    this.disk = new Map(files.map((f) => [f.path, f]));
-    this.usage = usage;
-    this.generation++;
+    try {
+      const { files, usage } = await discoverProjectFiles(this.root);
+      this.disk = new Map(files.map((f) => [f.path, f]));
+      this.usage = usage;
+      this.generation++;
+    } finally {
+      this.markLoaded();
+    }
   }
 
   /** The path relative to this folder, or undefined when the uri is outside it. */
