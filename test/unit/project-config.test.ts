@@ -154,3 +154,18 @@ test('the JSON schema lists exactly the keys the parser reads, and every rule id
   const example = { rules: Object.fromEntries(RULE_IDS.map((id) => [id, 'warning'])), allowedHosts: ['a.example'], typosquat: { allow: ['x'] }, cooldownDays: 1, newPackageDays: 2, malwareFeeds: ['https://f.example/l.txt'], suppressions: [] };
   assert.deepEqual(readProjectConfig(JSON.stringify(example)).problems, []);
 });
+
+test('a .depwarden.json below the scan root is not read, and says so', () => {
+  const result = scanFiles(
+    [
+      { path: 'package.json', text: '{"dependencies":{"expresss":"1.0.0"}}' },
+      { path: 'packages/a/.depwarden.json', text: JSON.stringify({ rules: { typosquat: 'off' } }) },
+    ],
+    { settings: defaultSettings() },
+  );
+  assert.ok(result.findings.some((f) => f.rule === 'typosquat'), 'its policy does not apply');
+  const note = result.findings.find((f) => f.file === 'packages/a/.depwarden.json');
+  assert.equal(note?.rule, 'unparsed-file');
+  assert.equal(note?.severity, 'info');
+  assert.match(note!.message, /is not read: \.depwarden\.json applies only at the root/);
+});
