@@ -23,8 +23,8 @@ export interface LockfileProfile {
   parse(path: string, text: string): Lockfile;
   /** The package manager that writes it, whose settings decide what an install from it does. */
   manager: PackageManagerName;
-  /** Which generation, for messages: "yarn.lock (yarn berry)". */
-  generation?: string;
+  /** How messages name a lockfile of this format: "yarn.lock (yarn berry)", "pnpm-lock.yaml (lockfileVersion 9.0)". */
+  describe(fileName: string, lockfileVersion: number | string | undefined): string;
   /** The package manager major that wrote this lockfile version, when only one major writes it. */
   managerMajor(lockfileVersion: number): number | undefined;
   /** What the lockfile records about each package. */
@@ -69,11 +69,6 @@ export interface PackageManagerProfile {
 const MINUTE = 60_000;
 const DAY = 24 * 60 * MINUTE;
 
-/** A finite number, or a string that is one (ini and TOML values arrive as either). */
-function numberOf(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : undefined;
-}
 
 /** Yarn durations: a bare number is minutes; else a number with a unit (ms, s, m, h, d, w). */
 export function parseDuration(text: string): number | undefined {
@@ -85,23 +80,26 @@ export function parseDuration(text: string): number | undefined {
   return Number(m[1]) * unit;
 }
 
-const scaled = (unitMs: number) => (value: unknown) => {
-  const n = numberOf(value);
-  return n === undefined ? undefined : n * unitMs;
-};
+/** A YAML or TOML number in a unit (a quoted '1440' is not taken by pnpm or bun). */
+const numberIn = (unitMs: number) => (value: unknown) => (typeof value === 'number' && Number.isFinite(value) ? value * unitMs : undefined);
+
+/** An .npmrc value (always text) that is a number, in a unit. */
+const npmNumberIn = (unitMs: number) => (value: unknown) =>
+  typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value)) ? Number(value) * unitMs : undefined;
+
+const fileOnly = (fileName: string) => fileName;
 
 export const PACKAGE_MANAGERS: Record<PackageManagerName, PackageManagerProfile> = {
   npm: {
     name: 'npm',
     configFile: { name: PACKAGE_MANAGER_CONFIG_FILE.npm, assign: '=' },
-    releaseAge: { setting: ['min-release-age'], toMs: scaled(DAY), before: 'before' },
+    releaseAge: { setting: ['min-release-age'], toMs: npmNumberIn(DAY), before: 'before' },
     override: { path: ['overrides'], nestedSelf: '.' },
   },
   pnpm: {
     name: 'pnpm',
     configFile: { name: PACKAGE_MANAGER_CONFIG_FILE.pnpm, assign: ': ' },
-    // Only a YAML number: pnpm does not read '1440' (a string) as minutes.
-    releaseAge: { setting: ['minimumReleaseAge'], toMs: (v) => (typeof v === 'number' && Number.isFinite(v) ? v * MINUTE : undefined), exclude: ['minimumReleaseAgeExclude'] },
+    releaseAge: { setting: ['minimumReleaseAge'], toMs: numberIn(MINUTE), exclude: ['minimumReleaseAgeExclude'] },
     override: { path: ['pnpm', 'overrides'] },
   },
   yarn: {
@@ -117,7 +115,7 @@ export const PACKAGE_MANAGERS: Record<PackageManagerName, PackageManagerProfile>
   bun: {
     name: 'bun',
     configFile: { name: PACKAGE_MANAGER_CONFIG_FILE.bun, assign: ' = ' },
-    releaseAge: { setting: ['install', 'minimumReleaseAge'], toMs: scaled(1000), exclude: ['install', 'minimumReleaseAgeExcludes'] },
+    releaseAge: { setting: ['install', 'minimumReleaseAge'], toMs: numberIn(1000), exclude: ['install', 'minimumReleaseAgeExcludes'] },
     // bun reads npm's `overrides` (and yarn's `resolutions`); overrides is the one it documents.
     override: { path: ['overrides'], nestedSelf: '.' },
   },
@@ -129,6 +127,7 @@ export const LOCKFILE_PROFILES: Record<LockfileFormat, LockfileProfile> = {
     fileNames: LOCKFILE_FILE_NAMES.npm,
     parse: parseNpmLock,
     manager: 'npm',
+    describe: fileOnly,
     // Versions 1-3 are written by npm 5-6, 7-8 and 9+ alike in overlapping ranges: no major follows.
     managerMajor: () => undefined,
     records: {
@@ -145,7 +144,7 @@ export const LOCKFILE_PROFILES: Record<LockfileFormat, LockfileProfile> = {
     fileNames: LOCKFILE_FILE_NAMES['yarn-classic'],
     parse: parseYarnLock,
     manager: 'yarn',
-    generation: 'yarn classic',
+    describe: (file) => `${file} (yarn classic)`,
     managerMajor: () => 1,
     records: {
       integrity: 'sha512 or sha1, plus the sha1 in the resolved URL fragment',
@@ -159,7 +158,7 @@ export const LOCKFILE_PROFILES: Record<LockfileFormat, LockfileProfile> = {
     fileNames: LOCKFILE_FILE_NAMES['yarn-berry'],
     parse: parseYarnLock,
     manager: 'yarn',
-    generation: 'yarn berry',
+    describe: (file) => `${file} (yarn berry)`,
     // Berry (2, 3, 4) writes the same lockfile family: 2 stands for "berry" in script decisions.
     managerMajor: () => 2,
     records: {
@@ -174,6 +173,8 @@ export const LOCKFILE_PROFILES: Record<LockfileFormat, LockfileProfile> = {
     fileNames: LOCKFILE_FILE_NAMES.pnpm,
     parse: parsePnpmLock,
     manager: 'pnpm',
+    // The version is what tells which pnpm wrote it (managerMajor).
+    describe: (file, version) => `${file} (lockfileVersion ${version ?? 'unknown'})`,
     // lockfileVersion 5.x was written by pnpm 5-7 and 6.0 by pnpm 8; 9.0 is written by
     // pnpm 9, 10 and 11, which disagree about build scripts, so it stays unknown.
     managerMajor: (v) => (v > 0 && v < 6 ? 7 : v >= 6 && v < 7 ? 8 : undefined),
@@ -190,6 +191,7 @@ export const LOCKFILE_PROFILES: Record<LockfileFormat, LockfileProfile> = {
     fileNames: LOCKFILE_FILE_NAMES.bun,
     parse: parseBunLock,
     manager: 'bun',
+    describe: fileOnly,
     managerMajor: () => undefined,
     records: {
       integrity: 'sha512',
