@@ -24,7 +24,7 @@ declare const NodeFilter: { SHOW_TEXT: number };
 const ROOT = resolve(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'test-results');
 const WAIT_MS = 30_000;
-const CHROMIUM_FLAGS = [
+export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
@@ -34,7 +34,7 @@ const CHROMIUM_FLAGS = [
   '--disable-sync',
 ];
 
-interface SetupPaths {
+export interface SetupPaths {
   node: string;
   codeServer: string;
   chromium: string;
@@ -46,7 +46,7 @@ interface Outcome {
   ms: number;
 }
 
-function readSetupPaths(): SetupPaths {
+export function readSetupPaths(): SetupPaths {
   const cache = process.env.DEPWARDEN_E2E_CACHE ?? join(homedir(), '.cache', 'depwarden-e2e');
   const file = join(cache, 'paths.json');
   if (!existsSync(file)) throw new Error(`${file} is missing: run scripts/e2e-setup.sh first (npm run test:e2e does)`);
@@ -67,7 +67,7 @@ function newestMtime(path: string): number {
 }
 
 /** The .vsix to test: built with `npm run package` when missing or older than what it is built from. */
-function ensureVsix(): string {
+export function ensureVsix(): string {
   const override = process.env.DEPWARDEN_E2E_VSIX;
   if (override) return resolve(override);
   const vsix = join(ROOT, 'depwarden.vsix');
@@ -103,7 +103,7 @@ function makeProfile(base: string) {
 }
 type Profile = ReturnType<typeof makeProfile>;
 
-function installExtension(paths: SetupPaths, profile: Profile, vsix: string): void {
+export function installExtension(paths: SetupPaths, profile: Profile, vsix: string): void {
   const args = [paths.codeServer, '--user-data-dir', profile.userData, '--extensions-dir', profile.extensions, '--install-extension', vsix];
   const run = spawnSync(paths.node, args, { env: profile.env, encoding: 'utf8' });
   writeFileSync(profile.log, `$ code-server --install-extension ${vsix}\n${run.stdout}${run.stderr}\n`);
@@ -113,7 +113,7 @@ function installExtension(paths: SetupPaths, profile: Profile, vsix: string): vo
 }
 
 /** Starts code-server on a port the system picks and resolves with its URL once it listens. */
-function startCodeServer(paths: SetupPaths, profile: Profile): Promise<{ child: ChildProcess; url: string }> {
+export function startCodeServer(paths: SetupPaths, profile: Profile): Promise<{ child: ChildProcess; url: string }> {
   const args = [
     paths.codeServer,
     '--auth', 'none',
@@ -150,7 +150,7 @@ function startCodeServer(paths: SetupPaths, profile: Profile): Promise<{ child: 
   });
 }
 
-function stopCodeServer(child: ChildProcess | undefined): void {
+export function stopCodeServer(child: ChildProcess | undefined): void {
   if (!child?.pid || child.exitCode !== null) return;
   try {
     process.kill(-child.pid, 'SIGTERM');
@@ -199,7 +199,7 @@ interface Box {
 }
 
 /** The on-screen box of a token's text in the editor's view lines (quotes included). */
-async function tokenBox(page: Page, token: string): Promise<Box> {
+export async function tokenBox(page: Page, token: string): Promise<Box> {
   const handle = await page.waitForFunction(
     (tok) => {
       for (const line of document.querySelectorAll('.editor-instance .monaco-editor .view-lines .view-line')) {
@@ -249,7 +249,7 @@ async function waitForSquiggle(page: Page, box: Box, present: boolean): Promise<
   return ((await handle.jsonValue()) as string).trim();
 }
 
-const waitForSquiggleOver = (page: Page, box: Box) => waitForSquiggle(page, box, true);
+export const waitForSquiggleOver = (page: Page, box: Box) => waitForSquiggle(page, box, true);
 const waitForNoSquiggleOver = (page: Page, box: Box) => waitForSquiggle(page, box, false);
 
 /**
@@ -275,7 +275,7 @@ async function quickFixMenuItem(page: Page, token: string, title: string): Promi
 }
 
 /** Hovers a token and returns the visible hover's text once it matches. */
-async function hoverText(page: Page, token: string, match: RegExp | readonly RegExp[]): Promise<string> {
+export async function hoverText(page: Page, token: string, match: RegExp | readonly RegExp[]): Promise<string> {
   return (await hoverOver(page, token, match)).innerText();
 }
 
@@ -296,13 +296,13 @@ async function hoverOver(page: Page, token: string, match: RegExp | readonly Reg
   return hover;
 }
 
-async function dismissHover(page: Page): Promise<void> {
+export async function dismissHover(page: Page): Promise<void> {
   await page.keyboard.press('Escape');
   await page.mouse.move(2, 2);
   await page.locator('.monaco-hover:visible').first().waitFor({ state: 'hidden', timeout: WAIT_MS }).catch(() => {});
 }
 
-async function runCommand(page: Page, label: string): Promise<void> {
+export async function runCommand(page: Page, label: string): Promise<void> {
   await page.keyboard.press('F1');
   const input = page.locator('.quick-input-widget input');
   await input.waitFor({ timeout: WAIT_MS });
@@ -618,4 +618,5 @@ async function main(): Promise<void> {
   process.exit(failed ? 1 : 0);
 }
 
-void main();
+// Only when run directly: test/e2e/scale.ts imports the helpers above.
+if (require.main === module) void main();
