@@ -1,6 +1,6 @@
 // Writes what is derived from the rule declarations (server/src/engine/rules/*.ts):
 //   - package.json   contributes.configuration "depwarden.rules": one severity setting per rule
-//   - schemas/depwarden.schema.json   every enum of rule ids, and every object of per-rule settings
+//   - schemas/depwarden.schema.json   every enum of rule ids, and the keys of every object keyed by rule id
 //   - docs/rules/README.md   the index of the rule pages
 // Run it after adding or changing a rule:  node --import tsx scripts/sync-rule-contributes.ts
 // With --check it writes nothing and exits 1 when a file is out of date (contributes.test.ts
@@ -48,7 +48,15 @@ function syncSchemaNode(node: unknown): void {
   const obj = node as Record<string, unknown>;
   if (Array.isArray(obj.enum) && obj.enum.some(isRuleId)) obj.enum = [...RULE_IDS];
   const props = obj.properties as Record<string, unknown> | undefined;
-  if (props && typeof props === 'object' && Object.keys(props).length > 0 && Object.keys(props).some(isRuleId)) obj.properties = perRuleSettings();
+  const ruleKeyed = props && typeof props === 'object' ? Object.keys(props).filter(isRuleId) : [];
+  // Only an object keyed by nothing but rule ids: the policy file's top level also has a
+  // "typosquat" key (its allow list), which is not a per-rule entry.
+  if (props && ruleKeyed.length > 0 && ruleKeyed.length === Object.keys(props).length) {
+    // The schema's own shape for one rule's entry (its author's choice) is kept; the set
+    // and order of the keys is the declarations'.
+    const template = JSON.stringify(props[ruleKeyed[0]]);
+    obj.properties = Object.fromEntries(RULE_IDS.map((id) => [id, JSON.parse(template)]));
+  }
   for (const value of Object.values(obj)) syncSchemaNode(value);
 }
 

@@ -15,6 +15,7 @@ import { advisoryKey } from './remote-data';
 import { advisoryRoute, hostOf, registryForName } from './registry-client';
 import { describeFeed } from './malware-feed';
 import { isPlainVersion } from '../text/untrusted';
+import { isRegistrySpecKind } from '../manifest/spec';
 
 export interface PackageTarget {
   file: string;
@@ -38,7 +39,6 @@ export interface PackageTarget {
 }
 
 const MANIFEST_SECTIONS = new Set(['dependencies', 'devDependencies', 'optionalDependencies']);
-const LOOKUP_KINDS = new Set(['version', 'range', 'tag', 'alias']);
 
 /** Names of the project's own packages (workspaces): linked, never fetched. */
 export function workspaceNames(project: Project): Set<string> {
@@ -74,7 +74,7 @@ export function collectTargets(project: Project): PackageTarget[] {
   for (const manifest of project.manifests) {
     if (lockfileForManifest(project, manifest.path)) continue;
     for (const dep of manifest.dependencies) {
-      if (dep.duplicate || !MANIFEST_SECTIONS.has(dep.section) || !LOOKUP_KINDS.has(dep.kind)) continue;
+      if (dep.duplicate || !MANIFEST_SECTIONS.has(dep.section) || !isRegistrySpecKind(dep.kind)) continue;
       if (own.has(dep.name)) continue;
       const name = dep.kind === 'alias' ? dep.aliasOf?.name : dep.name;
       const spec = dep.kind === 'alias' ? dep.aliasOf?.spec : dep.spec;

@@ -7,6 +7,28 @@ import type { SpecKind } from '../model';
 // `^\s*[=v]?\s*` on 200 KB of spaces tries every split of the run between the two `\s*`.
 const EXACT_VERSION = /^[=v]?\s*\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
+/**
+ * Spec kinds npm resolves on the registry by the dependency's own spec: an exact version,
+ * a range, a dist-tag, or an `npm:` alias (which resolves its target name there).
+ */
+const REGISTRY_SPEC_KINDS: ReadonlySet<SpecKind> = new Set<SpecKind>(['version', 'range', 'tag', 'alias']);
+
+/** True when the spec is resolved on the registry (what is looked up, pinned, judged by remote rules). */
+export function isRegistrySpecKind(kind: SpecKind): boolean {
+  return REGISTRY_SPEC_KINDS.has(kind);
+}
+
+/**
+ * True when the dependency's name is most likely a registry package, though its spec is
+ * not resolved there directly: pnpm `catalog:` (resolved through the workspace's
+ * catalog), yarn `patch:` (a patch over a registry package), and specs that could not be
+ * classified. Name-based checks (typosquat) look at these too; git, URL and path specs
+ * bring their own code.
+ */
+export function namesRegistryPackage(kind: SpecKind): boolean {
+  return isRegistrySpecKind(kind) || kind === 'catalog' || kind === 'patch' || kind === 'invalid';
+}
+
 export interface ClassifiedSpec {
   kind: SpecKind;
   aliasOf?: { name: string; spec: string };

@@ -5,8 +5,7 @@ import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule, type RuleContext } from './context';
 import { hostOf, privateRegistryOf, publicHosts } from '../data/registry-client';
 import { popularNameDetector } from '../typosquat';
-
-const REGISTRY_KINDS = new Set(['version', 'range', 'tag']);
+import { isRegistrySpecKind } from '../manifest/spec';
 
 /**
  * Dependency confusion: a name that is meant to come from a private registry or from the
@@ -91,7 +90,8 @@ function checkManifests(ctx: RuleContext): void {
   const pnpmWorkspace = [...project.configFiles.keys()].some((p) => p.endsWith('pnpm-workspace.yaml'));
   for (const m of project.manifests) {
     for (const dep of m.dependencies) {
-      if (dep.duplicate || !REGISTRY_KINDS.has(dep.kind) || dep.section === 'peerDependencies') continue;
+      // An alias resolves another name from the registry: the name to check is not dep.name.
+      if (dep.duplicate || !isRegistrySpecKind(dep.kind) || dep.kind === 'alias' || dep.section === 'peerDependencies') continue;
       const lookup = remote?.packuments.get(dep.name);
       const existsPublicly = lookup?.status === 'ok' && !privateRegistryOf(project.npmrc, dep.name, settings.registry);
       let severity: Severity | undefined;

@@ -1,11 +1,10 @@
-import type { Dependency, Fix, LockedPackage, Manifest, SpecKind } from '../model';
+import type { Dependency, Fix, LockedPackage, Manifest } from '../model';
+import { namesRegistryPackage } from '../manifest/spec';
 import { defineRule } from './context';
 import { manifestForImporter, type Project } from '../project';
 import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
 import type { Packument, RemoteData } from '../data/remote-data';
 
-/** Specs whose name is looked up on the registry; a git URL or a folder brings its own code. */
-const REGISTRY_KINDS: ReadonlySet<SpecKind> = new Set<SpecKind>(['version', 'range', 'tag', 'alias', 'catalog', 'patch', 'invalid']);
 
 /** Sections whose keys are selectors or repeats of other sections, not packages to install. */
 const SKIPPED_SECTIONS = new Set(['overrides', 'resolutions', 'pnpm.overrides', 'bundleDependencies']);
@@ -37,7 +36,7 @@ export const typosquat = defineRule({
 
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
-        if (SKIPPED_SECTIONS.has(dep.section) || !REGISTRY_KINDS.has(dep.kind)) continue;
+        if (SKIPPED_SECTIONS.has(dep.section) || !namesRegistryPackage(dep.kind)) continue;
         const realName = dep.kind === 'alias' ? dep.aliasOf?.name : dep.name;
         const match = realName ? check(realName) : undefined;
         if (!match) continue;
