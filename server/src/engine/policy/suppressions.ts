@@ -128,13 +128,13 @@ export function applySuppressions(project: Project, findings: Finding[], setting
   // The file's own problems keep the severity the user gives unparsed-file (default
   // error), not the one the file gives it: a policy cannot hide that it is broken.
   const severity = (settings.overrides ? settings.overrides.rules?.['unparsed-file'] : settings.rules['unparsed-file']) ?? 'error';
-  const extra: Finding[] = severity === 'off' ? [] : nestedPolicyFiles(project);
   // buildProject read the file (project-config.ts), with its policy keys.
   const config = project.config;
-  if (!config?.present) return extra;
+  if (!config?.present) return [];
+  const extra: Finding[] = [];
   const file = config.suppressions;
   if (severity !== 'off') {
-    for (const p of [...file.problems, ...config.problems]) {
+    for (const p of boundedProblems([...file.problems, ...config.problems])) {
       extra.push({
         rule: 'unparsed-file',
         severity,
@@ -170,24 +170,13 @@ export function applySuppressions(project: Project, findings: Finding[], setting
   return extra;
 }
 
-/**
- * A `.depwarden.json` below the root is not read: said, because `depwarden scan` run on
- * that folder would read it, and the editor on the whole repository would not.
- */
-function nestedPolicyFiles(project: Project): Finding[] {
-  const out: Finding[] = [];
-  for (const path of project.configFiles.keys()) {
-    if (!path.endsWith(`/${SUPPRESSION_FILE}`)) continue;
-    out.push({
-      rule: 'unparsed-file',
-      severity: 'info',
-      message: `${path} is not read: ${SUPPRESSION_FILE} applies only at the root of the scanned folder, so this policy applies only when that folder itself is scanned. Move its settings to the root's ${SUPPRESSION_FILE}.`,
-      file: path,
-      span: { start: 0, end: 0 },
-      fixes: [],
-    });
-  }
-  return out;
+/** The file is attacker input: a million bad entries are a handful of diagnostics and a count, not a million. */
+const MAX_PROBLEMS = 50;
+
+function boundedProblems(problems: ParseError[]): ParseError[] {
+  if (problems.length <= MAX_PROBLEMS) return problems;
+  const rest = problems.length - MAX_PROBLEMS;
+  return [...problems.slice(0, MAX_PROBLEMS), { message: `and ${rest} more problem${rest === 1 ? '' : 's'} like these`, span: problems[MAX_PROBLEMS].span }];
 }
 
 function propertyValue(obj: Node, key: string): Node | undefined {
