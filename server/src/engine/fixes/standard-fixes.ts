@@ -12,6 +12,7 @@ import { removeDependencyEdits } from './remove-dependency';
 import { overrideEdits, overrideFieldName, setDependencyVersionEdits } from './version-edits';
 import { PLACEHOLDER_REASON, suppressEdits } from './suppress';
 import { pnpmDenyScriptsEdits } from './deny-scripts';
+import { profileOf } from '../lockfile/profiles';
 import { isPlainVersion } from '../text/untrusted';
 
 /** Rules whose package should not be installed at all, whatever the version. */
@@ -84,7 +85,9 @@ function completeRuleFixes(project: Project, f: Finding, t: Target): void {
           fix.title += ` (via ${overrideFieldName(t.lockfile)})`;
         }
       }
-    } else if (fix.kind === 'deny-scripts' && t.lockfile?.format === 'pnpm') {
+    } else if (fix.kind === 'deny-scripts' && t.lockfile && profileOf(t.lockfile).manager === 'pnpm') {
+      // pnpm's denial goes into pnpm-workspace.yaml (YAML), so it is computed here, when asked;
+      // npm, yarn and bun edit package.json and their decide functions attach the edits.
       const name = fix.name ?? f.package!;
       const denied = pnpmDenyScriptsEdits(project, t.lockfile, name, scriptPolicyFor(project, t.lockfile).packageManager.major);
       if (denied?.edits.length) {
