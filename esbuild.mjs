@@ -54,12 +54,23 @@ async function typosquatSnapshot() {
 
 const engine = { ...common, plugins: [undiciApart], define: { DEPWARDEN_TYPOSQUAT_SNAPSHOT: JSON.stringify(await typosquatSnapshot()) } };
 
+// The compile cache goes to the user's own cache folder (as defaultCacheDir() in
+// engine/data/cache.ts), not Node's default under the shared os.tmpdir(), where another
+// local user could plant entries.
 const launcher = `#!/usr/bin/env node
 // Compile cache first (Node >= 22.1; absent on Node 20), then the CLI as the main module.
+const path = require('node:path');
+const mod = require('node:module');
 try {
-  require('node:module').enableCompileCache?.();
+  const env = process.env;
+  const home = env.HOME || env.USERPROFILE || require('node:os').homedir();
+  const base =
+    process.platform === 'win32' ? path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'depwarden', 'Cache')
+    : process.platform === 'darwin' ? path.join(home, 'Library', 'Caches', 'depwarden')
+    : path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'depwarden');
+  if (mod.enableCompileCache) mod.enableCompileCache(path.join(base, 'compile-cache'));
 } catch {}
-require('node:module').runMain(require('node:path').join(__dirname, 'cli-main.js'));
+mod.runMain(path.join(__dirname, 'cli-main.js'));
 `;
 
 await mkdir('dist', { recursive: true });

@@ -250,7 +250,9 @@ export class DataCache {
       if (stat.size === store.size) return;
       const buf = Buffer.allocUnsafe(stat.size - store.size);
       const { bytesRead } = await handle.read(buf, 0, buf.length, store.size);
-      store.size += indexLines(buf.subarray(0, bytesRead), store);
+      // Lines of entries already in memory (this process's own writes, mostly) are not
+      // indexed, so that the bytes read for them can be collected.
+      store.size += indexLines(buf.subarray(0, bytesRead), store, (key) => this.memory.has(memoryKey(kind, key)));
     } catch {
       // Unreadable right now: what is indexed stays usable.
     } finally {
@@ -385,7 +387,7 @@ function headerOf(key: string, slot: Slot): Record<string, unknown> {
  * earlier one) and returns the bytes consumed: a trailing partial line (a write still in
  * progress, or a torn one) is left for the next read.
  */
-function indexLines(buf: Buffer, store: Store): number {
+function indexLines(buf: Buffer, store: Store, known: (key: string) => boolean = () => false): number {
   let pos = 0;
   while (pos < buf.length) {
     const eol = buf.indexOf(10, pos);
@@ -395,7 +397,9 @@ function indexLines(buf: Buffer, store: Store): number {
       continue;
     }
     const slot = parseLine(buf, pos, eol);
-    if (slot) {
+    if (slot && known(slot.key)) {
+      store.index.delete(slot.key);
+    } else if (slot) {
       const previous = store.index.get(slot.key);
       if (previous) store.deadBytes += previous.end - previous.start;
       store.index.set(slot.key, slot.slot);
