@@ -343,7 +343,8 @@ async function measure(page: Page, url: string, workspace: string, extensionsDir
     await waitForSquiggleOver(page, box);
     r.typingMs = Date.now() - typed;
     // Whose squiggle it is: the hover says (typosquat, or e.g. lockfile-drift).
-    const hover = await hoverText(page, `"${TYPED_NAME}"`, /\S/).catch(() => '');
+    // (Matched on a rule's words, since the card says "Loading..." until the server answers.)
+    const hover = await hoverText(page, `"${TYPED_NAME}"`, /typosquat|looks like a typo|depwarden\(/i).catch(() => '');
     r.typingRule = /typosquat|looks like a typo/i.test(hover) ? 'typosquat' : (RULE_IN_HOVER.exec(hover)?.[1] ?? `not typosquat: ${hover.slice(0, 80)}`);
     await dismissHover(page);
   } finally {
