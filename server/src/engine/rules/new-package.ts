@@ -2,7 +2,7 @@ import { defineRule } from './context';
 import { targetReport } from '../data/targets';
 import type { Packument } from '../data/remote-data';
 
-const DAY = 24 * 3600_000;
+export const DAY = 24 * 3600_000;
 
 /**
  * Most malicious packages are days old when they are installed: typosquats and

@@ -4,10 +4,8 @@ import type { Packument } from '../data/remote-data';
 import { defineRule } from './context';
 import { describeTarget, targetReport } from '../data/targets';
 import { managerOfLockfile, policyFor, readReleaseAgePolicies, type PackageManager } from '../policy/release-age';
-import { formatAge } from './new-package';
+import { DAY, formatAge } from './new-package';
 import { isPlainVersion } from '../text/untrusted';
-
-const DAY = 24 * 3600_000;
 
 /**
  * Hijacked releases are usually found and pulled within hours to days (chalk/debug 2025:
