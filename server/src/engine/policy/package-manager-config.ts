@@ -41,7 +41,14 @@ export function parsePackageManagerConfig(path: string, text: string): PackageMa
   if (!manager) return undefined;
   // A broken YAML or TOML file applies nothing (the package manager stops on it too); in
   // .npmrc only the values npm would not take are dropped (npm ignores them with a warning).
-  const read = manager === 'npm' ? readNpmrc(text) : manager === 'bun' ? readToml(text) : readYamlSettings(text);
+  let read: ReadResult;
+  try {
+    read = manager === 'npm' ? readNpmrc(text) : manager === 'bun' ? readToml(text) : readYamlSettings(text);
+  } catch (e) {
+    // A parser that throws (the yaml library on very deep nesting overflows the stack) still
+    // leaves a finding, not a file that silently applies nothing.
+    read = { settings: {}, errors: [{ message: `the parser failed: ${(e as Error).message}`, span: { start: 0, end: 0 } }] };
+  }
   const lost = manager === 'npm' ? 'npm ignores that value, and so did depwarden' : 'none of the settings in it were applied';
   return { path, manager, settings: read.settings, parseErrors: read.errors, lost };
 }
