@@ -1,5 +1,6 @@
 import { getNodeValue, parseTree, printParseErrorCode, type Node, type ParseError as JsoncError } from 'jsonc-parser';
 import type { Lockfile, ParseError, Span } from '../model';
+import { deepNestingMessage, findDeepNesting } from '../json-depth';
 
 /**
  * JSON lockfiles (npm, bun) read fast and with exact spans.
@@ -63,6 +64,12 @@ export function parseJsonDocument(text: string, options: { jsonc: boolean }): Js
 const EMPTY_OUTLINE: JsonOutline = { members: () => [] };
 
 function parseTolerantly(source: string, jsonc: boolean, nativeMessage: string): JsonDocument {
+  // jsonc-parser's tree and its walks recurse per level (JSON.parse, which got here first, does not).
+  const deep = findDeepNesting(source);
+  if (deep !== undefined) {
+    const message = `${positionFinder(source)(deep)}: ${deepNestingMessage()}`;
+    return { value: undefined, outline: EMPTY_OUTLINE, errors: [{ message, span: { start: deep, end: deep + 1 } }] };
+  }
   const found: JsoncError[] = [];
   const root = parseTree(source, found, { allowTrailingComma: jsonc, disallowComments: !jsonc, allowEmptyContent: false });
   // One error per position, and a bounded number: a badly damaged file can yield thousands.

@@ -1,6 +1,7 @@
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
 import { isRecord, membersByKey, openJsonLockfile, stringMap, type JsonMember, type JsonOutline } from './json-spans';
 import { workspaceGlobMatcher } from '../glob';
+import { MAX_JSON_DEPTH } from '../json-depth';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
 
 const KNOWN_VERSIONS = [1, 2, 3];
@@ -216,7 +217,7 @@ function workspaceMatcher(workspaces: unknown): (path: string) => boolean {
 
 function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown>, outline: JsonOutline, dependenciesMember: JsonMember): void {
   const entries = new Map<string, Entry>();
-  collectLegacy(lockfile, dependencies, outline, dependenciesMember, '', entries);
+  collectLegacy(lockfile, dependencies, outline, dependenciesMember, '', entries, 1);
   const index = new NodeModulesIndex();
   for (const pkg of lockfile.packages) index.add(pkg.id, pkg.id.lastIndexOf('node_modules/'), pkg.name);
   for (const pkg of lockfile.packages) {
@@ -240,6 +241,9 @@ function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown
   lockfile.importers.push(root);
 }
 
+/** Half the JSON depth package.json may have (json-depth.ts): each level is two JSON levels. */
+const MAX_LEGACY_LEVELS = MAX_JSON_DEPTH / 2;
+
 function collectLegacy(
   lockfile: Lockfile,
   dependencies: Record<string, unknown>,
@@ -247,7 +251,14 @@ function collectLegacy(
   member: JsonMember,
   parentId: string,
   entries: Map<string, Entry>,
+  level: number,
 ): void {
+  if (level > MAX_LEGACY_LEVELS) {
+    // Recursion per level, and install paths as long as the chain: a hostile depth would
+    // overflow the stack (JSON.parse reads any depth). Real trees nest a few dozen levels.
+    lockfile.parseErrors.push({ message: `dependencies nested deeper than ${MAX_LEGACY_LEVELS} levels`, span: member.span });
+    return;
+  }
   const spans = membersByKey(outline.members(member));
   for (const name of Object.keys(dependencies)) {
     const entry = dependencies[name];
@@ -268,7 +279,7 @@ function collectLegacy(
     entries.set(id, entry);
     if (isRecord(entry.dependencies) && m) {
       const nested = membersByKey(outline.members(m)).get('dependencies');
-      if (nested) collectLegacy(lockfile, entry.dependencies, outline, nested, id, entries);
+      if (nested) collectLegacy(lockfile, entry.dependencies, outline, nested, id, entries, level + 1);
     }
   }
 }

@@ -18,6 +18,7 @@
 import { parseAllDocuments, isMap, isScalar } from 'yaml';
 import type { Node as YamlNode, Pair } from 'yaml';
 import type { ParseError } from '../model';
+import { findDeepYamlNesting, MAX_YAML_DEPTH, withoutStackTraces } from '../yaml-limits';
 
 /** Offsets of one map entry: the key (with its quotes) and the whole entry, from key to the end of its last line. */
 export interface EntrySpan {
@@ -46,6 +47,8 @@ export interface YamlReadResult {
   errors: ParseError[];
   /** Which reader produced the documents. */
   reader: 'subset' | 'yaml';
+  /** Subset reader: characters on the lines it could not read (nested lines skipped with them included). */
+  unreadLength?: number;
 }
 
 /**
@@ -55,11 +58,19 @@ export interface YamlReadResult {
 export function readYaml(text: string): YamlReadResult {
   const fast = readYamlSubset(text);
   if (fast.errors.length === 0) return fast;
+  // The library is for a few constructs outside the subset, not for a file that is mostly
+  // unreadable: on hostile text it costs 100 to 400 times JSON.parse (2 MB of stray ']'
+  // lines: 35 s on a loaded machine), against ~60 times on real lockfiles. So the
+  // unreadable part it would be retried for is bounded.
+  if ((fast.unreadLength ?? 0) > MAX_UNREAD_FOR_LIBRARY) return fast;
   const full = readYamlWithLibrary(text);
   return full.errors.length === 0 ? full : fast;
 }
 
 const MAX_ERRORS = 50;
+
+/** Beyond this many characters on lines outside the subset, the file is not retried with the library. */
+const MAX_UNREAD_FOR_LIBRARY = 64 * 1024;
 
 interface Frame {
   indent: number;
@@ -90,6 +101,7 @@ class SubsetReader {
   private readonly documents: YamlDocument[] = [];
   private readonly errors: ParseError[] = [];
   private errorCount = 0;
+  private unreadLength = 0;
 
   // State of the document being read.
   private doc: YamlDocument | null = null;
@@ -134,6 +146,7 @@ class SubsetReader {
         this.fail(new LineError('tab in indentation', i), pos, end);
         recovering = true;
       } else if (recovering && this.stack.length > 0 && i - pos > this.stack[this.stack.length - 1].indent) {
+        this.unreadLength += end - pos;
         this.lastContentEnd = end;
       } else {
         recovering = false;
@@ -149,11 +162,12 @@ class SubsetReader {
       pos = eol + 1;
     }
     this.endDocument();
-    return { documents: this.documents, errors: this.errors, reader: 'subset' };
+    return { documents: this.documents, errors: this.errors, reader: 'subset', unreadLength: this.unreadLength };
   }
 
   private fail(e: LineError, lineStart: number, lineEnd: number): void {
     this.errorCount++;
+    this.unreadLength += lineEnd - lineStart;
     if (this.errors.length < MAX_ERRORS) {
       this.errors.push({ message: `line ${this.line}: ${e.message}`, span: { start: lineStart, end: lineEnd } });
     }
@@ -548,8 +562,14 @@ export function resolvePlain(s: string): unknown {
 export function readYamlWithLibrary(text: string): YamlReadResult {
   const errors: ParseError[] = [];
   const documents: YamlDocument[] = [];
+  const deep = findDeepYamlNesting(text);
+  if (deep !== undefined) {
+    // The library (and stringKeys below) recurse per level: see yaml-limits.ts.
+    errors.push({ message: `line ${lineOf(text, deep)}: nested deeper than ${MAX_YAML_DEPTH} levels`, span: { start: deep, end: deep + 1 } });
+    return { documents, errors, reader: 'yaml' };
+  }
   try {
-    const docs = parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false });
+    const docs = withoutStackTraces(() => parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false }));
     const list = Array.isArray(docs) ? docs : [];
     for (const d of list) {
       for (const e of d.errors) {

@@ -1,4 +1,5 @@
 import { parseSyml } from '@yarnpkg/parsers';
+import { findDeepYamlNesting, withoutStackTraces } from '../yaml-limits';
 import type { ParseError, Span } from '../model';
 
 /*
@@ -444,9 +445,11 @@ function onlySpaces(text: string, i: number, end: number): boolean {
  * found get an empty span at 0.
  */
 export function parseSymlFallback(text: string): SymlBlock[] | undefined {
+  // The full grammar recurses per level (see yaml-limits.ts): a deeper file stays unread.
+  if (findDeepYamlNesting(text) !== undefined) return undefined;
   let data: unknown;
   try {
-    data = parseSyml(text);
+    data = withoutStackTraces(() => parseSyml(text));
   } catch {
     return undefined;
   }

@@ -5,9 +5,9 @@
  *   yarn  .yarnrc.yml          npmMinimalAgeGate: <minutes> | '3d', npmPreapprovedPackages: [...]
  *   bun   bunfig.toml          [install] minimumReleaseAge = <seconds>, minimumReleaseAgeExcludes = [...]
  */
-import { parse as parseYaml } from 'yaml';
 import { compileNamePattern } from '../glob';
 import type { LockfileFormat } from '../model';
+import { parseConfigYaml } from '../yaml-limits';
 import type { Project } from '../project';
 
 export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';
@@ -93,12 +93,8 @@ function npmPolicy(project: Project): ReleaseAgePolicy | undefined {
 }
 
 function readYaml(text: string): Record<string, unknown> | undefined {
-  try {
-    const doc = parseYaml(text) as unknown;
-    return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+  const doc = parseConfigYaml(text);
+  return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
 }
 
 function stringList(x: unknown): string[] {

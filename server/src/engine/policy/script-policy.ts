@@ -8,10 +8,10 @@
  * `.yarnrc.yml`.
  */
 import { modify, type FormattingOptions } from 'jsonc-parser';
-import { parse as parseYaml } from 'yaml';
 import type { Fix, Lockfile, Manifest, PackageSource, TextEdit } from '../model';
 import { dirname, joinPath, type Project } from '../project';
 import { parseNpmrc } from './npmrc';
+import { parseConfigYaml } from '../yaml-limits';
 
 export type PackageManagerName = 'npm' | 'pnpm' | 'yarn' | 'bun';
 
@@ -148,12 +148,9 @@ function npmrcRaw(project: Project, dir: string): Record<string, string> {
 
 function readYamlObject(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
-  try {
-    const v: unknown = parseYaml(text);
-    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined; // a broken config file: the package manager would fail too, assume defaults
-  }
+  // A broken (or absurdly deep) config file: the package manager would fail too, assume defaults.
+  const v = parseConfigYaml(text);
+  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
 const isTrue = (v: unknown) => v === true || v === 'true';

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import { parse as parseYaml } from 'yaml';
+import { parseConfigYaml } from '../yaml-limits';
 import type { Severity } from '../model';
 import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule, type RuleContext } from './context';
@@ -34,12 +34,10 @@ function mappedScopes(ctx: RuleContext): Set<string> {
   const scopes = new Set(Object.keys(ctx.project.npmrc.scopes));
   for (const [path, text] of ctx.project.configFiles) {
     if (!path.endsWith('.yarnrc.yml')) continue;
-    try {
-      const doc = parseYaml(text) as { npmScopes?: Record<string, unknown> } | null;
-      for (const s of Object.keys(doc?.npmScopes ?? {})) scopes.add(`@${s.replace(/^@/, '')}`);
-    } catch {
-      /* a broken .yarnrc.yml maps nothing */
-    }
+    // A broken .yarnrc.yml maps nothing.
+    const doc = parseConfigYaml(text) as { npmScopes?: Record<string, unknown> } | null | undefined;
+    const npmScopes = doc && typeof doc === 'object' ? doc.npmScopes : undefined;
+    for (const s of Object.keys(npmScopes && typeof npmScopes === 'object' ? npmScopes : {})) scopes.add(`@${s.replace(/^@/, '')}`);
   }
   return scopes;
 }
