@@ -1,7 +1,7 @@
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
-import { isRecord, membersByKey, openJsonLockfile, stringMap, type JsonMember, type JsonOutline } from './json-spans';
+import { isRecord, membersByKey, openJsonLockfile, positionFinder, stringMap, type JsonMember, type JsonOutline } from './json-spans';
 import { workspaceGlobMatcher } from '../glob';
-import { MAX_JSON_DEPTH } from '../json-depth';
+import { deepNestingMessage, findDeepNesting } from '../json-depth';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
 
 const KNOWN_VERSIONS = [1, 2, 3];
@@ -25,7 +25,11 @@ export function parseNpmLock(path: string, text: string): Lockfile {
   if (root.lockfileVersion !== 1 && isRecord(root.packages) && packagesMember) {
     readPackages(lockfile, root.packages, outline, packagesMember);
   } else if (isRecord(root.dependencies) && dependenciesMember) {
-    readLegacyTree(lockfile, root.dependencies, outline, dependenciesMember);
+    // The tree is walked recursively, each level listing its subtree's members again:
+    // JSON.parse reads any depth, so the depth is checked first (see json-depth.ts).
+    const deep = findDeepNesting(text);
+    if (deep === undefined) readLegacyTree(lockfile, root.dependencies, outline, dependenciesMember);
+    else lockfile.parseErrors.push({ message: `${positionFinder(text)(deep)}: ${deepNestingMessage()}`, span: { start: deep, end: deep + 1 } });
   } else if (isRecord(root.packages) && packagesMember) {
     readPackages(lockfile, root.packages, outline, packagesMember);
   }
@@ -217,7 +221,7 @@ function workspaceMatcher(workspaces: unknown): (path: string) => boolean {
 
 function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown>, outline: JsonOutline, dependenciesMember: JsonMember): void {
   const entries = new Map<string, Entry>();
-  collectLegacy(lockfile, dependencies, outline, dependenciesMember, '', entries, 1);
+  collectLegacy(lockfile, dependencies, outline, dependenciesMember, '', entries);
   const index = new NodeModulesIndex();
   for (const pkg of lockfile.packages) index.add(pkg.id, pkg.id.lastIndexOf('node_modules/'), pkg.name);
   for (const pkg of lockfile.packages) {
@@ -241,9 +245,6 @@ function readLegacyTree(lockfile: Lockfile, dependencies: Record<string, unknown
   lockfile.importers.push(root);
 }
 
-/** Half the JSON depth package.json may have (json-depth.ts): each level is two JSON levels. */
-const MAX_LEGACY_LEVELS = MAX_JSON_DEPTH / 2;
-
 function collectLegacy(
   lockfile: Lockfile,
   dependencies: Record<string, unknown>,
@@ -251,14 +252,7 @@ function collectLegacy(
   member: JsonMember,
   parentId: string,
   entries: Map<string, Entry>,
-  level: number,
 ): void {
-  if (level > MAX_LEGACY_LEVELS) {
-    // Recursion per level, and install paths as long as the chain: a hostile depth would
-    // overflow the stack (JSON.parse reads any depth). Real trees nest a few dozen levels.
-    lockfile.parseErrors.push({ message: `dependencies nested deeper than ${MAX_LEGACY_LEVELS} levels`, span: member.span });
-    return;
-  }
   const spans = membersByKey(outline.members(member));
   for (const name of Object.keys(dependencies)) {
     const entry = dependencies[name];
@@ -279,7 +273,7 @@ function collectLegacy(
     entries.set(id, entry);
     if (isRecord(entry.dependencies) && m) {
       const nested = membersByKey(outline.members(m)).get('dependencies');
-      if (nested) collectLegacy(lockfile, entry.dependencies, outline, nested, id, entries, level + 1);
+      if (nested) collectLegacy(lockfile, entry.dependencies, outline, nested, id, entries);
     }
   }
 }
