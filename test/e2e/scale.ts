@@ -204,14 +204,17 @@ interface PanelRow {
 }
 
 /**
- * Every marker row of the Problems panel (which has the focus). The list is virtual (only
- * what is on screen is in the DOM), so it is paged through from the top with the keyboard,
- * which never skips a row (the mouse wheel did), and rows are collected by their index
- * until paging shows nothing new.
+ * Every marker row of the Problems panel. The list is virtual (only what is on screen is
+ * in the DOM), so it is scrolled from the top with the mouse wheel, half a panel at a time
+ * (steps of 0.8 panel missed 6 of 155 rows on theia; paging with the keyboard read fewer
+ * still), and rows are collected by their index until scrolling shows nothing new.
  */
 async function readProblemsPanel(page: Page): Promise<PanelRow[]> {
-  await page.locator('.markers-panel .monaco-list').first().waitFor({ timeout: 30_000 });
-  await page.keyboard.press('Home');
+  const list = page.locator('.markers-panel .monaco-list').first();
+  await list.waitFor({ timeout: 30_000 });
+  const box = (await list.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 5; i++) await page.mouse.wheel(0, -100_000);
   const rows = new Map<number, PanelRow | null>();
   for (let stale = 0; stale < 3; ) {
     await page.waitForTimeout(150);
@@ -233,7 +236,7 @@ async function readProblemsPanel(page: Page): Promise<PanelRow[]> {
       else rows.set(r.index, { rule: r.source === 'depwarden' ? r.code : '', severity });
     }
     stale = rows.size === before ? stale + 1 : 0;
-    await page.keyboard.press('PageDown');
+    await page.mouse.wheel(0, box.height / 2);
   }
   const missed = Math.max(...rows.keys()) + 1 - rows.size;
   if (missed > 0) console.log(`# the Problems panel was read with ${missed} rows missed`);
