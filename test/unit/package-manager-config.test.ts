@@ -6,6 +6,7 @@ import { buildProject } from '../../server/src/engine/project';
 import { scanFiles } from '../../server/src/engine/scan';
 import { parsePackageManagerConfig } from '../../server/src/engine/policy/package-manager-config';
 import { readToml } from '../../server/src/engine/policy/toml';
+import { npmLockText } from '../support/fixtures';
 
 const MANIFEST = { path: 'package.json', text: JSON.stringify({ name: 'app', dependencies: {} }) };
 
@@ -58,4 +59,30 @@ test('TOML: the forms bunfig.toml uses, and the errors bun would refuse', () => 
   for (const bad of ['a = ', 'a = "open', 'a = [1, 2', 'a = 1\na = 2', '[t\n', 'just words', 'a = 1 b']) {
     assert.equal(readToml(bad).errors.length, 1, bad);
   }
+});
+
+test('dependency-confusion with a broken .yarnrc.yml: the scope finding says the file could not be read', () => {
+  const lock = npmLockText({ '@acme/tool': { version: '1.0.0', resolved: 'https://npm.acme.example/@acme/tool/-/tool-1.0.0.tgz' } });
+  const files = (yarnrc: string) => [
+    { path: 'package.json', text: JSON.stringify({ name: 'app', dependencies: { '@acme/tool': '1.0.0' } }) },
+    { path: 'package-lock.json', text: lock },
+    { path: '.yarnrc.yml', text: yarnrc },
+  ];
+  const confusion = (yarnrc: string) => scanFiles(files(yarnrc)).findings.filter((f) => f.rule === 'dependency-confusion' && f.package === '@acme/tool');
+  // Mapped by a readable .yarnrc.yml: nothing to say.
+  assert.deepEqual(confusion('npmScopes:\n  acme:\n    npmRegistryServer: "https://npm.acme.example"\n'), []);
+  // The same mapping, broken: not silence, and not a plain "nothing maps" either.
+  const broken = confusion('npmScopes:\n  acme:\n    npmRegistryServer: "https://npm.acme.example\n');
+  assert.equal(broken.length, 1);
+  assert.match(broken[0].message, /nothing maps @acme .* \.yarnrc\.yml could not be read, so the scopes it maps \(npmScopes\) were not applied\.$/);
+});
+
+test('a config YAML nested past MAX_YAML_DEPTH is refused before the yaml library reads it, and reported', () => {
+  // 5,000 flow levels: the yaml library recurses once per level; the lexer-based guard stops at 256.
+  const deep = `npmScopes: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+  const parsed = parsePackageManagerConfig('.yarnrc.yml', deep)!;
+  assert.deepEqual(parsed.settings, {});
+  assert.equal(parsed.parseErrors.length, 1);
+  assert.match(parsed.parseErrors[0].message, /nested more than 256 levels deep/);
+  assert.ok(parsed.parseErrors[0].span.start > 0 && parsed.parseErrors[0].span.start < deep.length);
 });

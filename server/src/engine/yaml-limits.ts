@@ -11,29 +11,16 @@
  * - Errors. The `yaml` library makes an Error, stack trace included, for each fault: a file
  *   of 128,000 ']' (128,000 errors) took 15 s, 400 times JSON.parse of the same size.
  *   Without stack traces it is within the library's cost on valid YAML (withoutStackTraces).
- * - Size, for config files (parseConfigYaml): a few kilobytes in real projects.
+ * - Size, for config files (policy/package-manager-config.ts, where all of them are
+ *   parsed): a few kilobytes in real projects.
  */
-import { CST, Lexer, parse } from 'yaml';
+import { CST, Lexer } from 'yaml';
 
 /** Far beyond any lockfile or package-manager config, well within what the parsers recurse through. */
 export const MAX_YAML_DEPTH = 256;
 
 /** pnpm-workspace.yaml and .yarnrc.yml run to a few kilobytes; a larger one is not read. */
 export const MAX_CONFIG_YAML_LENGTH = 128 * 1024;
-
-/**
- * A package-manager config file's YAML (pnpm-workspace.yaml, .yarnrc.yml) as JS values;
- * undefined when it is broken, over MAX_CONFIG_YAML_LENGTH or nested too deeply (the
- * package manager would fail too).
- */
-export function parseConfigYaml(text: string): unknown {
-  if (text.length > MAX_CONFIG_YAML_LENGTH || findDeepYamlNesting(text) !== undefined) return undefined;
-  try {
-    return withoutStackTraces(() => parse(text));
-  } catch {
-    return undefined;
-  }
-}
 
 /**
  * Runs a parser with Error.stackTraceLimit at 0: its errors are messages with positions,

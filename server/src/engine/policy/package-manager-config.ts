@@ -13,6 +13,7 @@ import type { ParseError, Span } from '../model';
 import { PACKAGE_MANAGER_CONFIG_FILE, type PackageManagerName } from '../lockfile/formats';
 import { parseNpmrc } from './npmrc';
 import { readToml } from './toml';
+import { findDeepYamlNesting, MAX_CONFIG_YAML_LENGTH, MAX_YAML_DEPTH, withoutStackTraces } from '../yaml-limits';
 
 export interface PackageManagerConfigFile {
   path: string;
@@ -58,13 +59,26 @@ interface ReadResult {
   errors: ParseError[];
 }
 
+/**
+ * The one place config YAML is parsed, so the limits of yaml-limits.ts apply here: a file
+ * over MAX_CONFIG_YAML_LENGTH or nested deeper than MAX_YAML_DEPTH is not handed to the
+ * yaml library (a deep one can abort the process, not just throw), and its per-error
+ * stack traces are not captured. Either refusal is a parse error of the file, reported.
+ */
 function readYamlSettings(text: string): ReadResult {
-  const doc = parseDocument(text);
+  if (text.length > MAX_CONFIG_YAML_LENGTH) {
+    return { settings: {}, errors: [{ message: `the file is larger than ${MAX_CONFIG_YAML_LENGTH / 1024} KiB, far beyond a real config file`, span: { start: 0, end: 0 } }] };
+  }
+  const deep = findDeepYamlNesting(text);
+  if (deep !== undefined) {
+    return { settings: {}, errors: [{ message: `nested more than ${MAX_YAML_DEPTH} levels deep`, span: { start: deep, end: Math.min(text.length, deep + 1) } }] };
+  }
+  const doc = withoutStackTraces(() => parseDocument(text));
   if (doc.errors.length) return { settings: {}, errors: doc.errors.map((e) => ({ message: firstLine(e.message), span: { start: e.pos[0], end: e.pos[1] } })) };
   let value: unknown;
   try {
     // toJS throws on alias bombs (more aliases than maxAliasCount).
-    value = doc.toJS();
+    value = withoutStackTraces(() => doc.toJS());
   } catch (e) {
     return { settings: {}, errors: [{ message: (e as Error).message, span: { start: 0, end: 0 } }] };
   }

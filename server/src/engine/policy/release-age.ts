@@ -1,16 +1,21 @@
 /**
- * The project's own release-age policy, as each package manager spells it:
+ * The project's own release-age policy, as each package manager spells it (the settings
+ * and their units are in each PackageManagerProfile's `releaseAge`, lockfile/profiles.ts):
  *   npm   .npmrc               min-release-age=<days>, before=<date>
  *   pnpm  pnpm-workspace.yaml  minimumReleaseAge: <minutes>, minimumReleaseAgeExclude: [...]
  *   yarn  .yarnrc.yml          npmMinimalAgeGate: <minutes> | '3d', npmPreapprovedPackages: [...]
  *   bun   bunfig.toml          [install] minimumReleaseAge = <seconds>, minimumReleaseAgeExcludes = [...]
+ * The files are parsed once per scan (project.packageManagerConfig); a broken one is an
+ * unparsed-file finding, not a policy that is silently absent.
  */
 import { compileNamePattern } from '../glob';
 import type { LockfileFormat } from '../model';
-import { parseConfigYaml } from '../yaml-limits';
+import { LOCKFILE_PROFILES, PACKAGE_MANAGERS, type PackageManagerName } from '../lockfile/profiles';
+import { settingAt, type PackageManagerConfigFile } from './package-manager-config';
 import type { Project } from '../project';
 
-export type PackageManager = 'npm' | 'pnpm' | 'yarn' | 'bun';
+export type PackageManager = PackageManagerName;
+export { parseDuration } from '../lockfile/profiles';
 
 export interface ReleaseAgePolicy {
   manager: PackageManager;
@@ -24,22 +29,16 @@ export interface ReleaseAgePolicy {
   exclude: string[];
 }
 
-const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
-
 /** Every release-age policy configured in the project (root first, then nearer files). */
 export function readReleaseAgePolicies(project: Project): ReleaseAgePolicy[] {
   const policies: ReleaseAgePolicy[] = [];
   const npm = npmPolicy(project);
   if (npm) policies.push(npm);
-  const paths = [...project.configFiles.keys()].sort((a, b) => a.split('/').length - b.split('/').length);
-  for (const path of paths) {
-    const text = project.configFiles.get(path)!;
-    const base = path.slice(path.lastIndexOf('/') + 1);
-    let policy: ReleaseAgePolicy | undefined;
-    if (base === 'pnpm-workspace.yaml') policy = pnpmPolicy(path, text);
-    else if (base === '.yarnrc.yml') policy = yarnPolicy(path, text);
-    else if (base === 'bunfig.toml') policy = bunPolicy(path, text);
+  // npm's comes from the effective config above (user and project .npmrc together).
+  const files = [...(project.packageManagerConfig?.values() ?? [])].filter((f) => f.manager !== 'npm');
+  files.sort((a, b) => a.path.split('/').length - b.path.split('/').length);
+  for (const file of files) {
+    const policy = filePolicy(file);
     if (policy) policies.push(policy);
   }
   return policies;
@@ -47,10 +46,7 @@ export function readReleaseAgePolicies(project: Project): ReleaseAgePolicy[] {
 
 /** The package manager a lockfile belongs to. */
 export function managerOfLockfile(format: LockfileFormat): PackageManager {
-  if (format === 'pnpm') return 'pnpm';
-  if (format === 'bun') return 'bun';
-  if (format === 'yarn-classic' || format === 'yarn-berry') return 'yarn';
-  return 'npm';
+  return LOCKFILE_PROFILES[format].manager;
 }
 
 /**
@@ -74,109 +70,38 @@ export function isExempt(policy: ReleaseAgePolicy, name: string): boolean {
 const compiledExcludes = new WeakMap<string[], ((name: string) => boolean)[]>();
 
 function npmPolicy(project: Project): ReleaseAgePolicy | undefined {
+  const { releaseAge, configFile } = PACKAGE_MANAGERS.npm;
   const raw = project.npmrc.raw;
-  const days = raw['min-release-age'];
-  const before = raw.before;
+  const key = releaseAge.setting[0];
   const policy: ReleaseAgePolicy = { manager: 'npm', source: '', exclude: [] };
-  if (days !== undefined && days !== '' && Number.isFinite(Number(days))) {
-    policy.minAgeMs = Number(days) * DAY;
-    policy.source = `.npmrc min-release-age=${days}`;
+  const ms = releaseAge.toMs(raw[key]);
+  if (ms !== undefined) {
+    policy.minAgeMs = ms;
+    policy.source = `${configFile.name} ${key}=${raw[key]}`;
   }
+  const before = releaseAge.before && raw[releaseAge.before];
   if (before) {
     const date = new Date(before);
     if (!Number.isNaN(date.getTime())) {
       policy.before = date;
-      policy.source = policy.source ? `${policy.source}, before=${before}` : `.npmrc before=${before}`;
+      const setting = `${releaseAge.before}=${before}`;
+      policy.source = policy.source ? `${policy.source}, ${setting}` : `${configFile.name} ${setting}`;
     }
   }
   return policy.source ? policy : undefined;
 }
 
-function readYaml(text: string): Record<string, unknown> | undefined {
-  const doc = parseConfigYaml(text);
-  return doc && typeof doc === 'object' && !Array.isArray(doc) ? (doc as Record<string, unknown>) : undefined;
+/** The gate a pnpm, yarn or bun config file sets, in the units of its profile. */
+function filePolicy(file: PackageManagerConfigFile): ReleaseAgePolicy | undefined {
+  const { releaseAge, configFile } = PACKAGE_MANAGERS[file.manager];
+  const value = settingAt(file.settings, releaseAge.setting);
+  const ms = releaseAge.toMs(value);
+  if (ms === undefined) return undefined;
+  const key = releaseAge.setting[releaseAge.setting.length - 1];
+  const exclude = releaseAge.exclude ? stringList(settingAt(file.settings, releaseAge.exclude)) : [];
+  return { manager: file.manager, minAgeMs: ms, source: `${file.path} ${key}${configFile.assign}${String(value)}`, exclude };
 }
 
 function stringList(x: unknown): string[] {
   return Array.isArray(x) ? x.filter((s): s is string => typeof s === 'string') : [];
-}
-
-function pnpmPolicy(path: string, text: string): ReleaseAgePolicy | undefined {
-  const doc = readYaml(text);
-  const minutes = doc?.minimumReleaseAge;
-  if (typeof minutes !== 'number' || !Number.isFinite(minutes)) return undefined;
-  return {
-    manager: 'pnpm',
-    minAgeMs: minutes * MINUTE,
-    source: `${path} minimumReleaseAge: ${minutes}`,
-    exclude: stringList(doc!.minimumReleaseAgeExclude),
-  };
-}
-
-function yarnPolicy(path: string, text: string): ReleaseAgePolicy | undefined {
-  const doc = readYaml(text);
-  const gate = doc?.npmMinimalAgeGate;
-  const ms = typeof gate === 'number' ? gate * MINUTE : typeof gate === 'string' ? parseDuration(gate) : undefined;
-  if (ms === undefined) return undefined;
-  return { manager: 'yarn', minAgeMs: ms, source: `${path} npmMinimalAgeGate: ${gate}`, exclude: stringList(doc!.npmPreapprovedPackages) };
-}
-
-/** Yarn durations: a bare number is minutes; else a number with a unit (ms, s, m, h, d, w). */
-export function parseDuration(text: string): number | undefined {
-  // Trimmed first: `\s*` on both sides of the optional unit would try every split of a long
-  // run of spaces (quadratic).
-  const m = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { ms: 1, s: 1000, m: MINUTE, h: 60 * MINUTE, d: DAY, w: 7 * DAY }[m[2] ?? 'm']!;
-  return Number(m[1]) * unit;
-}
-
-/**
- * Reads the two keys from bunfig.toml's [install] table. A small reader rather than a
- * TOML library (none is available): `key = value` lines, a number or an array of strings.
- */
-function bunPolicy(path: string, text: string): ReleaseAgePolicy | undefined {
-  const install = tomlTable(text, 'install');
-  const seconds = Number(install.minimumReleaseAge);
-  if (install.minimumReleaseAge === undefined || !Number.isFinite(seconds)) return undefined;
-  const exclude = install.minimumReleaseAgeExcludes ? [...install.minimumReleaseAgeExcludes.matchAll(/"([^"]*)"|'([^']*)'/g)].map((m) => m[1] ?? m[2]) : [];
-  return { manager: 'bun', minAgeMs: seconds * 1000, source: `${path} minimumReleaseAge = ${install.minimumReleaseAge}`, exclude };
-}
-
-/** Raw values of a TOML table's keys (dotted `install.key = v` at the top level too); arrays may span lines. */
-function tomlTable(text: string, table: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  let current = '';
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const line = withoutComment(lines[i]).trim();
-    if (!line || line.startsWith('#')) continue;
-    const header = /^\[([^\]]+)\]$/.exec(line);
-    if (header) {
-      current = header[1].trim();
-      continue;
-    }
-    const kv = /^([A-Za-z0-9_.-]+)\s*=\s*(.*)$/.exec(line);
-    if (!kv) continue;
-    let key = kv[1];
-    let value = kv[2];
-    if (value.startsWith('[') && !value.includes(']')) {
-      // Only the added line is searched: searching the growing value would be quadratic.
-      while (i + 1 < lines.length) {
-        const next = lines[++i].trim();
-        value += ' ' + next;
-        if (next.includes(']')) break;
-      }
-    }
-    if (current === '' && key.startsWith(`${table}.`)) key = key.slice(table.length + 1);
-    else if (current !== table) continue;
-    out[key] = value;
-  }
-  return out;
-}
-
-/** The line up to a ` #` comment (a regex `\s+#.*$` would retry at every blank of a long run). */
-function withoutComment(line: string): string {
-  const at = line.search(/\s#/);
-  return at < 0 ? line : line.slice(0, at);
 }

@@ -5,15 +5,17 @@
  * script is a live risk (it runs on every `install`) or a dormant one. This reads the
  * settings each package manager itself reads: package.json (`allowScripts`, `pnpm`,
  * `dependenciesMeta`, `trustedDependencies`), `.npmrc`, `pnpm-workspace.yaml` and
- * `.yarnrc.yml`.
+ * `.yarnrc.yml` (parsed once per scan: project.packageManagerConfig). Which package manager
+ * a lockfile belongs to, and which major wrote it, is in its profile (lockfile/profiles.ts);
+ * each package manager's rules are one decide function in DECIDE below.
  */
 import { modify, type FormattingOptions } from 'jsonc-parser';
 import type { Fix, Lockfile, Manifest, PackageSource, TextEdit } from '../model';
 import { dirname, joinPath, type Project } from '../project';
-import { parseNpmrc } from './npmrc';
-import { parseConfigYaml } from '../yaml-limits';
+import { PACKAGE_MANAGER_CONFIG_FILE } from '../lockfile/formats';
+import { LOCKFILE_PROFILES, lockfileVersionOf, type PackageManagerName } from '../lockfile/profiles';
 
-export type PackageManagerName = 'npm' | 'pnpm' | 'yarn' | 'bun';
+export type { PackageManagerName } from '../lockfile/profiles';
 
 export interface PackageManagerInfo {
   name: PackageManagerName;
@@ -71,21 +73,21 @@ export function scriptPolicyFor(project: Project, lockfile?: Lockfile, manifestP
     root,
     rootPath,
     npmrc: npmrcRaw(project, dir),
-    pnpmWorkspace: readYamlObject(project.configFiles.get(joinPath(dir, 'pnpm-workspace.yaml'))),
-    yarnrc: readYamlObject(project.configFiles.get(joinPath(dir, '.yarnrc.yml'))),
+    pnpmWorkspace: configIn(project, dir, 'pnpm'),
+    yarnrc: configIn(project, dir, 'yarn'),
     templates: new Map(),
   };
-  switch (pm.name) {
-    case 'npm':
-      return { packageManager: pm, decide: (pkg) => decideNpm(env, pm, pkg) };
-    case 'pnpm':
-      return { packageManager: pm, decide: (pkg) => decidePnpm(env, pm, pkg) };
-    case 'yarn':
-      return { packageManager: pm, decide: (pkg) => decideYarn(env, pm, pkg) };
-    case 'bun':
-      return { packageManager: pm, decide: (pkg) => decideBun(env, pkg) };
-  }
+  const decide = DECIDE[pm.name];
+  return { packageManager: pm, decide: (pkg) => decide(env, pm, pkg) };
 }
+
+/** How each package manager decides; a Record, so a new package manager does not compile without its rules. */
+const DECIDE: Record<PackageManagerName, (env: PolicyEnv, pm: PackageManagerInfo, pkg: ScriptSubject) => ScriptDecision> = {
+  npm: decideNpm,
+  pnpm: decidePnpm,
+  yarn: decideYarn,
+  bun: (env, _pm, pkg) => decideBun(env, pkg),
+};
 
 /**
  * The lockfile says which tool wrote it; `packageManager` says which version (corepack
@@ -110,24 +112,12 @@ function parsePackageManagerField(value: string | undefined): { name: PackageMan
 }
 
 function packageManagerOfLockfile(l: Lockfile): PackageManagerInfo {
+  const profile = LOCKFILE_PROFILES[l.format];
   const file = l.path.slice(l.path.lastIndexOf('/') + 1);
-  switch (l.format) {
-    case 'npm':
-      return { name: 'npm', evidence: file };
-    case 'yarn-classic':
-      return { name: 'yarn', major: 1, evidence: `${file} (yarn classic)` };
-    case 'yarn-berry':
-      return { name: 'yarn', major: 2, evidence: `${file} (yarn berry)` };
-    case 'bun':
-      return { name: 'bun', evidence: file };
-    case 'pnpm': {
-      // lockfileVersion 5.x was written by pnpm 5-7 and 6.0 by pnpm 8: both run build
-      // scripts. 9.0 is written by pnpm 9, 10 and 11, which disagree, so it stays unknown.
-      const v = Number.parseFloat(String(l.lockfileVersion ?? ''));
-      const major = v > 0 && v < 6 ? 7 : v >= 6 && v < 7 ? 8 : undefined;
-      return { name: 'pnpm', major, evidence: `${file} (lockfileVersion ${l.lockfileVersion ?? 'unknown'})` };
-    }
-  }
+  const info: PackageManagerInfo = { name: profile.manager, evidence: profile.describe(file, l.lockfileVersion) };
+  const major = profile.managerMajor(lockfileVersionOf(l));
+  if (major !== undefined) info.major = major;
+  return info;
 }
 
 interface PolicyEnv {
@@ -141,16 +131,18 @@ interface PolicyEnv {
   templates: Map<string, TextEdit[] | undefined>;
 }
 
+/** The root's effective npm config (user and project .npmrc), under a nested project's own .npmrc. */
 function npmrcRaw(project: Project, dir: string): Record<string, string> {
-  const own = dir === '' ? undefined : project.configFiles.get(joinPath(dir, '.npmrc'));
-  return own === undefined ? project.npmrc.raw : { ...project.npmrc.raw, ...parseNpmrc([own]).raw };
+  const own = dir === '' ? undefined : configIn(project, dir, 'npm');
+  return own === undefined ? project.npmrc.raw : { ...project.npmrc.raw, ...(own as Record<string, string>) };
 }
 
-function readYamlObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  // A broken (or absurdly deep) config file: the package manager would fail too, assume defaults.
-  const v = parseConfigYaml(text);
-  return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+/**
+ * A package manager's config file in a folder, as parsed once per scan. A broken one reads
+ * as no settings (the package manager would stop on it) and is reported as unparsed-file.
+ */
+function configIn(project: Project, dir: string, manager: PackageManagerName): Record<string, unknown> | undefined {
+  return project.packageManagerConfig?.get(joinPath(dir, PACKAGE_MANAGER_CONFIG_FILE[manager]))?.settings;
 }
 
 const isTrue = (v: unknown) => v === true || v === 'true';
@@ -255,7 +247,7 @@ function decidePnpm(env: PolicyEnv, pm: PackageManagerInfo, pkg: ScriptSubject):
   const setting = (key: string): unknown => (ws[key] !== undefined ? ws[key] : fromPkg[key]);
   const name = registryName(pkg);
   const major = pm.major;
-  const wsFile = 'pnpm-workspace.yaml';
+  const wsFile = PACKAGE_MANAGER_CONFIG_FILE.pnpm;
   if (isTrue(setting('ignoreScripts')) || isTrue(env.npmrc['ignore-scripts'])) {
     return { runs: false, certain: true, reason: 'ignore-scripts is set, so pnpm runs no install scripts' };
   }

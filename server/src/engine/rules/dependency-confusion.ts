@@ -1,5 +1,4 @@
 import semver from 'semver';
-import { parseConfigYaml } from '../yaml-limits';
 import type { Severity } from '../model';
 import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule, type RuleContext } from './context';
@@ -29,17 +28,23 @@ function scopeOf(name: string): string | undefined {
   return name.startsWith('@') && name.includes('/') ? name.slice(0, name.indexOf('/')) : undefined;
 }
 
-/** Scopes mapped to a registry anywhere: .npmrc, and yarn berry's npmScopes. */
+/** Scopes mapped to a registry anywhere: .npmrc, and yarn berry's npmScopes (.yarnrc.yml, parsed once per scan). */
 function mappedScopes(ctx: RuleContext): Set<string> {
   const scopes = new Set(Object.keys(ctx.project.npmrc.scopes));
-  for (const [path, text] of ctx.project.configFiles) {
-    if (!path.endsWith('.yarnrc.yml')) continue;
-    // A broken .yarnrc.yml maps nothing.
-    const doc = parseConfigYaml(text) as { npmScopes?: Record<string, unknown> } | null | undefined;
-    const npmScopes = doc && typeof doc === 'object' ? doc.npmScopes : undefined;
-    for (const s of Object.keys(npmScopes && typeof npmScopes === 'object' ? npmScopes : {})) scopes.add(`@${s.replace(/^@/, '')}`);
+  for (const config of ctx.project.packageManagerConfig?.values() ?? []) {
+    const npmScopes = config.manager === 'yarn' ? config.settings.npmScopes : undefined;
+    if (npmScopes && typeof npmScopes === 'object') for (const s of Object.keys(npmScopes)) scopes.add(`@${s.replace(/^@/, '')}`);
   }
   return scopes;
+}
+
+/**
+ * A .yarnrc.yml that does not parse maps no scopes: the findings a mapping would have
+ * silenced say so, beside the file's own unparsed-file error.
+ */
+function unreadScopeMaps(ctx: RuleContext): string {
+  const broken = [...(ctx.project.packageManagerConfig?.values() ?? [])].filter((c) => c.manager === 'yarn' && c.parseErrors.length > 0);
+  return broken.map((c) => ` ${c.path} could not be read, so the scopes it maps (npmScopes) were not applied.`).join('');
 }
 
 function checkLockfiles(ctx: RuleContext): void {
@@ -47,6 +52,7 @@ function checkLockfiles(ctx: RuleContext): void {
   const own = ctx.data.workspaceNames;
   const pub = publicHosts(project.npmrc, settings.registry);
   const mapped = mappedScopes(ctx);
+  const unread = unreadScopeMaps(ctx);
   const popular = popularNameDetector();
   for (const lockfile of project.lockfiles) {
     const graph = project.graphs.get(lockfile.path);
@@ -71,7 +77,7 @@ function checkLockfiles(ctx: RuleContext): void {
         // is lockfile injection (lockfile-host), not a private name at risk.
         severity = 'warning';
         message = scope
-          ? `"${name}" was resolved from ${host}, but nothing maps ${scope} to that registry (.npmrc "${scope}:registry="): an install without this lockfile resolves it from the public registry, where someone else can publish it.`
+          ? `"${name}" was resolved from ${host}, but nothing maps ${scope} to that registry (.npmrc "${scope}:registry="): an install without this lockfile resolves it from the public registry, where someone else can publish it.${unread}`
           : `"${name}" was resolved from ${host}, but unscoped names resolve from the default registry: an install without this lockfile takes "${name}" from the public registry. Move private packages to a scope mapped in .npmrc.`;
       }
       if (!severity) continue;
@@ -85,7 +91,8 @@ function checkManifests(ctx: RuleContext): void {
   const own = ctx.data.workspaceNames;
   const ownScopes = new Set([...own].map(scopeOf).filter((s): s is string => !!s));
   const mapped = mappedScopes(ctx);
-  const pnpmWorkspace = [...project.configFiles.keys()].some((p) => p.endsWith('pnpm-workspace.yaml'));
+  const pnpmWorkspace = [...(project.packageManagerConfig?.values() ?? [])].some((c) => c.manager === 'pnpm');
+  const unread = unreadScopeMaps(ctx);
   for (const m of project.manifests) {
     for (const dep of m.dependencies) {
       // An alias resolves another name from the registry: the name to check is not dep.name.
@@ -109,7 +116,7 @@ function checkManifests(ctx: RuleContext): void {
         // Only the registry can tell whether the name is free for someone else to take.
         if (lookup?.status !== 'gone') continue;
         severity = 'warning';
-        message = `"${dep.name}" shares the scope of your own packages (${scope}) but is not on the public registry, and .npmrc maps ${scope} to no private registry: it resolves from the public registry, where whoever claims the name gets installed. Map the scope in .npmrc.`;
+        message = `"${dep.name}" shares the scope of your own packages (${scope}) but is not on the public registry, and .npmrc maps ${scope} to no private registry: it resolves from the public registry, where whoever claims the name gets installed. Map the scope in .npmrc.${unread}`;
       }
       ctx.report({ severity, message, file: m.path, span: dep.nameSpan, package: dep.name, version: null, via: [dep.name] });
     }
