@@ -247,11 +247,9 @@ class SubsetReader {
     let key: string;
     let keyEnd: number; // after the key (and its closing quote)
     if (c === 39 /* ' */) {
-      key = readSingleQuoted(text, i, end);
-      keyEnd = after;
+      ({ value: key, end: keyEnd } = readSingleQuoted(text, i, end));
     } else if (c === 34 /* " */) {
-      key = readDoubleQuoted(text, i, end);
-      keyEnd = after;
+      ({ value: key, end: keyEnd } = readDoubleQuoted(text, i, end));
     } else {
       // '-x', '?x' and ':x' start plain scalars; '? ' (an explicit key) does not.
       if (isIndicator(c) && !((c === 45 || c === 63 || c === 58) && i + 1 < end && text.charCodeAt(i + 1) !== 32)) {
@@ -305,10 +303,10 @@ class SubsetReader {
   private readInlineValue(i: number, end: number, inSequence: boolean): unknown {
     const text = this.text;
     const c = text.charCodeAt(i);
-    let value: unknown;
-    if (c === 39) value = readSingleQuoted(text, i, end);
-    else if (c === 34) value = readDoubleQuoted(text, i, end);
-    else if (c === 123 /* { */ || c === 91 /* [ */) value = readFlow(text, i, end, 0);
+    let read: Read<unknown>;
+    if (c === 39) read = readSingleQuoted(text, i, end);
+    else if (c === 34) read = readDoubleQuoted(text, i, end);
+    else if (c === 123 /* { */ || c === 91 /* [ */) read = readFlow(text, i, end, 0);
     else {
       if (isIndicator(c) && !((c === 45 || c === 63 || c === 58) && i + 1 < end && text.charCodeAt(i + 1) !== 32)) {
         throw new LineError(`'${text[i]}' at the start of a value is outside the supported subset`, i);
@@ -327,12 +325,12 @@ class SubsetReader {
       return resolvePlain(value);
     }
     // Only spaces and a comment may follow a quoted scalar or a flow collection.
-    let j = after;
+    let j = read.end;
     while (j < end && text.charCodeAt(j) === 32) j++;
     if (j < end && !(text.charCodeAt(j) === 35 && text.charCodeAt(j - 1) === 32)) {
       throw new LineError('unexpected text after a value', j);
     }
-    return value;
+    return read.value;
   }
 }
 
@@ -372,10 +370,17 @@ function isIndicator(c: number): boolean {
   return false;
 }
 
-/** Where the last quoted scalar or flow collection read ended (saves allocating a tuple per call). */
-let after = 0;
+/**
+ * A quoted scalar or flow collection read from a line, and the offset just past it (where
+ * the caller goes on reading). Returned rather than left in a module variable: the engine
+ * holds no state between calls.
+ */
+interface Read<T> {
+  value: T;
+  end: number;
+}
 
-function readSingleQuoted(text: string, i: number, end: number): string {
+function readSingleQuoted(text: string, i: number, end: number): Read<string> {
   let j = i + 1;
   let out = '';
   let from = j;
@@ -387,8 +392,7 @@ function readSingleQuoted(text: string, i: number, end: number): string {
       j = from = q + 2;
       continue;
     }
-    after = q + 1;
-    return out + text.slice(from, q);
+    return { value: out + text.slice(from, q), end: q + 1 };
   }
 }
 
@@ -397,15 +401,12 @@ const ESCAPES: Record<string, string> = {
   ' ': ' ', '"': '"', '/': '/', '\\': '\\', N: '\x85', _: '\xa0', L: '\u2028', P: '\u2029',
 };
 
-function readDoubleQuoted(text: string, i: number, end: number): string {
+function readDoubleQuoted(text: string, i: number, end: number): Read<string> {
   let out = '';
   let from = i + 1;
   for (let j = i + 1; j < end; j++) {
     const c = text.charCodeAt(j);
-    if (c === 34) {
-      after = j + 1;
-      return out + text.slice(from, j);
-    }
+    if (c === 34) return { value: out + text.slice(from, j), end: j + 1 };
     if (c !== 92 /* \ */) continue;
     out += text.slice(from, j);
     const e = text[j + 1];
@@ -432,7 +433,7 @@ function readDoubleQuoted(text: string, i: number, end: number): string {
 const MAX_FLOW_DEPTH = 20;
 
 /** A flow collection that opens and closes on this line: `{a: b, c: d}` or `[x, y]`. */
-function readFlow(text: string, i: number, end: number, depth: number): unknown {
+function readFlow(text: string, i: number, end: number, depth: number): Read<unknown> {
   if (depth > MAX_FLOW_DEPTH) throw new LineError('flow collections nested too deeply', i);
   const isMap = text.charCodeAt(i) === 123;
   const close = isMap ? 125 : 93;
@@ -442,13 +443,10 @@ function readFlow(text: string, i: number, end: number, depth: number): unknown 
   for (;;) {
     while (j < end && text.charCodeAt(j) === 32) j++;
     if (j >= end) throw new LineError('unterminated flow collection (multi-line flow collections are outside the supported subset)', i);
-    if (text.charCodeAt(j) === close) {
-      after = j + 1;
-      return isMap ? map : seq;
-    }
+    if (text.charCodeAt(j) === close) return { value: isMap ? map : seq, end: j + 1 };
     if (isMap) {
       const key = readFlowScalar(text, j, end, true, depth);
-      j = after;
+      j = key.end;
       while (j < end && text.charCodeAt(j) === 32) j++;
       let value: unknown = null;
       if (text.charCodeAt(j) === 58 /* : */ && j < end) {
@@ -456,14 +454,16 @@ function readFlow(text: string, i: number, end: number, depth: number): unknown 
         while (j < end && text.charCodeAt(j) === 32) j++;
         const n = text.charCodeAt(j);
         if (j < end && n !== 44 && n !== 125) {
-          value = readFlowScalar(text, j, end, false, depth);
-          j = after;
+          const read = readFlowScalar(text, j, end, false, depth);
+          value = read.value;
+          j = read.end;
         }
       }
-      map!.set(String(key), value);
+      map!.set(String(key.value), value);
     } else {
-      seq!.push(readFlowScalar(text, j, end, false, depth));
-      j = after;
+      const read = readFlowScalar(text, j, end, false, depth);
+      seq!.push(read.value);
+      j = read.end;
     }
     while (j < end && text.charCodeAt(j) === 32) j++;
     const c = text.charCodeAt(j);
@@ -472,7 +472,7 @@ function readFlow(text: string, i: number, end: number, depth: number): unknown 
   }
 }
 
-function readFlowScalar(text: string, j: number, end: number, isKey: boolean, depth: number): unknown {
+function readFlowScalar(text: string, j: number, end: number, isKey: boolean, depth: number): Read<unknown> {
   const c = text.charCodeAt(j);
   if (c === 39) return readSingleQuoted(text, j, end);
   if (c === 34) return readDoubleQuoted(text, j, end);
@@ -507,8 +507,7 @@ function readFlowScalar(text: string, j: number, end: number, isKey: boolean, de
   if (!isKey && (s.indexOf(': ') >= 0 || (s.charCodeAt(s.length - 1) === 58 && k < end))) {
     throw new LineError("unexpected ':' in a flow value", j);
   }
-  after = k;
-  return isKey ? s : resolvePlain(s);
+  return { value: isKey ? s : resolvePlain(s), end: k };
 }
 
 const FLOW_VALUE = /[^,[\]{}\r\n]*/y;

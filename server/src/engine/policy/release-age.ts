@@ -27,6 +27,12 @@ export interface ReleaseAgePolicy {
   source: string;
   /** Name patterns exempt from the gate (`*` wildcards). */
   exclude: string[];
+  /**
+   * `exclude` compiled, once when the policy is read: every package of the scan is checked
+   * against every pattern. Held here rather than in a module cache, so it lives as long as
+   * the scan's policies and no longer.
+   */
+  excludeMatchers: ((name: string) => boolean)[];
 }
 
 /** Every release-age policy configured in the project (root first, then nearer files). */
@@ -61,19 +67,14 @@ export function policyFor(policies: ReleaseAgePolicy[], manager: PackageManager 
 }
 
 export function isExempt(policy: ReleaseAgePolicy, name: string): boolean {
-  let matchers = compiledExcludes.get(policy.exclude);
-  if (!matchers) compiledExcludes.set(policy.exclude, (matchers = policy.exclude.map(compileNamePattern)));
-  return matchers.some((matches) => matches(name));
+  return policy.excludeMatchers.some((matches) => matches(name));
 }
-
-/** Compiled once per policy: each package is checked against every pattern. */
-const compiledExcludes = new WeakMap<string[], ((name: string) => boolean)[]>();
 
 function npmPolicy(project: Project): ReleaseAgePolicy | undefined {
   const { releaseAge, configFile } = PACKAGE_MANAGERS.npm;
   const raw = project.npmrc.raw;
   const key = releaseAge.setting[0];
-  const policy: ReleaseAgePolicy = { manager: 'npm', source: '', exclude: [] };
+  const policy: ReleaseAgePolicy = { manager: 'npm', source: '', exclude: [], excludeMatchers: [] };
   const ms = releaseAge.toMs(raw[key]);
   if (ms !== undefined) {
     policy.minAgeMs = ms;
@@ -99,7 +100,8 @@ function filePolicy(file: PackageManagerConfigFile): ReleaseAgePolicy | undefine
   if (ms === undefined) return undefined;
   const key = releaseAge.setting[releaseAge.setting.length - 1];
   const exclude = releaseAge.exclude ? stringList(settingAt(file.settings, releaseAge.exclude)) : [];
-  return { manager: file.manager, minAgeMs: ms, source: `${file.path} ${key}${configFile.assign}${String(value)}`, exclude };
+  const source = `${file.path} ${key}${configFile.assign}${String(value)}`;
+  return { manager: file.manager, minAgeMs: ms, source, exclude, excludeMatchers: exclude.map(compileNamePattern) };
 }
 
 function stringList(x: unknown): string[] {
