@@ -4,6 +4,8 @@ import { SEVERITY_ORDER } from '../engine/model';
 import { ruleDocUrl } from '../engine/rules/catalog';
 import type { ScanResult } from '../engine/scan';
 import { lockedDirectDependency } from '../engine/project';
+import { hostOf } from '../engine/data/registry-client';
+import { isRegistrySpecKind } from '../engine/manifest/spec';
 import { advisoryKey, type Packument, type RemoteData } from '../engine/data/remote-data';
 import { iocText, isReportable, npmReportUrl, type IocTexts } from './report-links';
 import { advisoryUrl, codeSpan, destination, INLINE_MAX, isPackageName, link, MESSAGE_MAX, npmPackageUrl, repositoryLinkUrl, SCRIPT_MAX, text } from './markdown';
@@ -67,8 +69,7 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
     parts.push(`_${text(dep.section)}_`);
     sections.push(parts.join(' · '));
     spanForHover = dep.propertySpan;
-    const registryKinds = ['version', 'range', 'tag', 'alias'];
-    subject = { name: dep.aliasOf?.name || dep.name, version: locked?.version, fromRegistry: registryKinds.includes(dep.kind) && (!locked || locked.source === 'registry') };
+    subject = { name: dep.aliasOf?.name || dep.name, version: locked?.version, fromRegistry: isRegistrySpecKind(dep.kind) && (!locked || locked.source === 'registry') };
   }
   const lockfile = project.lockfiles.find((l) => l.path === file);
   if (lockfile && !dep) {
@@ -212,7 +213,7 @@ function renderLinks(s: Subject, p: Packument | undefined, rule: Finding['rule']
   const claimed = info?.repositoryUrl ?? (p ? latestRepositoryUrl(p) : undefined);
   const repo = repositoryLinkUrl(claimed);
   if (repo) {
-    links.push(`${link('repository', repo)} (${text(hostOf(repo))}, as the package claims)`);
+    links.push(`${link('repository', repo)} (${text(hostOf(repo) ?? '')}, as the package claims)`);
     const own = repositoryLinkUrl(info?.repositoryUrl);
     if (own && info?.gitHead && /^[0-9a-f]{7,40}$/.test(info.gitHead)) links.push(link(`at the published commit ${info.gitHead.slice(0, 7)}`, commitUrl(own, info.gitHead)));
   } else if (claimed) {
@@ -234,14 +235,6 @@ export function commitUrl(repositoryUrl: string, sha: string): string {
   if (host === 'gitlab.com') return `${repositoryUrl}/-/tree/${sha}`;
   if (host === 'bitbucket.org') return `${repositoryUrl}/src/${sha}`;
   return `${repositoryUrl}/tree/${sha}`;
-}
-
-function hostOf(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return '';
-  }
 }
 
 /** "3 days ago (2026-11-25 14:02 UTC)". */

@@ -30,6 +30,7 @@ function loadUndici(): typeof import('undici') {
   return undici;
 }
 import { describeProxy, proxyForUrl, type ProxyRoutes } from './proxy';
+import { hostOf } from './registry-client';
 
 export interface HttpRequest {
   url: string;
@@ -141,7 +142,7 @@ export class HttpClient {
       if (auth) headers.authorization = auth;
       const proxy = proxyForUrl(p.proxy, url);
       if (auth && isPlainHttp(url) && (proxy || !isLoopback(url))) {
-        throw new AttemptError(`not sent: credentials for ${hostOfUrl(url)} are never sent over plain http${proxy ? ' (through a proxy)' : ''}; use https`, false);
+        throw new AttemptError(`not sent: credentials for ${hostOf(url) ?? 'the registry'} are never sent over plain http${proxy ? ' (through a proxy)' : ''}; use https`, false);
       }
       const controller = new AbortController();
       const timer = setTimeout(() => controller.abort(), p.timeoutMs);
@@ -260,14 +261,6 @@ function isLoopback(url: string): boolean {
     return false;
   }
   return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
-
-function hostOfUrl(url: string): string {
-  try {
-    return new URL(url).host;
-  } catch {
-    return 'the registry';
-  }
 }
 
 /** Retry-After is either seconds or an HTTP date. */

@@ -2,6 +2,7 @@ import type { Dependency, Lockfile, TextEdit } from '../model';
 import { dirname, joinPath, type Project } from '../project';
 import { modifyJson } from './text-edits';
 import { managerProfileOf } from '../lockfile/profiles';
+import { isRegistrySpecKind } from '../manifest/spec';
 
 export type VersionStyle = 'exact' | 'keep-operator';
 
@@ -11,7 +12,7 @@ export type VersionStyle = 'exact' | 'keep-operator';
  * anything else. Aliases keep their `npm:real@` prefix.
  */
 export function setDependencyVersionEdits(manifestPath: string, dep: Dependency, version: string, style: VersionStyle): TextEdit[] | undefined {
-  if (!dep.specSpan || !['version', 'range', 'tag', 'alias'].includes(dep.kind)) return undefined;
+  if (!dep.specSpan || !isRegistrySpecKind(dep.kind)) return undefined;
   const current = dep.kind === 'alias' ? dep.aliasOf!.spec : dep.spec;
   const operator = style === 'keep-operator' ? (/^\s*([\^~])/.exec(current)?.[1] ?? '') : '';
   const range = operator + version;
