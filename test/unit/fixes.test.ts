@@ -168,6 +168,13 @@ test('deny scripts (pnpm 10): allowBuilds in pnpm-workspace.yaml, created or add
   assert.equal(applied(ws, pnpmDenyScriptsEdits(p, p.lockfiles[0], 'esbuild', 10)!.edits, 'pnpm-workspace.yaml'), ws + '  esbuild: false\n');
 });
 
+test('deny scripts (pnpm 10): no edit to a pnpm-workspace.yaml the scan refused as too deeply nested', () => {
+  const lock = "lockfileVersion: '9.0'\n";
+  const deep = `packages: ${'['.repeat(5000)}${']'.repeat(5000)}\n`;
+  const p = projectOf({ 'package.json': '{}', 'pnpm-lock.yaml': lock, 'pnpm-workspace.yaml': deep });
+  assert.equal(pnpmDenyScriptsEdits(p, p.lockfiles[0], 'esbuild', 10), undefined);
+});
+
 test('deny scripts (pnpm 9): pnpm.neverBuiltDependencies in package.json', () => {
   const manifest = '{\n  "name": "app"\n}\n';
   const p = projectOf({ 'package.json': manifest, 'pnpm-lock.yaml': "lockfileVersion: '6.0'\n" });

@@ -27,6 +27,10 @@ export function pnpmDenyScriptsEdits(project: Project, lockfile: Lockfile, name:
   if (text === undefined) {
     return { edits: [{ file: wsPath, span: { start: 0, end: 0 }, newText: `allowBuilds:\n  ${yamlKey(name)}: false\n`, create: true }], where: 'allowBuilds in pnpm-workspace.yaml' };
   }
+  // The scan already read this file (policy/package-manager-config.ts); one it refused, as
+  // broken or too large or deep for the yaml library (yaml-limits.ts), gets no edit and is
+  // not handed to the library again here.
+  if ((project.packageManagerConfig?.get(wsPath)?.parseErrors.length ?? 0) > 0) return undefined;
   const doc = parseDocument(text);
   if (doc.errors.length > 0) return undefined;
   doc.setIn(['allowBuilds', name], false);
