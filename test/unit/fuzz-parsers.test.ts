@@ -139,8 +139,6 @@ const PARSERS: Record<string, Parser> = {
       return [[...(project.packageManagerConfig?.values() ?? [])], readReleaseAgePolicies(project), scriptPolicyFor(project, undefined, 'package.json').packageManager];
     },
     seeds: () => CONFIG_SEEDS,
-    // A parser outside this change: policy/toml.ts reads bunfig.toml recursively.
-    knownFaults: { 'deep: TOML arrays': 'toml.ts recurses once per array level: RangeError (caught by buildProject as "the parser failed")' },
   },
   suppressions: {
     file: '.depwarden.json',

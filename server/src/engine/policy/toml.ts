@@ -34,11 +34,13 @@ type Table = Record<string, unknown>;
 /** Tables that `[header]` or `key = …` defined, so a second definition is an error, as in TOML. */
 const isTable = (v: unknown): v is Table => !!v && typeof v === 'object' && !Array.isArray(v);
 
+const MAX_DEPTH = 64;
 const BARE_KEY = /[A-Za-z0-9_-]/;
 const VALUE_CHAR = /[A-Za-z0-9_+\-.:]/;
 
 class TomlReader {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   document(): Table {
@@ -131,6 +133,7 @@ class TomlReader {
   }
 
   private array(): unknown[] {
+    this.enter();
     this.pos++;
     const out: unknown[] = [];
     for (;;) {
@@ -143,22 +146,36 @@ class TomlReader {
       else if (this.text[this.pos] !== ']') throw new TomlError('expected "," or "]" in the array', this.pos);
     }
     this.pos++;
+    this.depth--;
     return out;
   }
 
+  /**
+   * Arrays and inline tables recurse once per level: a hostile bunfig.toml of `[[[[…`
+   * overflowed the stack. No real config nests deeper than a few levels.
+   */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) throw new TomlError(`nested deeper than ${MAX_DEPTH} levels`, this.pos);
+  }
+
   private inlineTable(): Table {
+    this.enter();
     this.pos++;
     const table: Table = Object.create(null);
     this.spaces();
     if (this.text[this.pos] === '}') {
       this.pos++;
+      this.depth--;
       return table;
     }
     for (;;) {
       this.keyValue(table);
       this.spaces();
       const c = this.text[this.pos++];
-      if (c === '}') return table;
+      if (c === '}') {
+        this.depth--;
+        return table;
+      }
       if (c !== ',') throw new TomlError('expected "," or "}" in the inline table', this.pos - 1);
       this.spaces();
     }
