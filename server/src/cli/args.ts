@@ -33,11 +33,14 @@ const SEVERITIES = ['hint', 'info', 'warning', 'error'];
 
 export const USAGE = `Usage: depwarden scan [DIR] [options]
        depwarden diff [DIR] [--base REV] [options]
+       depwarden audit NAME[@VERSION] [options]   (depwarden audit --help)
 
 scan: checks every package.json and lockfile under DIR (default: the current
 directory) for malicious and risky npm dependencies.
 diff: reviews what the lockfiles' changes since the git revision REV (default HEAD)
 add, upgrade and remove, with the findings on what comes in.
+audit: reads what a published version would run when installed (its tarball, in
+memory, never run) and reports install-time signals with file:line evidence.
 
 Options:
   --format text|json|sarif   output format (default text)
