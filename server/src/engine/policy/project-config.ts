@@ -25,7 +25,7 @@
 import { parseTree, type Node } from 'jsonc-parser';
 import { defaultSettings, RULE_IDS, type ParseError, type PolicyLayer, type RuleId, type Settings, type SeveritySetting, type Span } from '../model';
 import { findDeepNesting } from '../json-depth';
-import { parseSuppressions, type SuppressionFile } from './suppressions';
+import { parseSuppressions, propertyValue, spanOf, type SuppressionFile } from './suppressions';
 
 export const PROJECT_CONFIG_FILE = '.depwarden.json';
 
@@ -211,14 +211,4 @@ function isHttpUrl(x: string): boolean {
   } catch {
     return false;
   }
-}
-
-function propertyValue(obj: Node, key: string): Node | undefined {
-  let found: Node | undefined;
-  for (const prop of obj.children ?? []) if (prop.children?.[0]?.value === key) found = prop.children[1];
-  return found;
-}
-
-function spanOf(node: Node): Span {
-  return { start: node.offset, end: node.offset + node.length };
 }

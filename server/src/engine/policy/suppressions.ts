@@ -179,12 +179,13 @@ function boundedProblems(problems: ParseError[]): ParseError[] {
   return [...problems.slice(0, MAX_PROBLEMS), { message: `and ${rest} more problem${rest === 1 ? '' : 's'} like these`, span: problems[MAX_PROBLEMS].span }];
 }
 
-function propertyValue(obj: Node, key: string): Node | undefined {
+/** The value of the last `key` property of a JSON object node (the last one wins, as in JSON.parse). */
+export function propertyValue(obj: Node, key: string): Node | undefined {
   let found: Node | undefined;
   for (const prop of obj.children ?? []) if (prop.children?.[0]?.value === key) found = prop.children[1];
   return found;
 }
 
-function spanOf(node: Node): Span {
+export function spanOf(node: Node): Span {
   return { start: node.offset, end: node.offset + node.length };
 }
