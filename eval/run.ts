@@ -96,14 +96,20 @@ function ensureCli(): string {
 }
 
 /**
- * A private copy of the CLI bundle: every scan of one run uses the same build even if
- * dist/ is rebuilt meanwhile (the bundle is self-contained).
+ * A private copy of the CLI: every scan of one run uses the same build even if dist/ is
+ * rebuilt meanwhile. cli.js is a launcher that loads its siblings (cli-main.js, and
+ * undici.js behind a proxy), so every .js file beside it is copied with it.
  */
 async function snapshotCli(cli: string, dir: string): Promise<{ path: string; sha256: string; builtAt: string }> {
-  const text = await fs.readFile(cli);
-  const copy = path.join(dir, 'cli.js');
-  await fs.writeFile(copy, text);
-  return { path: copy, sha256: createHash('sha256').update(text).digest('hex'), builtAt: statSync(cli).mtime.toISOString() };
+  const hash = createHash('sha256');
+  const from = path.dirname(cli);
+  const siblings = (await fs.readdir(from)).filter((f) => f.endsWith('.js')).sort();
+  for (const name of siblings) {
+    const text = await fs.readFile(path.join(from, name));
+    hash.update(name).update(text);
+    await fs.writeFile(path.join(dir, name === path.basename(cli) ? 'cli.js' : name), text);
+  }
+  return { path: path.join(dir, 'cli.js'), sha256: hash.digest('hex'), builtAt: statSync(cli).mtime.toISOString() };
 }
 
 /** Whether the host answers at all (any HTTP status below 500). */
