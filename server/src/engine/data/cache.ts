@@ -111,6 +111,8 @@ export class DataCache {
   private pending = new Map<CacheKind, { lines: string[]; done: Promise<void> }>();
   /** Appends and compactions of one kind run one after the other within this process. */
   private writing = new Map<CacheKind, Promise<void>>();
+  /** Values computed from an entry (derived()), dropped with the entry. */
+  private derivedValues = new WeakMap<CacheEntry, Map<(value: never) => unknown, unknown>>();
 
   constructor(dir?: string, options: CacheOptions = {}) {
     this.dir = dir;
@@ -154,6 +156,19 @@ export class DataCache {
     this.memory.set(memoryKey(kind, key), entry);
     await this.persist(entry);
     return entry;
+  }
+
+  /**
+   * A value computed from an entry's value once and kept as long as the entry: e.g. a
+   * malware feed of 200k names turned into a Map for every scan that reads it.
+   */
+  derived<T, U>(entry: CacheEntry<T>, compute: (value: T) => U): U {
+    let values = this.derivedValues.get(entry);
+    if (!values) this.derivedValues.set(entry, (values = new Map()));
+    if (values.has(compute)) return values.get(compute) as U;
+    const value = compute(entry.value);
+    values.set(compute, value);
+    return value;
   }
 
   /** The network confirmed the entry (304): it is fresh again. */

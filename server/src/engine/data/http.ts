@@ -21,13 +21,12 @@ import type { ProxyAgent } from 'undici';
 
 /**
  * undici is loaded on first use: it is only needed behind a proxy, and initialising it
- * cost ~20 ms of every CLI run and language-server start.
+ * cost ~20 ms of every CLI run and language-server start. Node's module cache keeps it
+ * after the first `require`.
  */
-let undici: typeof import('undici') | undefined;
 function loadUndici(): typeof import('undici') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  undici ??= require('undici') as typeof import('undici');
-  return undici;
+  return require('undici') as typeof import('undici');
 }
 import { describeProxy, proxyForUrl, type ProxyRoutes } from './proxy';
 import { hostOf } from './registry-client';

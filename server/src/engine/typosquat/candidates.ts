@@ -128,12 +128,16 @@ export function describeAffix(strip: AffixStrip): string {
  * Optimal string alignment distance (Levenshtein plus adjacent transpositions), giving up
  * as soon as it must exceed `max` (returns max + 1 then). Hand-written rather than taken
  * from a library because the early exit is what keeps verification cheap.
+ *
+ * `scratch` is a buffer the caller reuses across calls (a name index checks thousands of
+ * names per query; allocating per call would be most of the cost). It must hold
+ * 3 × (b.length + 1) numbers; a short one is ignored and a fresh one allocated.
  */
-export function boundedDistance(a: string, b: string, max: number): number {
+export function boundedDistance(a: string, b: string, max: number, scratch?: Int32Array): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const n = a.length;
   const m = b.length;
-  if (rows.length < 3 * (m + 1)) rows = new Int32Array(6 * (m + 1));
+  const rows = scratch && scratch.length >= 3 * (m + 1) ? scratch : new Int32Array(3 * (m + 1));
   // Three rows in one reused buffer: two back (for swaps), previous, current.
   let prev2 = 0;
   let prev = m + 1;
@@ -158,8 +162,6 @@ export function boundedDistance(a: string, b: string, max: number): number {
   }
   return Math.min(rows[prev + m], max + 1);
 }
-
-let rows = new Int32Array(0);
 
 const isSeparator = (c: string | undefined) => c === '-' || c === '_' || c === '.';
 

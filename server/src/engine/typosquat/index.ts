@@ -5,6 +5,11 @@ export { TyposquatDetector, type TyposquatMatch, type CheckOptions, type Detecto
 export { loadPopularPackages, POPULAR_SOURCE, type PopularPackage } from './popular';
 export type { Reason, ReasonKind } from './candidates';
 
+/**
+ * The engine's one module-level memo, and it is not scan state: the detector over the
+ * bundled list never changes after it is built (a scan's allow list and registry evidence
+ * are passed to each check).
+ */
 let shared: TyposquatDetector | undefined;
 
 /**

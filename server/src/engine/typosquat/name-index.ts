@@ -70,10 +70,12 @@ export class NameIndex {
     const out: { id: number; distance: number }[] = [];
     const minLen = query.length - max;
     const maxLen = query.length + max;
+    // npm names are at most 214 characters; longer ones (attacker input) get their own buffer.
+    const scratch = new Int32Array(3 * (215 + max + 1));
     const consider = (id: number) => {
       const name = this.names[id];
       if (name === query) return;
-      const distance = boundedDistance(query, name, max);
+      const distance = boundedDistance(query, name, max, scratch);
       if (distance <= max) out.push({ id, distance });
     };
     const grams = distinctTrigrams(query);
