@@ -3,6 +3,7 @@ import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import { StatusBar } from './status-bar';
 import { restrictSettings } from './trust';
+import { withUserSetKeys } from './user-set';
 import { showReport } from './report';
 import { checkIocs, copyIocById, copyIocText } from './ioc';
 import { onLockfileChanged, reviewLockfileChanges } from './review';
@@ -59,7 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           if (!Array.isArray(result)) return result;
           return result.map((value, i) => {
             if (params.items[i]?.section !== 'depwarden') return value;
-            return withEditorProxy(vscode.workspace.isTrusted ? value : restrictSettings(value));
+            return withEditorProxy(withUserSetKeys(vscode.workspace.isTrusted ? value : restrictSettings(value), params.items[i]?.scopeUri));
           });
         },
       },

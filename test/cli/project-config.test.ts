@@ -91,3 +91,20 @@ test('a project file cannot choose the registry: names go to the one the user ga
   assert.ok(refused.some((m) => /"registry" is ignored: a project file may not set it/.test(m)), refused.join('\n'));
   assert.ok(refused.some((m) => /"advisories" is ignored/.test(m)));
 });
+
+test('--no-project-config: a change that turns rules off or suppresses what it adds cannot pass CI', (t) => {
+  const config = { rules: { typosquat: 'off', 'lockfile-host': 'off' }, suppressions: [{ rule: 'typosquat', package: 'expresss', version: '1.0.0', reason: 'trust me' }] };
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK, '.depwarden.json': JSON.stringify(config) });
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // The file alone lets it through.
+  assert.equal(run(dir, '--quiet', '--rule', 'missing-lockfile=off').status, 0);
+  const ignored = run(dir, '--format', 'json', '--quiet', '--fail-on', 'never', '--no-project-config');
+  const findings = JSON.parse(ignored.stdout) as { policy: unknown; findings: { rule: string; suppressed?: unknown }[] };
+  assert.deepEqual(findings.policy, { file: '.depwarden.json', applied: [], ignored: true });
+  assert.ok(findings.findings.some((f) => f.rule === 'typosquat' && !f.suppressed));
+  assert.ok(findings.findings.some((f) => f.rule === 'lockfile-host'));
+  const text = run(dir, '--no-project-config');
+  assert.equal(text.status, 1);
+  assert.match(text.stdout, /^Policy: \.depwarden\.json ignored \(--no-project-config\)\.$/m);
+  assert.match(text.stderr, /\.depwarden\.json ignored/);
+});

@@ -197,3 +197,20 @@ test('precedence: a VS Code setting overrides the file in the editor, as the mat
   // And the CLI names the file it applied.
   assert.deepEqual((await scan(dir, reg, cache, flags)).policy, { file: '.depwarden.json', applied: ['1 rule override', 'cooldownDays 7', 'newPackageDays 60'] });
 });
+
+test('precedence: a VS Code setting equal to its default still overrides the file when the user set it', async (t) => {
+  const { client, writeConfig, sameInBoth } = await setup(t);
+  await writeConfig({ cooldownDays: 7 });
+  assert.ok((await sameInBoth('the file alone')).some((k) => / release-cooldown /.test(k)));
+
+  // VS Code hands over 3 (the default) whether or not the user wrote it; the client says the user did.
+  client.settings = { ...client.settings, cooldownDays: 3, userSet: ['cooldownDays'] };
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+  const overridden = await sameInBoth('cooldownDays 3 set by the user = --cooldown-days 3', ['--cooldown-days', '3']);
+  assert.ok(!overridden.some((k) => / release-cooldown /.test(k)), overridden.join('\n'));
+
+  // The same value not set by the user: the project's 7 applies again.
+  client.settings = { ...client.settings, cooldownDays: 3, userSet: [] };
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
+  assert.ok((await sameInBoth('cooldownDays 3 only as the default')).some((k) => / release-cooldown /.test(k)));
+});

@@ -24,6 +24,8 @@ export interface CliOptions {
   /** --cooldown-days / --new-package-days: override .depwarden.json's thresholds. */
   cooldownDays?: number;
   newPackageDays?: number;
+  /** --no-project-config: the scanned folder's .depwarden.json (policy and suppressions) is not applied. */
+  noProjectConfig: boolean;
   quiet: boolean;
 }
 
@@ -62,6 +64,8 @@ Options:
   --ioc FILE                 name@version list; every match is a known-malware finding
   --malware-feed URL         download a malware list (name@version lines or JSON) and
                              match it like --ioc (repeatable; no package name is sent)
+  --no-project-config        ignore DIR/.depwarden.json (for CI on changes from people
+                             who should not be able to lower the policy)
   --quiet                    no progress output on stderr
 
 The project's .depwarden.json (at DIR) sets rule severities, allowed hosts, the
@@ -72,7 +76,7 @@ options above override it (lists add to it). The output names what it applied.
 `;
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], malwareFeeds: [], publicRegistries: [], allowedHosts: [], typosquatAllow: [], quiet: false };
+  const o: CliOptions = { command: 'scan', base: 'HEAD', dir: '.', format: 'text', offline: false, failOn: 'error', rules: {}, ioc: [], malwareFeeds: [], publicRegistries: [], allowedHosts: [], typosquatAllow: [], noProjectConfig: false, quiet: false };
   const args = [...argv];
   const first = args[0];
   if (first === undefined || first === '-h' || first === '--help' || first === 'help') return { ...o, command: 'help' };
@@ -100,6 +104,9 @@ export function parseArgs(argv: string[]): CliOptions {
       }
       case '--offline':
         o.offline = true;
+        break;
+      case '--no-project-config':
+        o.noProjectConfig = true;
         break;
       case '--registry':
         o.registry = checkUrl(flag, value(flag, inline));

@@ -54,7 +54,12 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
     if (!options.quiet) warn(io, msg);
   };
   // Source files are read (for unused-dependency's usage index) only when the rule can run.
-  const { files, usage } = await discoverProjectFiles(root, { indexSources: options.rules['unused-dependency'] !== 'off' });
+  const discovered = await discoverProjectFiles(root, { indexSources: options.rules['unused-dependency'] !== 'off' });
+  const { usage } = discovered;
+  // A change under review can carry its own .depwarden.json that turns rules off or
+  // suppresses what it adds; CI on such changes ignores it (the output says so).
+  const ignoredConfig = options.noProjectConfig && discovered.files.some((f) => f.path === PROJECT_CONFIG_FILE);
+  const files = options.noProjectConfig ? discovered.files.filter((f) => f.path !== PROJECT_CONFIG_FILE) : discovered.files;
   progress(`${files.length} files found under ${root}`);
   const settings: Settings = { ...defaultSettings(), rules: options.rules, offline: options.offline };
   if (options.registry) settings.registry = options.registry;
@@ -88,6 +93,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   const project = buildProject(files, projectOptions);
   const policy = project.config?.present ? describePolicy(project.config) : undefined;
   if (policy) progress(`policy: ${PROJECT_CONFIG_FILE}${policy.length ? ` (${policy.join(', ')})` : ''}`);
+  if (ignoredConfig) progress(`policy: ${PROJECT_CONFIG_FILE} ignored (--no-project-config)`);
   const cache = createCache(options.cacheDir ? path.resolve(options.cacheDir) : defaultCacheDir());
   let lastShown = 0;
   const remote = await fetchRemoteData(project, settings, {
@@ -108,6 +114,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
   const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.project, settings, remote) };
   if (policy) report.policy = { file: PROJECT_CONFIG_FILE, applied: policy };
+  if (ignoredConfig) report.policy = { file: PROJECT_CONFIG_FILE, applied: [], ignored: true };
   return { root, report, result, remote };
 }
 

@@ -13,7 +13,7 @@ export interface Report {
   texts: Map<string, string>;
   lookupsIncomplete: number;
   /** The project's `.depwarden.json`, when there is one, and what it set (so CI logs show the policy a run applied). */
-  policy?: { file: string; applied: string[] };
+  policy?: { file: string; applied: string[]; ignored?: true };
 }
 
 interface Range {
@@ -193,7 +193,8 @@ export function toText(report: Report, colour: boolean): string {
       (unparsed ? `, ${unparsed} not fully parsed` : '') +
       '.',
   );
-  if (report.policy) out.push(`Policy: ${report.policy.file}${report.policy.applied.length ? ` (${report.policy.applied.join(', ')})` : ''}.`);
+  if (report.policy?.ignored) out.push(`Policy: ${report.policy.file} ignored (--no-project-config).`);
+  else if (report.policy) out.push(`Policy: ${report.policy.file}${report.policy.applied.length ? ` (${report.policy.applied.join(', ')})` : ''}.`);
   const total = s.error + s.warning + s.info + s.hint;
   out.push(
     total === 0

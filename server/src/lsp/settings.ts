@@ -1,4 +1,4 @@
-import { defaultSettings, RULE_IDS, type RuleId, type Settings, type SeveritySetting } from '../engine/model';
+import { defaultSettings, RULE_IDS, type PolicyLayer, type RuleId, type Settings, type SeveritySetting } from '../engine/model';
 import { explicitValues } from '../engine/policy/project-config';
 
 /** The `depwarden.*` settings as VS Code hands them over (workspace/configuration). */
@@ -22,6 +22,11 @@ export interface ClientSettings {
    * the advisory service (`depwarden.publicRegistries`; npm's own hosts always count).
    */
   publicRegistries?: string[];
+  /**
+   * Not a depwarden setting: the client lists the policy keys the user set in any settings
+   * scope (`inspect()`), so that a value equal to its default still overrides `.depwarden.json`.
+   */
+  userSet?: string[];
   /** Not a depwarden setting: the client adds VS Code's `http.proxy`, `http.proxyStrictSSL` and `http.noProxy`. */
   proxy?: { url?: string; strictSSL?: boolean; noProxy?: string[] };
 }
@@ -58,15 +63,21 @@ export function toEngineSettings(raw: ClientSettings | null | undefined): Settin
     }
   }
   // What the user set wins over the project's .depwarden.json. VS Code hands over values
-  // merged with the defaults of package.json, so a value equal to the default cannot be
-  // told from an unset one: it counts as unset, and the project's value applies.
-  s.overrides = explicitValues(s);
+  // merged with the defaults of package.json; the client says which keys the user set.
+  // A client that does not say: a value equal to the default counts as unset.
+  s.overrides = explicitValues(s, Array.isArray(r.userSet) ? r.userSet.filter(isPolicyKey) : undefined);
   return {
     ...s,
     enable: r.enable !== false,
     debounceMs: typeof r.debounceMs === 'number' && r.debounceMs >= 0 ? r.debounceMs : 200,
     alertIntervalMs: alertInterval(r.alerts?.intervalMinutes),
   };
+}
+
+const POLICY_KEYS: readonly (keyof PolicyLayer)[] = ['rules', 'cooldownDays', 'newPackageDays', 'allowedHosts', 'typosquatAllow', 'malwareFeeds'];
+
+function isPolicyKey(x: unknown): x is keyof PolicyLayer {
+  return (POLICY_KEYS as readonly unknown[]).includes(x);
 }
 
 function isHttpUrl(x: unknown): x is string {

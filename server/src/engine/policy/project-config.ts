@@ -171,15 +171,21 @@ export function applyProjectPolicy(settings: Settings, policy: PolicyLayer): voi
 }
 
 /** What a Settings value sets beyond the defaults (for settings built without `overrides`). */
-export function explicitValues(settings: Settings): PolicyLayer {
+/**
+ * The user's layer of the policy. `setKeys` names the policy keys the user set (the VS Code
+ * client reads them with `inspect()`); without it (CLI flags, an older client) every value
+ * that differs from its default counts as set.
+ */
+export function explicitValues(settings: Settings, setKeys?: readonly (keyof PolicyLayer)[]): PolicyLayer {
   const d = defaultSettings();
+  const isSet = (key: keyof PolicyLayer, differs: boolean) => (setKeys ? setKeys.includes(key) : differs);
   const out: PolicyLayer = {};
-  if (Object.keys(settings.rules).length) out.rules = { ...settings.rules };
-  if (settings.cooldownDays !== d.cooldownDays) out.cooldownDays = settings.cooldownDays;
-  if (settings.newPackageDays !== d.newPackageDays) out.newPackageDays = settings.newPackageDays;
-  if (settings.allowedHosts.length) out.allowedHosts = [...settings.allowedHosts];
-  if (settings.typosquatAllow.length) out.typosquatAllow = [...settings.typosquatAllow];
-  if (settings.malwareFeeds?.length) out.malwareFeeds = [...settings.malwareFeeds];
+  if (isSet('rules', Object.keys(settings.rules).length > 0)) out.rules = { ...settings.rules };
+  if (isSet('cooldownDays', settings.cooldownDays !== d.cooldownDays)) out.cooldownDays = settings.cooldownDays;
+  if (isSet('newPackageDays', settings.newPackageDays !== d.newPackageDays)) out.newPackageDays = settings.newPackageDays;
+  if (isSet('allowedHosts', settings.allowedHosts.length > 0)) out.allowedHosts = [...settings.allowedHosts];
+  if (isSet('typosquatAllow', settings.typosquatAllow.length > 0)) out.typosquatAllow = [...settings.typosquatAllow];
+  if (isSet('malwareFeeds', (settings.malwareFeeds?.length ?? 0) > 0)) out.malwareFeeds = [...(settings.malwareFeeds ?? [])];
   return out;
 }
 
