@@ -24,6 +24,8 @@ export interface CliOptions {
   /** --cooldown-days / --new-package-days: override .depwarden.json's thresholds. */
   cooldownDays?: number;
   newPackageDays?: number;
+  /** --audit[=install-scripts|all]: read the tarballs of these locked versions (suspicious-code). */
+  audit?: 'install-scripts' | 'all';
   /** --no-project-config: the scanned folder's .depwarden.json (policy and suppressions) is not applied. */
   noProjectConfig: boolean;
   quiet: boolean;
@@ -64,6 +66,9 @@ Options:
   --ioc FILE                 name@version list; every match is a known-malware finding
   --malware-feed URL         download a malware list (name@version lines or JSON) and
                              match it like --ioc (repeatable; no package name is sent)
+  --audit[=all]              read the published files of every version that runs an
+                             install script (or of all versions) in memory, never
+                             running them: suspicious-code findings; results cached
   --no-project-config        ignore DIR/.depwarden.json (for CI on changes from people
                              who should not be able to lower the policy)
   --quiet                    no progress output on stderr
@@ -107,6 +112,10 @@ export function parseArgs(argv: string[]): CliOptions {
         break;
       case '--no-project-config':
         o.noProjectConfig = true;
+        break;
+      case '--audit':
+        if (inline !== undefined && inline !== 'all' && inline !== 'install-scripts') throw new UsageError(`--audit takes =all or =install-scripts, not "${inline}"`);
+        o.audit = inline === 'all' ? 'all' : 'install-scripts';
         break;
       case '--registry':
         o.registry = checkUrl(flag, value(flag, inline));

@@ -17,6 +17,7 @@ import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
 import { cleanText } from '../engine/text/untrusted';
 import { runAuditCommand } from './audit';
+import { auditProject } from './scan-audit';
 import { describePolicy, PROJECT_CONFIG_FILE } from '../engine/policy/project-config';
 
 export interface CliIo {
@@ -109,6 +110,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
     },
   });
   progress(`${remote.requests} network request${remote.requests === 1 ? '' : 's'}${settings.offline ? ' (offline)' : ''}`);
+  if (options.audit) await auditProject(project, settings, remote, cache, options.audit, progress);
   const result = scanFiles(files, { ...projectOptions, settings, remote });
   for (const e of result.ruleErrors) warn(io, `internal error in rule ${e.rule}: ${e.message}`);
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);

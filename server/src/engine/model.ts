@@ -41,6 +41,7 @@ export const RULE_IDS = [
   'missing-lockfile',
   'unused-dependency',
   'duplicate-versions',
+  'suspicious-code',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

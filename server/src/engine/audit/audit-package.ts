@@ -17,7 +17,8 @@ import type { NpmConfig } from '../policy/npmrc';
 import { analyzePackage } from './checks';
 import { downloadTarball, tarballClient } from './fetch-tarball';
 import { sha512Integrity, verifyIntegrity, type ExpectedIntegrity } from './integrity';
-import type { AuditErrorKind, AuditResult } from './model';
+import { AUDIT_CHECKS_VERSION, type AuditErrorKind, type AuditResult } from './model';
+import type { DataCache } from '../data/cache';
 import { DEFAULT_TAR_LIMITS, readTarball, TarError, type TarLimits } from './tar';
 
 export interface AuditRequest {
@@ -39,6 +40,8 @@ export interface AuditorOptions {
   limits?: TarLimits;
   /** Compare binaries with the previous version (one more download, only when binaries are found). Default true. */
   comparePrevious?: boolean;
+  /** Results kept across runs, by tarball sha512 (the data plane's disk cache). */
+  cache?: DataCache;
 }
 
 export class PackageAuditor {
@@ -66,8 +69,8 @@ export class PackageAuditor {
     const asked = req.version ?? 'latest';
     const fail = (kind: AuditErrorKind, reason: string): AuditResult => ({ status: 'error', name, version: asked, kind, reason });
     const lockedSha512 = sriSha512(req.lockfile?.integrity);
-    const cached = lockedSha512 ? this.results.get(lockedSha512) : undefined;
-    if (cached) return { ...cached, ...(cached.status === 'ok' ? { fromCache: true } : {}) };
+    const cached = lockedSha512 ? await this.remembered(lockedSha512) : undefined;
+    if (cached) return cached;
     if (this.options.offline) return fail('offline', 'offline, and this tarball was not audited in this session');
 
     const registry = registryForName(this.options.npmrc, name, this.options.registryOverride);
@@ -88,8 +91,8 @@ export class PackageAuditor {
     if (!url || !/^https?:\/\//i.test(url)) return { status: 'error', name, version, kind: 'malformed', reason: 'the registry names no http(s) tarball for this version' };
     const expected: ExpectedIntegrity = req.lockfile?.integrity ? { integrity: req.lockfile.integrity } : { integrity: dist.integrity, shasum: dist.shasum };
     const sha = sriSha512(expected.integrity);
-    const hit = sha ? this.results.get(sha) : undefined;
-    if (hit) return { ...hit, ...(hit.status === 'ok' ? { fromCache: true } : {}) };
+    const hit = sha ? await this.remembered(sha) : undefined;
+    if (hit) return hit;
 
     const download = await downloadTarball(this.client, url);
     if (!download.ok) {
@@ -108,8 +111,22 @@ export class PackageAuditor {
         if (result.status === 'ok') result.previousVersion = previous;
       }
     }
-    if (result.status === 'ok') this.results.set(result.integrity, result);
+    if (result.status === 'ok') {
+      this.results.set(result.integrity, result);
+      await this.options.cache?.put('audit', cacheKey(result.integrity), result);
+    }
     return result;
+  }
+
+  /** A result for these bytes from this run or, by the same checks, from an earlier one. */
+  private async remembered(sha512: string): Promise<AuditResult | undefined> {
+    let hit = this.results.get(sha512);
+    if (!hit && this.options.cache) {
+      const stored = await this.options.cache.get<AuditResult>('audit', cacheKey(sha512));
+      if (stored && isAuditResult(stored.value) && stored.value.integrity === sha512) hit = stored.value;
+      if (hit) this.results.set(sha512, hit);
+    }
+    return hit && hit.status === 'ok' ? { ...hit, fromCache: true } : undefined;
   }
 
   private async fileListOf(doc: RawPackument, version: string): Promise<string[] | undefined> {
@@ -214,6 +231,16 @@ function previousVersion(doc: RawPackument, version: string): string | undefined
     if (!best || semver.gt(v, best)) best = v;
   }
   return best;
+}
+
+function cacheKey(sha512: string): string {
+  return `v${AUDIT_CHECKS_VERSION}:${sha512}`;
+}
+
+/** The cache folder is outside the workspace but still read as untrusted: shape-checked. */
+function isAuditResult(x: unknown): x is Extract<AuditResult, { status: 'ok' }> {
+  const r = x as Extract<AuditResult, { status: 'ok' }> | undefined;
+  return !!r && typeof r === 'object' && r.status === 'ok' && typeof r.name === 'string' && typeof r.version === 'string' && typeof r.integrity === 'string' && Array.isArray(r.signals) && !!r.stats && typeof r.installScripts === 'object';
 }
 
 function sriSha512(integrity: string | undefined): string | undefined {

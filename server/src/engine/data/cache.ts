@@ -23,7 +23,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 
-export type CacheKind = 'packument' | 'packument-gone' | 'advisory-query' | 'advisory-record' | 'malware-feed';
+export type CacheKind = 'packument' | 'packument-gone' | 'advisory-query' | 'advisory-record' | 'malware-feed' | 'audit';
 
 const HOUR = 3600_000;
 const DAY = 24 * HOUR;
@@ -38,6 +38,9 @@ export const DEFAULT_TTL_MS: Record<CacheKind, number> = {
   'advisory-record': 24 * HOUR,
   // Malware lists grow by the hour during an incident; an ETag makes asking cheap.
   'malware-feed': 1 * HOUR,
+  // Audit results are keyed by the tarball's sha512 and the checks' version: the bytes
+  // never change under one key, so the entry stays good until the store ages it out.
+  audit: 30 * DAY,
 };
 
 const KINDS = Object.keys(DEFAULT_TTL_MS) as CacheKind[];

@@ -3,6 +3,8 @@
  * (fetch-remote.ts). Plain data: rules stay synchronous and never touch the network.
  */
 
+import type { AuditResult } from '../audit/model';
+
 /** What the rules need of one published version (a reduced registry version document). */
 export interface VersionInfo {
   version: string;
@@ -86,6 +88,8 @@ export interface RemoteData {
   offline: boolean;
   /** Network requests made while gathering (for progress and the benchmark). */
   requests: number;
+  /** Package audits (tarballs read) by `name@version`: `depwarden scan --audit`, the editor's "Audit this version". */
+  audits?: Map<string, AuditResult>;
 }
 
 export function emptyRemoteData(): RemoteData {

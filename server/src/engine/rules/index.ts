@@ -24,6 +24,7 @@ import { missingLockfile } from './missing-lockfile';
 import { duplicateVersions } from './duplicate-versions';
 import { typosquat } from './typosquat';
 import { unusedDependency } from './unused-dependency';
+import { suspiciousCode } from './suspicious-code';
 
 /**
  * Every rule, one declaration each. Findings are sorted after the scan, so the order here
@@ -56,4 +57,5 @@ export const RULES: readonly Rule[] = [
   duplicateVersions,
   typosquat,
   unusedDependency,
+  suspiciousCode,
 ];
