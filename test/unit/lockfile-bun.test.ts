@@ -60,6 +60,8 @@ describe('bun.lock with workspaces', () => {
     assert.deepEqual([byId(lock, 'local-thing').source, byId(lock, 'local-thing').integrity], ['directory', undefined]);
     assert.equal(byId(lock, 'tar-thing').source, 'tarball');
     assert.equal(byId(lock, 'tar-thing').resolved, 'https://example.com/tar-thing-1.0.0.tgz');
+    // bun records no version for a URL dependency: the tarball's file name tells it, never the URL itself.
+    assert.equal(byId(lock, 'tar-thing').version, '1.0.0');
     assert.equal(byId(lock, 'typescript').hasBin, true);
     assert.equal(byId(lock, 'axios').hasBin, undefined);
   });
@@ -108,6 +110,15 @@ describe('bun.lock version 0 with an npm: alias', () => {
 
 describe('bun.lock: damaged and odd files', () => {
   const parse = (text: string) => parseBunLock('bun.lock', text);
+
+  test('a URL dependency whose file is not named <name>-<version>.tgz has no version', () => {
+    const lock = parse('{ "lockfileVersion": 1, "packages": { "a": ["a@https://example.com/dl/latest.tgz?x=1", {}], "b": ["b@https://example.com/b-1.0.0.tgz#frag", {}], "@s/c": ["@s/c@https://example.com/@s/c/-/c-2.0.0-rc.1.tgz", {}] } }');
+    assert.deepEqual(lock.packages.map((p) => [p.name, p.source, p.version]), [
+      ['a', 'tarball', ''],
+      ['b', 'tarball', '1.0.0'],
+      ['@s/c', 'tarball', '2.0.0-rc.1'],
+    ]);
+  });
 
   test('a missing comma: error with line and column, the rest still read', () => {
     const text = [

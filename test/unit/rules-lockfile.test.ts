@@ -14,6 +14,7 @@ import { installScript } from '../../server/src/engine/rules/install-script';
 import { nonRegistrySource } from '../../server/src/engine/rules/non-registry-source';
 import { RULES } from '../../server/src/engine/rules';
 import { scanFiles } from '../../server/src/engine/scan';
+import { emptyRemoteData } from '../../server/src/engine/data/remote-data';
 
 // ------------------------------------------------------------ helpers
 
@@ -169,7 +170,7 @@ test('insecure-url: http and git: resolved URLs in the lockfile are errors; loca
 
 // ------------------------------------------------------------ lockfile-integrity
 
-test('lockfile-integrity: missing and sha1-only hashes are warnings; strong or out-of-scope entries are not', () => {
+test('lockfile-integrity: a missing hash is a warning on its entry; SHA-1-only entries are one info per lockfile', () => {
   const missing = pkg({ name: 'missing', version: '1.0.0', integrity: undefined });
   const sha1 = pkg({ name: 'sha1', version: '1.0.0', integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' });
   const yarnSha1 = pkg({ name: 'yarn-sha1', version: '1.0.0', integrity: undefined, resolved: registryUrl('yarn-sha1', '1.0.0') + '#da39a3ee5e6b4b0d3255bfef95601890afd80709' });
@@ -184,13 +185,72 @@ test('lockfile-integrity: missing and sha1-only hashes are warnings; strong or o
     pkg({ name: 'bundled', version: '1.0.0', inBundle: true, integrity: undefined }),
   ];
   const findings = run(lockfileIntegrity, projectWith({ 'package.json': manifest() }, [lock([missing, sha1, yarnSha1, both, berry, tarball, ...skipped])]));
-  const byName = new Map(findings.map((f) => [f.package, f]));
-  assert.deepEqual([...byName.keys()].sort(), ['missing', 'sha1', 'tarball', 'yarn-sha1']);
-  for (const f of findings) assert.equal(f.severity, 'warning');
-  assert.match(byName.get('missing')!.message, /no integrity hash/);
-  assert.match(byName.get('sha1')!.message, /SHA-1/);
-  assert.match(byName.get('yarn-sha1')!.message, /SHA-1/);
-  assert.deepEqual(byName.get('sha1')!.span, sha1.keySpan);
+  const warnings = findings.filter((f) => f.severity === 'warning');
+  assert.deepEqual(warnings.map((f) => f.package).sort(), ['missing', 'tarball']);
+  assert.match(warnings.find((f) => f.package === 'missing')!.message, /no integrity hash.*npm records one for every registry package/);
+  assert.match(warnings.find((f) => f.package === 'tarball')!.message, /every URL dependency/);
+  assert.deepEqual(warnings.find((f) => f.package === 'missing')!.span, missing.keySpan);
+  const infos = findings.filter((f) => f.severity === 'info');
+  assert.equal(infos.length, 1, 'one finding for every SHA-1-only entry of the lockfile');
+  const [weak] = infos;
+  assert.match(weak.message, /^2 entries in package-lock\.json are checked only with SHA-1, which can be forged \(sha1@1\.0\.0, yarn-sha1@1\.0\.0\)/);
+  assert.match(weak.message, /Re-lock to get sha512/);
+  // Not looked up on the registry: both causes are named.
+  assert.match(weak.message, /Either npm keeps the integrity an entry already has.*or the registry has only SHA-1/);
+  assert.deepEqual(weak.span, sha1.keySpan, 'shown on the first such entry');
+  assert.equal(weak.package, undefined, 'about the lockfile, not one package: nothing to mirror onto package.json');
+  assert.deepEqual(weak.evidence, ['sha1@1.0.0: sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=', `yarn-sha1@1.0.0: ${yarnSha1.resolved}`]);
+});
+
+test('lockfile-integrity: the registry tells which cause it is, and many entries are counted, not listed', () => {
+  const entries = Array.from({ length: 12 }, (_, i) => pkg({ name: `old${i}`, version: '1.0.0', integrity: 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' }));
+  const l = lock(entries, undefined, { path: 'yarn.lock', format: 'yarn-classic', lockfileVersion: 1 });
+  const project = projectWith({ 'package.json': manifest() }, [l]);
+  const remote = emptyRemoteData();
+  const version = (integrity: string | undefined) => ({ version: '1.0.0', hasRepository: true, hasBin: false, hasProvenance: false, ...(integrity ? { integrity } : {}) });
+  entries.forEach((p, i) => {
+    if (i === 11) return; // never looked up
+    const integrity = i < 9 ? 'sha512-BBBB' : i < 10 ? 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' : undefined;
+    remote.packuments.set(p.name, { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: { name: p.name, distTags: { latest: '1.0.0' }, versions: { '1.0.0': version(integrity) }, time: {} } });
+  });
+  const findings = lockfileIntegrity.run({ project, settings: defaultSettings(), now: new Date('2026-11-28T00:00:00Z'), remote });
+  assert.equal(findings.length, 1);
+  const [f] = findings;
+  assert.equal(f.severity, 'info');
+  assert.match(f.message, /^12 entries in yarn\.lock are checked only with SHA-1, which can be forged \(old0@1\.0\.0, old1@1\.0\.0, old2@1\.0\.0 and 9 more\)/);
+  assert.match(f.message, /The registry has sha512 for 9: yarn classic keeps the hash it recorded when an entry was first locked/);
+  assert.match(f.message, /2 have only SHA-1 on the registry too \(versions published before npm added sha512 hashes in 2017\)/);
+  assert.match(f.message, /For 1 not looked up on the registry: either/);
+  assert.match(f.message, /Re-lock to get sha512: delete these entries from the lockfile and run `yarn install`/);
+  assert.match(f.message, /Only a newer version/);
+  assert.equal(f.evidence!.length, 9, 'eight entries and a count of the rest');
+  assert.equal(f.evidence![0], 'old0@1.0.0: sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk= (the registry has sha512)');
+  assert.equal(f.evidence![8], '… and 4 more');
+});
+
+test('lockfile-integrity: a yarn classic URL dependency with only its #sha1 fragment is not blamed on its age', () => {
+  // As yarn 1.22.22 writes it (test/fixtures/fresh-lockfiles/yarn1/app/yarn.lock), although the registry has sha512 for left-pad 1.3.0.
+  const yarnLock = [
+    '# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.',
+    '# yarn lockfile v1',
+    '',
+    '',
+    '"left-pad@https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz":',
+    '  version "1.3.0"',
+    '  resolved "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz#5b8a3a7765dfe001261dde915589e782f8c94d1e"',
+    '',
+  ].join('\n');
+  const files = [
+    { path: 'package.json', text: manifest({ 'left-pad': 'https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz' }) },
+    { path: 'yarn.lock', text: yarnLock },
+  ];
+  const remote = emptyRemoteData();
+  remote.packuments.set('left-pad', { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: { name: 'left-pad', distTags: { latest: '1.3.0' }, versions: { '1.3.0': { version: '1.3.0', hasRepository: true, hasBin: false, hasProvenance: false, integrity: 'sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQGinBN9yTQT3bFlCBy/aVx2HrNcqQGsdot8ghrjyrvMCoEA==' } }, time: {} } });
+  const f = scanFiles(files, { remote, now: new Date('2026-11-28T00:00:00Z') }).findings.filter((x) => x.rule === 'lockfile-integrity');
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'info');
+  assert.match(f[0].message, /It is a URL dependency, for which yarn classic writes only the `#sha1` fragment of `resolved`, whatever the registry has\. Depend on the registry version instead of its tarball URL\./);
+  assert.doesNotMatch(f[0].message, /2017/);
 });
 
 // ------------------------------------------------------------ lockfile-name-mismatch

@@ -1,3 +1,4 @@
+import semver from 'semver';
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
 import { isRecord, membersByKey, openJsonLockfile, stringMap } from './json-spans';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
@@ -118,8 +119,13 @@ function readEntry(key: string, entry: unknown[], workspaces: Record<string, unk
     source = 'git';
     pkg.resolved = resolution;
   } else if (/^https?:\/\//i.test(resolution) || isTarballPath(resolution)) {
+    // ["left-pad@https://…/left-pad-1.3.0.tgz", {}, "sha512-…"]: bun records the URL in the
+    // version's place and no version. The tarball's file name tells it when it is
+    // `<name>-<version>.tgz`; otherwise the version is unknown (''), never the URL (which
+    // read as a version that disagrees with its own tarball: a false lockfile-name-mismatch).
     source = /^https?:\/\//i.test(resolution) ? 'tarball' : 'file';
     pkg.resolved = resolution;
+    pkg.version = versionFromTarballName(identName, resolution);
   } else {
     // A registry version; the second slot holds the tarball URL when not the default registry.
     if (typeof entry[1] === 'string' && entry[1] !== '') {
@@ -140,6 +146,22 @@ function readEntry(key: string, entry: unknown[], workspaces: Record<string, unk
     if (specs) pkg.dependencySpecs = specs;
   }
   return pkg;
+}
+
+/** "1.3.0" for (left-pad, ".../left-pad-1.3.0.tgz?x#y"); '' when the file is not named `<name>-<version>.tgz`. */
+function versionFromTarballName(name: string, url: string): string {
+  let end = url.length;
+  for (const c of ['#', '?']) {
+    const i = url.indexOf(c);
+    if (i >= 0 && i < end) end = i;
+  }
+  const path = url.slice(0, end);
+  if (!path.endsWith('.tgz')) return '';
+  const file = path.slice(path.lastIndexOf('/') + 1, -4);
+  const unscoped = name.slice(name.indexOf('/') + 1);
+  if (!file.startsWith(unscoped + '-')) return '';
+  const version = file.slice(unscoped.length + 1);
+  return semver.valid(version) === version ? version : '';
 }
 
 /** "a/@s/b/c" -> ["a", "@s/b", "c"]: scoped names take two path parts. */

@@ -39,7 +39,8 @@ export function nameMismatch(p: LockedPackage): string | undefined {
   if (t.version === undefined) {
     return `The lockfile entry ${label}@${p.version} resolves to the tarball file ${t.file}.tgz, which is not named after ${expected}.`;
   }
-  if (!sameVersion(t.version, p.version)) {
+  // An entry that records no version (bun's URL dependencies) has nothing to disagree with.
+  if (p.version !== '' && !sameVersion(t.version, p.version)) {
     return `The lockfile entry ${label}@${p.version} resolves to the tarball of version ${t.version}: the version installed is not the one the lockfile shows.`;
   }
   return undefined;

@@ -1,7 +1,8 @@
 import semver from 'semver';
-import type { Fix } from '../model';
+import type { Fix, LockedPackage, Manifest } from '../model';
 import { defineRule } from './context';
-import { lockedDirectDependency } from '../project';
+import { dirname, lockedDirectDependency, type Project } from '../project';
+import { workspaceGlobMatcher } from '../glob';
 import { isPlainVersion, LIMITS, truncate } from '../text/untrusted';
 
 /**
@@ -24,6 +25,9 @@ export const unpinnedRange = defineRule({
         const why = unboundedReason(spec, kind === 'tag');
         if (!why || !dep.specSpan) continue;
         const locked = lockedDirectDependency(project, m.path, dep.name);
+        // `"@mono/core": "*"` in a monorepo installs the sibling folder, not a registry
+        // release: nothing is published into it by anyone else.
+        if (dep.kind !== 'alias' && resolvesToWorkspace(project, m, dep.name, spec, locked)) continue;
         const fixes: Fix[] = [];
         // The lockfile's text is the attacker's too: pin only to a plain version.
         if (locked && isPlainVersion(locked.version)) {
@@ -72,4 +76,48 @@ export function unboundedReason(spec: string, isTag: boolean): string | undefine
     if (!hasUpper) return 'has no upper bound';
   }
   return undefined;
+}
+
+/**
+ * Whether a dependency is a sibling workspace of the project. The lockfile decides when it
+ * says: a link or workspace entry is the folder, a registry entry is a download (then the
+ * range matters, and so may dependency confusion). Without a lockfile entry (yarn classic
+ * records no workspaces, pnpm links none), a package of the same name in a folder matched
+ * by the workspace globs of a root above this manifest (package.json `workspaces`,
+ * pnpm-workspace.yaml `packages`), whose version the spec accepts, is what the package
+ * manager links.
+ */
+function resolvesToWorkspace(project: Project, m: Manifest, name: string, spec: string, locked: LockedPackage | undefined): boolean {
+  if (locked) return locked.source === 'link' || locked.source === 'workspace';
+  const here = dirname(m.path);
+  for (const root of project.manifests) {
+    const rootDir = dirname(root.path);
+    const globs = workspaceGlobs(project, root);
+    if (globs.length === 0 || !isWithin(here, rootDir)) continue;
+    const isWorkspace = workspaceGlobMatcher(globs);
+    for (const w of project.manifests) {
+      if (w === m || w.name !== name) continue;
+      const dir = dirname(w.path);
+      if (!isWithin(dir, rootDir) || dir === rootDir) continue;
+      const rel = rootDir === '' ? dir : dir.slice(rootDir.length + 1);
+      if (!isWorkspace(rel)) continue;
+      // A workspace whose version the range rejects is not linked: the registry's package is installed.
+      if (w.version && semver.valid(w.version) && semver.validRange(spec, { loose: true }) !== null && !semver.satisfies(w.version, spec, { loose: true, includePrerelease: true })) continue;
+      return true;
+    }
+  }
+  return false;
+}
+
+/** The workspace globs a manifest's folder declares: its `workspaces`, else pnpm-workspace.yaml's `packages`. */
+function workspaceGlobs(project: Project, root: Manifest): string[] {
+  if (root.workspaces && root.workspaces.length > 0) return root.workspaces;
+  const dir = dirname(root.path);
+  const pnpm = project.packageManagerConfig?.get(dir === '' ? 'pnpm-workspace.yaml' : `${dir}/pnpm-workspace.yaml`);
+  const packages = pnpm?.settings.packages;
+  return Array.isArray(packages) ? packages.filter((g): g is string => typeof g === 'string') : [];
+}
+
+function isWithin(dir: string, ancestor: string): boolean {
+  return ancestor === '' || dir === ancestor || dir.startsWith(ancestor + '/');
 }
