@@ -21,6 +21,9 @@ import type { ScanOptions } from './scan';
 
 const ROOT = path.resolve(__dirname, '..');
 const CORPUS = path.resolve(ROOT, '../shared/corpus/lockfiles');
+// Lockfiles freshly written by npm, pnpm, yarn and bun (<manager>/<project>): measured apart
+// from the corpus, so that the corpus numbers stay comparable with the baseline.
+const FRESH = path.join(ROOT, 'test/fixtures/fresh-lockfiles');
 const CACHE_DIR = path.join(ROOT, '.eval-cache');
 const OUT_FILE = path.join(__dirname, 'last-run.json');
 const REGISTRY = 'https://registry.npmjs.org/';
@@ -151,7 +154,7 @@ function table(header: string[], rows: (string | number)[][]): string {
 const fixed1 = (n: number) => n.toFixed(1);
 const percent = (n: number, of: number) => (of ? `${Math.round((n * 100) / of)}%` : '-');
 
-function printNoise(noise: NoiseResult): string {
+function printNoise(noise: NoiseResult, what = 'corpus'): string {
   const out: string[] = [];
   const rows = noise.projects.map((p) =>
     p.error
@@ -171,11 +174,11 @@ function printNoise(noise: NoiseResult): string {
   const measured = noise.projects.filter((p) => !p.error);
   const sum = (f: (p: (typeof measured)[number]) => number) => measured.reduce((n, p) => n + f(p), 0);
   rows.push(['**total**', '', noise.packages, sum((p) => p.errors), sum((p) => p.warnings), fixed1(noise.perThousand), sum((p) => p.mirrors), sum((p) => p.lookups.registry), '']);
-  out.push('### Noise per corpus project');
+  out.push(`### Noise per ${what} project`);
   out.push('');
   out.push(table(['project', 'lockfile', 'packages', 'errors', 'warnings', 'e+w per 1,000', 'mirrored copies', 'registry data missing', 'notes'], rows));
   out.push('');
-  out.push('### Noise per rule (errors + warnings over the scanned corpus packages)');
+  out.push(`### Noise per rule (errors + warnings over the scanned ${what} packages)`);
   out.push('');
   const ruleRows = Object.entries(noise.byRule)
     .sort((a, b) => b[1].error + b[1].warning - (a[1].error + a[1].warning) || (a[0] < b[0] ? -1 : 1))
@@ -230,6 +233,13 @@ function printRecall(recall: RecallResult, knownRules: Set<string>): string {
   return out.join('\n');
 }
 
+/** test/fixtures/fresh-lockfiles/<manager>/<project>, as "<manager>/<project>". */
+async function freshProjects(): Promise<string[]> {
+  const out: string[] = [];
+  for (const manager of await corpusProjects(FRESH, [])) for (const project of await corpusProjects(path.join(FRESH, manager), [])) out.push(`${manager}/${project}`);
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -264,6 +274,7 @@ async function main(): Promise<void> {
     ];
     const sections: string[] = [header.join('\n')];
     let noise: NoiseResult | undefined;
+    let freshNoise: NoiseResult | undefined;
     let recall: RecallResult | undefined;
 
     if (args.only !== 'recall') {
@@ -271,6 +282,12 @@ async function main(): Promise<void> {
       log(`eval: noise: scanning ${projects.length} corpus projects`);
       noise = await measureNoise(CORPUS, projects, options, log);
       sections.push(printNoise(noise));
+      if (args.projects.length === 0) {
+        const fresh = await freshProjects();
+        log(`eval: noise: scanning ${fresh.length} freshly written lockfiles`);
+        freshNoise = await measureNoise(FRESH, fresh, options, log);
+        sections.push(printNoise(freshNoise, 'freshly written lockfile'));
+      }
     }
     if (args.only !== 'noise') {
       const incidents = await readIncidents(path.join(__dirname, 'incidents.json'));
@@ -289,6 +306,7 @@ async function main(): Promise<void> {
       advisories,
       cliArguments: extraArgs,
       noise,
+      freshNoise,
       recall,
     };
     await fs.writeFile(OUT_FILE, JSON.stringify(run, null, 2) + '\n');
