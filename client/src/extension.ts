@@ -9,7 +9,8 @@ import { checkIocs, copyIocById, copyIocText } from './ioc';
 import { onLockfileChanged, reviewLockfileChanges } from './review';
 import { registerGraphView } from './graph-view';
 import { showAlerts } from './alerts';
-import { ClearCacheRequest, COPY_IOC_BY_ID, SCANNED_FILE_GLOBS, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
+import { auditVersion } from './audit';
+import { AUDIT_VERSION_COMMAND, ClearCacheRequest, COPY_IOC_BY_ID, SCANNED_FILE_GLOBS, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
 
 /**
  * Source and tool configuration files: the server keeps only the package names they use
@@ -80,6 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       if (typeof text === 'string' && text) await copyIocText(text);
     }),
     vscode.commands.registerCommand(COPY_IOC_BY_ID, (id?: unknown) => copyIocById(client, id)),
+    vscode.commands.registerCommand(AUDIT_VERSION_COMMAND, (uri?: unknown, name?: unknown, version?: unknown) => auditVersion(client, uri, name, version)),
     vscode.commands.registerCommand('depwarden.clearCache', async () => {
       await client?.sendRequest(ClearCacheRequest);
       void vscode.window.showInformationMessage('depwarden: registry and advisory cache cleared; the workspace is being re-checked.');

@@ -81,6 +81,23 @@ export interface ReviewParams {
   base?: string;
 }
 
+/** "Audit this version": a package version to read, and the file the user asked from (which folder's registry settings apply). */
+export interface AuditVersionParams {
+  uri: string;
+  name: string;
+  version: string;
+}
+
+export interface AuditVersionResult {
+  status: 'ok' | 'error' | 'refused';
+  /** One line for the notification: the verdict, or why the version was not read. Server-built; untrusted parts escaped. */
+  summary: string;
+  /** How many signals of each strength (ok only). */
+  high?: number;
+  medium?: number;
+  low?: number;
+}
+
 export interface IocTextParams {
   id?: unknown;
 }
@@ -99,6 +116,7 @@ export const Methods = {
   iocText: 'depwarden/iocText',
   graphChildren: 'depwarden/graphChildren',
   why: 'depwarden/why',
+  auditVersion: 'depwarden/auditVersion',
 } as const;
 
 // Server → client.
@@ -123,6 +141,11 @@ export const CheckIocsRequest = new RequestType<CheckIocsParams, CheckIocsResult
 export const IocTextRequest = new RequestType<IocTextParams | undefined, string | null, void>(Methods.iocText);
 export const GraphChildrenRequest = new RequestType<GraphChildrenParams | undefined, LspViewNode[], void>(Methods.graphChildren);
 export const WhyRequest = new RequestType<WhyParams, WhyAnswer, void>(Methods.why);
+/** Read a version's tarball (package audit) and re-check: its suspicious-code findings appear like any other. */
+export const AuditVersionRequest = new RequestType<AuditVersionParams | undefined, AuditVersionResult, void>(Methods.auditVersion);
+
+/** The client command the "Audit this version" quick fix runs (arguments: uri, name, version). */
+export const AUDIT_VERSION_COMMAND = 'depwarden.auditVersion';
 
 /** The command a hover's "Copy IOC" link runs: the one command the client trusts in Markdown. */
 export const COPY_IOC_BY_ID = 'depwarden.copyIocById';

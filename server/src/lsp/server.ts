@@ -17,6 +17,7 @@ import { registerReport } from './handlers/report';
 import { registerReview } from './handlers/review';
 import { registerIocs } from './handlers/iocs';
 import { registerGraph } from './handlers/graph';
+import { registerAudit } from './handlers/audit';
 
 export function startServer(connection: Connection): void {
   const state = new ServerState(connection);
@@ -32,6 +33,7 @@ export function startServer(connection: Connection): void {
   registerReview(state);
   registerIocs(state, pipeline);
   registerGraph(state);
+  registerAudit(state, pipeline);
   state.documents.listen(connection);
   connection.listen();
 }

@@ -2,6 +2,7 @@ import { TextDocuments, type Connection, type Range } from 'vscode-languageserve
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { createCache, type DataCache } from '../engine/data/cache';
 import type { IocList } from '../engine/data/remote-data';
+import type { AuditResult } from '../engine/audit/model';
 import type { Span } from '../engine/model';
 import { roleOfPath } from '../engine/project';
 import type { ScanResult } from '../engine/scan';
@@ -41,6 +42,8 @@ export class ServerState {
   outerNpmrc: string[] = [];
   /** The session's indicator list ("Check Workspace Against Indicators of Compromise"): every later scan matches it too. */
   iocs: IocList = new Map();
+  /** Package audits of the session ("Audit this version"), by name@version: every later scan reports them. */
+  readonly audits = new Map<string, AuditResult>();
   /** The review of the last on-disk lockfile change, for the client's "Review" button. */
   lastChangeReviews: ReviewEntry[] = [];
   private readonly settingsCache = new Map<string, FolderSettings>();
