@@ -158,6 +158,7 @@ export function auditJson(result: AuditResult): string {
         status: 'ok',
         integrity: result.integrity,
         ...(result.previousVersion ? { previousVersion: result.previousVersion } : {}),
+        ...(result.diff ? { diff: result.diff } : {}),
         installScripts: result.installScripts,
         signals: result.signals.map((s) => ({ id: s.id, severity: s.severity, message: s.message, installTime: s.installTime, file: s.evidence.file, line: s.evidence.line, evidence: s.evidence.text })),
         summary,
@@ -178,7 +179,13 @@ export function auditText(result: AuditResult): string {
   const lines: string[] = [];
   const s = result.stats;
   lines.push(`depwarden audit ${who}  ${s.files} files, ${s.compressedBytes} bytes (${s.unpackedBytes} unpacked)`);
-  lines.push(`  integrity ${truncate(result.integrity, 32)}${result.previousVersion ? `, binaries compared with ${cleanText(result.previousVersion, LIMITS.version)}` : ''}`);
+  lines.push(`  integrity ${truncate(result.integrity, 32)}${result.previousVersion ? `, compared with ${cleanText(result.previousVersion, LIMITS.version)}` : ''}`);
+  const d = result.diff;
+  if (d) {
+    lines.push(`  since ${cleanText(result.previousVersion ?? '', LIMITS.version)}: ${d.counts.added} files added, ${d.counts.changed} changed, ${d.counts.removed} removed`);
+    for (const [hook, command] of Object.entries(d.installScriptsChanged)) lines.push(`  ${hook} script new or changed: ${cleanText(command, LIMITS.text)}`);
+    for (const f of d.installTimeChanged) lines.push(`  install-time file ${f.change}: ${cleanText(f.file, LIMITS.text)}`);
+  }
   const scripts = Object.entries(result.installScripts);
   lines.push(scripts.length ? `  install scripts: ${scripts.map(([k, v]) => `${k}: ${cleanText(v, LIMITS.text)}`).join('; ')}` : '  no install scripts');
   lines.push('');

@@ -14,12 +14,13 @@ import semver from 'semver';
 import type { HttpClient, HttpPolicy } from '../data/http';
 import { authHeaderFor, hostOf, packumentUrl, registryForName } from '../data/registry-client';
 import type { NpmConfig } from '../policy/npmrc';
-import { analyzePackage } from './checks';
+import { createHash } from 'node:crypto';
+import { analyzePackage, readInstallScripts, type PackageAnalysis } from './checks';
 import { downloadTarball, tarballClient } from './fetch-tarball';
 import { sha512Integrity, verifyIntegrity, type ExpectedIntegrity } from './integrity';
-import { AUDIT_CHECKS_VERSION, type AuditErrorKind, type AuditResult } from './model';
+import { AUDIT_CHECKS_VERSION, AUDIT_DIFF_MAX, type AuditDiff, type AuditErrorKind, type AuditResult } from './model';
 import type { DataCache } from '../data/cache';
-import { DEFAULT_TAR_LIMITS, readTarball, TarError, type TarLimits } from './tar';
+import { DEFAULT_TAR_LIMITS, readTarball, TarError, type TarContents, type TarEntry, type TarLimits } from './tar';
 
 export interface AuditRequest {
   name: string;
@@ -101,13 +102,14 @@ export class PackageAuditor {
     }
     this.bytesDownloaded += download.bytes.byteLength;
 
-    // Binaries are judged against the previous version's file list, fetched only when needed.
+    // The previous release is read only where it changes the verdict: the version runs code
+    // at install time (was that new?) or ships binaries (were they there before?).
     const previous = this.options.comparePrevious === false ? undefined : previousVersion(doc, version);
     let result = auditTarballBytes(name, version, download.bytes, expected, this.limits);
-    if (result.status === 'ok' && previous && result.signals.some((s) => s.id === 'native-binary')) {
-      const prevFiles = await this.fileListOf(doc, previous);
-      if (prevFiles) {
-        result = auditTarballBytes(name, version, download.bytes, expected, this.limits, prevFiles);
+    if (result.status === 'ok' && previous && (Object.keys(result.installScripts).length > 0 || result.signals.some((s) => s.id === 'native-binary'))) {
+      const before = await this.snapshotOf(doc, previous);
+      if (before) {
+        result = auditTarballBytes(name, version, download.bytes, expected, this.limits, before);
         if (result.status === 'ok') result.previousVersion = previous;
       }
     }
@@ -129,7 +131,8 @@ export class PackageAuditor {
     return hit && hit.status === 'ok' ? { ...hit, fromCache: true } : undefined;
   }
 
-  private async fileListOf(doc: RawPackument, version: string): Promise<string[] | undefined> {
+  /** The previous release's files (with content hashes) and install scripts, or undefined when it cannot be read. */
+  private async snapshotOf(doc: RawPackument, version: string): Promise<ReleaseSnapshot | undefined> {
     const dist = distOf(doc, version);
     if (!dist.tarball) return undefined;
     const download = await downloadTarball(this.client, dist.tarball);
@@ -137,7 +140,7 @@ export class PackageAuditor {
     this.bytesDownloaded += download.bytes.byteLength;
     if (!verifyIntegrity(download.bytes, { integrity: dist.integrity, shasum: dist.shasum }).ok) return undefined;
     try {
-      return readTarball(download.bytes, this.limits).entries.map((e) => e.path);
+      return snapshotOfContents(readTarball(download.bytes, this.limits));
     } catch {
       return undefined;
     }
@@ -174,7 +177,7 @@ export function auditTarballBytes(
   bytes: Uint8Array,
   expected: ExpectedIntegrity,
   limits: TarLimits = DEFAULT_TAR_LIMITS,
-  previousFiles?: readonly string[],
+  previous?: ReleaseSnapshot | readonly string[],
 ): AuditResult {
   const check = verifyIntegrity(bytes, expected);
   if (!check.ok) return { status: 'error', name, version, kind: 'integrity', reason: check.reason };
@@ -185,7 +188,9 @@ export function auditTarballBytes(
     if (e instanceof TarError) return { status: 'error', name, version, kind: e.kind === 'malformed' ? 'malformed' : e.kind === 'too-large' ? 'too-large' : 'bomb', reason: e.message };
     throw e;
   }
-  const analysis = analyzePackage(contents, previousFiles ? { previousFiles } : {});
+  const before = Array.isArray(previous) ? undefined : (previous as ReleaseSnapshot | undefined);
+  const previousFiles = before ? [...before.files.keys()] : (previous as readonly string[] | undefined);
+  const analysis = analyzePackage(contents, { ...(previousFiles ? { previousFiles } : {}), ...(before ? { previousInstallScripts: before.installScripts } : {}) });
   return {
     status: 'ok',
     name,
@@ -194,7 +199,45 @@ export function auditTarballBytes(
     signals: analysis.signals,
     installScripts: analysis.installScripts,
     stats: { compressedBytes: contents.compressedBytes, unpackedBytes: contents.unpackedBytes, files: contents.entries.length, scannedBytes: analysis.scannedBytes },
+    ...(before ? { diff: diffReleases(before, snapshotOfContents(contents), analysis) } : {}),
   };
+}
+
+/** A release as the diff needs it: content hash per file, and its install scripts. */
+export interface ReleaseSnapshot {
+  files: ReadonlyMap<string, string>;
+  installScripts: Readonly<Record<string, string>>;
+}
+
+function snapshotOfContents(contents: TarContents): ReleaseSnapshot {
+  const files = new Map<string, string>();
+  let manifest: TarEntry | undefined;
+  for (const e of contents.entries) {
+    if (e.type !== 'file') continue;
+    files.set(e.path, createHash('sha256').update(e.data ?? new Uint8Array()).digest('base64'));
+    if (e.path === 'package.json') manifest = e;
+  }
+  return { files, installScripts: readInstallScripts(manifest) };
+}
+
+/** What a version adds, drops and changes against the release before it; install-time code first. */
+function diffReleases(before: ReleaseSnapshot, after: ReleaseSnapshot, analysis: PackageAnalysis): AuditDiff {
+  const added: string[] = [];
+  const changed: string[] = [];
+  const removed: string[] = [];
+  for (const [file, hash] of after.files) {
+    const old = before.files.get(file);
+    if (old === undefined) added.push(file);
+    else if (old !== hash) changed.push(file);
+  }
+  for (const file of before.files.keys()) if (!after.files.has(file)) removed.push(file);
+  const addedSet = new Set(added);
+  const changedSet = new Set(changed);
+  const installTimeChanged = analysis.installTimeFiles.filter((f) => addedSet.has(f) || changedSet.has(f)).map((file) => ({ file, change: addedSet.has(file) ? ('added' as const) : ('changed' as const) }));
+  const installScriptsChanged: Record<string, string> = {};
+  for (const [hook, command] of Object.entries(after.installScripts)) if (before.installScripts[hook] !== command) installScriptsChanged[hook] = command;
+  const cap = (list: string[]) => list.sort().slice(0, AUDIT_DIFF_MAX);
+  return { added: cap(added), removed: cap(removed), changed: cap(changed), installTimeChanged: installTimeChanged.slice(0, AUDIT_DIFF_MAX), installScriptsChanged, counts: { added: added.length, removed: removed.length, changed: changed.length } };
 }
 
 // ---------------------------------------------------------------- packument helpers

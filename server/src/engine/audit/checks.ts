@@ -19,6 +19,8 @@ export const AUDIT_INSTALL_SCRIPTS = ['preinstall', 'install', 'postinstall'] as
 export interface PackageAnalysis {
   signals: AuditSignal[];
   installScripts: Record<string, string>;
+  /** Package paths of the files that run at install time (what the scripts run, one level of requires). */
+  installTimeFiles: string[];
   /** Package paths of every file with native-binary magic (for the next version's comparison). */
   binaries: string[];
   scannedBytes: number;
@@ -29,6 +31,8 @@ export interface AnalyzeOptions {
   previousBinaries?: readonly string[];
   /** Files (package paths) of the previous version, when known. */
   previousFiles?: readonly string[];
+  /** The previous version's install scripts, when its tarball was read. */
+  previousInstallScripts?: Readonly<Record<string, string>>;
 }
 
 /** Past this many signals the rest are dropped (a hostile package could produce thousands). */
@@ -204,12 +208,19 @@ export function analyzePackage(contents: TarContents, options: AnalyzeOptions = 
     const text = shipped.length === 1 ? `${first.kind} executable, ${first.entry.size} bytes` : `${shipped.length} native binaries (${kinds}), the first shown`;
     out.add('native-binary', 'low', `ships ${shipped.length === 1 ? `a ${first.kind} binary` : `${shipped.length} native binaries`}`, { file: first.entry.path, line: 0, text }, false);
   }
-  return { signals: out.signals, installScripts, binaries, scannedBytes };
+  // A release that starts running code at install time where the one before ran none:
+  // the shape of a hijacked version (ua-parser-js, the Nx and Shai-Hulud releases).
+  if (options.previousInstallScripts && Object.keys(options.previousInstallScripts).length === 0) {
+    for (const [hook, command] of Object.entries(installScripts)) {
+      out.add('new-install-script', 'medium', `adds a ${hook} script that the previous version did not have`, { file: `package.json#scripts.${hook}`, line: 0, text: command }, true);
+    }
+  }
+  return { signals: out.signals, installScripts, installTimeFiles: [...installTime], binaries, scannedBytes };
 }
 
 // ---------------------------------------------------------------- scripts
 
-function readInstallScripts(entry: TarEntry | undefined): Record<string, string> {
+export function readInstallScripts(entry: TarEntry | undefined): Record<string, string> {
   const scripts: Record<string, string> = Object.create(null);
   const text = entry ? textOf(entry) : undefined;
   if (text === undefined) return scripts;

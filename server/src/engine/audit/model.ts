@@ -26,6 +26,7 @@ export const AUDIT_SIGNAL_IDS = [
   'native-binary',
   'new-native-binary',
   'unsafe-entry',
+  'new-install-script',
 ] as const;
 export type AuditSignalId = (typeof AUDIT_SIGNAL_IDS)[number];
 
@@ -54,7 +55,7 @@ export const AUDIT_EVIDENCE_MAX = 160;
  * Bumped whenever a check changes what it finds: cached results are keyed by it (with the
  * tarball's sha512), so an improved check re-reads packages instead of trusting old verdicts.
  */
-export const AUDIT_CHECKS_VERSION = 1;
+export const AUDIT_CHECKS_VERSION = 2;
 
 export interface AuditStats {
   compressedBytes: number;
@@ -81,11 +82,28 @@ export type AuditResult =
       /** The install scripts package.json declares (as written; untrusted). */
       installScripts: Record<string, string>;
       stats: AuditStats;
-      /** The version compared against for new binaries, when one was read. */
+      /** The version compared against (binaries, install scripts, files), when its tarball was read. */
       previousVersion?: string;
+      /** What changed since previousVersion. */
+      diff?: AuditDiff;
       fromCache?: boolean;
     }
   | { status: 'error'; name: string; version: string; kind: AuditErrorKind; reason: string };
+
+/** A version's files against the previous release's (package paths; lists capped at AUDIT_DIFF_MAX). */
+export interface AuditDiff {
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Files run at install time that are new or changed: what a hijacked release would add. */
+  installTimeChanged: { file: string; change: 'added' | 'changed' }[];
+  /** Install scripts whose command is new or different (hook -> command as published; untrusted). */
+  installScriptsChanged: Record<string, string>;
+  /** Counts before capping. */
+  counts: { added: number; removed: number; changed: number };
+}
+
+export const AUDIT_DIFF_MAX = 50;
 
 export function highestSeverity(signals: readonly AuditSignal[]): AuditSeverity | undefined {
   if (signals.some((s) => s.severity === 'high')) return 'high';

@@ -50,15 +50,32 @@ function verdictOf(result: AuditResult): { severity: Severity; message: string; 
     }
   }
   const worst = highestSeverity(result.signals);
-  if (!worst) return undefined;
+  const changes = diffLines(result);
+  if (!worst) {
+    // Clean, but what runs at install time changed: worth knowing when judging the release.
+    if (!result.diff?.installTimeChanged.length && !Object.keys(result.diff?.installScriptsChanged ?? {}).length) return undefined;
+    return { severity: 'info', message: `nothing suspicious in its published code, but what runs at install time changed since ${truncate(result.previousVersion ?? 'the previous release', LIMITS.version)}.`, evidence: changes };
+  }
   const signals = [...result.signals].sort((a, b) => rank(a) - rank(b));
   const head = signals[0];
   const more = signals.length > 1 ? `; ${signals.length - 1} more signal${signals.length === 2 ? '' : 's'}` : '';
   return {
     severity: SEVERITY_OF[worst],
     message: `${head.message.replace(/\.$/, '')} (${where(head)}${head.installTime ? ', run at install time' : ''}${more}).`,
-    evidence: signals.slice(0, 20).map((s) => `${s.severity} ${s.id} ${where(s)}: ${truncate(s.evidence.text, LIMITS.text)}`),
+    evidence: [...signals.slice(0, 20).map((s) => `${s.severity} ${s.id} ${where(s)}: ${truncate(s.evidence.text, LIMITS.text)}`), ...changes],
   };
+}
+
+/** The diff against the previous release, as evidence lines: install-time changes first. */
+function diffLines(result: Extract<AuditResult, { status: 'ok' }>): string[] {
+  const d = result.diff;
+  if (!d || !result.previousVersion) return [];
+  const since = `since ${truncate(result.previousVersion, LIMITS.version)}`;
+  const lines: string[] = [];
+  for (const [hook, command] of Object.entries(d.installScriptsChanged)) lines.push(`${hook} script new or changed ${since}: ${truncate(command, LIMITS.text)}`);
+  for (const f of d.installTimeChanged) lines.push(`install-time file ${f.change} ${since}: ${truncate(f.file, LIMITS.text)}`);
+  lines.push(`files ${since}: ${d.counts.added} added, ${d.counts.changed} changed, ${d.counts.removed} removed`);
+  return lines;
 }
 
 function rank(s: AuditSignal): number {
