@@ -11,6 +11,8 @@ export interface FakeVersion {
   scripts?: Record<string, string>;
   repository?: string | { type: string; url: string };
   dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
   bin?: string | Record<string, string>;
   /** ISO date; default: `created` plus one day per version index. */
   time?: string;
@@ -103,6 +105,8 @@ export function buildPackument(baseUrl: string, name: string, pkg: FakePackage):
     };
     if (spec.repository !== undefined) doc.repository = spec.repository;
     if (spec.bin !== undefined) doc.bin = spec.bin;
+    if (spec.optionalDependencies !== undefined) doc.optionalDependencies = spec.optionalDependencies;
+    if (spec.peerDependencies !== undefined) doc.peerDependencies = spec.peerDependencies;
     if (spec.deprecated !== undefined) doc.deprecated = spec.deprecated;
     if (spec.npmUser !== undefined) doc._npmUser = { name: spec.npmUser, email: `${spec.npmUser}@example.com` };
     if (spec.gypfile) doc.gypfile = true;

@@ -42,6 +42,7 @@ export const RULE_IDS = [
   'unused-dependency',
   'duplicate-versions',
   'suspicious-code',
+  'remote-dynamic-dependency',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

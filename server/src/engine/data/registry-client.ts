@@ -11,6 +11,7 @@ import { DEFAULT_REGISTRY, type Settings } from '../model';
 import type { Packument, PackumentLookup, VersionInfo } from './remote-data';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
+import { namesNonRegistrySource } from '../manifest/non-registry-spec';
 
 /** Hosts of the public npm registry (and its well-known mirrors of the same namespace). */
 export const PUBLIC_REGISTRY_HOSTS = ['registry.npmjs.org', 'registry.npmjs.com', 'registry.yarnpkg.com'];
@@ -213,6 +214,12 @@ function reduceVersion(version: string, v: Record<string, unknown>): VersionInfo
   if (Object.keys(install).length) info.scripts = install;
   const deps = Object.assign(dict<string>(), stringRecord(v.optionalDependencies), stringRecord(v.dependencies));
   if (Object.keys(deps).length) info.dependencies = deps;
+  // Peers are kept only where they name a source outside the registry: npm 7+ installs
+  // peers, so a URL there is fetched at install time (remote-dynamic-dependency), while
+  // registry peer ranges are read by no rule and would only grow the cache.
+  const peers = dict<string>();
+  for (const [name, spec] of Object.entries(stringRecord(v.peerDependencies))) if (namesNonRegistrySource(name, spec)) peers[name] = spec;
+  if (Object.keys(peers).length) info.nonRegistryPeerDependencies = peers;
   if (typeof v.deprecated === 'string' && v.deprecated !== '') info.deprecated = v.deprecated;
   const user = v._npmUser as Record<string, unknown> | undefined;
   if (user && typeof user === 'object' && typeof user.name === 'string') info.publisher = user.name;
@@ -299,7 +306,12 @@ export function revivePackument(p: Packument): Packument {
   if (Object.getPrototypeOf(p.versions) === null) return p;
   const versions = dict<VersionInfo>();
   for (const [k, v] of Object.entries(p.versions)) {
-    versions[k] = { ...v, ...(v.scripts ? { scripts: nullProto(v.scripts) } : {}), ...(v.dependencies ? { dependencies: nullProto(v.dependencies) } : {}) };
+    versions[k] = {
+      ...v,
+      ...(v.scripts ? { scripts: nullProto(v.scripts) } : {}),
+      ...(v.dependencies ? { dependencies: nullProto(v.dependencies) } : {}),
+      ...(v.nonRegistryPeerDependencies ? { nonRegistryPeerDependencies: nullProto(v.nonRegistryPeerDependencies) } : {}),
+    };
   }
   return { ...p, distTags: nullProto(p.distTags) ?? dict(), versions, time: nullProto(p.time) ?? dict() };
 }

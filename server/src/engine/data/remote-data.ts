@@ -11,7 +11,10 @@ export interface VersionInfo {
   /** Only the lifecycle scripts that run on install (preinstall, install, postinstall, prepare). */
   scripts?: Record<string, string>;
   hasRepository: boolean;
+  /** `dependencies` and `optionalDependencies`, as published. */
   dependencies?: Record<string, string>;
+  /** The `peerDependencies` whose spec names a source outside the registry (a URL, git); registry ranges are left out. */
+  nonRegistryPeerDependencies?: Record<string, string>;
   hasBin: boolean;
   /** The deprecation message, when the version is deprecated. */
   deprecated?: string;

@@ -25,6 +25,7 @@ import { duplicateVersions } from './duplicate-versions';
 import { typosquat } from './typosquat';
 import { unusedDependency } from './unused-dependency';
 import { suspiciousCode } from './suspicious-code';
+import { remoteDynamicDependency } from './remote-dynamic-dependency';
 
 /**
  * Every rule, one declaration each. Findings are sorted after the scan, so the order here
@@ -58,4 +59,5 @@ export const RULES: readonly Rule[] = [
   typosquat,
   unusedDependency,
   suspiciousCode,
+  remoteDynamicDependency,
 ];

@@ -1,0 +1,123 @@
+/**
+ * The detections of #12 item 6 on inline fixtures: remote-dynamic-dependency,
+ * unknown-package, and typosquat's affix imitations judged by registry evidence.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { scanFiles } from '../../server/src/engine/scan';
+import { defaultSettings, type Finding, type Settings, type SourceFile } from '../../server/src/engine/model';
+import { reducePackument, revivePackument } from '../../server/src/engine/data/registry-client';
+import { emptyRemoteData, type PackumentLookup, type RemoteData } from '../../server/src/engine/data/remote-data';
+import { buildPackument, type FakePackage } from '../support/fake-registry';
+
+const NOW = new Date('2026-11-28T12:00:00Z');
+const PUBLIC = 'https://registry.npmjs.org/';
+const OLD = { created: '2019-01-01T00:00:00.000Z' };
+const PHANTOM_URL = 'http://packages.storeartifact.com/npm/unused-imports';
+
+type Entry = FakePackage | { gone: 'not-found' | 'empty' | 'forbidden' };
+
+function remoteData(entries: Record<string, Entry>): RemoteData {
+  const remote = emptyRemoteData();
+  for (const [name, e] of Object.entries(entries)) {
+    const lookup: PackumentLookup =
+      'gone' in e
+        ? { status: 'gone', how: e.gone, registry: PUBLIC, fromCache: false }
+        : { status: 'ok', packument: reducePackument(buildPackument(PUBLIC, name, e), name)!, registry: PUBLIC, fromCache: false };
+    remote.packuments.set(name, lookup);
+  }
+  return remote;
+}
+
+function scan(files: SourceFile[], remote: RemoteData | undefined, settings: Partial<Settings> = {}) {
+  return scanFiles(files, { remote, now: NOW, settings: { ...defaultSettings(), advisories: null, ...settings } });
+}
+
+function only(findings: Finding[], rule: string): Finding[] {
+  return findings.filter((f) => f.rule === rule);
+}
+
+function textAt(files: SourceFile[], f: Finding): string {
+  return files.find((x) => x.path === f.file)!.text.slice(f.span.start, f.span.end);
+}
+
+function manifest(deps: Record<string, string>): SourceFile {
+  return { path: 'package.json', text: JSON.stringify({ name: 'app', version: '1.0.0', dependencies: deps }, null, 2) };
+}
+
+/** A package-lock.json v3: each entry `name -> { version, ...fields }`, at the top level. */
+function npmLock(entries: Record<string, Record<string, unknown>>, rootDeps: Record<string, string>): SourceFile {
+  const packages: Record<string, unknown> = { '': { name: 'app', version: '1.0.0', dependencies: rootDeps } };
+  for (const [name, e] of Object.entries(entries)) {
+    packages[`node_modules/${name}`] = { resolved: `${PUBLIC}${name}/-/${name}-${e.version}.tgz`, integrity: 'sha512-AAAA', ...e };
+  }
+  return { path: 'package-lock.json', text: JSON.stringify({ name: 'app', lockfileVersion: 3, requires: true, packages }, null, 2) };
+}
+
+test('remote-dynamic-dependency: a URL dependency in the published manifest is an error on the lockfile entry, with the URL', () => {
+  const files = [manifest({ 'eslint-comments': '^1.0.0' }), npmLock({ 'eslint-comments': { version: '1.0.0' } }, { 'eslint-comments': '^1.0.0' })];
+  const remote = remoteData({ 'eslint-comments': { created: '2025-10-01T00:00:00.000Z', versions: { '1.0.0': { dependencies: { 'ui-styles-pkg': PHANTOM_URL } } } } });
+  const f = only(scan(files, remote).findings, 'remote-dynamic-dependency');
+  assert.equal(f.length, 1);
+  assert.equal(f[0].severity, 'error');
+  assert.equal(textAt(files, f[0]), '"node_modules/eslint-comments"');
+  assert.ok(f[0].message.includes(PHANTOM_URL), f[0].message);
+  assert.match(f[0].message, /"ui-styles-pkg" from URL .* \(in its published manifest\)/);
+  assert.deepEqual(f[0].evidence, [`depends on "ui-styles-pkg" from URL ${PHANTOM_URL}`]);
+});
+
+test('remote-dynamic-dependency: offline, the specs the lockfile records are enough; one finding when both say it', () => {
+  const lock = npmLock(
+    {
+      evil: { version: '2.0.0', dependencies: { 'ui-styles-pkg': PHANTOM_URL, chalk: '^5.0.0' } },
+      'ui-styles-pkg': { version: '1.0.0', resolved: PHANTOM_URL },
+      chalk: { version: '5.0.0' },
+    },
+    { evil: '2.0.0' },
+  );
+  const files = [manifest({ evil: '2.0.0' }), lock];
+  const offline = only(scan(files, undefined).findings, 'remote-dynamic-dependency');
+  assert.equal(offline.length, 1);
+  assert.equal(offline[0].package, 'evil');
+  assert.match(offline[0].message, /\(in the lockfile\)/);
+  const remote = remoteData({ evil: { ...OLD, versions: { '2.0.0': { dependencies: { 'ui-styles-pkg': PHANTOM_URL } } } }, chalk: { ...OLD, versions: { '5.0.0': {} } } });
+  const online = only(scan(files, remote).findings, 'remote-dynamic-dependency');
+  assert.equal(online.length, 1);
+  assert.equal(online[0].evidence?.length, 1);
+});
+
+test('remote-dynamic-dependency: git, optional and peer sources count; registry ranges, aliases and registry tarballs do not', () => {
+  const files = [manifest({ a: '1.0.0', b: '1.0.0', c: '1.0.0', clean: '1.0.0' })];
+  const remote = remoteData({
+    a: { ...OLD, versions: { '1.0.0': { dependencies: { fork: 'github:someone/fork' } } } },
+    b: { ...OLD, versions: { '1.0.0': { optionalDependencies: { blob: 'https://cdn.example.com/blob.tgz' } } } },
+    c: { ...OLD, versions: { '1.0.0': { peerDependencies: { react: '^18.0.0', theme: 'git+https://git.example.com/theme.git' } } } },
+    clean: {
+      ...OLD,
+      versions: { '1.0.0': { dependencies: { x: '^1.0.0', y: 'npm:z@^2.0.0', w: 'latest', t: `${PUBLIC}t/-/t-1.0.0.tgz` }, peerDependencies: { react: '>=16' } } },
+    },
+  });
+  const f = only(scan(files, remote).findings, 'remote-dynamic-dependency');
+  assert.deepEqual(f.map((x) => x.package).sort(), ['a', 'b', 'c']);
+  assert.match(f.find((x) => x.package === 'a')!.message, /"fork" from git /);
+  assert.match(f.find((x) => x.package === 'c')!.message, /"theme" from git git\+https:\/\/git\.example\.com\/theme\.git/);
+  // Without a lockfile the finding sits on the spec the version was chosen by.
+  assert.equal(textAt(files, f[0]), '"1.0.0"');
+});
+
+test('remote-dynamic-dependency: the URL is attacker text, capped in the message', () => {
+  const long = `https://evil.example.com/${'a'.repeat(10_000)}`;
+  const files = [manifest({ a: '1.0.0' })];
+  const remote = remoteData({ a: { ...OLD, versions: { '1.0.0': { dependencies: { payload: long } } } } });
+  const [f] = only(scan(files, remote).findings, 'remote-dynamic-dependency');
+  assert.ok(f.message.length < 1200, String(f.message.length));
+  assert.match(f.message, /https:\/\/evil\.example\.com\/a+…/);
+});
+
+test('the packument keeps peer dependencies only where they leave the registry, also through the disk cache', () => {
+  const raw = buildPackument(PUBLIC, 'c', { versions: { '1.0.0': { peerDependencies: { react: '^18', theme: 'user/theme' } } } });
+  const p = reducePackument(raw, 'c')!;
+  assert.deepEqual({ ...p.versions['1.0.0'].nonRegistryPeerDependencies }, { theme: 'user/theme' });
+  const revived = revivePackument(JSON.parse(JSON.stringify(p)));
+  assert.equal(Object.getPrototypeOf(revived.versions['1.0.0'].nonRegistryPeerDependencies), null);
+});
