@@ -1,0 +1,110 @@
+/**
+ * #12's attack scenarios through the CLI against the loopback registry: each must still
+ * give an error or warning (see test/support/attack-scenarios.ts for the shapes).
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { tempProject, FAKE_SRI } from '../support/fixtures';
+import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
+import { PHANTOM_URL, SCENARIO_DEPENDENCIES, serveScenarios } from '../support/attack-scenarios';
+
+const CLI = path.resolve(__dirname, '../../dist/cli.js');
+
+interface CliFinding {
+  rule: string;
+  severity: string;
+  message: string;
+  file: string;
+  package?: string;
+  evidence?: string[];
+}
+
+/** Runs dist/cli.js without blocking the event loop (the loopback registry answers in this process). */
+function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+let reg: FakeRegistry;
+const cleanup: string[] = [];
+before(async () => {
+  reg = await startFakeRegistry();
+  serveScenarios(reg);
+});
+after(async () => {
+  await reg.close();
+  for (const d of cleanup) rmSync(d, { recursive: true, force: true });
+});
+
+async function scan(files: Record<string, string>): Promise<{ code: number | null; findings: CliFinding[] }> {
+  const dir = tempProject(files, 'depwarden-detections-');
+  const cache = mkdtempSync(path.join(tmpdir(), 'depwarden-detections-cache-'));
+  cleanup.push(dir, cache);
+  const r = await cli(['scan', dir, '--registry', reg.url, '--no-advisories', '--cache-dir', cache, '--format', 'json', '--quiet']);
+  assert.ok(r.stdout, r.stderr);
+  return { code: r.code, findings: (JSON.parse(r.stdout) as { findings: CliFinding[] }).findings };
+}
+
+const shown = (f: CliFinding) => f.severity === 'error' || f.severity === 'warning';
+
+test('PhantomRaven and crossenv in a lockfile: the URL dependency is an error, crossenv a typosquat with its install script', async () => {
+  const lock = {
+    name: 'app',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'app', dependencies: SCENARIO_DEPENDENCIES },
+      'node_modules/eslint-comments': {
+        version: '1.0.0',
+        resolved: 'https://registry.npmjs.org/eslint-comments/-/eslint-comments-1.0.0.tgz',
+        integrity: FAKE_SRI,
+        dependencies: { 'ui-styles-pkg': PHANTOM_URL },
+      },
+      'node_modules/ui-styles-pkg': { version: '1.0.0', resolved: PHANTOM_URL },
+      'node_modules/crossenv': {
+        version: '6.1.1',
+        resolved: 'https://registry.npmjs.org/crossenv/-/crossenv-6.1.1.tgz',
+        integrity: FAKE_SRI,
+        hasInstallScript: true,
+      },
+    },
+  };
+  const { code, findings } = await scan({
+    'package.json': JSON.stringify({ name: 'app', dependencies: SCENARIO_DEPENDENCIES }, null, 2),
+    'package-lock.json': JSON.stringify(lock, null, 2),
+  });
+  assert.equal(code, 1);
+  const phantom = findings.filter((f) => f.rule === 'remote-dynamic-dependency');
+  assert.equal(phantom.length, 1, JSON.stringify(findings, null, 1));
+  assert.equal(phantom[0].severity, 'error');
+  assert.equal(phantom[0].package, 'eslint-comments');
+  assert.equal(phantom[0].file, 'package-lock.json');
+  assert.ok(phantom[0].message.includes(PHANTOM_URL), phantom[0].message);
+  assert.match(phantom[0].message, /in its published manifest/);
+
+  const crossenv = findings.filter((f) => f.package === 'crossenv' && shown(f)).map((f) => f.rule);
+  assert.ok(crossenv.includes('typosquat'), crossenv.join());
+  assert.ok(crossenv.includes('install-script'), crossenv.join());
+  const squat = findings.find((f) => f.rule === 'typosquat' && f.package === 'crossenv')!;
+  assert.match(squat.message, /"cross-env"/);
+});
+
+test('PhantomRaven without a lockfile: the version the spec resolves to is read from the registry', async () => {
+  const { findings } = await scan({ 'package.json': JSON.stringify({ name: 'app', dependencies: { 'eslint-comments': '^1.0.0' } }, null, 2) });
+  const [f] = findings.filter((x) => x.rule === 'remote-dynamic-dependency');
+  assert.ok(f, JSON.stringify(findings, null, 1));
+  assert.equal(f.severity, 'error');
+  assert.equal(f.file, 'package.json');
+  assert.ok(f.evidence?.some((e) => e.includes(PHANTOM_URL)));
+});
