@@ -58,7 +58,7 @@ async function scan(files: Record<string, string>): Promise<{ code: number | nul
 
 const shown = (f: CliFinding) => f.severity === 'error' || f.severity === 'warning';
 
-test('PhantomRaven and crossenv in a lockfile: the URL dependency is an error, crossenv a typosquat with its install script', async () => {
+test('PhantomRaven, crossenv and an unknown name in a lockfile: the URL dependency is an error, crossenv a typosquat with its install script, the unknown name one error saying both stories', async () => {
   const lock = {
     name: 'app',
     lockfileVersion: 3,
@@ -77,6 +77,11 @@ test('PhantomRaven and crossenv in a lockfile: the URL dependency is an error, c
         resolved: 'https://registry.npmjs.org/crossenv/-/crossenv-6.1.1.tgz',
         integrity: FAKE_SRI,
         hasInstallScript: true,
+      },
+      'node_modules/acme-billing-internal': {
+        version: '2.3.0',
+        resolved: 'https://registry.npmjs.org/acme-billing-internal/-/acme-billing-internal-2.3.0.tgz',
+        integrity: FAKE_SRI,
       },
     },
   };
@@ -98,6 +103,11 @@ test('PhantomRaven and crossenv in a lockfile: the URL dependency is an error, c
   assert.ok(crossenv.includes('install-script'), crossenv.join());
   const squat = findings.find((f) => f.rule === 'typosquat' && f.package === 'crossenv')!;
   assert.match(squat.message, /"cross-env"/);
+
+  const unknown = findings.filter((f) => f.package === 'acme-billing-internal' && shown(f));
+  assert.deepEqual(unknown.map((f) => `${f.rule} ${f.severity} ${f.file}`), ['unknown-package error package.json']);
+  assert.match(unknown[0].message, /taken down/);
+  assert.match(unknown[0].message, /anyone can publish a package of that name and it gets installed \(dependency confusion\)/);
 });
 
 test('PhantomRaven without a lockfile: the version the spec resolves to is read from the registry', async () => {

@@ -16,7 +16,7 @@ type Diagnostic = PublishedDiagnostics['diagnostics'][number];
 const ERROR = 1;
 const WARNING = 2;
 
-test('the editor shows PhantomRaven as an error and crossenv as a typosquat on their package.json lines', async (t) => {
+test('the editor shows PhantomRaven as an error, crossenv as a typosquat and an unknown name as an error on their package.json lines', async (t) => {
   const reg = await startFakeRegistry();
   serveScenarios(reg);
   const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-lsp-detections-'));
@@ -44,4 +44,10 @@ test('the editor shows PhantomRaven as an error and crossenv as a typosquat on t
   assert.match(squat.message, /"cross-env"/);
   const script = on('install-script', 'crossenv');
   assert.ok(script && (script.severity === WARNING || script.severity === ERROR), JSON.stringify(client.diagnostics.get(uri)));
+
+  const unknown = await client.waitFor(() => on('unknown-package', 'acme-billing-internal'), 'unknown-package on acme-billing-internal', 30000);
+  assert.equal(unknown.severity, ERROR);
+  assert.match(unknown.message, /taken down/);
+  assert.match(unknown.message, /dependency confusion/);
+  assert.ok(!on('removed-from-registry', 'acme-billing-internal'), 'one problem, not two');
 });

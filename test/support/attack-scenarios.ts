@@ -16,6 +16,8 @@ export const PHANTOM_URL = 'http://packages.storeartifact.com/npm/unused-imports
 export const SCENARIO_DEPENDENCIES: Record<string, string> = {
   'eslint-comments': '1.0.0',
   crossenv: '6.1.1',
+  // A private name used without a scope: the public registry has never heard of it.
+  'acme-billing-internal': '^2.0.0',
 };
 
 /** Serves every scenario package. Dates are relative to now: "young" must stay young. */
@@ -32,4 +34,5 @@ export function serveScenarios(reg: FakeRegistry, now = Date.now()): void {
     created: '2017-07-19T00:00:00.000Z',
     versions: { '6.1.1': { time: '2017-07-19T00:00:00.000Z', npmUser: 'hacktask', scripts: { postinstall: 'node package-setup.js' } } },
   });
+  reg.takedown('acme-billing-internal', '404');
 }

@@ -121,3 +121,51 @@ test('the packument keeps peer dependencies only where they leave the registry, 
   const revived = revivePackument(JSON.parse(JSON.stringify(p)));
   assert.equal(Object.getPrototypeOf(revived.versions['1.0.0'].nonRegistryPeerDependencies), null);
 });
+
+test('unknown-package: a declared name the registry does not have says both stories, once, on the package.json name', () => {
+  const files = [
+    manifest({ 'corp-utils': '^1.0.0', 'was-removed': '1.0.0', 'taken-down': '1.0.0', 'real-one': '1.0.0', alias: 'npm:aliased-gone@^2.0.0' }),
+    npmLock(
+      { 'corp-utils': { version: '1.2.0' }, 'was-removed': { version: '1.0.0' }, 'taken-down': { version: '1.0.0' }, 'real-one': { version: '1.0.0' } },
+      { 'corp-utils': '^1.0.0', 'was-removed': '1.0.0', 'taken-down': '1.0.0', 'real-one': '1.0.0' },
+    ),
+  ];
+  const remote = remoteData({
+    'corp-utils': { gone: 'not-found' },
+    'was-removed': { gone: 'empty' },
+    'taken-down': { gone: 'forbidden' },
+    'aliased-gone': { gone: 'not-found' },
+    'real-one': { ...OLD, versions: { '1.0.0': {} } },
+  });
+  const findings = scan(files, remote).findings;
+  const unknown = only(findings, 'unknown-package');
+  assert.deepEqual(unknown.map((f) => f.package).sort(), ['aliased-gone', 'corp-utils', 'was-removed']);
+  for (const f of unknown) {
+    assert.equal(f.severity, 'error');
+    assert.equal(f.file, 'package.json');
+    assert.match(f.message, /taken down/);
+    assert.match(f.message, /anyone can publish a package of that name/);
+    assert.match(f.message, /dependency confusion/);
+  }
+  assert.equal(textAt(files, unknown.find((f) => f.package === 'corp-utils')!), '"corp-utils"');
+  assert.equal(textAt(files, unknown.find((f) => f.package === 'aliased-gone')!), '"npm:aliased-gone@^2.0.0"');
+  assert.match(unknown.find((f) => f.package === 'corp-utils')!.message, /404/);
+  // Not also a removal on the lockfile entry; a 403 takedown stays a removal.
+  assert.deepEqual(only(findings, 'removed-from-registry').map((f) => f.package), ['taken-down']);
+});
+
+test('unknown-package: names a scoped registry claims, and the workspace\'s own scope, are not reported here', () => {
+  const files = [
+    manifest({ '@corp/private': '1.0.0', '@yarnco/lib': '1.0.0', '@mine/missing': '1.0.0', '@other/gone': '1.0.0' }),
+    { path: 'packages/a/package.json', text: JSON.stringify({ name: '@mine/a', version: '1.0.0' }) },
+    { path: '.npmrc', text: '@corp:registry=https://npm.corp.example/\n' },
+    { path: '.yarnrc.yml', text: 'npmScopes:\n  yarnco:\n    npmRegistryServer: "https://yarn.corp.example"\n' },
+  ];
+  const remote = remoteData({ '@corp/private': { gone: 'not-found' }, '@yarnco/lib': { gone: 'not-found' }, '@mine/missing': { gone: 'not-found' }, '@other/gone': { gone: 'not-found' } });
+  const findings = scan(files, remote).findings;
+  assert.deepEqual(only(findings, 'unknown-package').map((f) => f.package), ['@other/gone']);
+  assert.match(only(findings, 'unknown-package')[0].message, /map @other to your registry in \.npmrc/);
+  // The own scope is dependency-confusion's, once.
+  assert.deepEqual(only(findings, 'dependency-confusion').map((f) => f.package), ['@mine/missing']);
+  assert.ok(!findings.some((f) => f.rule === 'unknown-package' && f.package === '@mine/missing'));
+});

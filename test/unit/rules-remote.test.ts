@@ -91,11 +91,17 @@ test('removed-from-registry: every takedown shape, a vanished version, and nothi
     }),
     ['a@1.0.0', 'b@1.0.0', 'c@1.0.0', 'd@1.0.1', 'e@2.0.0'],
   );
-  const f = only(scan(files, remote).findings, 'removed-from-registry');
-  assert.deepEqual(f.map((x) => x.package).sort(), ['a', 'b', 'c', 'd']);
-  assert.match(f.find((x) => x.package === 'a')!.message, /404/);
+  const findings = scan(files, remote).findings;
+  const f = only(findings, 'removed-from-registry');
+  // a and b are declared in package.json and wholly gone: unknown-package's, once.
+  assert.deepEqual(f.map((x) => x.package).sort(), ['c', 'd']);
+  assert.deepEqual(only(findings, 'unknown-package').map((x) => x.package).sort(), ['a', 'b']);
   assert.match(f.find((x) => x.package === 'c')!.message, /403/);
   assert.match(f.find((x) => x.package === 'd')!.message, /d@1\.0\.1 is no longer served/);
+  // With unknown-package off, the removals are reported here again.
+  const off = only(scan(files, remote, { rules: { 'unknown-package': 'off' } }).findings, 'removed-from-registry');
+  assert.deepEqual(off.map((x) => x.package).sort(), ['a', 'b', 'c', 'd']);
+  assert.match(off.find((x) => x.package === 'a')!.message, /404/);
 });
 
 test('removed-from-registry on package.json without a lockfile: an exact version that is gone', () => {

@@ -43,6 +43,7 @@ export const RULE_IDS = [
   'duplicate-versions',
   'suspicious-code',
   'remote-dynamic-dependency',
+  'unknown-package',
 ] as const;
 export type RuleId = (typeof RULE_IDS)[number];
 

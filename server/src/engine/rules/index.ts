@@ -26,6 +26,7 @@ import { typosquat } from './typosquat';
 import { unusedDependency } from './unused-dependency';
 import { suspiciousCode } from './suspicious-code';
 import { remoteDynamicDependency } from './remote-dynamic-dependency';
+import { unknownPackage } from './unknown-package';
 
 /**
  * Every rule, one declaration each. Findings are sorted after the scan, so the order here
@@ -60,4 +61,5 @@ export const RULES: readonly Rule[] = [
   unusedDependency,
   suspiciousCode,
   remoteDynamicDependency,
+  unknownPackage,
 ];

@@ -1,5 +1,6 @@
 import { defineRule } from './context';
 import { describeTarget, isSecurityPlaceholder, targetReport } from '../data/targets';
+import { unknownPackages } from './unknown-package';
 
 const HOW = {
   'not-found': 'the registry answers 404 for it',
@@ -19,10 +20,14 @@ export const removedFromRegistry = defineRule({
   data: ['registry'],
   fixes: [],
   check(ctx) {
+    // A declared name the registry does not have is unknown-package's (one finding, on the
+    // package.json line, saying both what a removal and a free name mean), unless that rule is off.
+    const declaredUnknown = ctx.settings.rules['unknown-package'] === 'off' ? new Set<string>() : new Set(unknownPackages(ctx).map((u) => u.name));
     for (const t of ctx.data.targets) {
       const lookup = t.lookup;
       if (!lookup || lookup.status === 'error') continue;
       if (lookup.status === 'gone') {
+        if (declaredUnknown.has(t.name)) continue;
         ctx.report(
           targetReport(t, `"${t.name}" is no longer served by the registry (${HOW[lookup.how]}). Packages are usually removed because they were malicious; check what was installed.`, {
             evidence: [`registry: ${lookup.registry}`],
