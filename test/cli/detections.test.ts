@@ -58,7 +58,7 @@ async function scan(files: Record<string, string>): Promise<{ code: number | nul
 
 const shown = (f: CliFinding) => f.severity === 'error' || f.severity === 'warning';
 
-test('PhantomRaven, crossenv and an unknown name in a lockfile: the URL dependency is an error, crossenv a typosquat with its install script, the unknown name one error saying both stories', async () => {
+test('PhantomRaven, crossenv, an unknown name and an affix imitation in a lockfile: each reported as it should be, react-dom not', async () => {
   const lock = {
     name: 'app',
     lockfileVersion: 3,
@@ -78,6 +78,8 @@ test('PhantomRaven, crossenv and an unknown name in a lockfile: the URL dependen
         integrity: FAKE_SRI,
         hasInstallScript: true,
       },
+      'node_modules/axios-proxy': { version: '1.0.0', resolved: 'https://registry.npmjs.org/axios-proxy/-/axios-proxy-1.0.0.tgz', integrity: FAKE_SRI, hasInstallScript: true },
+      'node_modules/react-dom': { version: '18.3.1', resolved: 'https://registry.npmjs.org/react-dom/-/react-dom-18.3.1.tgz', integrity: FAKE_SRI },
       'node_modules/acme-billing-internal': {
         version: '2.3.0',
         resolved: 'https://registry.npmjs.org/acme-billing-internal/-/acme-billing-internal-2.3.0.tgz',
@@ -108,6 +110,13 @@ test('PhantomRaven, crossenv and an unknown name in a lockfile: the URL dependen
   assert.deepEqual(unknown.map((f) => `${f.rule} ${f.severity} ${f.file}`), ['unknown-package error package.json']);
   assert.match(unknown[0].message, /taken down/);
   assert.match(unknown[0].message, /anyone can publish a package of that name and it gets installed \(dependency confusion\)/);
+
+  const affix = findings.filter((f) => f.rule === 'typosquat' && f.package === 'axios-proxy');
+  // On the lockfile entry, and on the package.json line as the rule does for every name.
+  assert.ok(affix.length >= 1, JSON.stringify(findings, null, 1));
+  for (const f of affix) assert.equal(f.severity, 'warning');
+  assert.match(affix[0].message, /imitation of the popular package "axios" \(added word "-proxy"\), and the registry agrees: first published 4 days ago, only 1 version, no repository, runs an install script \(postinstall\)/);
+  assert.ok(!findings.some((f) => f.package === 'react-dom' && shown(f)), JSON.stringify(findings.filter((f) => f.package === 'react-dom')));
 });
 
 test('PhantomRaven without a lockfile: the version the spec resolves to is read from the registry', async () => {

@@ -16,7 +16,7 @@ type Diagnostic = PublishedDiagnostics['diagnostics'][number];
 const ERROR = 1;
 const WARNING = 2;
 
-test('the editor shows PhantomRaven as an error, crossenv as a typosquat and an unknown name as an error on their package.json lines', async (t) => {
+test('the editor shows PhantomRaven, crossenv, an unknown name and an affix imitation on their package.json lines, and nothing on react-dom', async (t) => {
   const reg = await startFakeRegistry();
   serveScenarios(reg);
   const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-lsp-detections-'));
@@ -50,4 +50,10 @@ test('the editor shows PhantomRaven as an error, crossenv as a typosquat and an 
   assert.match(unknown.message, /taken down/);
   assert.match(unknown.message, /dependency confusion/);
   assert.ok(!on('removed-from-registry', 'acme-billing-internal'), 'one problem, not two');
+
+  const affix = await client.waitFor(() => on('typosquat', 'axios-proxy'), 'typosquat on axios-proxy', 30000);
+  assert.equal(affix.severity, WARNING);
+  assert.match(affix.message, /"axios".*the registry agrees: first published 4 days ago, only 1 version, no repository, runs an install script/);
+  const reactDom = (client.diagnostics.get(uri) ?? []).filter((d: Diagnostic) => d.range.start.line === lineOf('react-dom') && (d.severity === ERROR || d.severity === WARNING));
+  assert.deepEqual(reactDom, []);
 });

@@ -18,6 +18,10 @@ export const SCENARIO_DEPENDENCIES: Record<string, string> = {
   crossenv: '6.1.1',
   // A private name used without a scope: the public registry has never heard of it.
   'acme-billing-internal': '^2.0.0',
+  // An affix imitation the registry shows to be young and risky, and a popular affixed
+  // name (react + "-dom") that must stay quiet.
+  'axios-proxy': '1.0.0',
+  'react-dom': '18.3.1',
 };
 
 /** Serves every scenario package. Dates are relative to now: "young" must stay young. */
@@ -35,4 +39,13 @@ export function serveScenarios(reg: FakeRegistry, now = Date.now()): void {
     versions: { '6.1.1': { time: '2017-07-19T00:00:00.000Z', npmUser: 'hacktask', scripts: { postinstall: 'node package-setup.js' } } },
   });
   reg.takedown('acme-billing-internal', '404');
+  reg.addPackage('axios-proxy', {
+    created: iso(4),
+    versions: { '1.0.0': { time: iso(4), npmUser: 'newcomer', scripts: { postinstall: 'node setup.js' } } },
+  });
+  reg.addPackage('react-dom', {
+    created: '2011-10-26T00:00:00.000Z',
+    maintainers: ['react-bot'],
+    versions: Object.fromEntries(['18.0.0', '18.1.0', '18.2.0', '18.3.0', '18.3.1'].map((v) => [v, { npmUser: 'react-bot', repository: 'facebook/react', time: '2024-04-26T00:00:00.000Z' }])),
+  });
 }

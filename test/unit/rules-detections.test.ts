@@ -169,3 +169,45 @@ test('unknown-package: names a scoped registry claims, and the workspace\'s own 
   assert.deepEqual(only(findings, 'dependency-confusion').map((f) => f.package), ['@mine/missing']);
   assert.ok(!findings.some((f) => f.rule === 'unknown-package' && f.package === '@mine/missing'));
 });
+
+const daysAgo = (d: number) => new Date(NOW.getTime() - d * 86_400_000).toISOString();
+const YOUNG_RISKY: FakePackage = { created: daysAgo(5), versions: { '1.0.0': { time: daysAgo(5), npmUser: 'newcomer', scripts: { postinstall: 'node setup.js' } } } };
+
+test('typosquat, affix imitations: reported only when the registry evidence agrees, and the message says which', () => {
+  const files = [manifest({ 'axios-proxy': '1.0.0', 'trace-mapping': '1.0.0', lodas: '1.0.0', 'react-dom': '^18.0.0', 'react-router-extra': '^1.0.0', 'fake-axios': '1.0.0' })];
+  const remote = remoteData({
+    'axios-proxy': YOUNG_RISKY,
+    'trace-mapping': YOUNG_RISKY,
+    lodas: YOUNG_RISKY,
+    // Popular itself: never an imitation.
+    'react-dom': { created: daysAgo(3000), versions: { '18.0.0': { repository: 'facebook/react' } } },
+    // An honest neighbour: established, with a repository.
+    'react-router-extra': { created: daysAgo(2000), versions: { '1.0.0': { repository: 'x/y' }, '1.1.0': { repository: 'x/y' }, '1.2.0': { repository: 'x/y' }, '1.3.0': { repository: 'x/y' } } },
+    // Young and new, but with a repository and no install script: two signals are not enough.
+    'fake-axios': { created: daysAgo(5), versions: { '1.0.0': { repository: 'someone/fake-axios' } } },
+  });
+  const f = only(scan(files, remote).findings, 'typosquat');
+  assert.deepEqual(f.map((x) => x.package).sort(), ['axios-proxy', 'lodas', 'trace-mapping']);
+  const axios = f.find((x) => x.package === 'axios-proxy')!;
+  assert.equal(axios.severity, 'warning');
+  assert.equal(
+    axios.message,
+    '"axios-proxy" looks like an imitation of the popular package "axios" (added word "-proxy"), and the registry agrees: first published 5 days ago, only 1 version, no repository, runs an install script (postinstall).',
+  );
+  assert.ok(axios.evidence?.includes('Registry: runs an install script (postinstall).'));
+  assert.match(f.find((x) => x.package === 'trace-mapping')!.message, /"@jridgewell\/trace-mapping"/);
+  assert.match(f.find((x) => x.package === 'lodas')!.message, /"lodash" \(last letter "h" dropped\)/);
+  // Without registry data the names alone say nothing.
+  assert.equal(only(scan(files, undefined).findings, 'typosquat').length, 0);
+});
+
+test('typosquat, affix imitations: a publisher who never published the popular package counts, when the scan has its data', () => {
+  const files = [manifest({ 'axios-proxy': '1.0.0', axios: '^1.0.0' })];
+  const axios: FakePackage = { created: daysAgo(4000), maintainers: ['jasonsaayman'], versions: { '1.0.0': { npmUser: 'jasonsaayman', repository: 'axios/axios' } } };
+  const withRepo: FakePackage = { created: daysAgo(5), versions: { '1.0.0': { time: daysAgo(5), npmUser: 'newcomer', repository: 'newcomer/axios-proxy' } } };
+  const [f] = only(scan(files, remoteData({ 'axios-proxy': withRepo, axios })).findings, 'typosquat');
+  assert.ok(f, 'young, one version, another publisher');
+  assert.match(f.message, /published by "newcomer", who never published "axios"/);
+  const same: FakePackage = { ...withRepo, versions: { '1.0.0': { ...withRepo.versions['1.0.0'], npmUser: 'jasonsaayman' } } };
+  assert.equal(only(scan(files, remoteData({ 'axios-proxy': same, axios })).findings, 'typosquat').length, 0);
+});

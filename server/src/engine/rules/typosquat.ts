@@ -3,6 +3,8 @@ import { namesRegistryPackage } from '../manifest/spec';
 import { defineRule } from './context';
 import { manifestForImporter, type Project } from '../project';
 import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
+import { popularAffixIndex } from '../typosquat/affix';
+import { LIMITS, truncate } from '../text/untrusted';
 import type { Packument, RemoteData } from '../data/remote-data';
 
 
@@ -25,32 +27,47 @@ export const typosquat = defineRule({
     const allow = new Set(settings.typosquatAllow);
     // The project's own packages (workspaces) never come from the registry.
     for (const m of project.manifests) if (m.name) allow.add(m.name);
-    const check = (name: string) => {
+    const affixes = popularAffixIndex();
+    /** A name-based match, or an affix imitation the registry's evidence agrees with. */
+    const check = (name: string, version?: string): Judged | undefined => {
       const packument = packumentOf(remote, name);
-      return detector.check(name, {
+      const match = detector.check(name, {
         allow,
         unscopedCopies: packument !== undefined && isNew(packument, now),
         judge: () => packument === undefined || !isEstablished(packument, now),
       });
+      if (match) return { match, message: describe(match), evidence: evidenceFor(match) };
+      if (!packument || allow.has(name)) return undefined;
+      const affix = affixes.find(name);
+      if (!affix) return undefined;
+      const risk = registryEvidence(packument, version, packumentOf(remote, affix.target), affix.target, now);
+      if (!risk) return undefined;
+      const imitation: TyposquatMatch = { name, target: affix.target, targetRank: affix.targetRank, reason: { kind: 'affix', text: affix.text } };
+      return {
+        match: imitation,
+        message: `${describe(imitation).slice(0, -1)}, and the registry agrees: ${risk.join(', ')}.`,
+        evidence: [...evidenceFor(imitation), ...risk.map((r) => `Registry: ${r}.`)],
+      };
     };
 
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
         if (SKIPPED_SECTIONS.has(dep.section) || !namesRegistryPackage(dep.kind)) continue;
         const realName = dep.kind === 'alias' ? dep.aliasOf?.name : dep.name;
-        const match = realName ? check(realName) : undefined;
-        if (!match) continue;
+        const judged = realName ? check(realName) : undefined;
+        if (!judged) continue;
+        const { match } = judged;
         const span = dep.kind === 'alias' ? (dep.specSpan ?? dep.nameSpan) : dep.nameSpan;
         const fix = renameFix(m, dep, match.target);
         report({
-          message: describe(match),
+          message: judged.message,
           file: m.path,
           span,
           package: match.name,
           version: null,
           via: [dep.name],
           fixes: fix ? [fix] : [],
-          evidence: evidenceFor(match),
+          evidence: judged.evidence,
         });
       }
     }
@@ -59,20 +76,21 @@ export const typosquat = defineRule({
       const graph = project.graphs.get(l.path);
       for (const p of l.packages) {
         if (p.source !== 'registry' && p.source !== 'unknown') continue;
-        const match = check(p.realName ?? p.name);
-        if (!match) continue;
+        const judged = check(p.realName ?? p.name, p.version);
+        if (!judged) continue;
+        const { match } = judged;
         const via = graph?.via(p.id) ?? [p.name];
         const fix = via.length === 1 ? directDependencyFix(project, l.path, graph?.importerOf(p.id), p, match.target) : undefined;
         const pulledBy = via.length > 1 ? ` It is pulled in by ${via.slice(0, -1).join(' > ')}.` : '';
         report({
-          message: describe(match) + pulledBy,
+          message: judged.message + pulledBy,
           file: l.path,
           span: p.keySpan ?? p.span,
           package: match.name,
           version: p.version,
           via,
           fixes: fix ? [fix] : [],
-          evidence: evidenceFor(match),
+          evidence: judged.evidence,
         });
       }
     }
@@ -80,6 +98,47 @@ export const typosquat = defineRule({
 });
 
 const DAY = 24 * 60 * 60 * 1000;
+
+interface Judged {
+  match: TyposquatMatch;
+  message: string;
+  evidence: string[];
+}
+
+/** Younger than this, a package has had no time to earn trust. */
+const YOUNG_DAYS = 90;
+const FEW_VERSIONS = 3;
+const INSTALL_HOOKS = ['preinstall', 'install', 'postinstall'];
+
+/**
+ * What the registry says against a package whose name only resembles a popular one by an
+ * affix: young, few versions, no repository, an install script, a publisher who never
+ * published the popular package (when the scan has its data). Such names are mostly honest
+ * neighbours (react-dom, eslint-plugin-x), so they are reported only when the package is
+ * young or barely released and at least three signals agree; the list says which.
+ * Undefined when the evidence does not suffice.
+ */
+function registryEvidence(p: Packument, version: string | undefined, popular: Packument | undefined, target: string, now: Date): string[] | undefined {
+  const out: string[] = [];
+  const created = createdAt(p);
+  const ageDays = Number.isNaN(created) ? undefined : Math.floor((now.getTime() - created) / DAY);
+  const young = ageDays !== undefined && ageDays < YOUNG_DAYS;
+  if (young) out.push(`first published ${ageDays === 0 ? 'today' : ageDays === 1 ? '1 day ago' : `${ageDays} days ago`}`);
+  const count = Object.keys(p.versions).length;
+  const few = count <= FEW_VERSIONS;
+  if (few) out.push(count === 1 ? 'only 1 version' : `only ${count} versions`);
+  if (!young && !few) return undefined;
+  const latest = p.distTags.latest;
+  const info = version !== undefined && Object.prototype.hasOwnProperty.call(p.versions, version) ? p.versions[version] : latest !== undefined && Object.prototype.hasOwnProperty.call(p.versions, latest) ? p.versions[latest] : undefined;
+  if (info && !info.hasRepository) out.push('no repository');
+  const hooks = INSTALL_HOOKS.filter((h) => info?.scripts?.[h]);
+  if (hooks.length) out.push(`runs an install script (${hooks.join(', ')})`);
+  if (info?.publisher && popular) {
+    const trusted = new Set([...(popular.maintainers ?? []), ...Object.values(popular.versions).map((v) => v.publisher)]);
+    if (!trusted.has(info.publisher)) out.push(`published by "${truncate(info.publisher, LIMITS.name)}", who never published "${target}"`);
+  }
+  return out.length >= 3 ? out : undefined;
+}
 
 function packumentOf(remote: RemoteData | undefined, name: string): Packument | undefined {
   const lookup = remote?.packuments.get(name);
