@@ -39,6 +39,9 @@ test('the IOC text reads back as exactly that name@version through the IOC parse
 test('which findings are reportable', () => {
   assert.equal(isReportable(finding({})), true);
   assert.equal(isReportable(finding({ rule: 'typosquat' })), true);
+  assert.equal(isReportable(finding({ rule: 'remote-dynamic-dependency' })), true);
+  // A name the registry does not have cannot be reported to it.
+  assert.equal(isReportable(finding({ rule: 'unknown-package' })), false);
   assert.equal(isReportable(finding({ rule: 'unpinned-range' })), false);
   assert.equal(isReportable(finding({ package: undefined })), false);
 });

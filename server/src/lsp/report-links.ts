@@ -16,6 +16,7 @@ export const REPORTABLE_RULES = new Set<RuleId>([
   'install-script',
   'dependency-confusion',
   'removed-from-registry',
+  'remote-dynamic-dependency',
 ]);
 
 export function isReportable(f: Finding): boolean {
