@@ -17,7 +17,7 @@ const OLD = '2019-01-01T00:00:00.000Z';
 /** Every remote rule has a package built for it. */
 const LOCKED: Record<string, string> = {
   crossenv: '1.0.0', // security-holder
-  'gone-pkg': '1.0.0', // removed-from-registry (404)
+  'gone-pkg': '1.0.0', // unknown-package (404, declared in package.json)
   'pulled-version': '1.0.1', // removed-from-registry (version absent)
   'evil-pkg': '1.0.0', // known-malware (OSV MAL-)
   'ioc-pkg': '2.0.0', // known-malware (--ioc)
@@ -89,7 +89,9 @@ test('depwarden scan --registry --advisories raises each remote rule; the second
   const out = JSON.parse(first.stdout) as { findings: { rule: string; package: string; file: string }[]; summary: { lookupsIncomplete: number } };
   const got = (rule: string) => out.findings.filter((f) => f.rule === rule && f.file === 'package-lock.json').map((f) => f.package).sort();
   assert.deepEqual(got('security-holder'), ['crossenv']);
-  assert.deepEqual(got('removed-from-registry'), ['gone-pkg', 'pulled-version']);
+  assert.deepEqual(got('removed-from-registry'), ['pulled-version']);
+  // A declared name gone with a 404 is one unknown-package finding, on the package.json line.
+  assert.deepEqual(out.findings.filter((f) => f.rule === 'unknown-package').map((f) => `${f.package} ${f.file}`), ['gone-pkg package.json']);
   assert.deepEqual(got('known-malware'), ['evil-pkg', 'ioc-pkg']);
   assert.deepEqual(got('known-vulnerability'), ['vuln-pkg']);
   assert.deepEqual(got('release-cooldown'), ['hot-release']);
