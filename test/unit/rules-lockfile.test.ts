@@ -424,7 +424,7 @@ test('non-registry-source: transitive git, foreign tarballs and paths outside th
 
 // ------------------------------------------------------------ install-script
 
-test('install-script: warning with a concrete allowScripts edit when npm would run it, info when denied', () => {
+test('install-script offline: the lockfile flag is info, with a concrete allowScripts edit when npm would run it', () => {
   const text = manifest({ esbuild: '^0.19.0', sharp: '^0.33.0' }, { packageManager: 'npm@11.6.0', allowScripts: { sharp: false } });
   const esbuild = pkg({ name: 'esbuild', version: '0.19.2', hasInstallScript: true });
   const sharp = pkg({ name: 'sharp', version: '0.33.1', hasInstallScript: true });
@@ -433,8 +433,9 @@ test('install-script: warning with a concrete allowScripts edit when npm would r
   const byName = new Map(findings.map((f) => [f.package, f]));
   assert.deepEqual([...byName.keys()].sort(), ['esbuild', 'sharp']);
   const e = byName.get('esbuild')!;
-  assert.equal(e.severity, 'warning');
-  assert.match(e.message, /hasInstallScript/);
+  // Without registry data the lockfile's flag is a hint only (#12): info, still with the fix.
+  assert.equal(e.severity, 'info');
+  assert.match(e.message, /hasInstallScript; not confirmed by the registry \(no registry data \(offline\)\)/);
   assert.match(e.message, /npm would run it/);
   assert.deepEqual(e.span, esbuild.keySpan);
   assert.equal(e.fixes.length, 1);
@@ -462,8 +463,11 @@ test('install-script: pnpm requiresBuild follows onlyBuiltDependencies; workspac
     'pnpm-workspace.yaml': 'packages:\n  - packages/*\nonlyBuiltDependencies:\n  - esbuild\n',
   };
   const findings = run(installScript, projectWith(files, [l]));
-  assert.deepEqual(findings.map((f) => `${f.package}:${f.severity}`).sort(), ['core-js:info', 'esbuild:warning']);
-  assert.match(findings.find((f) => f.package === 'esbuild')!.message, /requiresBuild/);
+  // Offline both are hints (info); the policy verdict still tells them apart.
+  assert.deepEqual(findings.map((f) => `${f.package}:${f.severity}`).sort(), ['core-js:info', 'esbuild:info']);
+  assert.match(findings.find((f) => f.package === 'esbuild')!.message, /requiresBuild; not confirmed by the registry.*pnpm would run it/);
+  assert.match(findings.find((f) => f.package === 'core-js')!.message, /pnpm would not run it/);
+  assert.equal(findings.find((f) => f.package === 'esbuild')!.fixes[0]?.kind, 'deny-scripts');
 });
 
 // ------------------------------------------------------------ registration and the scan pipeline
@@ -557,7 +561,8 @@ test('a real package-lock.json through the npm parser and scanFiles: each tamper
   const text = (f: Finding) => (f.file === 'package.json' ? REAL_MANIFEST : REAL_LOCK).slice(f.span.start, f.span.end);
   const got = findings.filter((f) => mine.has(f.rule)).map((f) => `${f.rule}|${f.severity}|${f.file}|${text(f)}|${(f.via ?? []).join('>')}`);
   assert.deepEqual(got.sort(), [
-    'install-script|warning|package-lock.json|"node_modules/@google/genai"|@google/genai',
+    // Offline: the lockfile's hasInstallScript is a hint the registry did not confirm (#12).
+    'install-script|info|package-lock.json|"node_modules/@google/genai"|@google/genai',
     'lockfile-drift|warning|package.json|"left-pad"|left-pad',
     'lockfile-host|error|package-lock.json|"node_modules/ws"|@google/genai>ws',
     'lockfile-integrity|warning|package-lock.json|"node_modules/ms"|debug>ms',

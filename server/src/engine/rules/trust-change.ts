@@ -1,12 +1,25 @@
 import semver from 'semver';
 import { defineRule } from './context';
-import { trustDeltas } from '../review/trust-delta';
+import { trustSignals, type TrustSignal } from '../review/trust-delta';
 import { describeTarget, previousRelease, targetReport } from '../data/targets';
+import { assessAddedDependency, type AddedDependencyRisk } from './risk-signals';
+import { LIMITS, truncate } from '../text/untrusted';
+
+/** Added dependencies judged per release; the rest are counted (bounded work and output). */
+const MAX_JUDGED = 10;
 
 /**
  * A hijacked release looks different from the ones before it: someone else published it,
  * it lacks the provenance the project's CI used to attach, it suddenly runs a script on
  * install, ships a new executable, or pulls in a new dependency in a mere patch release.
+ *
+ * Each of those alone is common in ordinary releases (maintainers take turns publishing,
+ * patch releases add established helpers: array-includes 3.1.9 added call-bound), so a
+ * single signal is `info`: evidence in the hover and reports. It is a `warning` when
+ * what the release added is itself risky (event-stream 3.3.6 added flatmap-stream: brand
+ * new, one version, published by someone who had never published event-stream), or when
+ * signals combine (a new publisher and a new install script: the hijacked-version shape).
+ * The message says which evidence made it a warning.
  */
 export const trustChange = defineRule({
   id: 'trust-change',
@@ -15,21 +28,68 @@ export const trustChange = defineRule({
   data: ['registry'],
   fixes: [],
   check(ctx) {
+    const now = ctx.now.getTime();
     for (const t of ctx.data.targets) {
       if (!t.packument || !t.info || !t.version) continue;
       const prev = previousRelease(t.packument, t.version);
       if (!prev) continue;
-      const changes = trustDeltas(prev, t.info, { onlyPatchDependencies: true, isPatch: isPatchBump(prev.version, t.version) });
-      if (changes.length === 0) continue;
-      ctx.report(
-        targetReport(t, `${describeTarget(t)}, compared with ${prev.version}: ${changes.join('; ')}. Hijacked releases look like this; check the release before trusting it.`, {
-          span: t.versionSpan,
-          evidence: changes,
-        }),
-      );
+      const signals = trustSignals(prev, t.info, { onlyPatchDependencies: true, isPatch: isPatchBump(prev.version, t.version) });
+      if (signals.length === 0) continue;
+      const added = signals.find((s) => s.kind === 'added-dependencies')?.added ?? [];
+      const parent = { name: t.name, packument: t.packument, version: t.version };
+      const judged = added.slice(0, MAX_JUDGED).map(([name, spec]) => assessAddedDependency(name, spec, ctx.remote?.packuments.get(name), parent, now));
+      const verdict = judge(signals, judged);
+      const evidence = [...signals.map((s) => s.text), ...judged.map(dependencyLine)];
+      if (added.length > MAX_JUDGED) evidence.push(`${added.length - MAX_JUDGED} more added dependencies were not checked`);
+      const changes = signals.map((s) => s.text).join('; ');
+      const message = verdict.reasons.length
+        ? `${describeTarget(t)}, compared with ${prev.version}: ${changes}. A warning because ${verdict.reasons.join('; and ')}. Hijacked releases look like this; check the release before trusting it.`
+        : `${describeTarget(t)}, compared with ${prev.version}: ${changes}. ${verdict.quiet}`;
+      ctx.report(targetReport(t, message, { span: t.versionSpan, severity: verdict.reasons.length ? 'warning' : 'info', evidence }));
     }
   },
 });
+
+const SIGNAL_WORDS: Record<TrustSignal['kind'], string> = {
+  'new-publisher': 'a new publisher',
+  'lost-provenance': 'lost provenance',
+  'gained-install-script': 'a new install script',
+  'gained-bin': 'a new executable',
+  'added-dependencies': 'an added dependency that is not established',
+};
+
+/**
+ * Why the release deserves a warning (empty: it does not), or why it stays quiet.
+ * - An added dependency that is risky on its own (risk-signals.ts) is enough.
+ * - Otherwise two signals of the release together: its own changes (publisher,
+ *   provenance, install script, executable) and, as one more, added dependencies that
+ *   could not be checked or show some (weak) risk. Established additions count nothing.
+ */
+function judge(signals: TrustSignal[], judged: AddedDependencyRisk[]): { reasons: string[]; quiet: string } {
+  const reasons: string[] = [];
+  const risky = judged.filter((d) => d.risky);
+  for (const d of risky) reasons.push(`the added dependency "${truncate(d.name, LIMITS.name)}" is risky: ${d.facts.map((f) => f.text).join(', ')}`);
+  const kinds: TrustSignal['kind'][] = signals.map((s) => s.kind).filter((k) => k !== 'added-dependencies');
+  const doubtful = judged.some((d) => !d.checked || d.facts.length > 0);
+  if (doubtful) kinds.push('added-dependencies');
+  if (!risky.length && kinds.length >= 2) {
+    const shape = kinds.includes('gained-install-script') && (kinds.includes('new-publisher') || kinds.includes('lost-provenance')) ? ' (the shape of a hijacked release)' : '';
+    reasons.push(`${kinds.map((k) => SIGNAL_WORDS[k]).join(' together with ')} in one release${shape}`);
+  }
+  const unchecked = judged.filter((d) => !d.checked);
+  let quiet = 'Alone this is common in ordinary releases: shown as evidence, not a warning.';
+  if (unchecked.length) quiet = `The added ${unchecked.length === 1 ? 'dependency was' : 'dependencies were'} not checked (${unchecked.map((d) => `${truncate(d.name, LIMITS.name)}: ${d.notChecked}`).join('; ')}); alone this is evidence, not a warning.`;
+  else if (judged.length && judged.every((d) => !d.risky)) quiet = `The added ${judged.length === 1 ? 'dependency is' : 'dependencies are'} not risky on the registry's evidence, so this is shown as evidence, not a warning.`;
+  return { reasons, quiet };
+}
+
+function dependencyLine(d: AddedDependencyRisk): string {
+  const name = `added dependency "${truncate(d.name, LIMITS.name)}"`;
+  if (!d.checked) return `${name}: not checked (${d.notChecked})`;
+  if (d.risky) return `${name}: risky: ${d.facts.map((f) => f.text).join('; ')}`;
+  if (d.facts.length) return `${name}: ${d.facts.map((f) => f.text).join('; ')} (not enough alone)`;
+  return `${name}: ${d.established}`;
+}
 
 function isPatchBump(from: string, to: string): boolean {
   return semver.major(from) === semver.major(to) && semver.minor(from) === semver.minor(to) && semver.gt(to, from);

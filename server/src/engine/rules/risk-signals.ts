@@ -1,0 +1,282 @@
+/**
+ * "Is this package version itself risky?": the evidence that turns a weak signal (a
+ * dependency added in a patch release, an install script) into a warning (#12).
+ *
+ * Malicious packages are young, have one or a few versions, often no repository, imitate
+ * a popular name, run a script on install, and are published by an account that has no
+ * history with the package that pulls them in (flatmap-stream, added to event-stream
+ * 3.3.6, had all of these). Established packages have none of them. Each fact is stated
+ * in plain words so that the finding can say which evidence made it a warning.
+ *
+ * Pure functions over registry data the scan already has; nothing here fetches.
+ */
+import semver from 'semver';
+import type { Packument, PackumentLookup, VersionInfo } from '../data/remote-data';
+import { firstPublished, formatAge } from './new-package';
+import { popularNameDetector } from '../typosquat';
+import { LIMITS, truncate } from '../text/untrusted';
+
+const DAY = 24 * 3600_000;
+
+/** Lifecycle scripts a registry install runs (`prepare` only runs for git sources). */
+export const INSTALL_HOOKS = ['preinstall', 'install', 'postinstall'] as const;
+
+/** A package younger than this (when the version was released) is "young". */
+export const YOUNG_DAYS = 30;
+/** A package with at most this many versions has "few versions". */
+export const FEW_VERSIONS = 3;
+/** A package at least this old, with at least this many versions, is established. */
+const ESTABLISHED_DAYS = 365;
+const ESTABLISHED_VERSIONS = 10;
+
+/** One fact about a package that bears on whether it is risky. */
+export interface RiskFact {
+  kind:
+    | 'removed'
+    | 'young'
+    | 'few-versions'
+    | 'no-repository'
+    | 'imitates-popular'
+    | 'install-script'
+    | 'new-install-script'
+    | 'changed-install-script'
+    | 'new-publisher'
+    | 'lost-provenance'
+    | 'dangerous-script'
+    | 'stranger-publisher';
+  /** Strong facts make a package risky alone; weak ones only together (see isRisky). */
+  strong: boolean;
+  /** Plain words for messages and evidence lines (already capped). */
+  text: string;
+}
+
+/** The install hooks a version runs (`preinstall`, `install`, `postinstall`), with their text. */
+export function installHooks(info: VersionInfo | undefined): [hook: string, text: string][] {
+  const scripts = info?.scripts;
+  if (!scripts) return [];
+  return INSTALL_HOOKS.filter((h) => typeof scripts[h] === 'string' && scripts[h] !== '').map((h) => [h, scripts[h]]);
+}
+
+/** When a version was published, from the packument's `time` (undefined when unknown). */
+export function publishedAt(p: Packument, version: string): number | undefined {
+  const t = Object.prototype.hasOwnProperty.call(p.time, version) ? Date.parse(p.time[version]) : NaN;
+  return Number.isNaN(t) ? undefined : t;
+}
+
+/**
+ * Whether the packument carries the package's history: the registry's documents always
+ * have `time.created`. A pruned copy (a mirror or snapshot serving only some versions)
+ * lacks it, and then "few versions" and "young" would be artefacts of the copy: the facts
+ * that need the history are left out rather than guessed.
+ */
+export function hasHistory(p: Packument): boolean {
+  return Object.prototype.hasOwnProperty.call(p.time, 'created') && !Number.isNaN(Date.parse(p.time.created));
+}
+
+/**
+ * Old and busy: first published a year or more before `at`, with ten or more versions.
+ * Typosquats and one-off malicious packages never get there: they are taken down. Without
+ * the history (hasHistory), a version published a year before `at` shows the age alone.
+ */
+export function isEstablished(p: Packument, at: number): boolean {
+  const created = firstPublished(p);
+  if (created === undefined || at - created < ESTABLISHED_DAYS * DAY) return false;
+  return !hasHistory(p) || Object.keys(p.versions).length >= ESTABLISHED_VERSIONS;
+}
+
+/** "young": first published less than YOUNG_DAYS before `at` (the release that matters, named by `relativeTo`). */
+export function youngFact(p: Packument, at: number, relativeTo: string): RiskFact | undefined {
+  if (!hasHistory(p)) return undefined;
+  const created = firstPublished(p)!;
+  const gap = at - created;
+  if (gap >= YOUNG_DAYS * DAY) return undefined;
+  const text = gap < -60_000 ? `first published after ${relativeTo}` : gap <= 60_000 ? `first published with ${relativeTo}` : `first published ${formatAge(gap)} before ${relativeTo}`;
+  return { kind: 'young', strong: false, text };
+}
+
+/** At most FEW_VERSIONS versions; not raised for a package first published a year or more before `at` (a quiet old package, not a new one). */
+export function fewVersionsFact(p: Packument, at: number): RiskFact | undefined {
+  if (!hasHistory(p)) return undefined;
+  const count = Object.keys(p.versions).length;
+  if (count > FEW_VERSIONS) return undefined;
+  const created = firstPublished(p)!;
+  if (at - created >= ESTABLISHED_DAYS * DAY) return undefined;
+  return { kind: 'few-versions', strong: false, text: `${count} version${count === 1 ? '' : 's'} on the registry` };
+}
+
+export function noRepositoryFact(info: VersionInfo | undefined): RiskFact | undefined {
+  return info && !info.hasRepository ? { kind: 'no-repository', strong: false, text: `no repository field in ${info.version}` } : undefined;
+}
+
+/**
+ * A name that imitates a popular package (the typosquat rule's index). Established
+ * packages are never imitations: `react-dom` is not a squat of `react`.
+ */
+export function imitationFact(name: string, p: Packument | undefined, at: number): RiskFact | undefined {
+  if (p && isEstablished(p, at)) return undefined;
+  const match = popularNameDetector().check(name, { judge: () => true });
+  if (!match) return undefined;
+  return { kind: 'imitates-popular', strong: true, text: `the name imitates the popular package "${truncate(match.target, LIMITS.name)}" (${match.reason.text})` };
+}
+
+export function installScriptFact(info: VersionInfo | undefined): RiskFact | undefined {
+  const hooks = installHooks(info);
+  if (!hooks.length) return undefined;
+  return { kind: 'install-script', strong: true, text: `runs an install script (${hooks.map(([h, s]) => `${h}: ${truncate(s, LIMITS.text)}`).join('; ')})` };
+}
+
+/**
+ * An install hook the previous release did not have: a hijacked release adds its payload
+ * this way (Shai-Hulud's `postinstall: node bundle.js`). Strong. A hook whose text
+ * changed is weak: maintainers edit their scripts (unrs-resolver's names its version), and
+ * a hijack that rewrites one (Nx 21.5.0's `node telemetry.js`) also shows a new publisher
+ * or lost provenance, which combine with it.
+ */
+export function newInstallScriptFact(info: VersionInfo | undefined, prev: VersionInfo | undefined): RiskFact | undefined {
+  if (!prev) return undefined;
+  const before = new Map(installHooks(prev));
+  const changed = installHooks(info).filter(([h, s]) => before.get(h) !== s);
+  if (!changed.length) return undefined;
+  const prevVersion = truncate(prev.version, LIMITS.version);
+  const added = changed.filter(([h]) => !before.has(h)).map(([h]) => h);
+  if (added.length) return { kind: 'new-install-script', strong: true, text: `${added.join(' and ')} is new since ${prevVersion}` };
+  return { kind: 'changed-install-script', strong: false, text: `the ${changed.map(([h]) => h).join(' and ')} script changed since ${prevVersion}` };
+}
+
+/** Who published the release, compared with the previous one (registries that say so). */
+export function publisherFacts(info: VersionInfo, prev: VersionInfo | undefined): RiskFact[] {
+  const facts: RiskFact[] = [];
+  if (!prev) return facts;
+  if (info.publisher && prev.publisher && info.publisher !== prev.publisher) {
+    facts.push({ kind: 'new-publisher', strong: false, text: `published by "${truncate(info.publisher, LIMITS.name)}" where ${truncate(prev.version, LIMITS.version)} was published by "${truncate(prev.publisher, LIMITS.name)}"` });
+  }
+  if (prev.hasProvenance && !info.hasProvenance) facts.push({ kind: 'lost-provenance', strong: false, text: `no provenance attestation although ${truncate(prev.version, LIMITS.version)} had one` });
+  return facts;
+}
+
+/**
+ * What install scripts of real attacks do and ordinary build steps do not: fetch and
+ * run something from the network, decode hidden code, or run inline code that talks to
+ * the network. Each pattern is a plain alternation with no nested quantifier (linear),
+ * and the text is capped before matching.
+ */
+const DANGEROUS: [RegExp, string][] = [
+  [/\b(?:curl|wget)\b/i, 'downloads with curl/wget'],
+  [/(?<!\|)\|(?!\|)\s*(?:ba|z|da)?sh\b/, 'pipes into a shell'],
+  [/\b(?:base64\s+(?:-d|--decode)|atob\s*\(|['"]base64['"])/i, 'decodes base64'],
+  [/\b(?:Invoke-WebRequest|Invoke-Expression|iwr|iex|powershell(?:\.exe)?\s+-e(?:nc|ncodedcommand)?)\b/i, 'runs PowerShell download/eval'],
+  [/\/dev\/tcp\/|\bnc\s+-e\b/, 'opens a raw network connection'],
+  [/\beval\s*\(/, 'evaluates generated code'],
+];
+/** Inline code (`node -e`) is common (core-js); inline code that talks to the network is not. */
+const INLINE_CODE = /\bnode\s+(?:-e|--eval|-p|--print)\b/;
+const NETWORK = /\bhttps?:\/\/|\brequire\(\s*['"](?:node:)?(?:https?|net|dgram|child_process)['"]|\bfetch\s*\(/;
+const SCRIPT_CAP = 2000;
+
+export function dangerousScriptFact(info: VersionInfo | undefined): RiskFact | undefined {
+  const reasons = new Set<string>();
+  for (const [, raw] of installHooks(info)) {
+    const text = raw.slice(0, SCRIPT_CAP);
+    for (const [re, why] of DANGEROUS) if (re.test(text)) reasons.add(why);
+    if (INLINE_CODE.test(text) && NETWORK.test(text)) reasons.add('runs inline code that uses the network');
+  }
+  if (!reasons.size) return undefined;
+  return { kind: 'dangerous-script', strong: true, text: `the install script ${[...reasons].join(', ')}` };
+}
+
+/**
+ * Strong facts make a package risky alone. Weak ones come in three independent kinds
+ * (new: young or few versions; no repository; a stranger publisher): two kinds together
+ * make it risky. Young and few versions are one kind: a new package has both.
+ */
+export function isRisky(facts: RiskFact[]): boolean {
+  if (facts.some((f) => f.strong)) return true;
+  const kinds = new Set(facts.map((f) => (f.kind === 'young' || f.kind === 'few-versions' ? 'new' : f.kind)));
+  return kinds.size >= 2;
+}
+
+/** Who has published any version of a package up to (not including) `before`; maintainers when the registry gives no publishers. */
+export function publishersOf(p: Packument, before?: string): Set<string> {
+  const out = new Set<string>();
+  for (const [v, info] of Object.entries(p.versions)) {
+    if (before !== undefined && semver.valid(v) && semver.valid(before) && !semver.lt(v, before)) continue;
+    if (info.publisher) out.add(info.publisher);
+  }
+  if (out.size === 0) for (const m of p.maintainers ?? []) out.add(m);
+  return out;
+}
+
+/** The version of `spec` a parent release would have got: the highest published by `at` (one day of slack), else the highest at all. */
+export function versionAt(p: Packument, spec: string, at: number | undefined): VersionInfo | undefined {
+  const all = Object.keys(p.versions).filter((v) => semver.valid(v));
+  const then = at === undefined ? all : all.filter((v) => (publishedAt(p, v) ?? 0) <= at + DAY);
+  let pick: string | null = null;
+  try {
+    pick = semver.maxSatisfying(then, spec, { loose: true }) ?? semver.maxSatisfying(all, spec, { loose: true });
+  } catch {
+    pick = null;
+  }
+  if (!pick) pick = then.sort(semver.compare).pop() ?? null;
+  return pick ? p.versions[pick] : undefined;
+}
+
+/** How risky a dependency that a release added is, judged at that release. */
+export interface AddedDependencyRisk {
+  name: string;
+  /** False when its registry data was not available: nothing was checked. */
+  checked: boolean;
+  /** Why it was not checked, when it was not. */
+  notChecked?: string;
+  facts: RiskFact[];
+  risky: boolean;
+  /** Set when no fact was found: why it looks established (for the evidence line). */
+  established?: string;
+}
+
+/**
+ * Judges a dependency that `parent@parentVersion` added, from what the registry says
+ * about it (the lookup the scan made when the dependency is in a lockfile).
+ */
+export function assessAddedDependency(
+  name: string,
+  spec: string,
+  lookup: PackumentLookup | undefined,
+  parent: { name: string; packument: Packument; version: string },
+  now: number,
+): AddedDependencyRisk {
+  const label = `${truncate(parent.name, LIMITS.name)}@${truncate(parent.version, LIMITS.version)}`;
+  if (!lookup) return { name, checked: false, notChecked: 'not looked up (not in a lockfile of this project)', facts: [], risky: false };
+  if (lookup.status === 'error') return { name, checked: false, notChecked: `registry: ${lookup.reason}`, facts: [], risky: false };
+  if (lookup.status === 'gone') {
+    const facts: RiskFact[] = [{ kind: 'removed', strong: true, text: 'no longer on the registry (removed packages are usually malicious)' }];
+    return { name, checked: true, facts, risky: true };
+  }
+  const p = lookup.packument;
+  const at = publishedAt(parent.packument, parent.version) ?? now;
+  const info = versionAt(p, spec, at);
+  const facts: RiskFact[] = [];
+  const push = (f: RiskFact | undefined) => f && facts.push(f);
+  push(youngFact(p, at, label));
+  push(fewVersionsFact(p, at));
+  push(noRepositoryFact(info));
+  push(imitationFact(name, p, at));
+  push(installScriptFact(info));
+  // Someone with no history in the parent publishing the new dependency: flatmap-stream's
+  // author had never published event-stream. Only when both sides name publishers.
+  const parentPublishers = publishersOf(parent.packument, parent.version);
+  const depPublishers = publishersOf(p);
+  if (parentPublishers.size && depPublishers.size && ![...depPublishers].some((u) => parentPublishers.has(u))) {
+    const who = [...depPublishers].slice(0, 3).map((u) => `"${truncate(u, LIMITS.name)}"`).join(', ');
+    facts.push({ kind: 'stranger-publisher', strong: false, text: `published by ${who}, who never published ${truncate(parent.name, LIMITS.name)} before` });
+  }
+  const risky = isRisky(facts);
+  const out: AddedDependencyRisk = { name, checked: true, facts, risky };
+  if (!facts.length && !hasHistory(p)) {
+    out.established = 'nothing risky in the registry data, which carries no history (its age and version count were not checked)';
+  } else if (!facts.length) {
+    const created = firstPublished(p);
+    const count = Object.keys(p.versions).length;
+    out.established = `established (${created !== undefined ? `first published ${formatAge(Math.max(0, at - created))} before ${label}, ` : ''}${count} versions${info?.hasRepository ? ', has a repository' : ''})`;
+  }
+  return out;
+}
