@@ -30,7 +30,9 @@ test('Review Lockfile Changes against git HEAD, and a notification when the lock
   writeFileSync(path.join(dir, 'package-lock.json'), npmLockText({ a: '1.0.0', b: '1.1.0', sneaky: { version: '0.0.1', hasInstallScript: true } }));
   await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(dir, 'package-lock.json')), type: 2 }] });
   const changed = await client.waitFor(() => client.notifications.find((n) => n.method === 'depwarden/lockfileChanged'), 'lockfileChanged');
-  assert.deepEqual(changed.params, { files: ['package-lock.json'], added: 1, upgraded: 1, removed: 0, flagged: 1 });
+  // Offline, sneaky's hasInstallScript is a lockfile hint the registry did not confirm: an
+  // info finding (#12), listed in the review below but not counted as needing a look.
+  assert.deepEqual(changed.params, { files: ['package-lock.json'], added: 1, upgraded: 1, removed: 0, flagged: 0 });
   const last = unescaped((await client.connection.sendRequest('depwarden/lastChangeReview')) as string);
   assert.match(last, /➕ \*\*sneaky@0\.0\.1\*\*/);
   assert.match(last, /install-script/);
