@@ -229,8 +229,10 @@ export interface Finding {
   /** Lines of evidence for the hover and reports (published when, by whom, script text...). */
   evidence?: string[];
   /**
-   * Other places the same finding is shown: for a package pulled in by a lockfile, the
-   * package.json line of the direct dependency that brings it in.
+   * Other places the same finding concerns: for a package pulled in by a lockfile, the
+   * package.json line of the direct dependency that brings it in; for a finding on a
+   * package.json line, the lockfile entry. The editor shows a finding once, at one of its
+   * places (depwarden.lockfileFindings), and links the others.
    */
   also?: { file: string; span: Span }[];
   /** Set when a suppression matched: the finding is kept in reports, hidden from diagnostics. */

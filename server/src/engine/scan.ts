@@ -67,19 +67,31 @@ function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
     }
   }
   findings.push(...applySuppressions(project, findings, settings, input.now));
-  attributeToDirectDependencies(project, findings);
-  findings.sort(compareFindings);
-  return attachStandardFixes({ project, files: fileReports(project), findings, ruleErrors });
+  const shown = attributeToDirectDependencies(project, findings);
+  shown.sort(compareFindings);
+  return attachStandardFixes({ project, files: fileReports(project), findings: shown, ruleErrors });
 }
 
 /**
- * A finding on a lockfile entry is also shown on the package.json line of the direct
- * dependency that pulls the package in, so that it is seen where people edit.
+ * One finding per problem, reachable at every place it concerns (`also`); where the
+ * editor shows it is the LSP layer's choice (depwarden.lockfileFindings).
+ *
+ * A finding on a lockfile entry is also reachable from the package.json line of the direct
+ * dependency that pulls the package in, where people edit. When a rule says the same thing
+ * on that line already (typosquat and insecure-url look at both files), the two are one
+ * problem: the package.json finding is kept (its version, hence its suppression and its
+ * SARIF fingerprint, unchanged) with the lockfile entry in `also`, so that the Problems
+ * panel, the CLI and the counts list it once.
  */
-function attributeToDirectDependencies(project: Project, findings: Finding[]): void {
-  // What package.json already says about a dependency needs no second copy from the lockfile.
-  const onManifest = new Set<string>();
-  for (const f of findings) if (f.package && project.manifests.some((m) => m.path === f.file)) onManifest.add(`${f.file}|${f.rule}|${f.package}`);
+function attributeToDirectDependencies(project: Project, findings: Finding[]): Finding[] {
+  const manifestPaths = new Set(project.manifests.map((m) => m.path));
+  // What package.json already says about a dependency, by manifest, rule and package.
+  const onManifest = new Map<string, Finding>();
+  for (const f of findings) {
+    const key = `${f.file}|${f.rule}|${f.package}`;
+    if (f.package && manifestPaths.has(f.file) && !onManifest.has(key)) onManifest.set(key, f);
+  }
+  const folded = new Set<Finding>();
   const packageIndex = new Map<string, Map<string, LockedPackage>>();
   for (const f of findings) {
     if (!f.via || f.via.length === 0) continue;
@@ -97,9 +109,34 @@ function attributeToDirectDependencies(project: Project, findings: Finding[]): v
     const manifest = manifestForImporter(project, f.file, importer);
     const dep = manifest?.dependencies.find((d) => d.name === f.via![0] && d.section !== 'overrides' && d.section !== 'resolutions' && d.section !== 'pnpm.overrides');
     if (!manifest || !dep) continue;
-    if (f.via.length === 1 && onManifest.has(`${manifest.path}|${f.rule}|${f.package}`)) continue;
-    (f.also ??= []).push({ file: manifest.path, span: dep.nameSpan });
+    const twin = f.via.length === 1 ? onManifest.get(`${manifest.path}|${f.rule}|${f.package}`) : undefined;
+    if (twin) {
+      // A suppression that matched one of the two and not the other keeps them apart.
+      if (!twin.suppressed === !f.suppressed) {
+        fold(f, twin);
+        folded.add(f);
+      }
+      continue;
+    }
+    addPlace(f, { file: manifest.path, span: dep.nameSpan });
   }
+  return folded.size ? findings.filter((f) => !folded.has(f)) : findings;
+}
+
+/** The lockfile finding `from` and the package.json finding `into` are one problem: `into` keeps both places and what `from` adds. */
+function fold(from: Finding, into: Finding): void {
+  addPlace(into, { file: from.file, span: from.span });
+  for (const a of from.also ?? []) if (a.file !== into.file) addPlace(into, a);
+  if (SEVERITY_ORDER[from.severity] > SEVERITY_ORDER[into.severity]) into.severity = from.severity;
+  for (const fix of from.fixes) if (!into.fixes.some((x) => x.title === fix.title)) into.fixes.push(fix);
+  const evidence = [...(into.evidence ?? []), ...(from.evidence ?? []).filter((e) => !into.evidence?.includes(e))];
+  if (evidence.length) into.evidence = evidence;
+}
+
+function addPlace(f: Finding, place: { file: string; span: Finding['span'] }): void {
+  if (place.file === f.file && place.span.start === f.span.start && place.span.end === f.span.end) return;
+  const also = (f.also ??= []);
+  if (!also.some((a) => a.file === place.file && a.span.start === place.span.start && a.span.end === place.span.end)) also.push(place);
 }
 
 function compareFindings(a: Finding, b: Finding): number {

@@ -91,7 +91,7 @@ export function codeActionsFor(
  */
 function whyActionFor(finding: Finding, result: ScanResult, diag: Diagnostic): CodeAction | undefined {
   const name = finding.package;
-  if (!name || !result.project.graphs.has(finding.file)) return undefined;
+  if (!name || ![finding.file, ...(finding.also ?? []).map((a) => a.file)].some((file) => result.project.graphs.has(file))) return undefined;
   const title = `Why is ${name} here?`;
   const args = { package: name, version: finding.version ?? undefined };
   return { title, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: false, command: { title, command: 'depwarden.whyIsThisHere', arguments: [args] } };

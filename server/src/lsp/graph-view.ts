@@ -121,17 +121,21 @@ function buildIndex(result: ScanResult): ResultIndex {
   const manifestPaths = new Set(result.project.manifests.map((m) => m.path));
   for (const f of result.findings) {
     if (f.suppressed) continue;
-    const lock = lockfiles.get(f.file);
-    if (lock) {
-      attachLockfileFinding(lock, f);
-      continue;
+    // A finding is indexed at each of its places (its own and `also`), so that a node shows
+    // it wherever the tree reaches it; nodes that join places count each finding once.
+    for (const place of [{ file: f.file, span: f.span }, ...(f.also ?? [])]) {
+      const lock = lockfiles.get(place.file);
+      if (lock) {
+        attachLockfileFinding(lock, f, place.span);
+        continue;
+      }
+      if (!manifestPaths.has(place.file)) continue;
+      if (f.package) {
+        const byName = manifestFindings.get(place.file) ?? new Map<string, Finding[]>();
+        manifestFindings.set(place.file, byName);
+        push(byName, f.package, f);
+      } else push(manifestOwnFindings, place.file, f);
     }
-    if (!manifestPaths.has(f.file)) continue;
-    if (f.package) {
-      const byName = manifestFindings.get(f.file) ?? new Map<string, Finding[]>();
-      manifestFindings.set(f.file, byName);
-      push(byName, f.package, f);
-    } else push(manifestOwnFindings, f.file, f);
   }
   for (const lock of lockfiles.values()) computeReach(lock);
   return { lockfiles, manifestFindings, manifestOwnFindings, memo: new Map() };
@@ -145,16 +149,18 @@ function indexLockfile(graph: DependencyGraph): LockfileIndex {
   return { lockfile, graph, findingsById: new Map(), ownFindings: [], ownWorst: new Map(), reachWorst: new Map(), byName, byStart };
 }
 
-function attachLockfileFinding(lock: LockfileIndex, f: Finding): void {
-  const named = (p: LockedPackage) => !f.package || p.name === f.package || p.realName === f.package;
-  const entry = entryAt(lock, f.span.start, named);
+function attachLockfileFinding(lock: LockfileIndex, f: Finding, span: Span): void {
+  // A finding that names no package is about the file (lookup-incomplete, a parse error),
+  // not about the entry it happens to start in.
+  const entry = f.package ? entryAt(lock, span.start, (p) => p.name === f.package || p.realName === f.package) : undefined;
   let targets: LockedPackage[] = entry ? [entry] : [];
   if (!entry && f.package) targets = (lock.byName.get(f.package) ?? []).filter((p) => !f.version || p.version === f.version);
   if (targets.length === 0) {
-    lock.ownFindings.push(f);
+    if (!lock.ownFindings.includes(f)) lock.ownFindings.push(f);
     return;
   }
   for (const p of targets) {
+    if (lock.findingsById.get(p.id)?.includes(f)) continue;
     push(lock.findingsById, p.id, f);
     const worst = lock.ownWorst.get(p.id);
     if (!worst || SEVERITY_ORDER[f.severity] > SEVERITY_ORDER[worst]) lock.ownWorst.set(p.id, f.severity);
@@ -394,7 +400,8 @@ function packageNode(
   more: { cycle?: boolean; extra?: string; lineFindings?: Finding[] },
 ): ViewNode {
   const target = lock.graph.byId.get(followLink(lock, pkg.id)) ?? pkg;
-  const findings = [...(lock.findingsById.get(pkg.id) ?? []), ...(pkg === target ? [] : (lock.findingsById.get(target.id) ?? [])), ...(more.lineFindings ?? [])];
+  // Distinct: a finding on the lockfile entry is often also on the package.json line.
+  const findings = [...new Set([...(lock.findingsById.get(pkg.id) ?? []), ...(pkg === target ? [] : (lock.findingsById.get(target.id) ?? [])), ...(more.lineFindings ?? [])])];
   const own = worstOf(findings);
   const below = maxSeverity(own, lock.reachWorst.get(pkg.id));
   const hasChildren = !more.cycle && childIds(lock, pkg.id).some((id) => !options.riskyOnly || lock.reachWorst.has(id));

@@ -73,7 +73,7 @@ export class Pipeline {
     folder.timer = undefined;
     const pass = await this.scan(folder);
     if (!pass) return;
-    this.publish(folder, pass.local);
+    this.publish(folder, pass.local, pass.settings);
     void this.lookUp(pass);
   }
 
@@ -118,7 +118,7 @@ export class Pipeline {
       this.state.sendStatus();
       return undefined;
     }
-    if (result !== local || folder.result !== local) this.publish(folder, result);
+    if (result !== local || folder.result !== local) this.publish(folder, result, pass.settings);
     else this.state.sendStatus();
     folder.settled();
     return result;
@@ -166,13 +166,13 @@ export class Pipeline {
     }
   }
 
-  private publish(folder: WorkspaceFolderState, result: ScanResult): void {
+  private publish(folder: WorkspaceFolderState, result: ScanResult, settings: FolderSettings): void {
     const { connection, positions } = this.state;
     const generation = ++this.publishSeq;
     folder.result = result;
     folder.resultGeneration = generation;
     const textOf = (file: string) => result.project.texts.get(file);
-    const byUri = findingsToDiagnostics(result.findings, generation, (file) => folder.uriOf(file), textOf, positions);
+    const byUri = findingsToDiagnostics(result.findings, generation, (file) => folder.uriOf(file), textOf, positions, settings.lockfileFindings);
     for (const uri of folder.published) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
     // Every scanned file gets a publish (possibly empty) so a fixed problem disappears.
     for (const file of result.project.texts.keys()) {

@@ -1,5 +1,6 @@
 import { defaultSettings, RULE_IDS, type PolicyLayer, type RuleId, type Settings, type SeveritySetting } from '../engine/model';
 import { explicitValues } from '../engine/policy/project-config';
+import { LOCKFILE_FINDINGS, type LockfileFindings } from './diagnostics';
 
 /** The `depwarden.*` settings as VS Code hands them over (workspace/configuration). */
 export interface ClientSettings {
@@ -13,6 +14,8 @@ export interface ClientSettings {
   rules?: Record<string, string>;
   typosquat?: { allow?: string[] };
   debounceMs?: number;
+  /** Where a finding on a lockfile entry of a direct dependency or on its package.json line is shown (diagnostics.ts placesOf). */
+  lockfileFindings?: string;
   /** Periodic re-check for new advisories; fractions of a minute are allowed (tests use them). */
   alerts?: { intervalMinutes?: number };
   /** URLs of malware lists to download and match (`depwarden.malwareFeeds`). */
@@ -34,7 +37,9 @@ export interface ClientSettings {
 const SEVERITIES = new Set(['off', 'hint', 'info', 'warning', 'error']);
 
 /** Typed settings from whatever the client sent; anything malformed falls back to the default. */
-export function toEngineSettings(raw: ClientSettings | null | undefined): Settings & { enable: boolean; debounceMs: number; alertIntervalMs: number } {
+export function toEngineSettings(
+  raw: ClientSettings | null | undefined,
+): Settings & { enable: boolean; debounceMs: number; alertIntervalMs: number; lockfileFindings: LockfileFindings } {
   const s = defaultSettings();
   const r = raw ?? {};
   if (typeof r.offline === 'boolean') s.offline = r.offline;
@@ -71,6 +76,7 @@ export function toEngineSettings(raw: ClientSettings | null | undefined): Settin
     enable: r.enable !== false,
     debounceMs: typeof r.debounceMs === 'number' && r.debounceMs >= 0 ? r.debounceMs : 200,
     alertIntervalMs: alertInterval(r.alerts?.intervalMinutes),
+    lockfileFindings: (LOCKFILE_FINDINGS as readonly unknown[]).includes(r.lockfileFindings) ? (r.lockfileFindings as LockfileFindings) : 'auto',
   };
 }
 

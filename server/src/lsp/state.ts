@@ -106,7 +106,11 @@ export class ServerState {
   }
 
   sendStatus(): void {
-    const status = workspaceStatus(this.folders, (f) => this.settingsCache.get(f.uri)?.offline === true);
+    const status = workspaceStatus(
+      this.folders,
+      (f) => this.settingsCache.get(f.uri)?.offline === true,
+      (f) => this.settingsCache.get(f.uri)?.lockfileFindings ?? 'auto',
+    );
     void this.connection.sendNotification(StatusNotification, status);
   }
 }

@@ -1,8 +1,17 @@
+import { shownCount, type LockfileFindings } from './diagnostics';
 import type { StatusParams } from './protocol';
 import type { WorkspaceFolderState } from './workspace-folder';
 
-/** What the status bar shows: the last published result of every folder, added up. */
-export function workspaceStatus(folders: WorkspaceFolderState[], isOffline: (folder: WorkspaceFolderState) => boolean): StatusParams {
+/**
+ * What the status bar shows: the last published result of every folder, added up. Findings
+ * are counted as the Problems panel shows them (once each, twice where
+ * depwarden.lockfileFindings is `both`), so that the two counts agree.
+ */
+export function workspaceStatus(
+  folders: WorkspaceFolderState[],
+  isOffline: (folder: WorkspaceFolderState) => boolean,
+  placement: (folder: WorkspaceFolderState) => LockfileFindings = () => 'auto',
+): StatusParams {
   const status: StatusParams = {
     lookingUp: folders.some((f) => f.fetching > 0),
     manifests: 0,
@@ -30,9 +39,10 @@ export function workspaceStatus(folders: WorkspaceFolderState[], isOffline: (fol
       }
       if (!f.parsed) status.unparsed++;
     }
+    const mode = placement(folder);
     for (const f of r.findings) {
       if (f.suppressed) continue;
-      status[f.severity]++;
+      status[f.severity] += shownCount(f, mode);
       if (f.rule === 'lookup-incomplete') status.lookupsIncomplete++;
     }
   }
