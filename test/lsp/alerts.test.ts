@@ -85,10 +85,11 @@ test('a new malware or critical advisory on a locked version is announced once; 
   });
 
   await client.initialize(dir);
-  const lockUri = uriOf(path.join(dir, 'package-lock.json'));
+  const manifestUri = uriOf(path.join(dir, 'package.json'));
   const querybatches = () => osv.requests.filter((r) => r.path === '/v1/querybatch').length;
   // The first lookups landed: the critical advisory known from the start is a diagnostic.
-  await client.waitFor(() => client.diagnostics.get(lockUri)?.some((d) => d.code === 'known-vulnerability' && d.message.includes('GHSA-old0-crit-0001')), 'the first lookups', 20000);
+  // (On the package.json line: vulnlib is a direct dependency, shown there once since depwarden.lockfileFindings.)
+  await client.waitFor(() => client.diagnostics.get(manifestUri)?.some((d) => d.code === 'known-vulnerability' && d.message.includes('GHSA-old0-crit-0001')), 'the first lookups', 20000);
   // Let at least one periodic check pass with nothing new.
   const before = querybatches();
   await client.waitFor(() => querybatches() >= before + 2 && client.statuses.length > 0 && !(client.statuses.at(-1) as { lookingUp: boolean }).lookingUp, 'a quiet periodic check', 20000);
@@ -101,9 +102,10 @@ test('a new malware or critical advisory on a locked version is announced once; 
   assert.match(alerts[0].message, /malware/i);
   assert.match(alerts[0].message, /left-pad@1\.3\.0/);
   assert.match(alerts[0].message, /MAL-2026-4242/);
-  assert.equal(alerts[0].uri, lockUri);
-  // The range is the left-pad entry of the lockfile, where the diagnostic is.
-  const malware = await client.waitFor(() => client.diagnostics.get(lockUri)?.find((d) => d.code === 'known-malware'), 'the known-malware diagnostic');
+  // The alert opens where the diagnostic is: left-pad is a direct dependency, so its
+  // package.json line (the lockfile entry is the diagnostic's related information).
+  assert.equal(alerts[0].uri, manifestUri);
+  const malware = await client.waitFor(() => client.diagnostics.get(manifestUri)?.find((d) => d.code === 'known-malware'), 'the known-malware diagnostic');
   assert.deepEqual(alerts[0].range, malware.range);
 
   // More checks come and go: the same advisory is not announced again.

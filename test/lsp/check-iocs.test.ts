@@ -48,13 +48,14 @@ test('depwarden/checkIocs counts the locked packages on the list (aliases by the
     rmSync(dir, { recursive: true, force: true });
   });
   await client.initialize(dir);
-  const lockUri = uriOf(path.join(dir, 'package-lock.json'));
-  await client.waitFor(() => client.diagnostics.get(lockUri)?.some((d) => d.code === 'known-malware' && d.message.includes('MAL-2026-0001')), 'the advisory finding', 20000);
+  // Direct dependencies: their findings are shown on the package.json lines (depwarden.lockfileFindings: auto).
+  const manifestUri = uriOf(path.join(dir, 'package.json'));
+  await client.waitFor(() => client.diagnostics.get(manifestUri)?.some((d) => d.code === 'known-malware' && d.message.includes('MAL-2026-0001')), 'the advisory finding', 20000);
 
   const answer = (await client.connection.sendRequest('depwarden/checkIocs', { text: 'evil@1.0.0\nleft-pad@1.3.0, nothere@9.9.9 $$$' })) as { accepted: number; rejected: string[]; matches: number };
   assert.equal(answer.accepted, 3);
   assert.deepEqual(answer.rejected, ['$$$']);
   assert.equal(answer.matches, 2, 'evil and the alias lp (left-pad) match; other is malware by advisory only');
-  const malware = client.diagnostics.get(lockUri)!.filter((d) => d.code === 'known-malware');
+  const malware = client.diagnostics.get(manifestUri)!.filter((d) => d.code === 'known-malware');
   assert.ok(malware.some((d) => /evil@1\.0\.0/.test(d.message)), JSON.stringify(malware));
 });

@@ -33,18 +33,25 @@ interface CliFinding {
   file: string;
   range: Range;
   also?: { file: string; range: Range }[];
+  via?: string[];
   suppressed?: unknown;
 }
 
 const at = (file: string, r: Range) => `${file}:${r.start.line}:${r.start.character}-${r.end.line}:${r.end.character}`;
 
-/** What the CLI reports as diagnostics would show it: unsuppressed, on its file and on each `also` place. */
+/**
+ * What the CLI reports as diagnostics would show it: unsuppressed, once, at the place
+ * depwarden.lockfileFindings' default picks among its file and `also`: the package.json
+ * line for a direct dependency, the lockfile entry for a package another one pulls in.
+ */
 function cliView(findings: CliFinding[]): string[] {
   const out: string[] = [];
   for (const f of findings) {
     if (f.suppressed) continue;
-    out.push(`${at(f.file, f.range)} ${f.rule} ${f.severity}`);
-    for (const a of f.also ?? []) out.push(`${at(a.file, a.range)} ${f.rule} ${f.severity}`);
+    const places = [{ file: f.file, range: f.range }, ...(f.also ?? [])];
+    const direct = (f.via?.length ?? 0) <= 1;
+    const shown = places.find((p) => p.file.endsWith('package.json') === direct) ?? places[0];
+    out.push(`${at(shown.file, shown.range)} ${f.rule} ${f.severity}`);
   }
   return out.sort();
 }

@@ -1,4 +1,5 @@
 import { alertMessage, takeNewAlerts } from '../alerts';
+import { placesOf } from '../diagnostics';
 import type { Pipeline } from '../pipeline';
 import { AlertNotification } from '../protocol';
 import type { ServerState } from '../state';
@@ -55,8 +56,10 @@ export class AlertChecker {
     if (!result) return;
     const rangeOf = this.state.rangeOf(folder, result);
     for (const alert of takeNewAlerts(result, folder.remote, seen)) {
-      const range = rangeOf(alert.finding.file, alert.finding.span);
-      if (range) void this.state.connection.sendNotification(AlertNotification, { message: alertMessage(alert), uri: folder.uriOf(alert.finding.file), range });
+      // Where the Problems panel shows the finding (depwarden.lockfileFindings).
+      const place = placesOf(alert.finding, settings.lockfileFindings).shown[0];
+      const range = rangeOf(place.file, place.span);
+      if (range) void this.state.connection.sendNotification(AlertNotification, { message: alertMessage(alert), uri: folder.uriOf(place.file), range });
     }
   }
 }
