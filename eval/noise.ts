@@ -20,7 +20,7 @@ export interface ProjectNoise {
   packages: number;
   errors: number;
   warnings: number;
-  /** Places the errors and warnings are mirrored to as well (the Problems panel shows each). */
+  /** Other places of the errors and warnings (`also`): related information in the Problems panel, shown apart only with depwarden.lockfileFindings `both`. */
   mirrors: number;
   duplicatesDropped: number;
   byRule: Record<string, RuleCount>;

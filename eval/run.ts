@@ -188,7 +188,7 @@ function printNoise(noise: NoiseResult, what = 'corpus'): string {
   out.push('');
   out.push(
     `**Total: ${noise.errorsAndWarnings} errors+warnings over ${noise.packages} packages = ${fixed1(noise.perThousand)} per 1,000 packages** ` +
-      `(each finding counted once; its ${sum((p) => p.mirrors)} mirrored copies on package.json lines are listed apart).`,
+      `(each finding counted once, as the Problems panel shows it; its ${sum((p) => p.mirrors)} other places, package.json lines and lockfile entries, are related information, listed apart).`,
   );
   const reasons = new Map<string, number>();
   for (const p of measured) for (const [r, n] of Object.entries(p.lookups.reasons)) reasons.set(r, (reasons.get(r) ?? 0) + n);

@@ -99,7 +99,7 @@ export interface UniqueFindings {
   findings: CliFinding[];
   /** Entries dropped because an identical finding (same rule, place, package) was already counted. */
   duplicates: number;
-  /** Extra places (`also`) the counted findings are mirrored to: the Problems panel shows each. */
+  /** Extra places (`also`) of the counted findings: the Problems panel links them from the one it shows. */
   mirrors: number;
 }
 

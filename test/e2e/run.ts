@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { editorEnv, FIXTURE_DIR, HOSTILE_HOVER, MANIFEST, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
+import { editorEnv, FIXTURE_DIR, HOSTILE_HOVER, MANIFEST, PROBLEM_COUNT, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
 import { HOSTILE_PACKAGE, HOSTILE_VERSION, hostilePackage, hostileSpec, startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 
 // The functions passed to page.evaluate/waitForFunction run in the browser. The project's
@@ -518,6 +518,51 @@ async function runHostileHover(browser: Browser, serverUrl: string, base: string
   }
 }
 
+// ---------------------------------------------------------------- one problem per finding (issues #12, #15)
+
+/** depwarden's status bar item ("… 2 errors, 1 warning") and VS Code's problems indicator ("Errors: 2, Warnings: 1, Infos: 1"). */
+async function problemCounts(page: Page): Promise<{ depwarden: string; problems: string }> {
+  // No named helpers inside: tsx wraps them in a __name() call that the page lacks.
+  return page.evaluate(() => {
+    const dw = [...document.querySelectorAll('.statusbar-item')].find((el) => /depwarden/.test(el.textContent ?? ''));
+    const pr = document.getElementById('status.problems');
+    return { depwarden: (dw?.textContent ?? '').replace(/\s+/g, ' ').trim(), problems: (pr?.getAttribute('aria-label') || pr?.textContent || '').trim() };
+  });
+}
+
+/** Opens PROBLEM_COUNT's workspace in a window of its own and waits until both counts settle on the same numbers. */
+async function runProblemCount(browser: Browser, serverUrl: string, base: string): Promise<void> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    const dir = join(base, PROBLEM_COUNT.folder);
+    mkdirSync(dir, { recursive: true });
+    for (const [name, text] of Object.entries(PROBLEM_COUNT.files)) writeFileSync(join(dir, name), text);
+    await page.bringToFront();
+    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`);
+    await openManifest(page);
+    const count = (text: string, re: RegExp) => Number(re.exec(text)?.[1].replace(/,/g, '') ?? NaN);
+    const deadline = Date.now() + WAIT_MS;
+    let seen = { depwarden: '', problems: '' };
+    for (;;) {
+      seen = await problemCounts(page);
+      const ours = { errors: count(seen.depwarden, /([\d,]+) errors?\b/), warnings: count(seen.depwarden, /([\d,]+) warnings?\b/) };
+      const panel = { errors: count(seen.problems, /Errors: ([\d,]+)/) || 0, warnings: count(seen.problems, /Warnings: ([\d,]+)/) || 0 };
+      const settled = !/looking up/.test(seen.depwarden) && ours.errors >= PROBLEM_COUNT.minErrors;
+      if (settled && ours.errors === panel.errors && ours.warnings === panel.warnings) break;
+      if (Date.now() > deadline) throw new Error(`the counts differ: depwarden says "${seen.depwarden}", the Problems indicator "${seen.problems}"`);
+      await page.waitForTimeout(200);
+    }
+    await runCommand(page, 'View: Focus Problems');
+    await page.locator('.markers-panel').first().waitFor({ timeout: WAIT_MS });
+    await screenshot(page, 'e2e-problem-count.png');
+  } catch (err) {
+    await screenshot(page, 'e2e-failed-problem-count.png').catch(() => {});
+    throw err;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
 async function runAll(): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const started = Date.now();
@@ -548,7 +593,7 @@ async function runAll(): Promise<Outcome[]> {
     failed = true;
     const msg = `set-up failed: ${(err as Error).message}`;
     console.log(`not ok - ${msg}`);
-    for (const s of [...SCENARIOS, HOSTILE_HOVER]) outcomes.push({ title: s.title, error: msg, ms: 0 });
+    for (const s of [...SCENARIOS, HOSTILE_HOVER, PROBLEM_COUNT]) outcomes.push({ title: s.title, error: msg, ms: 0 });
   }
 
   if (page && profile && !failed) {
@@ -582,6 +627,18 @@ async function runAll(): Promise<Outcome[]> {
       const message = (err as Error).message.split('\n')[0];
       outcomes.push({ title: HOSTILE_HOVER.title, error: message, ms: Date.now() - t0 });
       console.log(`not ok ${n} - ${HOSTILE_HOVER.title}: ${message}`);
+    }
+    // Its own workspace and window too, so that its counts are its files' alone.
+    const t1 = Date.now();
+    try {
+      await runProblemCount(browser!, serverUrl!, base!);
+      outcomes.push({ title: PROBLEM_COUNT.title, ms: Date.now() - t1 });
+      console.log(`ok ${n + 1} - ${PROBLEM_COUNT.title} (${Date.now() - t1} ms)`);
+    } catch (err) {
+      failed = true;
+      const message = (err as Error).message.split('\n')[0];
+      outcomes.push({ title: PROBLEM_COUNT.title, error: message, ms: Date.now() - t1 });
+      console.log(`not ok ${n + 1} - ${PROBLEM_COUNT.title}: ${message}`);
     }
   }
 

@@ -170,3 +170,38 @@ export const HOSTILE_HOVER = {
     /^command:depwarden\.copyIocById\?%5B%22[a-z0-9]{1,32}%22%5D$/,
   ],
 } as const;
+
+/**
+ * Issue #12 item 5 / #15 item 6: one problem per finding. In a workspace (and window) of its
+ * own, written by the runner from `files`: a lockfile finding about a direct dependency (b,
+ * from another host), one about a package another pulls in (c, via a) and a typosquat both
+ * package.json and the lockfile show. The Problems panel's counts (VS Code's indicator)
+ * must equal depwarden's own (its status bar item); they differed while lockfile findings
+ * were copied onto package.json lines. Offline, as every run: these findings are local.
+ */
+export const PROBLEM_COUNT = {
+  title: 'the Problems panel counts each finding once: its errors and warnings equal the depwarden status bar item',
+  folder: 'one-problem-workspace',
+  files: {
+    'package.json': `${JSON.stringify({ name: 'one-problem', version: '1.0.0', private: true, dependencies: { expresss: '^4.0.0', a: '^1.0.0', b: '^1.0.0' } }, null, 2)}\n`,
+    'package-lock.json': `${JSON.stringify(
+      {
+        name: 'one-problem',
+        version: '1.0.0',
+        lockfileVersion: 3,
+        requires: true,
+        packages: {
+          '': { name: 'one-problem', version: '1.0.0', dependencies: { expresss: '^4.0.0', a: '^1.0.0', b: '^1.0.0' } },
+          'node_modules/expresss': { version: '4.0.0', resolved: 'https://registry.npmjs.org/expresss/-/expresss-4.0.0.tgz', integrity: `sha512-${'E'.repeat(86)}==` },
+          'node_modules/a': { version: '1.0.0', resolved: 'https://registry.npmjs.org/a/-/a-1.0.0.tgz', integrity: `sha512-${'A'.repeat(86)}==`, dependencies: { c: '^1.0.0' } },
+          'node_modules/b': { version: '1.0.0', resolved: 'https://evil.example.com/b/-/b-1.0.0.tgz', integrity: `sha512-${'B'.repeat(86)}==` },
+          'node_modules/c': { version: '1.0.0', resolved: 'https://evil.example.com/c/-/c-1.0.0.tgz', integrity: `sha512-${'C'.repeat(86)}==` },
+        },
+      },
+      null,
+      2,
+    )}\n`,
+  } as Record<string, string>,
+  /** At least this many errors (b and c resolved from another host), so that agreeing on nothing does not pass. */
+  minErrors: 2,
+} as const;
