@@ -96,11 +96,11 @@ export function unshownDiagnostics(
   mode: LockfileFindings,
 ): Diagnostic[] {
   const out: Diagnostic[] = [];
+  const text = textOf(file);
+  if (text === undefined) return out;
   findings.forEach((f, index) => {
     if (f.suppressed || !f.also?.length) return;
     const { all, shown } = placesOf(f, mode);
-    const text = textOf(file);
-    if (text === undefined) return;
     for (const place of all) {
       if (place.file !== file || shown.includes(place)) continue;
       const r = positions.range(uriOf(file), text, place.span);
