@@ -10,7 +10,7 @@
 //   later runs skip compiling it.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
-import { writeFile, mkdir } from 'node:fs/promises';
+import { writeFile, mkdir, readFile } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -52,7 +52,13 @@ async function typosquatSnapshot() {
   return mod.exports;
 }
 
-const engine = { ...common, plugins: [undiciApart], define: { DEPWARDEN_TYPOSQUAT_SNAPSHOT: JSON.stringify(await typosquatSnapshot()) } };
+// The one version number: package.json's, shown by `depwarden --version` and in every report.
+const { version } = JSON.parse(await readFile('package.json', 'utf8'));
+const engine = {
+  ...common,
+  plugins: [undiciApart],
+  define: { DEPWARDEN_TYPOSQUAT_SNAPSHOT: JSON.stringify(await typosquatSnapshot()), DEPWARDEN_VERSION: JSON.stringify(version) },
+};
 
 // The compile cache goes to the user's own cache folder (as defaultCacheDir() in
 // engine/data/cache.ts), not Node's default under the shared os.tmpdir(), where another

@@ -178,6 +178,10 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--help':
         o.command = 'help';
         break;
+      // `depwarden scan --version` too: CI logs and hooks often append it to the command they already run.
+      case '-v':
+      case '--version':
+        return { ...o, command: 'version' };
       default:
         if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag}`);
         if (dirSet) throw new UsageError(`only one DIR may be given (got "${o.dir}" and "${flag}")`);

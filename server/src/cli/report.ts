@@ -4,7 +4,10 @@ import { RULE_IDS } from '../engine/model';
 import { LineIndex } from './line-index';
 import { cleanText, LIMITS, truncate } from '../engine/text/untrusted';
 
-export const TOOL_VERSION = '0.1.0';
+// The version in package.json, inlined by esbuild.mjs, so the CLI package, `--version`
+// and the reports cannot disagree; running from source (tests under tsx) has no bundle.
+declare const DEPWARDEN_VERSION: string | undefined;
+export const TOOL_VERSION = typeof DEPWARDEN_VERSION === 'string' ? DEPWARDEN_VERSION : '0.0.0-source';
 
 export interface Report {
   root: string;
