@@ -17,11 +17,9 @@ export async function reviewLockfileChanges(client: LanguageClient | undefined):
 /** After a lockfile changed on disk: say what came in, and offer the review. */
 export function onLockfileChanged(client: LanguageClient): vscode.Disposable {
   return client.onNotification(LockfileChangedNotification, async (c) => {
-    const what = `${c.files.join(', ')} changed: ${c.added} added, ${c.upgraded} upgraded, ${c.removed} removed`;
-    // File names are the workspace's: plain text, no links (plain-text.ts).
-    const show = c.flagged
-      ? vscode.window.showWarningMessage(plainMessage(`depwarden: ${what}; ${c.flagged} need${c.flagged === 1 ? 's' : ''} a look.`), 'Review')
-      : vscode.window.showInformationMessage(plainMessage(`depwarden: ${what}.`), 'Review');
+    // The server words it (handlers/review.ts); file names are the workspace's: plain text, no links (plain-text.ts).
+    const text = plainMessage(`depwarden: ${c.message}`);
+    const show = c.flagged ? vscode.window.showWarningMessage(text, 'Review') : vscode.window.showInformationMessage(text, 'Review');
     if ((await show) === 'Review') await showMarkdown(await client.sendRequest(LastChangeReviewRequest));
   });
 }

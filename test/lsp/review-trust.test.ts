@@ -70,7 +70,7 @@ test('a crafted upgrade in a corpus lockfile shows its trust deltas in the edito
   writeFileSync(lockPath, changed);
   await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(lockPath), type: 2 }] });
   const note = await client.waitFor(() => client.notifications.find((n) => n.method === 'depwarden/lockfileChanged'), 'lockfileChanged', 60000);
-  assert.deepEqual(note.params, { files: ['package-lock.json'], added: 0, upgraded: 1, removed: 0, flagged: 1 });
+  assert.deepEqual(note.params, { files: ['package-lock.json'], added: 0, upgraded: 1, downgraded: 0, removed: 0, flagged: 1, message: 'package-lock.json changed: 1 upgraded; 1 needs a look.' });
   const review = unescaped((await client.connection.sendRequest('depwarden/lastChangeReview')) as string);
   assert.ok(review.includes(`⬆️ **${name} ${from} → ${to}**`), review.slice(0, 2000));
   assert.match(review, /trust: published by "intruder" where .* was published by "maintainer"/);

@@ -45,8 +45,11 @@ export interface LockfileChangedParams {
   files: string[];
   added: number;
   upgraded: number;
+  downgraded: number;
   removed: number;
   flagged: number;
+  /** What the notice says, e.g. "package-lock.json changed: 1 added, 1 downgraded; 1 needs a look." */
+  message: string;
 }
 
 export interface CheckIocsParams {

@@ -58,11 +58,27 @@ export async function reviewWhenScanned(state: ServerState, folder: WorkspaceFol
 function changeSummary(reviews: LockfileReview[]): LockfileChangedParams {
   const sum = (count: (r: LockfileReview) => number) => reviews.reduce((n, r) => n + count(r), 0);
   const needsALook = (c: LockfileReview['changes'][number]) => c.findings.some((f) => !f.suppressed && (f.severity === 'error' || f.severity === 'warning')) || c.trust.length > 0;
-  return {
-    files: reviews.map((r) => r.path),
+  const counts = {
     added: sum((r) => r.counts.added),
-    upgraded: sum((r) => r.counts.upgraded + r.counts.downgraded),
+    upgraded: sum((r) => r.counts.upgraded),
+    downgraded: sum((r) => r.counts.downgraded),
     removed: sum((r) => r.counts.removed),
-    flagged: sum((r) => r.changes.filter(needsALook).length),
   };
+  const flagged = sum((r) => r.changes.filter(needsALook).length);
+  const files = reviews.map((r) => r.path);
+  return { files, ...counts, flagged, message: changeMessage(files, counts, flagged) };
+}
+
+/**
+ * The notice's text, built here rather than in the client so that tests read what the user
+ * reads. Each kind of change by its own name (a downgrade is not an upgrade: rolling a
+ * package back is how a lockfile brings an old vulnerable release in); kinds with no
+ * change are left out. File names are the workspace's: the client shows them as plain text.
+ */
+function changeMessage(files: string[], counts: Record<'added' | 'upgraded' | 'downgraded' | 'removed', number>, flagged: number): string {
+  const parts = Object.entries(counts)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}`);
+  const look = flagged ? `; ${flagged} need${flagged === 1 ? 's' : ''} a look` : '';
+  return `${files.join(', ')} changed: ${parts.join(', ')}${look}.`;
 }
