@@ -3,6 +3,7 @@ import type { Dependency, DependencySection, Manifest, ParseError, Span } from '
 import { classifySpec } from './spec';
 import { JSON_ERROR_WORDS, parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
 import { deepNestingMessage, findDeepNesting } from '../json-depth';
+import { findMergeConflicts, mergeConflictError } from '../merge-conflict';
 
 const OBJECT_SECTIONS: DependencySection[] = [
   'dependencies',
@@ -137,12 +138,30 @@ export function parseManifestTolerantly(path: string, rawText: string): Manifest
   if (deep) return deep;
   // npm strips a byte-order mark; a space keeps every offset where it was.
   const text = rawText.charCodeAt(0) === 0xfeff ? ' ' + rawText.slice(1) : rawText;
+  const conflicts = findMergeConflicts(text);
+  if (conflicts) return bothSides(path, parseTreeManifest(path, conflicts.ours), parseTreeManifest(path, conflicts.theirs), mergeConflictError(conflicts));
+  return parseTreeManifest(path, text);
+}
+
+/**
+ * A package.json with an unresolved merge conflict: one error that says so, and the
+ * dependencies of both sides (each parsed on its own, spans in the file's own offsets), so
+ * that what either branch brings in is still checked. The other fields come from "ours"
+ * (from "theirs" when ours holds no object).
+ */
+function bothSides(path: string, ours: Manifest, theirs: Manifest, error: ParseError): Manifest {
+  const base = ours.json !== undefined ? ours : theirs;
+  const dependencies = [...ours.dependencies];
+  const key = (d: Dependency) => `${d.section}\0${d.name}\0${d.spec}\0${d.nameSpan.start}`;
+  const seen = new Set(dependencies.map(key));
+  for (const d of theirs.dependencies) if (!seen.has(key(d))) dependencies.push(d);
+  return { ...base, path, dependencies, parseErrors: [error] };
+}
+
+function parseTreeManifest(path: string, text: string): Manifest {
   const errors: JsoncError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: false, disallowComments: true });
-  const parseErrors: ParseError[] = errors.map((e) => ({
-    message: describeJsonError(e, text),
-    span: { start: e.offset, end: Math.max(e.offset + e.length, e.offset + 1) },
-  }));
+  const parseErrors = describeJsonErrors(errors, text);
   if (!root && parseErrors.length === 0 && text.trim() === '') {
     parseErrors.push({ message: 'The file is empty.', span: { start: 0, end: 0 } });
   }
@@ -295,8 +314,46 @@ function nodeValue(node: Node): unknown {
   }
 }
 
-function describeJsonError(e: JsoncError, text: string): string {
-  const code = printParseErrorCode(e.error);
-  const line = text.slice(0, e.offset).split('\n').length;
-  return `line ${line}: ${JSON_ERROR_WORDS[code] ?? code}`;
+/**
+ * jsonc-parser's errors in words, with their line. Two rules keep them readable:
+ * - one error per place: after a string left open (a missing quote), the parser's
+ *   recovery adds errors of its own on that line and the next ("unexpected character",
+ *   "expected ':'"); only the open string is reported, saying what is missing;
+ * - line numbers come from one index of line starts (binary search), not from re-reading
+ *   the text before each error, which was quadratic in the number of errors.
+ */
+function describeJsonErrors(errors: JsoncError[], text: string): ParseError[] {
+  const lineOf = lineFinder(text);
+  const lines = errors.map((e) => lineOf(e.offset));
+  const openStringLines = new Set<number>();
+  for (let i = 0; i < errors.length; i++) if (printParseErrorCode(errors[i].error) === 'UnexpectedEndOfString') openStringLines.add(lines[i]);
+  const out: ParseError[] = [];
+  const reported = new Set<number>();
+  for (let i = 0; i < errors.length; i++) {
+    const e = errors[i];
+    const line = lines[i];
+    const code = printParseErrorCode(e.error);
+    const openString = code === 'UnexpectedEndOfString';
+    if (openString ? reported.has(line) : openStringLines.has(line) || openStringLines.has(line - 1)) continue;
+    if (openString) reported.add(line);
+    const words = openString ? 'unterminated string (a quote is missing on this line)' : JSON_ERROR_WORDS[code] ?? code;
+    out.push({ message: `line ${line}: ${words}`, span: { start: e.offset, end: Math.max(e.offset + e.length, e.offset + 1) } });
+  }
+  return out;
+}
+
+/** offset -> 1-based line, from the line starts collected once. */
+function lineFinder(text: string): (offset: number) => number {
+  const starts = [0];
+  for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) starts.push(i + 1);
+  return (offset) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo + 1;
+  };
 }

@@ -25,6 +25,10 @@ export const lockfileDrift = defineRule({
     const workspaces = new Map<Lockfile, Set<string>>();
     const workspacesOf = (l: Lockfile) => workspaces.get(l) ?? workspaces.set(l, workspaceNames(project, l)).get(l)!;
     for (const m of project.manifests) {
+      // Nor a partly read package.json: a string left open or a merge conflict makes the
+      // parser lose or invent entries, and drift would then be claimed for dependencies
+      // that are still declared. unparsed-file says the file needs fixing first.
+      if (m.parseErrors.length > 0) continue;
       const lockfile = lockfileForManifest(project, m.path);
       // A partly read lockfile would make every unread entry look missing; unparsed-file reports it.
       if (!lockfile || !lockfile.parsed) continue;
