@@ -52,10 +52,21 @@ test('depwarden/checkIocs counts the locked packages on the list (aliases by the
   const manifestUri = uriOf(path.join(dir, 'package.json'));
   await client.waitFor(() => client.diagnostics.get(manifestUri)?.some((d) => d.code === 'known-malware' && d.message.includes('MAL-2026-0001')), 'the advisory finding', 20000);
 
-  const answer = (await client.connection.sendRequest('depwarden/checkIocs', { text: 'evil@1.0.0\nleft-pad@1.3.0, nothere@9.9.9 $$$' })) as { accepted: number; rejected: string[]; matches: number };
+  const answer = (await client.connection.sendRequest('depwarden/checkIocs', { text: 'evil@1.0.0\nleft-pad@1.3.0, nothere@9.9.9 $$$' })) as { accepted: number; rejected: string[]; matches: number; message: string };
   assert.equal(answer.accepted, 3);
   assert.deepEqual(answer.rejected, ['$$$']);
   assert.equal(answer.matches, 2, 'evil and the alias lp (left-pad) match; other is malware by advisory only');
   const malware = client.diagnostics.get(manifestUri)!.filter((d) => d.code === 'known-malware');
   assert.ok(malware.some((d) => /evil@1\.0\.0/.test(d.message)), JSON.stringify(malware));
+  assert.equal(answer.message, '2 locked packages match the 3 indicators. 1 entry was not name@version and was ignored.');
+
+  // A bare name is not an indicator: pasted prose ("other was compromised") would otherwise
+  // flag every version of every package it happens to name as malware.
+  const bare = (await client.connection.sendRequest('depwarden/checkIocs', { text: 'other was compromised\n# see the advisory' })) as typeof answer & { bareNames: string[]; message: string };
+  assert.equal(bare.accepted, 0);
+  assert.deepEqual(bare.bareNames, ['other', 'was', 'compromised']);
+  assert.equal(bare.matches, 2, 'evil and lp from the first list; "other" alone flags nothing');
+  assert.equal(bare.message, 'The list has no name@version entry. 3 names without a version (other, was, compromised) were not used: an indicator is name@version, or name@* for every version.');
+  const otherMalware = client.diagnostics.get(lockUri)!.filter((d) => d.code === 'known-malware' && /other/.test(d.message));
+  assert.equal(otherMalware.length, 1, 'only the advisory finding for other');
 });

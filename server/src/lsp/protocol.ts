@@ -63,6 +63,10 @@ export interface CheckIocsResult {
   rejected: string[];
   /** known-malware findings that the user's indicator list produced. */
   matches: number;
+  /** Names given without a version: not indicators (name@* says every version). */
+  bareNames: string[];
+  /** What the notice says (built by the server so that tests read what the user reads). */
+  message: string;
 }
 
 export interface GraphChildrenParams {

@@ -11,13 +11,25 @@ export interface IocParseResult {
   iocs: IocList;
   /** Tokens that are neither a package name nor a version (1-based line numbers). */
   rejected: { line: number; text: string }[];
+  /** With `bareNames: false`: the names that came without a version, not taken as indicators. */
+  bareNames: string[];
+}
+
+export interface IocParseOptions {
+  /**
+   * Whether a bare name means every version of it (default, as lists written for `--ioc`
+   * and feeds use it). The editor's paste box says false: text pasted from an advisory
+   * is prose as much as a list, and every word of it is a valid package name.
+   */
+  bareNames?: boolean;
 }
 
 const NAME = /^(?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9._~-][a-z0-9._~-]*$/i;
 
-export function parseIocList(text: string): IocParseResult {
+export function parseIocList(text: string, options: IocParseOptions = {}): IocParseResult {
   const iocs: IocList = new Map();
   const rejected: IocParseResult['rejected'] = [];
+  const bareNames: string[] = [];
   text.split(/\r?\n/).forEach((rawLine, index) => {
     const line = rawLine.replace(/(^|\s)(#|\/\/).*$/, '').trim();
     let lastName: string | undefined;
@@ -37,14 +49,15 @@ export function parseIocList(text: string): IocParseResult {
       } else if (lastName && semver.valid(token.replace(/^v(?=\d)/, ''))) {
         add(iocs, lastName, token.replace(/^v(?=\d)/, ''));
       } else if (NAME.test(token) && !semver.valid(token)) {
-        add(iocs, token, '*');
+        if (options.bareNames === false) bareNames.push(token);
+        else add(iocs, token, '*');
         lastName = undefined;
       } else {
         rejected.push({ line: index + 1, text: token });
       }
     }
   });
-  return { iocs, rejected };
+  return { iocs, rejected, bareNames };
 }
 
 function add(iocs: IocList, name: string, version: string): void {

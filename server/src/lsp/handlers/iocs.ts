@@ -5,15 +5,17 @@ import type { Project } from '../../engine/project';
 import type { Pipeline } from '../pipeline';
 import { CheckIocsRequest, IocTextRequest, type CheckIocsResult } from '../protocol';
 import { onRequest } from '../safe-handler';
+import { truncate } from '../../engine/text/untrusted';
 import type { ServerState } from '../state';
 
 /** "Check Workspace Against Indicators of Compromise", and the texts behind the hovers' "Copy IOC" links. */
 export function registerIocs(state: ServerState, pipeline: Pipeline): void {
   onRequest(state.connection, IocTextRequest, state.log, null, (params) => state.iocTexts.get(params?.id) ?? null);
 
-  const none: CheckIocsResult = { accepted: 0, rejected: [], matches: 0 };
+  const none: CheckIocsResult = { accepted: 0, rejected: [], matches: 0, bareNames: [], message: 'The list could not be checked.' };
   onRequest(state.connection, CheckIocsRequest, state.log, none, async (params) => {
-    const parsed = parseIocList(String(params?.text ?? ''));
+    // A bare name is not an indicator here: see IocParseOptions.
+    const parsed = parseIocList(String(params?.text ?? ''), { bareNames: false });
     // The list stays active for the session, so every later scan matches it too.
     state.iocs = mergeIocLists(state.iocs, parsed.iocs);
     // The whole pipeline, waited for, so the answer can say how many entries matched.
@@ -23,8 +25,28 @@ export function registerIocs(state: ServerState, pipeline: Pipeline): void {
       const result = f.result;
       if (result) matches += result.findings.filter((x) => isIocMatch(x, result.project, state.iocs)).length;
     }
-    return { accepted: [...parsed.iocs.values()].reduce((n, v) => n + v.size, 0), rejected: parsed.rejected.map((r) => r.text), matches };
+    const accepted = [...parsed.iocs.values()].reduce((n, v) => n + v.size, 0);
+    const rejected = parsed.rejected.map((r) => r.text);
+    return { accepted, rejected, matches, bareNames: parsed.bareNames, message: checkMessage(accepted, matches, rejected.length, parsed.bareNames) };
   });
+}
+
+/** The notice after a check. Names are the user's paste: a few, cut short (the client shows plain text). */
+export function checkMessage(accepted: number, matches: number, rejected: number, bareNames: string[]): string {
+  const s = (n: number) => (n === 1 ? '' : 's');
+  const parts = [
+    accepted === 0
+      ? 'The list has no name@version entry.'
+      : matches > 0
+        ? `${matches} locked package${s(matches)} match${matches === 1 ? 'es' : ''} the ${accepted} indicator${s(accepted)}.`
+        : `No locked package matches the ${accepted} indicator${s(accepted)}.`,
+  ];
+  if (rejected) parts.push(`${rejected} entr${rejected === 1 ? 'y was' : 'ies were'} not name@version and ${rejected === 1 ? 'was' : 'were'} ignored.`);
+  if (bareNames.length) {
+    const shown = bareNames.slice(0, 3).map((n) => truncate(n, 40)).join(', ') + (bareNames.length > 3 ? ', …' : '');
+    parts.push(`${bareNames.length} name${s(bareNames.length)} without a version (${shown}) ${bareNames.length === 1 ? 'was' : 'were'} not used: an indicator is name@version, or name@* for every version.`);
+  }
+  return parts.join(' ');
 }
 
 /**
