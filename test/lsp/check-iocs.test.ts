@@ -67,6 +67,6 @@ test('depwarden/checkIocs counts the locked packages on the list (aliases by the
   assert.deepEqual(bare.bareNames, ['other', 'was', 'compromised']);
   assert.equal(bare.matches, 2, 'evil and lp from the first list; "other" alone flags nothing');
   assert.equal(bare.message, 'The list has no name@version entry. 3 names without a version (other, was, compromised) were not used: an indicator is name@version, or name@* for every version.');
-  const otherMalware = client.diagnostics.get(lockUri)!.filter((d) => d.code === 'known-malware' && /other/.test(d.message));
+  const otherMalware = client.diagnostics.get(manifestUri)!.filter((d) => d.code === 'known-malware' && /other/.test(d.message));
   assert.equal(otherMalware.length, 1, 'only the advisory finding for other');
 });
