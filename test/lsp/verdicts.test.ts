@@ -7,8 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
-import * as path from 'node:path';
-import { LspTestClient, uriOf } from '../support/lsp-client';
+import { LspTestClient } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
 import { tempProject } from '../support/fixtures';
 
@@ -105,9 +104,10 @@ test('the editor shows the event-stream and hijacked-release shapes as warnings,
     rmSync(dir, { recursive: true, force: true });
   });
   await client.initialize(dir);
-  const lockUri = uriOf(path.join(dir, 'pnpm-lock.yaml'));
   type Diag = { code?: string | number; severity?: number; message: string };
-  const diags = () => (client.diagnostics.get(lockUri) ?? []) as Diag[];
+  // Every file's: these are direct dependencies, so their lockfile findings are shown on
+  // their package.json lines (depwarden.lockfileFindings: auto), the lockfile entry related.
+  const diags = () => [...client.diagnostics.values()].flat() as Diag[];
   const about = (rule: string, name: string) => diags().find((d) => d.code === rule && d.message.startsWith(`${name}@`));
   // Registry findings arrive after the lookups: wait for the last of them.
   await client.waitFor(() => about('trust-change', 'event-stream') && about('install-script', 'fastbuild'), 'the registry-based findings');
