@@ -399,7 +399,7 @@ test('install-script warns when the version is risky and it would run: a new hoo
 });
 
 test('trust-change: a weak signal alone is info; a risky added dependency makes it a warning (event-stream shape)', () => {
-  const files = lockFiles({ 'array-includes': '3.1.9', 'call-bound': '1.0.4', 'event-stream': '3.3.6', 'flatmap-stream': '0.1.1', 'lone-add': '1.0.1' });
+  const files = lockFiles({ 'array-includes': '3.1.9', 'call-bound': '1.0.4', 'event-stream': '3.3.6', 'flatmap-stream': '0.1.1', 'lone-add': '1.0.1', '@org/preset': '7.24.4', '@org/plugin-new': '7.24.4' });
   const at = daysAgo(10);
   const remote = noAdvisories(
     remoteData({
@@ -407,10 +407,13 @@ test('trust-change: a weak signal alone is info; a risky added dependency makes 
       'call-bound': { created: daysAgo(200), versions: { '1.0.0': { npmUser: 'ljharb', repository: 'x', time: daysAgo(200) }, '1.0.4': { npmUser: 'ljharb', repository: 'x', time: daysAgo(100) } } },
       'event-stream': { ...OLD, versions: { '3.3.5': { npmUser: 'dominictarr', repository: 'x' }, '3.3.6': { npmUser: 'right9ctrl', repository: 'x', dependencies: { 'flatmap-stream': '^0.1.0' }, time: at } } },
       'flatmap-stream': { created: daysAgo(12), versions: { '0.1.1': { npmUser: 'hugeglass', time: daysAgo(12) } } },
+      // Another team member publishes a patch that adds the team's brand-new package: info.
+      '@org/preset': { ...OLD, versions: { '7.24.3': { npmUser: 'nicolo', repository: 'x' }, '7.24.4': { npmUser: 'jlhwung', repository: 'x', dependencies: { '@org/plugin-new': '^7.24.4' }, time: at } } },
+      '@org/plugin-new': { created: at, versions: { '7.24.4': { npmUser: 'nicolo', repository: 'x', time: at } } },
       // Added a dependency the scan has no data for: not checked, stays info.
       'lone-add': { ...OLD, versions: { '1.0.0': { repository: 'x' }, '1.0.1': { repository: 'x', dependencies: { unseen: '^1.0.0' }, time: at } } },
     }),
-    ['array-includes@3.1.9', 'call-bound@1.0.4', 'event-stream@3.3.6', 'flatmap-stream@0.1.1', 'lone-add@1.0.1'],
+    ['array-includes@3.1.9', 'call-bound@1.0.4', 'event-stream@3.3.6', 'flatmap-stream@0.1.1', 'lone-add@1.0.1', '@org/preset@7.24.4', '@org/plugin-new@7.24.4'],
   );
   const f = only(scan(files, remote).findings, 'trust-change');
   const by = new Map(f.map((x) => [x.package, x]));
@@ -422,6 +425,9 @@ test('trust-change: a weak signal alone is info; a risky added dependency makes 
   assert.equal(es.severity, 'warning');
   assert.match(es.message, /A warning because the added dependency "flatmap-stream" is risky: first published 2 days before event-stream@3\.3\.6, 1 version on the registry, no repository field in 0\.1\.1, published by "hugeglass", who never published event-stream before/);
   assert.ok(es.evidence!.includes('published by "right9ctrl" where 3.3.5 was published by "dominictarr"'), es.evidence!.join('\n'));
+  const preset = by.get('@org/preset')!;
+  assert.equal(preset.severity, 'info', preset.message);
+  assert.ok(preset.evidence!.some((e) => /added dependency "@org\/plugin-new": first published with @org\/preset@7\.24\.4; 1 version on the registry \(not enough alone\)/.test(e)), preset.evidence!.join('\n'));
   const lone = by.get('lone-add')!;
   assert.equal(lone.severity, 'info');
   assert.match(lone.message, /not checked \(unseen: not looked up/);

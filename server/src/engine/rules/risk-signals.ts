@@ -241,7 +241,7 @@ export function assessAddedDependency(
   name: string,
   spec: string,
   lookup: PackumentLookup | undefined,
-  parent: { name: string; packument: Packument; version: string },
+  parent: { name: string; packument: Packument; version: string; /** publishersOf(packument, version), computed once per release */ publishers?: Set<string> },
   now: number,
 ): AddedDependencyRisk {
   const label = `${truncate(parent.name, LIMITS.name)}@${truncate(parent.version, LIMITS.version)}`;
@@ -263,7 +263,7 @@ export function assessAddedDependency(
   push(installScriptFact(info));
   // Someone with no history in the parent publishing the new dependency: flatmap-stream's
   // author had never published event-stream. Only when both sides name publishers.
-  const parentPublishers = publishersOf(parent.packument, parent.version);
+  const parentPublishers = parent.publishers ?? publishersOf(parent.packument, parent.version);
   const depPublishers = publishersOf(p);
   if (parentPublishers.size && depPublishers.size && ![...depPublishers].some((u) => parentPublishers.has(u))) {
     const who = [...depPublishers].slice(0, 3).map((u) => `"${truncate(u, LIMITS.name)}"`).join(', ');

@@ -2,7 +2,7 @@ import semver from 'semver';
 import { defineRule } from './context';
 import { trustSignals, type TrustSignal } from '../review/trust-delta';
 import { describeTarget, previousRelease, targetReport } from '../data/targets';
-import { assessAddedDependency, type AddedDependencyRisk } from './risk-signals';
+import { assessAddedDependency, publishersOf, type AddedDependencyRisk } from './risk-signals';
 import { LIMITS, truncate } from '../text/untrusted';
 
 /** Added dependencies judged per release; the rest are counted (bounded work and output). */
@@ -36,7 +36,7 @@ export const trustChange = defineRule({
       const signals = trustSignals(prev, t.info, { onlyPatchDependencies: true, isPatch: isPatchBump(prev.version, t.version) });
       if (signals.length === 0) continue;
       const added = signals.find((s) => s.kind === 'added-dependencies')?.added ?? [];
-      const parent = { name: t.name, packument: t.packument, version: t.version };
+      const parent = { name: t.name, packument: t.packument, version: t.version, publishers: added.length ? publishersOf(t.packument, t.version) : undefined };
       const judged = added.slice(0, MAX_JUDGED).map(([name, spec]) => assessAddedDependency(name, spec, ctx.remote?.packuments.get(name), parent, now));
       const verdict = judge(signals, judged);
       const evidence = [...signals.map((s) => s.text), ...judged.map(dependencyLine)];
@@ -63,14 +63,17 @@ const SIGNAL_WORDS: Record<TrustSignal['kind'], string> = {
  * - An added dependency that is risky on its own (risk-signals.ts) is enough.
  * - Otherwise two signals of the release together: its own changes (publisher,
  *   provenance, install script, executable) and, as one more, added dependencies that
- *   could not be checked or show some (weak) risk. Established additions count nothing.
+ *   could not be checked or have no repository or a stranger publisher. Established or
+ *   merely new additions count nothing.
  */
 function judge(signals: TrustSignal[], judged: AddedDependencyRisk[]): { reasons: string[]; quiet: string } {
   const reasons: string[] = [];
   const risky = judged.filter((d) => d.risky);
   for (const d of risky) reasons.push(`the added dependency "${truncate(d.name, LIMITS.name)}" is risky: ${d.facts.map((f) => f.text).join(', ')}`);
   const kinds: TrustSignal['kind'][] = signals.map((s) => s.kind).filter((k) => k !== 'added-dependencies');
-  const doubtful = judged.some((d) => !d.checked || d.facts.length > 0);
+  // Young alone is how an organisation's own new package looks (babel adds its new plugins
+  // the day they are first published): only an unchecked dependency or another fact counts.
+  const doubtful = judged.some((d) => !d.checked || d.facts.some((f) => f.kind !== 'young' && f.kind !== 'few-versions'));
   if (doubtful) kinds.push('added-dependencies');
   if (!risky.length && kinds.length >= 2) {
     const shape = kinds.includes('gained-install-script') && (kinds.includes('new-publisher') || kinds.includes('lost-provenance')) ? ' (the shape of a hijacked release)' : '';
