@@ -4,7 +4,7 @@
 // and run with bash as the runner runs them (`bash --noprofile --norc -eo pipefail`), with
 // the action's own `npx --package=…` line installing that tarball. npm is kept offline
 // (and pointed at a closed port) so nothing leaves the machine.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
@@ -15,6 +15,7 @@ import { parse as parseYaml } from 'yaml';
 const ROOT = path.resolve(__dirname, '../..');
 const ROOT_PKG = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string };
 const TMP = mkdtempSync(path.join(tmpdir(), 'depwarden-ci-'));
+after(() => rmSync(TMP, { recursive: true, force: true }));
 
 const NPM_ENV = {
   ...process.env,
