@@ -60,16 +60,6 @@ const KNOWN_NOISE: Record<string, string> = {
   'yarn1/mono trust-change *': 'item 1',
   'yarn4/app trust-change *': 'item 1',
   'yarn4/mono trust-change *': 'item 1',
-  // #12 item 1, no owner yet: "left-pad" is a tarball URL on the registry itself
-  // (https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz), whose content the registry
-  // never changes, yet non-registry-source says it "is not reviewed on the registry".
-  'bun/app non-registry-source left-pad@': 'item 1',
-  'npm11/app non-registry-source left-pad@': 'item 1',
-  'pnpm8/app non-registry-source left-pad@': 'item 1',
-  'pnpm9/app non-registry-source left-pad@': 'item 1',
-  'pnpm10/app non-registry-source left-pad@': 'item 1',
-  'yarn1/app non-registry-source left-pad@': 'item 1',
-  'yarn4/app non-registry-source left-pad@': 'item 1',
 };
 
 interface Finding {

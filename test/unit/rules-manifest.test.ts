@@ -32,6 +32,19 @@ test('non-registry-source and insecure-url on manifests', () => {
   assert.deepEqual(findings(deps, 'insecure-url').map((f) => f.package).sort(), ['http', 'plain']);
 });
 
+test("non-registry-source: a tarball URL of the package's own release on its registry is a registry package", () => {
+  const deps = {
+    'left-pad': 'https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz',
+    '@scope/pkg': 'https://registry.npmjs.org/@scope/pkg/-/pkg-2.0.0.tgz',
+    yarnhost: 'https://registry.yarnpkg.com/yarnhost/-/yarnhost-1.0.0.tgz',
+    // Another package's tarball, another host, or no registry layout: still reported.
+    lodash: 'https://registry.npmjs.org/lodash-evil/-/lodash-evil-4.17.21.tgz',
+    mirror: 'https://cdn.example.com/mirror/-/mirror-1.0.0.tgz',
+    flat: 'https://registry.npmjs.org/flat-1.0.0.tgz',
+  };
+  assert.deepEqual(findings(deps, 'non-registry-source').map((f) => f.package).sort(), ['flat', 'lodash', 'mirror']);
+});
+
 test('rule severity settings override and turn rules off', () => {
   const text = JSON.stringify({ dependencies: { a: '*' } });
   const base = { rules: {}, offline: true, advisories: null, cooldownDays: 3, newPackageDays: 30, allowedHosts: [], typosquatAllow: [] };

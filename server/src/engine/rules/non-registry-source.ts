@@ -1,6 +1,6 @@
 import type { Dependency, LockedPackage, Manifest } from '../model';
 import { defineRule, type RuleContext } from './context';
-import { dirname, joinPath, manifestForImporter, type Project } from '../project';
+import { dirname, joinPath, manifestForImporter } from '../project';
 import { parseRegistryTarball } from './lockfile-host';
 import { hostOf } from '../data/registry-client';
 
@@ -19,7 +19,7 @@ export const nonRegistrySource = defineRule({
     for (const m of project.manifests) {
       for (const dep of m.dependencies) {
         if (!dep.specSpan) continue;
-        const what = manifestSourceProblem(m, dep);
+        const what = manifestSourceProblem(ctx, m, dep);
         if (!what) continue;
         ctx.report({
           message: `"${dep.name}" comes from ${what} (${dep.spec}): it is not reviewed on the registry and advisories do not cover it.`,
@@ -36,9 +36,12 @@ export const nonRegistrySource = defineRule({
 });
 
 /** What is wrong with a package.json dependency's source, or undefined when it comes from the registry. */
-export function manifestSourceProblem(m: Manifest, dep: Dependency): string | undefined {
+export function manifestSourceProblem(ctx: RuleContext, m: Manifest, dep: Dependency): string | undefined {
   if (dep.kind === 'git') return 'a git repository';
-  if (dep.kind === 'remote') return 'a tarball URL';
+  // `"left-pad": "https://registry.npmjs.org/left-pad/-/left-pad-1.3.0.tgz"` is the
+  // registry's own tarball of left-pad 1.3.0, as the lockfile half below already reads it;
+  // a URL of another package's tarball, or on another host, is not.
+  if (dep.kind === 'remote') return registryTarballOf(ctx, dep.name, dep.spec) ? undefined : 'a tarball URL';
   if (dep.kind === 'file' || dep.kind === 'directory' || dep.kind === 'link' || dep.kind === 'portal') {
     const target = dep.spec.replace(/^(file|link|portal):/, '');
     return isOutsideRoot(dirname(m.path), target) ? 'a path outside the workspace' : undefined;
@@ -60,7 +63,7 @@ function reportLockfileSources(ctx: RuleContext): void {
       const what = lockedSourceProblem(ctx, p, lockDir);
       if (!what) continue;
       const via = graph?.via(p.id);
-      if (via?.length === 1 && graph && reportedInManifest(project, l.path, graph.importerOf(p.id), p.name)) continue;
+      if (via?.length === 1 && graph && reportedInManifest(ctx, l.path, graph.importerOf(p.id), p.name)) continue;
       ctx.report({
         message: `${p.name}@${p.version} comes from ${what}${p.resolved ? ` (${p.resolved})` : ''}: it is not reviewed on the registry and advisories do not cover it.`,
         file: l.path,
@@ -98,11 +101,18 @@ function lockedSourceProblem(ctx: RuleContext, p: LockedPackage, lockDir: string
   }
 }
 
-function reportedInManifest(project: Project, lockfilePath: string, importer: string | undefined, name: string): boolean {
+function reportedInManifest(ctx: RuleContext, lockfilePath: string, importer: string | undefined, name: string): boolean {
   if (importer === undefined) return false;
-  const m = manifestForImporter(project, lockfilePath, importer);
+  const m = manifestForImporter(ctx.project, lockfilePath, importer);
   const dep = m?.dependencies.find((d) => d.name === name && d.specSpan && !d.duplicate);
-  return m !== undefined && dep !== undefined && manifestSourceProblem(m, dep) !== undefined;
+  return m !== undefined && dep !== undefined && manifestSourceProblem(ctx, m, dep) !== undefined;
+}
+
+/** True for a tarball URL on the name's registry (or an allowed host) whose path names that very package. */
+function registryTarballOf(ctx: RuleContext, name: string, url: string): boolean {
+  const host = /^https?:/i.test(url) ? hostOf(url) : undefined;
+  const tarball = host ? parseRegistryTarball(url) : undefined;
+  return !!tarball && tarball.name === name && ctx.data.allowedHosts(name).has(host!);
 }
 
 function isOutsideRoot(dir: string, target: string): boolean {
