@@ -185,3 +185,120 @@ test('the report groups live findings by severity and package, with line links',
   assert.ok(warnings.includes(`[package\\.json\\:3](${uri}#L3)`), warnings);
   assert.ok(!report.includes('Suppressed'));
 });
+
+/** Initialize like VS Code 1.9x: code actions resolved lazily (data + resolveSupport), window/showDocument. */
+async function startEditor(dir: string): Promise<{ client: LspTestClient; shown: Array<{ uri: string; takeFocus?: boolean; selection?: Range }> }> {
+  const client = new LspTestClient();
+  const shown: Array<{ uri: string; takeFocus?: boolean; selection?: Range }> = [];
+  client.connection.onRequest('window/showDocument', (p: { uri: string; takeFocus?: boolean; selection?: Range }) => {
+    shown.push(p);
+    return { success: true };
+  });
+  const uri = pathToFileURL(dir).toString();
+  const init = (await client.connection.sendRequest('initialize', {
+    processId: process.pid,
+    rootUri: uri,
+    workspaceFolders: [{ uri, name: 'app' }],
+    capabilities: {
+      workspace: {
+        configuration: true,
+        executeCommand: {},
+        workspaceEdit: { documentChanges: true, resourceOperations: ['create', 'rename', 'delete'] },
+      },
+      textDocument: { hover: {}, codeAction: { dataSupport: true, resolveSupport: { properties: ['edit'] } } },
+      window: { showDocument: { support: true } },
+    },
+  })) as { capabilities: { codeActionProvider?: { resolveProvider?: boolean }; executeCommandProvider?: { commands: string[] } } };
+  assert.equal(init.capabilities.codeActionProvider?.resolveProvider, true);
+  await client.connection.sendNotification('initialized', {});
+  return { client, shown };
+}
+
+type Resolvable = Action & { data?: unknown; command?: { command: string; arguments?: unknown[] } };
+
+/** The text a range of `text` covers. */
+function textAt(text: string, range: Range): string {
+  const doc = TextDocument.create('file:///x', 'json', 0, text);
+  return text.slice(doc.offsetAt(range.start), doc.offsetAt(range.end));
+}
+
+test('an editor that resolves code actions gets fixes without edits; the picked one is computed on codeAction/resolve', async (t) => {
+  const manifest = '{\n  "dependencies": {\n    "lodahs": "^4.17.21",\n    "express": "^4.0.0"\n  }\n}\n';
+  const dir = tempProject({ 'package.json': manifest, '.depwarden.json': '{ "suppressions": [] }\n' }, 'depwarden-actions-');
+  const { client } = await startEditor(dir);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'typosquat'), 'typosquat');
+  const actions = (await actionsFor(client, uri, diag)) as Resolvable[];
+  const remove = actions.find((a) => a.title === 'Remove lodahs from dependencies')!;
+  const suppress = actions.find((a) => a.title.startsWith('Suppress typosquat for lodahs'))!;
+  assert.ok(remove && suppress, JSON.stringify(actions.map((a) => a.title)));
+  for (const a of [remove, suppress]) {
+    assert.equal(a.edit, undefined, `${a.title}: no edit before it is picked`);
+    assert.ok(a.data, `${a.title}: carries what resolve needs`);
+  }
+  const resolved = (await client.connection.sendRequest('codeAction/resolve', remove)) as Resolvable;
+  assert.equal(applyLspEdits(manifest, resolved.edit.changes![uri]), '{\n  "dependencies": {\n    "express": "^4.0.0"\n  }\n}\n');
+  assert.equal(resolved.command, undefined);
+
+  // Once the document changed, the stale action comes back without an edit.
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: manifest } });
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: manifest.replace('"express"', '"expres"') }] });
+  const stale = (await client.connection.sendRequest('codeAction/resolve', remove)) as Resolvable;
+  assert.equal(stale.edit, undefined);
+});
+
+test('"Suppress" opens .depwarden.json with the new reason selected (window/showDocument through the action\'s command)', async (t) => {
+  const existing = '{\n  "suppressions": [\n    { "rule": "deprecated", "package": "x", "version": "*", "reason": "TODO: say why this is acceptable" }\n  ]\n}\n';
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK, '.depwarden.json': existing }, 'depwarden-actions-');
+  const { client, shown } = await startEditor(dir);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const suppressionUri = uriOf(path.join(dir, '.depwarden.json'));
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
+  const offered = (await actionsFor(client, uri, diag)) as Resolvable[];
+  const suppress = (await client.connection.sendRequest('codeAction/resolve', offered.find((a) => a.title.startsWith('Suppress'))!)) as Resolvable;
+  const after = applyLspEdits(existing, suppress.edit.changes![suppressionUri]);
+  assert.equal(JSON.parse(after).suppressions.length, 2);
+  // The editor applies the edit, then runs the command: the server asks it to show the reason.
+  assert.equal(suppress.command?.command, 'depwarden.revealSuppressionReason');
+  await client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: suppress.command!.arguments });
+  assert.equal(shown.length, 1);
+  assert.equal(shown[0].uri, suppressionUri);
+  assert.equal(shown[0].takeFocus, true);
+  const selection = shown[0].selection!;
+  assert.equal(textAt(after, selection), 'TODO: say why this is acceptable');
+  // The new entry's reason (line 7 of the re-laid-out file), not the older entry's placeholder.
+  assert.ok(selection.start.line > 2, JSON.stringify(selection));
+  assert.match(after.split('\n')[selection.start.line], /"reason"/);
+
+  // A command naming any other file is refused.
+  await client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: [{ uri, selection }] });
+  assert.equal(shown.length, 1);
+});
+
+test('the first "Suppress" creates .depwarden.json and then shows its reason', async (t) => {
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-actions-');
+  const { client, shown } = await startEditor(dir);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const suppressionUri = uriOf(path.join(dir, '.depwarden.json'));
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
+  const suppress = ((await actionsFor(client, uri, diag)) as Resolvable[]).find((a) => a.title.startsWith('Suppress'))!;
+  // Created files are offered with their edit (whether the client can create them decides the offer).
+  const [create, insert] = suppress.edit.documentChanges!;
+  assert.deepEqual(create, { kind: 'create', uri: suppressionUri });
+  const created = applyLspEdits('', insert.edits!);
+  await client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: suppress.command!.arguments });
+  assert.equal(shown[0]?.uri, suppressionUri);
+  assert.equal(textAt(created, shown[0].selection!), 'TODO: say why this is acceptable');
+});

@@ -10,6 +10,7 @@ import { pnpmDenyScriptsEdits } from '../../server/src/engine/fixes/deny-scripts
 import { attachStandardFixes } from '../../server/src/engine/fixes/standard-fixes';
 import { applyTextEdits } from '../../server/src/engine/fixes/text-edits';
 import { parseSuppressions } from '../../server/src/engine/policy/suppressions';
+import { fixEdits } from '../../server/src/engine/fixes/fix-edits';
 
 function projectOf(files: Record<string, string>) {
   return buildProject(Object.entries(files).map(([path, text]): SourceFile => ({ path, text })));
@@ -201,8 +202,8 @@ test('attachStandardFixes: remove (preferred) and suppress for a known-bad manif
     ['remove', 'Remove evil from dependencies', true],
     ['suppress', 'Suppress known-malware for evil@1.0.0', false],
   ]);
-  assert.equal(applied(text, f.fixes[0].edits), '{\n  "dependencies": {\n    "good": "1.0.0"\n  }\n}\n');
-  const created = f.fixes[1].edits![0];
+  assert.equal(applied(text, fixEdits(f.fixes[0])), '{\n  "dependencies": {\n    "good": "1.0.0"\n  }\n}\n');
+  const created = fixEdits(f.fixes[1])![0];
   assert.equal(created.create, true);
   assert.deepEqual(parseSuppressions(created.newText).suppressions.map((s) => [s.rule, s.package, s.version]), [['known-malware', 'evil', '1.0.0']]);
   // typosquat's rule-provided suppress is kept, not doubled; remove is added.
@@ -216,7 +217,7 @@ test('attachStandardFixes: no remove for rules that do not mean "do not install"
   const f = finding({ rule: 'known-vulnerability', severity: 'warning', span: dep.specSpan!, package: 'lib', version: '1.0.0', fixes: [{ title: 'Upgrade to 1.0.5', kind: 'upgrade', version: '1.0.5', preferred: true }] });
   attachStandardFixes({ project, files: [], findings: [f], ruleErrors: [] });
   assert.deepEqual(f.fixes.map((x) => x.kind), ['upgrade', 'suppress']);
-  assert.equal(applied(text, f.fixes[0].edits), text.replace('"^1.0.0"', '"^1.0.5"'));
+  assert.equal(applied(text, fixEdits(f.fixes[0])), text.replace('"^1.0.0"', '"^1.0.5"'));
 });
 
 test('scanFiles attaches a suppress fix to lockfile findings; applying it silences the finding', () => {
@@ -236,6 +237,6 @@ test('scanFiles attaches a suppress fix to lockfile findings; applying it silenc
   const fix = f.fixes.find((x) => x.kind === 'suppress')!;
   assert.equal(fix.title, 'Suppress lockfile-integrity for left-pad@1.3.0');
   assert.equal(f.fixes.some((x) => x.kind === 'remove'), false);
-  const second = scanFiles([...files, { path: '.depwarden.json', text: fix.edits![0].newText }]);
+  const second = scanFiles([...files, { path: '.depwarden.json', text: fixEdits(fix)![0].newText }]);
   assert.match(second.findings.find((x) => x.rule === 'lockfile-integrity')!.suppressed!.reason, /TODO/);
 });

@@ -161,7 +161,7 @@ test('editor: diagnostics and code action titles carry no control characters and
     assert.ok(d.message.length <= LIMITS.message, `${d.code}: ${d.message.length}`);
     for (const r of d.relatedInformation ?? []) assert.ok(!CONTROL.test(r.message));
   }
-  const actions = codeActionsFor(result, 1, diagnostics as Diagnostic[], textOf, uriOf, positions, { createFiles: true });
+  const actions = codeActionsFor({ result, generation: 1, currentText: textOf, uriOf, positions, capabilities: { createFiles: true } }, diagnostics as Diagnostic[]);
   assert.ok(actions.some((a) => a.title.startsWith('Suppress unpinned-range for evil\\x1b')), actions.map((a) => a.title.slice(0, 40)).join('\n'));
   assert.ok(actions.some((a) => a.title === 'Replace with "express"'), 'ordinary fixes are untouched');
   for (const a of actions) {
@@ -183,7 +183,7 @@ test('code actions: a registry-chosen URL version never becomes an upgrade actio
   const textOf = (f: string) => files.find((x) => x.path === f)?.text;
   const diagnostics = [...findingsToDiagnostics(result.findings, 1, uriOf, textOf, positions).values()].flat();
   assert.ok(diagnostics.some((d) => d.code === 'deprecated') && diagnostics.some((d) => d.code === 'known-vulnerability'));
-  const actions = codeActionsFor(result, 1, diagnostics, textOf, uriOf, positions, { createFiles: true });
+  const actions = codeActionsFor({ result, generation: 1, currentText: textOf, uriOf, positions, capabilities: { createFiles: true } }, diagnostics);
   assert.ok(actions.length > 0);
   for (const a of actions) assert.ok(!a.title.includes('evil.example') && !JSON.stringify(a.edit ?? {}).includes('evil.example'), a.title);
 });

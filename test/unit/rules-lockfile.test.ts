@@ -15,6 +15,7 @@ import { nonRegistrySource } from '../../server/src/engine/rules/non-registry-so
 import { RULES } from '../../server/src/engine/rules';
 import { scanFiles } from '../../server/src/engine/scan';
 import { emptyRemoteData } from '../../server/src/engine/data/remote-data';
+import { fixEdits } from '../../server/src/engine/fixes/fix-edits';
 
 // ------------------------------------------------------------ helpers
 
@@ -440,7 +441,7 @@ test('install-script offline: the lockfile flag is info, with a concrete allowSc
   assert.deepEqual(e.span, esbuild.keySpan);
   assert.equal(e.fixes.length, 1);
   assert.equal(e.fixes[0].kind, 'deny-scripts');
-  const edited = applyEdits(text, e.fixes[0].edits!);
+  const edited = applyEdits(text, fixEdits(e.fixes[0])!);
   assert.deepEqual(JSON.parse(edited).allowScripts, { sharp: false, esbuild: false });
   const s = byName.get('sharp')!;
   assert.equal(s.severity, 'info');
@@ -573,7 +574,7 @@ test('a real package-lock.json through the npm parser and scanFiles: each tamper
   assert.equal(REAL_MANIFEST.slice(host.also![0].span.start, host.also![0].span.end), '"@google/genai"');
   const script = findings.find((f) => f.rule === 'install-script')!;
   assert.match(script.message, /npm 11 runs install scripts that allowScripts does not deny/);
-  const edited = JSON.parse(applyEdits(REAL_MANIFEST, script.fixes[0].edits!));
+  const edited = JSON.parse(applyEdits(REAL_MANIFEST, fixEdits(script.fixes[0])!));
   assert.deepEqual(edited.allowScripts, { '@google/genai': false });
 });
 

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildProject } from '../../server/src/engine/project';
 import type { Lockfile, LockfileFormat, TextEdit } from '../../server/src/engine/model';
+import { fixEdits } from '../../server/src/engine/fixes/fix-edits';
 import {
   detectPackageManager,
   matchAllowScripts,
@@ -87,10 +88,10 @@ test('npm: unreviewed scripts run (npm 11 only prints a notice); the fix adds "n
   assert.equal(d.certain, true);
   assert.match(d.reason, /npm 11 runs install scripts that allowScripts does not deny/);
   assert.equal(d.fix?.kind, 'deny-scripts');
-  const edited = applyEdits(text, d.fix!.edits!);
+  const edited = applyEdits(text, fixEdits(d.fix!)!);
   assert.deepEqual(JSON.parse(edited).allowScripts, { 'sharp@0.33.1': true, esbuild: false });
   assert.match(edited, /\n {8}"esbuild": false/, 'keeps the file\'s 4-space indentation');
-  assert.equal(d.fix!.edits![0].file, 'package.json');
+  assert.equal(fixEdits(d.fix!)![0].file, 'package.json');
 
   const sharp = p.decide({ name: 'sharp', version: '0.33.1', source: 'registry' });
   assert.equal(sharp.runs, true);
@@ -125,7 +126,7 @@ test('npm: denial, ignore-scripts, strict-allow-scripts, dangerously-allow-all-s
   const unknown = policy({ 'package.json': { name: 'app' } }, lockfile('npm', 3)).policy.decide(esbuild);
   assert.equal(unknown.runs, true);
   assert.match(unknown.reason, /unless allowScripts \(npm 11\) denies them/);
-  assert.ok(unknown.fix?.edits?.length, 'the allowScripts edit is offered');
+  assert.ok(unknown.fix && fixEdits(unknown.fix)?.length, 'the allowScripts edit is offered');
 });
 
 test('npm: the .npmrc allow-scripts list applies when package.json has none, and then no package.json edit is proposed', () => {
@@ -133,7 +134,7 @@ test('npm: the .npmrc allow-scripts list applies when package.json has none, and
   const d = p.decide(esbuild);
   assert.equal(d.runs, true);
   assert.match(d.reason, /\.npmrc allow-scripts approves it/);
-  assert.equal(d.fix?.edits, undefined, 'a package.json allowScripts would replace the .npmrc list');
+  assert.equal(d.fix && fixEdits(d.fix), undefined, 'a package.json allowScripts would replace the .npmrc list');
 });
 
 // ------------------------------------------------------------ pnpm
@@ -206,7 +207,7 @@ test('yarn: classic runs everything; berry obeys enableScripts and dependenciesM
   assert.equal(berry.decide({ name: 'core-js', version: '3.0.0', source: 'registry' }).runs, false);
   const d = berry.decide(esbuild);
   assert.equal(d.runs, true);
-  const edited = JSON.parse(applyEdits(text, d.fix!.edits!));
+  const edited = JSON.parse(applyEdits(text, fixEdits(d.fix!)!));
   assert.deepEqual(edited.dependenciesMeta.esbuild, { built: false });
   assert.deepEqual(edited.dependenciesMeta['core-js@3.0.0'], { built: false });
 
@@ -222,7 +223,7 @@ test('bun: trustedDependencies decides; without it, the built-in default list le
   const listed = policy({ 'package.json': text }, lockfile('bun', 1)).policy;
   const d = listed.decide(esbuild);
   assert.equal(d.runs, true);
-  assert.deepEqual(JSON.parse(applyEdits(text, d.fix!.edits!)).trustedDependencies, ['sharp']);
+  assert.deepEqual(JSON.parse(applyEdits(text, fixEdits(d.fix!)!)).trustedDependencies, ['sharp']);
   assert.equal(listed.decide({ ...esbuild, name: 'core-js' }).runs, false);
 
   const open = policy({ 'package.json': { name: 'a' } }, lockfile('bun', 1)).policy.decide(esbuild);

@@ -17,6 +17,7 @@ import {
 } from '../../server/src/engine/source-usage';
 import { aliasesOf } from '../../server/src/engine/rules/unused-dependency';
 import { applyTextEdits } from '../../server/src/engine/fixes/text-edits';
+import { fixEdits } from '../../server/src/engine/fixes/fix-edits';
 
 test('module specifiers: import, export from, import(), require, require.resolve, reference types, mocks, styles', () => {
   const text = `
@@ -178,7 +179,7 @@ test('the finding is on the name, info, and its quick fix removes the property',
   assert.match(f.evidence![0], /1 source file and 0 configuration files/);
   const remove = f.fixes.find((x) => x.kind === 'remove')!;
   assert.equal(remove.title, 'Remove gone from dependencies');
-  const after = applyTextEdits(text, remove.edits!);
+  const after = applyTextEdits(text, fixEdits(remove)!);
   assert.deepEqual(JSON.parse(after).dependencies, { used: '^1.0.0' });
   assert.ok(after.includes('  "dependencies": {\n    "used": "^1.0.0"\n  }'), after);
 });

@@ -210,8 +210,15 @@ export interface Fix {
   /** Target version or range (pin, upgrade). */
   version?: string;
   preferred?: boolean;
-  /** Concrete edits, when the engine can compute them. */
+  /** Edits known without computing anything (a span to overwrite with a name or version). */
   edits?: TextEdit[];
+  /**
+   * Edits that take work (re-reading a file with jsonc-parser or yaml), computed only when a
+   * front end applies the fix: the editor's codeAction/resolve, never a scan, which would pay
+   * for thousands of findings' edits nobody asked for. Read both through fixEdits()
+   * (engine/fixes/fix-edits.ts). Returns undefined when the file no longer allows the edit.
+   */
+  computeEdits?: () => TextEdit[] | undefined;
 }
 
 export interface Finding {

@@ -14,7 +14,7 @@
  * - Size, for config files (policy/package-manager-config.ts, where all of them are
  *   parsed): a few kilobytes in real projects.
  */
-import { CST, Lexer } from 'yaml';
+import { yamlLibrary } from './lazy-modules';
 
 /** Far beyond any lockfile or package-manager config, well within what the parsers recurse through. */
 export const MAX_YAML_DEPTH = 256;
@@ -52,6 +52,7 @@ export function findDeepYamlNesting(text: string, limit = MAX_YAML_DEPTH): numbe
   let indent = 0;
   let indicators = 0;
   let lineStart = true;
+  const { CST, Lexer } = yamlLibrary();
   for (const token of new Lexer().lex(text)) {
     switch (CST.tokenType(token)) {
       case 'newline':
@@ -89,6 +90,6 @@ export function findDeepYamlNesting(text: string, limit = MAX_YAML_DEPTH): numbe
 
 /** The lexer's control tokens (document start, scalar and flow-error markers) are not in the source. */
 function sourceLength(token: string): number {
-  const type = CST.tokenType(token);
+  const type = yamlLibrary().CST.tokenType(token);
   return type === 'doc-mode' || type === 'scalar' || type === 'flow-error-end' ? 0 : token.length;
 }

@@ -12,6 +12,16 @@ const REMOVABLE: Partial<Record<DependencySection, JSONPath>> = {
 };
 
 /**
+ * Whether removeDependencyEdits can edit this dependency, known without computing the edit
+ * (the scan offers the fix; the edit is computed when it is applied).
+ */
+export function canRemoveDependency(project: Project, manifestPath: string, dep: Dependency): boolean {
+  const manifest = project.manifests.find((m) => m.path === manifestPath);
+  // Edits computed on a tree with syntax errors could land in the wrong place.
+  return REMOVABLE[dep.section] !== undefined && project.texts.has(manifestPath) && manifest !== undefined && manifest.parseErrors.length === 0;
+}
+
+/**
  * Deletes the whole `"name": "spec"` property, with its comma, keeping the rest of the
  * file as written. Removing the only dependency leaves `{}`. Duplicate keys are all
  * removed: leaving an earlier copy would bring the package back.
@@ -19,9 +29,7 @@ const REMOVABLE: Partial<Record<DependencySection, JSONPath>> = {
 export function removeDependencyEdits(project: Project, manifestPath: string, dep: Dependency): TextEdit[] | undefined {
   const section = REMOVABLE[dep.section];
   const text = project.texts.get(manifestPath);
-  const manifest = project.manifests.find((m) => m.path === manifestPath);
-  // Edits computed on a tree with syntax errors could land in the wrong place.
-  if (!section || text === undefined || !manifest || manifest.parseErrors.length > 0) return undefined;
+  if (!section || text === undefined || !canRemoveDependency(project, manifestPath, dep)) return undefined;
   let current = text;
   let firstStep: TextEdit[] | undefined;
   let steps = 0;

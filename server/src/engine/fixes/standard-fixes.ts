@@ -1,17 +1,20 @@
 /**
  * Completes the fixes of every finding after the rules ran: rules say *what* would help
- * (pin, upgrade, deny scripts: a kind and a version), this pass computes *how* (the text
- * edits), and adds the fixes every finding on a dependency gets (suppress, and remove for
- * known-bad packages). Kept out of the rules so that each edit is written and tested once.
+ * (pin, upgrade, deny scripts: a kind and a version), this pass says *how* (a function that
+ * computes the text edits when the fix is applied: Fix.computeEdits), and adds the fixes
+ * every finding on a dependency gets (suppress, and remove for known-bad packages). Kept
+ * out of the rules so that each edit is written and tested once. Nothing here parses a
+ * file per finding: a fix is offered when its file can be edited, known from what the scan
+ * already read, and its edits cost only the one the user picks.
  */
 import type { Dependency, Finding, Fix, Lockfile, Manifest, RuleId } from '../model';
 import type { Project } from '../project';
 import type { ScanResult } from '../scan';
 import { scriptPolicyFor } from '../policy/script-policy';
-import { removeDependencyEdits } from './remove-dependency';
-import { overrideEdits, overrideFieldName, setDependencyVersionEdits } from './version-edits';
-import { PLACEHOLDER_REASON, suppressEdits } from './suppress';
-import { pnpmDenyScriptsEdits } from './deny-scripts';
+import { canRemoveDependency, removeDependencyEdits } from './remove-dependency';
+import { canOverride, overrideEdits, overrideFieldName, setDependencyVersionEdits } from './version-edits';
+import { canAddSuppression, PLACEHOLDER_REASON, suppressEdits } from './suppress';
+import { pnpmDenyScripts } from './deny-scripts';
 import { profileOf } from '../lockfile/profiles';
 import { isPlainVersion } from '../text/untrusted';
 
@@ -27,6 +30,7 @@ interface Target {
 }
 
 export function attachStandardFixes(result: ScanResult): ScanResult {
+  const suppressible = canAddSuppression(result.project);
   for (const f of result.findings) {
     // The version of a pin or upgrade comes from the registry, an advisory or a lockfile:
     // anything but a plain version (a URL, `1.0.0 || http://…`) would be written into
@@ -37,7 +41,7 @@ export function attachStandardFixes(result: ScanResult): ScanResult {
     if (!target) continue;
     completeRuleFixes(result.project, f, target);
     addRemoveFix(result.project, f, target);
-    addSuppressFix(result.project, f);
+    if (suppressible) addSuppressFix(result.project, f);
   }
   return result;
 }
@@ -74,60 +78,58 @@ function innermostDependency(manifest: Manifest, span: { start: number; end: num
 /** Edits for the fixes a rule attached with only a kind and a version. */
 function completeRuleFixes(project: Project, f: Finding, t: Target): void {
   for (const fix of f.fixes) {
-    if (fix.edits?.length) continue;
+    if (fix.edits?.length || fix.computeEdits) continue;
     if ((fix.kind === 'pin' || fix.kind === 'upgrade') && fix.version) {
+      const version = fix.version;
       const style = fix.kind === 'pin' ? 'exact' : 'keep-operator';
-      if (t.manifest && t.dep) setEdits(fix, setDependencyVersionEdits(t.manifest.path, t.dep, fix.version, style));
-      else if (t.lockfile) {
-        const edits = overrideEdits(project, t.lockfile, f.package!, fix.version);
-        if (edits?.length) {
-          fix.edits = edits;
-          fix.title += ` (via ${overrideFieldName(t.lockfile)})`;
-        }
+      if (t.manifest && t.dep) {
+        // One span overwritten with the new spec: nothing to compute.
+        const edits = setDependencyVersionEdits(t.manifest.path, t.dep, version, style);
+        if (edits) fix.edits = edits;
+      } else if (t.lockfile && canOverride(project, t.lockfile)) {
+        const lockfile = t.lockfile;
+        const name = f.package!;
+        fix.computeEdits = () => overrideEdits(project, lockfile, name, version);
+        fix.title += ` (via ${overrideFieldName(lockfile)})`;
       }
     } else if (fix.kind === 'deny-scripts' && t.lockfile && profileOf(t.lockfile).manager === 'pnpm') {
-      // pnpm's denial goes into pnpm-workspace.yaml (YAML), so it is computed here, when asked;
-      // npm, yarn and bun edit package.json and their decide functions attach the edits.
+      // pnpm's denial goes into pnpm-workspace.yaml (YAML), so it is prepared here; npm,
+      // yarn and bun edit package.json and their decide functions attach the edits.
       const name = fix.name ?? f.package!;
-      const denied = pnpmDenyScriptsEdits(project, t.lockfile, name, scriptPolicyFor(project, t.lockfile).packageManager.major);
-      if (denied?.edits.length) {
-        fix.edits = denied.edits;
+      const denied = pnpmDenyScripts(project, t.lockfile, name, scriptPolicyFor(project, t.lockfile).packageManager.major);
+      if (denied) {
+        fix.computeEdits = denied.edits;
         fix.title = `Deny the build scripts of ${name} (${denied.where})`;
       }
     }
   }
 }
 
-function setEdits(fix: Fix, edits: Fix['edits']): void {
-  if (edits?.length) fix.edits = edits;
-}
-
 function addRemoveFix(project: Project, f: Finding, t: Target): void {
   if (!REMOVE_RULES.has(f.rule) || !t.manifest || !t.dep) return;
   if (f.fixes.some((x) => x.kind === 'remove')) return;
-  const edits = removeDependencyEdits(project, t.manifest.path, t.dep);
-  if (!edits) return;
+  const { manifest, dep } = t;
+  if (!canRemoveDependency(project, manifest.path, dep)) return;
   f.fixes.push({
-    title: `Remove ${t.dep.name} from ${t.dep.section}`,
+    title: `Remove ${dep.name} from ${dep.section}`,
     kind: 'remove',
-    name: t.dep.name,
+    name: dep.name,
     // Not installing a package flagged as malicious is the safe choice, unless the rule offered a better one.
     preferred: !f.fixes.some((x) => x.preferred),
-    edits,
+    computeEdits: () => removeDependencyEdits(project, manifest.path, dep),
   });
 }
 
 function addSuppressFix(project: Project, f: Finding): void {
   if (f.suppressed || f.fixes.some((x) => x.kind === 'suppress')) return;
   const version = f.version || '*';
-  const edits = suppressEdits(project, { rule: f.rule, package: f.package!, version, reason: PLACEHOLDER_REASON });
-  if (!edits) return;
+  const entry = { rule: f.rule, package: f.package!, version, reason: PLACEHOLDER_REASON };
   f.fixes.push({
     title: version === '*' ? `Suppress ${f.rule} for ${f.package} (any version)` : `Suppress ${f.rule} for ${f.package}@${version}`,
     kind: 'suppress',
     name: f.package,
     version,
     preferred: false,
-    edits,
+    computeEdits: () => suppressEdits(project, entry),
   });
 }

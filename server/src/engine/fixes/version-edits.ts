@@ -30,7 +30,7 @@ export function overrideEdits(project: Project, lockfile: Lockfile, name: string
   const rootPath = joinPath(dirname(lockfile.path), 'package.json');
   const text = project.texts.get(rootPath);
   const root = project.manifests.find((m) => m.path === rootPath);
-  if (text === undefined || !root || root.parseErrors.length > 0) return undefined;
+  if (text === undefined || !root || !canOverride(project, lockfile)) return undefined;
   const { path, nestedSelf } = managerProfileOf(lockfile).override;
   if (nestedSelf !== undefined) {
     // Own keys only: a dependency named "constructor" must not find Object.prototype's.
@@ -39,6 +39,13 @@ export function overrideEdits(project: Project, lockfile: Lockfile, name: string
     if (existing && typeof existing === 'object') return modifyJson(rootPath, text, [...path, name, nestedSelf], version);
   }
   return modifyJson(rootPath, text, [...path, name], version);
+}
+
+/** Whether overrideEdits can edit the lockfile's root package.json (it exists and parses). */
+export function canOverride(project: Project, lockfile: Lockfile): boolean {
+  const rootPath = joinPath(dirname(lockfile.path), 'package.json');
+  const root = project.manifests.find((m) => m.path === rootPath);
+  return project.texts.has(rootPath) && root !== undefined && root.parseErrors.length === 0;
 }
 
 /** The value at a path of own keys in parsed JSON. */

@@ -15,8 +15,8 @@
  * `yaml` library. Only when that also fails is the file damaged, and the fast pass's
  * errors (with line numbers) and partial result are returned.
  */
-import { parseAllDocuments, isMap, isScalar } from 'yaml';
 import type { Node as YamlNode, Pair } from 'yaml';
+import { yamlLibrary } from '../lazy-modules';
 import type { ParseError } from '../model';
 import { findDeepYamlNesting, MAX_YAML_DEPTH, withoutStackTraces } from '../yaml-limits';
 
@@ -568,7 +568,7 @@ export function readYamlWithLibrary(text: string): YamlReadResult {
     return { documents, errors, reader: 'yaml' };
   }
   try {
-    const docs = withoutStackTraces(() => parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false }));
+    const docs = withoutStackTraces(() => yamlLibrary().parseAllDocuments(text, { uniqueKeys: false, prettyErrors: false }));
     const list = Array.isArray(docs) ? docs : [];
     for (const d of list) {
       for (const e of d.errors) {
@@ -577,12 +577,12 @@ export function readYamlWithLibrary(text: string): YamlReadResult {
         errors.push({ message: `line ${lineOf(text, start)}: ${firstLine(e.message)}`, span: { start, end: Math.max(start, e.pos[1]) } });
       }
       const doc: YamlDocument = { value: stringKeys(d.toJS({ maxAliasCount: 100, mapAsMap: true })), rootSpans: new Map(), childSpans: new Map() };
-      if (isMap(d.contents)) {
+      if (yamlLibrary().isMap(d.contents)) {
         for (const pair of d.contents.items) {
           const key = keyOf(pair);
           if (key === null) continue;
           doc.rootSpans.set(key, spanOfPair(text, pair));
-          if (isMap(pair.value)) {
+          if (yamlLibrary().isMap(pair.value)) {
             const spans = new Map<string, EntrySpan>();
             for (const child of pair.value.items) {
               const k = keyOf(child);
@@ -629,7 +629,7 @@ function stringKeys(value: unknown, seen = new Set<unknown>()): unknown {
 
 function keyOf(pair: Pair<unknown, unknown>): string | null {
   const key = pair.key;
-  if (isScalar(key)) return String(key.value);
+  if (yamlLibrary().isScalar(key)) return String(key.value);
   return null;
 }
 

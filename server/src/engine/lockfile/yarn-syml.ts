@@ -1,4 +1,4 @@
-import { parseSyml } from '@yarnpkg/parsers';
+import { yarnParsersLibrary } from '../lazy-modules';
 import { findDeepYamlNesting, withoutStackTraces } from '../yaml-limits';
 import type { ParseError, Span } from '../model';
 
@@ -449,7 +449,7 @@ export function parseSymlFallback(text: string): SymlBlock[] | undefined {
   if (findDeepYamlNesting(text) !== undefined) return undefined;
   let data: unknown;
   try {
-    data = withoutStackTraces(() => parseSyml(text));
+    data = withoutStackTraces(() => yarnParsersLibrary().parseSyml(text));
   } catch {
     return undefined;
   }

@@ -8,7 +8,7 @@
  * would refuse it, and a policy that silently falls back to defaults (a broken .yarnrc.yml
  * mapping no scopes) would look like a checked, clean project.
  */
-import { parseDocument } from 'yaml';
+import { yamlLibrary } from '../lazy-modules';
 import type { ParseError, Span } from '../model';
 import { PACKAGE_MANAGER_CONFIG_FILE, type PackageManagerName } from '../lockfile/formats';
 import { parseNpmrc } from './npmrc';
@@ -73,7 +73,7 @@ function readYamlSettings(text: string): ReadResult {
   if (deep !== undefined) {
     return { settings: {}, errors: [{ message: `nested more than ${MAX_YAML_DEPTH} levels deep`, span: { start: deep, end: Math.min(text.length, deep + 1) } }] };
   }
-  const doc = withoutStackTraces(() => parseDocument(text));
+  const doc = withoutStackTraces(() => yamlLibrary().parseDocument(text));
   if (doc.errors.length) return { settings: {}, errors: doc.errors.map((e) => ({ message: firstLine(e.message), span: { start: e.pos[0], end: e.pos[1] } })) };
   let value: unknown;
   try {

@@ -233,9 +233,9 @@ function npmDenyFix(env: PolicyEnv, pkg: ScriptSubject, npmrcLayerInUse: boolean
   // A package.json allowScripts replaces the .npmrc list entirely (npm reads only the
   // first layer that has one), so adding it would silently drop the .npmrc approvals.
   if (npmrcLayerInUse || pkg.source !== 'registry') return fix;
+  if (!canEditRoot(env)) return fix;
   const exists = env.root?.allowScripts !== undefined && Object.prototype.hasOwnProperty.call(env.root.allowScripts, name);
-  const edits = exists ? jsonEdits(env, ['allowScripts', name], false) : newKeyEdits(env, 'allowScripts', name, false);
-  if (edits) fix.edits = edits;
+  fix.computeEdits = () => (exists ? jsonEdits(env, ['allowScripts', name], false) : newKeyEdits(env, 'allowScripts', name, false));
   return fix;
 }
 
@@ -323,8 +323,9 @@ function decideYarn(env: PolicyEnv, pm: PackageManagerInfo, pkg: ScriptSubject):
   }
   const fix: Fix = { title: `Deny the build scripts of ${name} (dependenciesMeta built: false)`, kind: 'deny-scripts', name, version: pkg.version };
   const metaHas = entries.some(([k]) => k === name);
-  const edits = metaHas ? jsonEdits(env, ['dependenciesMeta', name, 'built'], false) : newKeyEdits(env, 'dependenciesMeta', name, { built: false });
-  if (edits) fix.edits = edits;
+  if (canEditRoot(env)) {
+    fix.computeEdits = () => (metaHas ? jsonEdits(env, ['dependenciesMeta', name, 'built'], false) : newKeyEdits(env, 'dependenciesMeta', name, { built: false }));
+  }
   return { runs: true, certain: true, reason: 'yarn runs dependency build scripts unless enableScripts: false or dependenciesMeta built: false', fix };
 }
 
@@ -340,8 +341,7 @@ function decideBun(env: PolicyEnv, pkg: ScriptSubject): ScriptDecision {
     const json = env.root?.json as { trustedDependencies?: unknown[] } | undefined;
     // Edit by index in the raw array (the parsed list skips non-strings).
     const rawIndex = json?.trustedDependencies?.indexOf(listed) ?? -1;
-    const edits = rawIndex >= 0 ? jsonEdits(env, ['trustedDependencies', rawIndex], undefined) : undefined;
-    if (edits) fix.edits = edits;
+    if (rawIndex >= 0 && canEditRoot(env)) fix.computeEdits = () => jsonEdits(env, ['trustedDependencies', rawIndex], undefined);
     return { runs: true, certain: true, reason: 'package.json trustedDependencies lists it, so bun runs its scripts', fix };
   }
   if (pkg.source !== 'registry') {
@@ -358,10 +358,15 @@ function decideBun(env: PolicyEnv, pkg: ScriptSubject): ScriptDecision {
 
 // ---------------------------------------------------------------- edits
 
+/** Edits computed on a tree with syntax errors could land in the wrong place. */
+function canEditRoot(env: PolicyEnv): boolean {
+  return env.project.texts.has(env.rootPath) && env.root !== undefined && env.root.parseErrors.length === 0;
+}
+
 /** jsonc-parser's `modify` on the root package.json, as model TextEdits (formatting kept). */
 function jsonEdits(env: PolicyEnv, path: (string | number)[], value: unknown): TextEdit[] | undefined {
   const text = env.project.texts.get(env.rootPath);
-  if (text === undefined || !env.root || env.root.parseErrors.length > 0) return undefined;
+  if (text === undefined || !canEditRoot(env)) return undefined;
   const edits = modify(text, path, value, { formattingOptions: formattingOf(text) });
   return edits.map((e) => ({ file: env.rootPath, span: { start: e.offset, end: e.offset + e.length }, newText: e.content }));
 }

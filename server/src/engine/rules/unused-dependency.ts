@@ -3,7 +3,7 @@ import type { Dependency, Manifest } from '../model';
 import { defineRule, type Report } from './context';
 import { dirname, lockedDirectDependency, type Project } from '../project';
 import { extensionOf, extractConfigNames, isInSkippedSourceDir, packageNameOf, TYPESCRIPT_EXTENSIONS, type UsageIndex } from '../source-usage';
-import { removeDependencyEdits } from '../fixes/remove-dependency';
+import { canRemoveDependency, removeDependencyEdits } from '../fixes/remove-dependency';
 
 /**
  * Every dependency is code that is installed, and often run, on every developer's machine
@@ -294,7 +294,7 @@ function namedInScripts(name: string, e: Evidence): boolean {
 function findingFor(project: Project, m: Manifest, dep: Dependency, e: Evidence): Report {
   const where = e.dir ? `${e.dir}/` : 'the project';
   const locked = lockedDirectDependency(project, m.path, dep.name);
-  const edits = removeDependencyEdits(project, m.path, dep);
+  const removable = canRemoveDependency(project, m.path, dep);
   return {
     message: `${dep.name} is declared in ${dep.section} but nothing in ${where} imports or requires it, and no script or configuration file names it. An unused dependency is still installed (and its scripts run) everywhere: remove it if nothing needs it.`,
     file: m.path,
@@ -304,6 +304,8 @@ function findingFor(project: Project, m: Manifest, dep: Dependency, e: Evidence)
     evidence: [
       `Looked in ${e.sourceFiles} source file${e.sourceFiles === 1 ? '' : 's'} and ${e.configPaths.length} configuration file${e.configPaths.length === 1 ? '' : 's'} under ${where} (node_modules, dist, build, coverage, .next and out skipped), and in the scripts and fields of its package.json files.`,
     ],
-    fixes: edits ? [{ title: `Remove ${dep.name} from ${dep.section}`, kind: 'remove', name: dep.name, preferred: false, edits }] : [],
+    fixes: removable
+      ? [{ title: `Remove ${dep.name} from ${dep.section}`, kind: 'remove', name: dep.name, preferred: false, computeEdits: () => removeDependencyEdits(project, m.path, dep) }]
+      : [],
   };
 }

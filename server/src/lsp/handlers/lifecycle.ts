@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { CodeActionKind, DidChangeConfigurationNotification, TextDocumentSyncKind, type InitializeParams, type InitializeResult } from 'vscode-languageserver';
 import { createCache } from '../../engine/data/cache';
+import { REVEAL_COMMAND } from '../code-actions';
 import { readOuterNpmrc } from '../../engine/data/npmrc-files';
 import type { Pipeline } from '../pipeline';
 import type { ServerState } from '../state';
@@ -40,6 +41,11 @@ function initialize(state: ServerState, params: InitializeParams): InitializeRes
   state.capabilities.workspaceFolderEvents = Boolean(workspace?.workspaceFolders);
   const edit = workspace?.workspaceEdit;
   state.capabilities.edits.createFiles = Boolean(edit?.documentChanges && edit.resourceOperations?.includes('create'));
+  // Quick fixes without their edits, computed on codeAction/resolve (LSP 3.16), where the
+  // client can fill in `edit` and keeps each action's data until then.
+  const codeAction = params.capabilities.textDocument?.codeAction;
+  state.capabilities.edits.resolve = Boolean(codeAction?.dataSupport && codeAction.resolveSupport?.properties.includes('edit'));
+  state.capabilities.edits.showDocument = Boolean(params.capabilities.window?.showDocument?.support);
   const storage = (params.initializationOptions as { globalStoragePath?: unknown } | undefined)?.globalStoragePath;
   if (typeof storage === 'string' && storage) state.dataCache = createCache(path.join(storage, 'cache'));
   const wsFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
@@ -48,7 +54,8 @@ function initialize(state: ServerState, params: InitializeParams): InitializeRes
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
-      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix], resolveProvider: true },
+      executeCommandProvider: { commands: [REVEAL_COMMAND] },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
     },
     serverInfo: { name: 'depwarden', version: '0.1.0' },
