@@ -2,7 +2,8 @@
 //
 // Start-up is part of every CLI run, so the CLI and the server bundles keep out what a scan
 // does not need, and load precomputed data rather than computing it:
-// - undici (HTTP proxies only) is its own file, dist/undici.js, required on first use;
+// - undici (HTTP proxies only), yaml and @yarnpkg/parsers (fallback and config readers) are
+//   files of their own (dist/undici.js, yaml.js, yarnpkg-parsers.js), required on first use;
 // - the typosquat detector's derived keys and trigram postings are computed here, once,
 //   and inlined as JSON (DEPWARDEN_TYPOSQUAT_SNAPSHOT, see engine/typosquat/index.ts);
 // - dist/cli.js is a small launcher that turns on Node's module compile cache (Node >=
@@ -25,11 +26,18 @@ const common = {
   mainFields: ['module', 'main'],
 };
 
-/** `require('undici')` in our code becomes `require('./undici.js')`, a bundle of its own beside the entry. */
-const undiciApart = {
-  name: 'undici-apart',
+/**
+ * Libraries our code loads on first use (`require('undici')`, engine/lazy-modules.ts) become
+ * bundles of their own beside the entry: `require('yaml')` becomes `require('./yaml.js')`.
+ * A scan that never needs them does not even compile them.
+ */
+const APART = { undici: 'undici.js', yaml: 'yaml.js', '@yarnpkg/parsers': 'yarnpkg-parsers.js' };
+const librariesApart = {
+  name: 'libraries-apart',
   setup(b) {
-    b.onResolve({ filter: /^undici$/ }, (args) => (args.importer.includes('node_modules') ? undefined : { path: './undici.js', external: true }));
+    b.onResolve({ filter: /^(undici|yaml|@yarnpkg\/parsers)$/ }, (args) =>
+      args.importer.includes('node_modules') || args.kind !== 'require-call' ? undefined : { path: `./${APART[args.path]}`, external: true },
+    );
   },
 };
 
@@ -56,7 +64,7 @@ async function typosquatSnapshot() {
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 const engine = {
   ...common,
-  plugins: [undiciApart],
+  plugins: [librariesApart],
   define: { DEPWARDEN_TYPOSQUAT_SNAPSHOT: JSON.stringify(await typosquatSnapshot()), DEPWARDEN_VERSION: JSON.stringify(version) },
 };
 
@@ -84,6 +92,6 @@ await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...engine, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' }),
   build({ ...engine, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js' }),
-  build({ ...common, entryPoints: ['undici'], outfile: 'dist/undici.js' }),
+  ...Object.entries(APART).map(([name, file]) => build({ ...common, entryPoints: [name], outfile: `dist/${file}` })),
   writeFile('dist/cli.js', launcher, { mode: 0o755 }),
 ]);

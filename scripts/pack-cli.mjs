@@ -6,8 +6,9 @@
 // is the VS Code extension's manifest (engines.vscode, contributes, activation events, a
 // `main` that imports `vscode`, and every dev dependency the editor build needs). The CLI
 // bundles (dist/cli.js, the launcher; dist/cli-main.js; dist/undici.js, loaded only
-// behind a proxy) already contain the engine and need nothing from node_modules, so the
-// package is those three files, its README and its LICENSE: no dependencies to install,
+// behind a proxy; dist/yaml.js and dist/yarnpkg-parsers.js, loaded only for the files that
+// need them) already contain the engine and need nothing from node_modules, so the
+// package is those files, its README and its LICENSE: no dependencies to install,
 // nothing that mentions VS Code. Name, version, license and repository come from the
 // root package.json, so there is one version number to bump.
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
@@ -18,7 +19,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outFlag = process.argv.indexOf('--out');
 const out = resolve(outFlag > 0 ? process.argv[outFlag + 1] : join(root, 'dist', 'npm'));
 
-const bundles = ['cli.js', 'cli-main.js', 'undici.js'];
+const bundles = ['cli.js', 'cli-main.js', 'undici.js', 'yaml.js', 'yarnpkg-parsers.js'];
 for (const b of bundles) {
   if (!existsSync(join(root, 'dist', b))) {
     console.error(`pack-cli: dist/${b} is missing; run \`npm run build\` first`);
