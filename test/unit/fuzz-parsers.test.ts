@@ -22,6 +22,7 @@ import { fork } from 'node:child_process';
 import fc from 'fast-check';
 import { parseLockfile } from '../../server/src/engine/lockfile/index';
 import { readYaml } from '../../server/src/engine/lockfile/yaml-subset';
+import { yamlLibrary, yarnParsersLibrary } from '../../server/src/engine/lazy-modules';
 import { parseSymlFallback } from '../../server/src/engine/lockfile/yarn-syml';
 import { parseManifest } from '../../server/src/engine/manifest/parse-manifest';
 import { parseNpmrc } from '../../server/src/engine/policy/npmrc';
@@ -270,6 +271,9 @@ function fuzzRandom(parser: Parser): Outcome {
 /** In the child: runs the cases of one parser from `first` on, sending each outcome as it lands. */
 function runChild(name: string, first: number): void {
   const parser = PARSERS[name];
+  // Libraries the parsers load on first use (engine/lazy-modules.ts) load here, not in the first timed case.
+  yamlLibrary();
+  yarnParsersLibrary();
   for (let i = first; i < CASES.length; i++) {
     process.send!({ running: i });
     const [input, make] = CASES[i];

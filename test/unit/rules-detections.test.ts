@@ -118,7 +118,7 @@ test('the packument keeps peer dependencies only where they leave the registry, 
   const raw = buildPackument(PUBLIC, 'c', { versions: { '1.0.0': { peerDependencies: { react: '^18', theme: 'user/theme' } } } });
   const p = reducePackument(raw, 'c')!;
   assert.deepEqual({ ...p.versions['1.0.0'].nonRegistryPeerDependencies }, { theme: 'user/theme' });
-  const revived = revivePackument(JSON.parse(JSON.stringify(p)));
+  const revived = revivePackument(JSON.parse(JSON.stringify(p)))!;
   assert.equal(Object.getPrototypeOf(revived.versions['1.0.0'].nonRegistryPeerDependencies), null);
 });
 

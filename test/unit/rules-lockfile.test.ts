@@ -208,7 +208,7 @@ test('lockfile-integrity: the registry tells which cause it is, and many entries
   const l = lock(entries, undefined, { path: 'yarn.lock', format: 'yarn-classic', lockfileVersion: 1 });
   const project = projectWith({ 'package.json': manifest() }, [l]);
   const remote = emptyRemoteData();
-  const version = (integrity: string | undefined) => ({ version: '1.0.0', hasRepository: true, hasBin: false, hasProvenance: false, ...(integrity ? { integrity } : {}) });
+  const version = (integrity: string | undefined) => ({ version: '1.0.0', hasRepository: true, hasBin: false, hasProvenance: false, strongIntegrity: integrity?.startsWith('sha512-') });
   entries.forEach((p, i) => {
     if (i === 11) return; // never looked up
     const integrity = i < 9 ? 'sha512-BBBB' : i < 10 ? 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' : undefined;
@@ -246,7 +246,7 @@ test('lockfile-integrity: a yarn classic URL dependency with only its #sha1 frag
     { path: 'yarn.lock', text: yarnLock },
   ];
   const remote = emptyRemoteData();
-  remote.packuments.set('left-pad', { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: { name: 'left-pad', distTags: { latest: '1.3.0' }, versions: { '1.3.0': { version: '1.3.0', hasRepository: true, hasBin: false, hasProvenance: false, integrity: 'sha512-XI5MPzVNApjAyhQzphX8BkmKsKUxD4LdyK24iZeQGinBN9yTQT3bFlCBy/aVx2HrNcqQGsdot8ghrjyrvMCoEA==' } }, time: {} } });
+  remote.packuments.set('left-pad', { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: { name: 'left-pad', distTags: { latest: '1.3.0' }, versions: { '1.3.0': { version: '1.3.0', hasRepository: true, hasBin: false, hasProvenance: false, strongIntegrity: true } }, time: {} } });
   const f = scanFiles(files, { remote, now: new Date('2026-11-28T00:00:00Z') }).findings.filter((x) => x.rule === 'lockfile-integrity');
   assert.equal(f.length, 1);
   assert.equal(f[0].severity, 'info');

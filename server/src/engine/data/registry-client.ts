@@ -9,6 +9,7 @@ import type { NpmConfig } from '../policy/npmrc';
 import { scopeOf, withTrailingSlash } from '../policy/npmrc';
 import { DEFAULT_REGISTRY, type Settings } from '../model';
 import type { Packument, PackumentLookup, VersionInfo } from './remote-data';
+import { decodeStored, encodePackument, isStrongIntegrity, stringRecord, type StoredPackument } from './packument-store';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
 import { namesNonRegistrySource } from '../manifest/non-registry-spec';
@@ -164,7 +165,11 @@ export function authHeaderFor(npmrc: NpmConfig, url: string): string | undefined
   return undefined;
 }
 
-/** Keeps what the rules read: big packuments shrink by one to two orders of magnitude. */
+/**
+ * Keeps what the rules and hovers read (Packument in remote-data.ts): big packuments
+ * shrink by two orders of magnitude. Versions with the same dependency record share one
+ * object, as decoded cache entries do (packument-store.ts).
+ */
 export function reducePackument(raw: unknown, fallbackName: string): Packument | undefined {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const doc = raw as Record<string, unknown>;
@@ -177,8 +182,17 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
     time: dict(),
   };
   const versions = doc.versions && typeof doc.versions === 'object' ? (doc.versions as Record<string, unknown>) : {};
+  const shared = new Map<string, Record<string, string>>();
+  const share = (r: Record<string, string>): Record<string, string> | undefined => {
+    if (Object.keys(r).length === 0) return undefined;
+    const key = JSON.stringify(r);
+    const known = shared.get(key);
+    if (known) return known;
+    shared.set(key, r);
+    return r;
+  };
   for (const [version, v] of Object.entries(versions)) {
-    if (v && typeof v === 'object') packument.versions[version] = reduceVersion(version, v as Record<string, unknown>);
+    if (v && typeof v === 'object') packument.versions[version] = reduceVersion(version, v as Record<string, unknown>, share);
   }
   const time = doc.time && typeof doc.time === 'object' ? (doc.time as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(time)) {
@@ -199,7 +213,7 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
   return packument;
 }
 
-function reduceVersion(version: string, v: Record<string, unknown>): VersionInfo {
+function reduceVersion(version: string, v: Record<string, unknown>, share: (r: Record<string, string>) => Record<string, string> | undefined): VersionInfo {
   const info: VersionInfo = {
     version,
     hasRepository: hasRepository(v.repository),
@@ -212,22 +226,22 @@ function reduceVersion(version: string, v: Record<string, unknown>): VersionInfo
   // npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script.
   if (v.gypfile === true && !install.install && !install.preinstall) install.install = 'node-gyp rebuild';
   if (Object.keys(install).length) info.scripts = install;
-  const deps = Object.assign(dict<string>(), stringRecord(v.optionalDependencies), stringRecord(v.dependencies));
-  if (Object.keys(deps).length) info.dependencies = deps;
+  const deps = share(Object.assign(dict<string>(), stringRecord(v.optionalDependencies), stringRecord(v.dependencies)));
+  if (deps) info.dependencies = deps;
   // Peers are kept only where they name a source outside the registry: npm 7+ installs
   // peers, so a URL there is fetched at install time (remote-dynamic-dependency), while
   // registry peer ranges are read by no rule and would only grow the cache.
   const peers = dict<string>();
   for (const [name, spec] of Object.entries(stringRecord(v.peerDependencies))) if (namesNonRegistrySource(name, spec)) peers[name] = spec;
-  if (Object.keys(peers).length) info.nonRegistryPeerDependencies = peers;
+  const sharedPeers = share(peers);
+  if (sharedPeers) info.nonRegistryPeerDependencies = sharedPeers;
   if (typeof v.deprecated === 'string' && v.deprecated !== '') info.deprecated = v.deprecated;
   const user = v._npmUser as Record<string, unknown> | undefined;
   if (user && typeof user === 'object' && typeof user.name === 'string') info.publisher = user.name;
   const dist = v.dist as Record<string, unknown> | undefined;
   if (dist && typeof dist === 'object') {
-    if (typeof dist.integrity === 'string') info.integrity = dist.integrity;
-    if (typeof dist.tarball === 'string') info.tarball = dist.tarball;
     if (dist.attestations && typeof dist.attestations === 'object') info.hasProvenance = true;
+    if (isStrongIntegrity(dist.integrity)) info.strongIntegrity = true;
   }
   const repositoryUrl = browsableRepositoryUrl(v.repository);
   if (repositoryUrl) info.repositoryUrl = repositoryUrl;
@@ -292,41 +306,38 @@ function dict<T>(): Record<string, T> {
   return Object.create(null) as Record<string, T>;
 }
 
-/** A copy of `x` in a null-prototype object (undefined stays undefined). */
-function nullProto<T>(x: Record<string, T> | undefined): Record<string, T> | undefined {
-  return x === undefined || x === null || Object.getPrototypeOf(x) === null ? x : Object.assign(dict<T>(), x);
+/**
+ * A packument read back from the disk cache (plain JSON again, in the stored form or the
+ * older full one) as reducePackument makes it: null-prototype records, so that no lookup
+ * by an untrusted key (a spec, a dist-tag) finds Object.prototype's members.
+ */
+export function revivePackument(stored: unknown): Packument | undefined {
+  return decodeStored(stored);
 }
 
 /**
- * A packument read back from the disk cache is plain JSON again: give its records null
- * prototypes, as reducePackument does, so that no lookup by an untrusted key (a spec, a
- * dist-tag) finds Object.prototype's members. Done once per cache entry.
+ * What the cache keeps per name. In memory the decoded packument; on disk (toJSON, which
+ * the cache's JSON.stringify calls) the compact stored form. `absent`: versions a network
+ * answer confirmed are not served.
  */
-export function revivePackument(p: Packument): Packument {
-  if (Object.getPrototypeOf(p.versions) === null) return p;
-  const versions = dict<VersionInfo>();
-  for (const [k, v] of Object.entries(p.versions)) {
-    versions[k] = {
-      ...v,
-      ...(v.scripts ? { scripts: nullProto(v.scripts) } : {}),
-      ...(v.dependencies ? { dependencies: nullProto(v.dependencies) } : {}),
-      ...(v.nonRegistryPeerDependencies ? { nonRegistryPeerDependencies: nullProto(v.nonRegistryPeerDependencies) } : {}),
-    };
+class CachedPackument {
+  constructor(
+    readonly packument: Packument,
+    public absent: string[],
+  ) {}
+
+  toJSON(): { stored: StoredPackument; absent: string[] } {
+    return { stored: encodePackument(this.packument), absent: this.absent };
   }
-  return { ...p, distTags: nullProto(p.distTags) ?? dict(), versions, time: nullProto(p.time) ?? dict() };
-}
 
-function stringRecord(x: unknown): Record<string, string> {
-  const out = dict<string>();
-  if (!x || typeof x !== 'object' || Array.isArray(x)) return out;
-  for (const [k, v] of Object.entries(x)) if (typeof v === 'string') out[k] = v;
-  return out;
-}
-
-/** What the cache keeps per name. `absent`: versions a network answer confirmed are not served. */
-interface CachedPackument {
-  packument: Packument;
-  absent: string[];
+  /** A cache value as read from disk: this format ({stored}) or the older one ({packument}). */
+  static from(value: unknown): CachedPackument | undefined {
+    if (value instanceof CachedPackument) return value;
+    const v = value as { stored?: unknown; packument?: unknown; absent?: unknown } | undefined;
+    if (!v || typeof v !== 'object' || !Array.isArray(v.absent)) return undefined;
+    const packument = decodeStored(v.stored ?? v.packument);
+    return packument ? new CachedPackument(packument, v.absent.filter((x): x is string => typeof x === 'string')) : undefined;
+  }
 }
 
 type GoneHow = 'not-found' | 'empty' | 'forbidden';
@@ -369,9 +380,11 @@ export class RegistryClient {
     // than retrying a URL that cannot be fetched.
     if (!/^https?:\/\//i.test(registry) || !hostOf(registry)) return { status: 'error', reason: 'the configured registry is not an http(s) URL (a project .npmrc gets no ${VAR} expansion)', registry };
     const key = packumentUrl(registry, name);
-    const stored = await cache.get<CachedPackument>('packument', key);
-    const cached = stored && isCachedPackument(stored.value) ? stored : undefined;
-    if (cached) cached.value.packument = revivePackument(cached.value.packument);
+    const stored = await cache.get<unknown>('packument', key);
+    // Decoded once per process: the entry keeps the decoded form from then on.
+    const value = stored && CachedPackument.from(stored.value);
+    if (stored && value) stored.value = value;
+    const cached = value ? (stored as CacheEntry<CachedPackument>) : undefined;
     let gone = await cache.get<{ how: GoneHow }>('packument-gone', key);
     // Whichever answer came last is the registry's current word.
     if (gone && cached && cached.storedAt > gone.storedAt) gone = undefined;
@@ -432,14 +445,9 @@ export class RegistryClient {
       return { status: 'gone', how: 'empty', registry, fromCache: false };
     }
     const absent = versions.filter((v) => !packument.versions[v]);
-    await cache.put('packument', key, { packument, absent } satisfies CachedPackument, validators);
+    await cache.put('packument', key, new CachedPackument(packument, absent), validators);
     return { status: 'ok', packument, registry, fromCache: false };
   }
-}
-
-function isCachedPackument(x: unknown): x is CachedPackument {
-  const v = x as CachedPackument | undefined;
-  return !!v && typeof v === 'object' && !!v.packument && !!v.packument.versions && typeof v.packument.versions === 'object' && Array.isArray(v.absent);
 }
 
 function takedownOf(status: number, body: string): GoneHow | undefined {

@@ -22,15 +22,24 @@ export interface VersionInfo {
   publisher?: string;
   /** `dist.attestations` present: published with provenance (the real registry only). */
   hasProvenance: boolean;
-  integrity?: string;
-  tarball?: string;
+  /**
+   * `dist.integrity` names a sha256, sha384 or sha512 hash (all lockfile-integrity asks of
+   * it: whether a lockfile's SHA-1 is one the registry has since replaced). The hash itself
+   * is not kept: a fifth of the cached bytes, read by no rule.
+   */
+  strongIntegrity?: boolean;
   /** `repository` as a browsable https URL (git+, git://, ssh and host shorthands normalised); what the package claims, unverified. */
   repositoryUrl?: string;
   /** `gitHead`: the commit the version was published from, when the publishing tool recorded it. */
   gitHead?: string;
 }
 
-/** A reduced packument: every field a rule reads, nothing more (big packuments are tens of MB). */
+/**
+ * A reduced packument: every field a rule or a hover reads, nothing more (big packuments
+ * are tens of MB; this is about 1% of that). Kept in the cache in the compact form of
+ * packument-store.ts. A field added here must be added to reducePackument, to
+ * packument-reader.ts (the fields read) and to the stored form.
+ */
 export interface Packument {
   name: string;
   distTags: Record<string, string>;

@@ -76,14 +76,14 @@ export function integrityProblem(p: LockedPackage): 'missing' | 'sha1' | undefin
 
 const MANAGER: Record<LockfileFormat, string> = { npm: 'npm', 'yarn-classic': 'yarn classic', 'yarn-berry': 'yarn', pnpm: 'pnpm', bun: 'bun' };
 
-/** Why the registry's data matters: name@version -> the registry's integrity for it ('' when it has none). */
-type RegistryHashes = Map<string, string>;
+/** Why the registry's data matters: name@version -> whether the registry has a hash stronger than SHA-1 for it. */
+type RegistryHashes = Map<string, boolean>;
 
 function registryIntegrities(ctx: RuleContext): RegistryHashes {
   const out: RegistryHashes = new Map();
   for (const t of ctx.data.targets) {
     if (!t.lockfile || !t.lockedVersion || !t.packument) continue;
-    out.set(`${t.lockfile.path}|${t.name}@${t.lockedVersion}`, t.info?.integrity ?? '');
+    out.set(`${t.lockfile.path}|${t.name}@${t.lockedVersion}`, t.info?.strongIntegrity === true);
   }
   return out;
 }
@@ -96,7 +96,7 @@ function weakCause(l: Lockfile, p: LockedPackage, hashes: RegistryHashes | undef
   if (p.source === 'tarball' || urlDependencies.has(p.id)) return 'url';
   const registry = hashes?.get(`${l.path}|${p.realName ?? p.name}@${p.version}`);
   if (registry === undefined) return 'unknown';
-  return /(^|\s)sha(256|384|512)-/i.test(registry) ? 'kept' : 'old';
+  return registry ? 'kept' : 'old';
 }
 
 /** Why a manager kept a SHA-1 that the registry has replaced, and how to get sha512 from it. */

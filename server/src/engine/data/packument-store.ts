@@ -1,0 +1,174 @@
+/**
+ * How a reduced packument is kept: compact on disk, shared in memory (issue #15 item 2).
+ *
+ * Sentry's and theia's packuments, reduced (registry-client.ts reducePackument), were 167 MB
+ * of cache; the disk store is read whole into memory and the parsed packuments stay there,
+ * so that is what the language server held. Most of it repeated itself: consecutive
+ * versions mostly have the same dependencies and the same repository, and booleans were
+ * spelled out for every version. The stored form writes each distinct dependency record
+ * and repository URL once per package and versions point at them by index (167 -> 59 MB on
+ * the corpus); decoding shares one object per distinct record between the versions, so
+ * memory holds each once too.
+ *
+ * Everything here was read from the registry or from the cache folder: untrusted. Records
+ * indexed by its keys have null prototypes; indexes out of range are ignored.
+ */
+import type { Packument, VersionInfo } from './remote-data';
+
+/** An SRI string naming a hash stronger than SHA-1. */
+export function isStrongIntegrity(integrity: unknown): boolean {
+  return typeof integrity === 'string' && /(^|\s)sha(256|384|512)-/i.test(integrity);
+}
+
+/** Format of StoredPackument; a value without it is the older full form (decodeStored handles both). */
+const STORED_FORMAT = 2;
+
+/** One version in the stored form: keys are short because they repeat for every version. */
+interface StoredVersion {
+  /** Install scripts. */
+  s?: Record<string, string>;
+  /** hasRepository, hasBin, hasProvenance, strongIntegrity: present (1) when true. */
+  r?: 1;
+  b?: 1;
+  p?: 1;
+  i?: 1;
+  /** deprecated, publisher, gitHead. */
+  d?: string;
+  u?: string;
+  g?: string;
+  /** Indexes into StoredPackument.records: dependencies, nonRegistryPeerDependencies. */
+  D?: number;
+  P?: number;
+  /** Index into StoredPackument.urls: repositoryUrl. */
+  R?: number;
+}
+
+export interface StoredPackument {
+  format: typeof STORED_FORMAT;
+  name: string;
+  distTags: Record<string, string>;
+  time: Record<string, string>;
+  unpublished?: Packument['unpublished'];
+  maintainers?: string[];
+  /** Distinct dependency records of the package's versions. */
+  records: Record<string, string>[];
+  /** Distinct repository URLs of the package's versions. */
+  urls: string[];
+  versions: Record<string, StoredVersion>;
+}
+
+export function encodePackument(p: Packument): StoredPackument {
+  const records: Record<string, string>[] = [];
+  const recordIndex = new Map<string, number>();
+  const urls: string[] = [];
+  const urlIndex = new Map<string, number>();
+  const recordOf = (r: Record<string, string>): number => {
+    const key = JSON.stringify(r);
+    let i = recordIndex.get(key);
+    if (i === undefined) {
+      i = records.push(r) - 1;
+      recordIndex.set(key, i);
+    }
+    return i;
+  };
+  const versions: Record<string, StoredVersion> = {};
+  for (const [version, v] of Object.entries(p.versions)) {
+    const s: StoredVersion = {};
+    if (v.scripts) s.s = v.scripts;
+    if (v.hasRepository) s.r = 1;
+    if (v.hasBin) s.b = 1;
+    if (v.hasProvenance) s.p = 1;
+    if (v.strongIntegrity) s.i = 1;
+    if (v.deprecated !== undefined) s.d = v.deprecated;
+    if (v.publisher !== undefined) s.u = v.publisher;
+    if (v.gitHead !== undefined) s.g = v.gitHead;
+    if (v.dependencies) s.D = recordOf(v.dependencies);
+    if (v.nonRegistryPeerDependencies) s.P = recordOf(v.nonRegistryPeerDependencies);
+    if (v.repositoryUrl !== undefined) {
+      let i = urlIndex.get(v.repositoryUrl);
+      if (i === undefined) {
+        i = urls.push(v.repositoryUrl) - 1;
+        urlIndex.set(v.repositoryUrl, i);
+      }
+      s.R = i;
+    }
+    versions[version] = s;
+  }
+  const stored: StoredPackument = { format: STORED_FORMAT, name: p.name, distTags: p.distTags, time: p.time, records, urls, versions };
+  if (p.unpublished) stored.unpublished = p.unpublished;
+  if (p.maintainers) stored.maintainers = p.maintainers;
+  return stored;
+}
+
+/**
+ * A packument from its stored form, or from the older full form (entries written before
+ * this format: their integrity and tarball fields, which no rule reads, are dropped).
+ * undefined for anything else.
+ */
+export function decodeStored(x: unknown): Packument | undefined {
+  if (!x || typeof x !== 'object') return undefined;
+  const s = x as Partial<StoredPackument> & { versions?: unknown };
+  if (!s.versions || typeof s.versions !== 'object') return undefined;
+  if (s.format !== STORED_FORMAT) return reviveFullForm(x as Packument);
+  const records = (Array.isArray(s.records) ? s.records : []).map((r) => stringRecord(r));
+  const urls = Array.isArray(s.urls) ? s.urls : [];
+  const versions = dict<VersionInfo>();
+  for (const [version, raw] of Object.entries(s.versions as Record<string, StoredVersion>)) {
+    if (!raw || typeof raw !== 'object') continue;
+    const info: VersionInfo = { version, hasRepository: raw.r === 1, hasBin: raw.b === 1, hasProvenance: raw.p === 1 };
+    if (raw.i === 1) info.strongIntegrity = true;
+    if (raw.s) info.scripts = stringRecord(raw.s);
+    if (typeof raw.d === 'string') info.deprecated = raw.d;
+    if (typeof raw.u === 'string') info.publisher = raw.u;
+    if (typeof raw.g === 'string') info.gitHead = raw.g;
+    const dependencies = recordAt(records, raw.D);
+    if (dependencies) info.dependencies = dependencies;
+    const peers = recordAt(records, raw.P);
+    if (peers) info.nonRegistryPeerDependencies = peers;
+    const url = typeof raw.R === 'number' ? urls[raw.R] : undefined;
+    if (typeof url === 'string') info.repositoryUrl = url;
+    versions[version] = info;
+  }
+  const p: Packument = { name: typeof s.name === 'string' ? s.name : '', distTags: stringRecord(s.distTags), versions, time: stringRecord(s.time) };
+  if (s.unpublished && typeof s.unpublished === 'object') {
+    p.unpublished = { time: typeof s.unpublished.time === 'string' ? s.unpublished.time : undefined, versions: stringList(s.unpublished.versions) };
+  }
+  if (Array.isArray(s.maintainers)) p.maintainers = stringList(s.maintainers);
+  return p;
+}
+
+/** The full form as reducePackument made it before the stored form: null prototypes, no integrity hash or tarball. */
+function reviveFullForm(p: Packument): Packument {
+  const versions = dict<VersionInfo>();
+  for (const [k, v] of Object.entries(p.versions)) {
+    if (!v || typeof v !== 'object') continue;
+    const { integrity, tarball: _tarball, ...kept } = v as VersionInfo & { integrity?: unknown; tarball?: unknown };
+    const info: VersionInfo = { ...kept };
+    if (isStrongIntegrity(integrity)) info.strongIntegrity = true;
+    if (kept.scripts) info.scripts = stringRecord(kept.scripts);
+    if (kept.dependencies) info.dependencies = stringRecord(kept.dependencies);
+    if (kept.nonRegistryPeerDependencies) info.nonRegistryPeerDependencies = stringRecord(kept.nonRegistryPeerDependencies);
+    versions[k] = info;
+  }
+  return { ...p, distTags: stringRecord(p.distTags), versions, time: stringRecord(p.time) };
+}
+
+function recordAt(records: Record<string, string>[], i: unknown): Record<string, string> | undefined {
+  return typeof i === 'number' && Number.isInteger(i) && i >= 0 && i < records.length ? records[i] : undefined;
+}
+
+function dict<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
+/** The string-valued own entries of `x`, in a null-prototype record. */
+export function stringRecord(x: unknown): Record<string, string> {
+  const out = dict<string>();
+  if (!x || typeof x !== 'object' || Array.isArray(x)) return out;
+  for (const [k, v] of Object.entries(x)) if (typeof v === 'string') out[k] = v;
+  return out;
+}
+
+function stringList(x: unknown): string[] {
+  return Array.isArray(x) ? x.filter((v): v is string => typeof v === 'string') : [];
+}
