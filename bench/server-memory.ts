@@ -5,7 +5,7 @@
  * settle (status `lookingUp` false and no publish for SETTLE_MS). Prints the settled RSS,
  * the peak (VmHWM) and the time to settle.
  *
- *   node --import tsx bench/server-memory.ts [--registry URL] [--cache-dir DIR] [--offline] [folder...]
+ *   node --import tsx bench/server-memory.ts [--registry URL] [--cache-dir DIR] [--offline] [--server FILE] [folder...]
  *
  * Default folders: theia and sentry from the corpus. Without --registry it asks the live
  * registry (and OSV): a benchmark, never a test. --cache-dir DIR is the editor's storage
@@ -38,9 +38,9 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
-export async function measureServerMemory(options: { folders: string[]; registry?: string; cacheDir?: string; offline?: boolean; timeoutMs?: number }): Promise<ServerMemory> {
+export async function measureServerMemory(options: { folders: string[]; registry?: string; cacheDir?: string; offline?: boolean; timeoutMs?: number; server?: string }): Promise<ServerMemory> {
   const storage = options.cacheDir ? path.resolve(options.cacheDir) : mkdtempSync(path.join(tmpdir(), 'depwarden-bench-memory-'));
-  const child = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
+  const child = spawn(process.execPath, [options.server ?? path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'ignore'] });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const settings: Record<string, unknown> = { offline: Boolean(options.offline) };
   if (options.registry) Object.assign(settings, { registry: options.registry, advisories: options.registry, publicRegistries: [options.registry] });
@@ -102,11 +102,12 @@ async function main(): Promise<void> {
   };
   const registry = flag('--registry');
   const cacheDir = flag('--cache-dir');
+  const server = flag('--server');
   const offline = args.includes('--offline');
   const folders = args.filter((a) => !a.startsWith('--'));
   const chosen = folders.length ? folders.map((f) => path.resolve(f)) : ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
   console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
-  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline });
+  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server });
   console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB, peak ${r.peakMb.toFixed(0)} MB, settled after ${(r.settleMs / 1000).toFixed(1)} s, ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
 }
 

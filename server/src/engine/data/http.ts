@@ -36,13 +36,18 @@ export interface HttpRequest {
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
   body?: string;
+  /** Hand the body over as bytes (HttpResponse.bytes), not decoded: for readers that keep a small part of a large answer. */
+  binary?: boolean;
 }
 
 export interface HttpResponse {
   status: number;
   /** Lower-case header names. */
   headers: Record<string, string>;
+  /** The body as text; empty when the request asked for `binary`. */
   body: string;
+  /** The body as received, for a `binary` request. */
+  bytes?: Buffer;
   /** The URL that answered (after redirects). */
   url: string;
 }
@@ -178,8 +183,9 @@ export class HttpClient {
           await res.body?.cancel().catch(() => undefined);
           throw new AttemptError(`HTTP ${res.status}`, true, parseRetryAfter(responseHeaders['retry-after']));
         }
-        const text = await readCapped(res, p.maxBytes, controller.signal);
-        return { status: res.status, headers: responseHeaders, body: text, url };
+        const bytes = await readCapped(res, p.maxBytes, controller.signal);
+        if (req.binary) return { status: res.status, headers: responseHeaders, body: '', bytes, url };
+        return { status: res.status, headers: responseHeaders, body: bytes.toString('utf8'), url };
       } finally {
         clearTimeout(timer);
       }
@@ -219,13 +225,13 @@ export class HttpClient {
   }
 }
 
-async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<string> {
+async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
     await res.body?.cancel().catch(() => undefined);
     throw new AttemptError(`response too large (${declared} bytes)`, false);
   }
-  if (!res.body) return '';
+  if (!res.body) return Buffer.alloc(0);
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -244,7 +250,7 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
     if (e instanceof AttemptError) throw e;
     throw new AttemptError(signal.aborted ? 'timeout' : 'truncated response', true);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks, total);
 }
 
 function isPlainHttp(url: string): boolean {

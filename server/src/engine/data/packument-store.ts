@@ -112,14 +112,15 @@ export function decodeStored(x: unknown): Packument | undefined {
   if (s.format !== STORED_FORMAT) return reviveFullForm(x as Packument);
   const records = (Array.isArray(s.records) ? s.records : []).map((r) => stringRecord(r));
   const urls = Array.isArray(s.urls) ? s.urls : [];
+  const intern = interner();
   const versions = dict<VersionInfo>();
   for (const [version, raw] of Object.entries(s.versions as Record<string, StoredVersion>)) {
     if (!raw || typeof raw !== 'object') continue;
     const info: VersionInfo = { version, hasRepository: raw.r === 1, hasBin: raw.b === 1, hasProvenance: raw.p === 1 };
     if (raw.i === 1) info.strongIntegrity = true;
     if (raw.s) info.scripts = stringRecord(raw.s);
-    if (typeof raw.d === 'string') info.deprecated = raw.d;
-    if (typeof raw.u === 'string') info.publisher = raw.u;
+    if (typeof raw.d === 'string') info.deprecated = intern(raw.d);
+    if (typeof raw.u === 'string') info.publisher = intern(raw.u);
     if (typeof raw.g === 'string') info.gitHead = raw.g;
     const dependencies = recordAt(records, raw.D);
     if (dependencies) info.dependencies = dependencies;
@@ -151,6 +152,20 @@ function reviveFullForm(p: Packument): Packument {
     versions[k] = info;
   }
   return { ...p, distTags: stringRecord(p.distTags), versions, time: stringRecord(p.time) };
+}
+
+/**
+ * One string object per distinct value: a package's versions repeat their publisher and,
+ * when a whole line is deprecated, the message, and each parsed copy is its own string.
+ */
+export function interner(): (s: string) => string {
+  const seen = new Map<string, string>();
+  return (s) => {
+    const known = seen.get(s);
+    if (known !== undefined) return known;
+    seen.set(s, s);
+    return s;
+  };
 }
 
 function recordAt(records: Record<string, string>[], i: unknown): Record<string, string> | undefined {

@@ -9,9 +9,10 @@ import type { NpmConfig } from '../policy/npmrc';
 import { scopeOf, withTrailingSlash } from '../policy/npmrc';
 import { DEFAULT_REGISTRY, type Settings } from '../model';
 import type { Packument, PackumentLookup, VersionInfo } from './remote-data';
-import { decodeStored, encodePackument, isStrongIntegrity, stringRecord, type StoredPackument } from './packument-store';
+import { decodeStored, encodePackument, interner, isStrongIntegrity, stringRecord, type StoredPackument } from './packument-store';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
+import { readPackumentJson } from './packument-reader';
 import { namesNonRegistrySource } from '../manifest/non-registry-spec';
 
 /** Hosts of the public npm registry (and its well-known mirrors of the same namespace). */
@@ -183,6 +184,7 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
   };
   const versions = doc.versions && typeof doc.versions === 'object' ? (doc.versions as Record<string, unknown>) : {};
   const shared = new Map<string, Record<string, string>>();
+  const intern = interner();
   const share = (r: Record<string, string>): Record<string, string> | undefined => {
     if (Object.keys(r).length === 0) return undefined;
     const key = JSON.stringify(r);
@@ -192,7 +194,7 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
     return r;
   };
   for (const [version, v] of Object.entries(versions)) {
-    if (v && typeof v === 'object') packument.versions[version] = reduceVersion(version, v as Record<string, unknown>, share);
+    if (v && typeof v === 'object') packument.versions[version] = reduceVersion(version, v as Record<string, unknown>, share, intern);
   }
   const time = doc.time && typeof doc.time === 'object' ? (doc.time as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(time)) {
@@ -213,7 +215,12 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
   return packument;
 }
 
-function reduceVersion(version: string, v: Record<string, unknown>, share: (r: Record<string, string>) => Record<string, string> | undefined): VersionInfo {
+function reduceVersion(
+  version: string,
+  v: Record<string, unknown>,
+  share: (r: Record<string, string>) => Record<string, string> | undefined,
+  intern: (s: string) => string,
+): VersionInfo {
   const info: VersionInfo = {
     version,
     hasRepository: hasRepository(v.repository),
@@ -235,16 +242,16 @@ function reduceVersion(version: string, v: Record<string, unknown>, share: (r: R
   for (const [name, spec] of Object.entries(stringRecord(v.peerDependencies))) if (namesNonRegistrySource(name, spec)) peers[name] = spec;
   const sharedPeers = share(peers);
   if (sharedPeers) info.nonRegistryPeerDependencies = sharedPeers;
-  if (typeof v.deprecated === 'string' && v.deprecated !== '') info.deprecated = v.deprecated;
+  if (typeof v.deprecated === 'string' && v.deprecated !== '') info.deprecated = intern(v.deprecated);
   const user = v._npmUser as Record<string, unknown> | undefined;
-  if (user && typeof user === 'object' && typeof user.name === 'string') info.publisher = user.name;
+  if (user && typeof user === 'object' && typeof user.name === 'string') info.publisher = intern(user.name);
   const dist = v.dist as Record<string, unknown> | undefined;
   if (dist && typeof dist === 'object') {
     if (dist.attestations && typeof dist.attestations === 'object') info.hasProvenance = true;
     if (isStrongIntegrity(dist.integrity)) info.strongIntegrity = true;
   }
   const repositoryUrl = browsableRepositoryUrl(v.repository);
-  if (repositoryUrl) info.repositoryUrl = repositoryUrl;
+  if (repositoryUrl) info.repositoryUrl = intern(repositoryUrl);
   if (typeof v.gitHead === 'string' && /^[0-9a-f]{7,40}$/i.test(v.gitHead)) info.gitHead = v.gitHead.toLowerCase();
   return info;
 }
@@ -414,7 +421,8 @@ export class RegistryClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (cached?.etag) headers['if-none-match'] = cached.etag;
     if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
-    const result = await http.request({ url: key, headers });
+    // Bytes, not text: readPackumentJson keeps the little the rules read from documents of many megabytes.
+    const result = await http.request({ url: key, headers, binary: true });
     if (!result.ok) return { status: 'error', reason: result.reason, registry };
     const res = result.response;
     const validators = { etag: res.headers.etag, lastModified: res.headers['last-modified'] };
@@ -425,20 +433,15 @@ export class RegistryClient {
       await cache.touch(cached, validators);
       return { status: 'ok', packument: cached.value.packument, registry, fromCache: false };
     }
-    const how = takedownOf(res.status, res.body);
+    const how = takedownOf(res.status, res.status === 200 ? '' : (res.bytes ?? Buffer.alloc(0)).toString('utf8', 0, 4096));
     if (how) {
       await cache.put('packument-gone', key, { how });
       return { status: 'gone', how, registry, fromCache: false };
     }
     if (res.status === 401) return { status: 'error', reason: 'HTTP 401 (authentication required)', registry };
     if (res.status !== 200) return { status: 'error', reason: `HTTP ${res.status}`, registry };
-    let raw: unknown;
-    try {
-      raw = JSON.parse(res.body);
-    } catch {
-      return { status: 'error', reason: 'malformed response', registry };
-    }
-    const packument = reducePackument(raw, name);
+    const raw = readPackumentJson(res.bytes ?? Buffer.from(res.body));
+    const packument = raw && reducePackument(raw, name);
     if (!packument) return { status: 'error', reason: 'malformed response', registry };
     if (Object.keys(packument.versions).length === 0) {
       await cache.put('packument-gone', key, { how: 'empty' as GoneHow });
