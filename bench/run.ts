@@ -9,6 +9,8 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { medianMs, fmt } from './stats';
 import { benchProcess } from './process';
+import { benchFixes } from './fixes';
+import { measureServerMemory } from './server-memory';
 import { scanFiles } from '../server/src/engine/scan';
 import { defaultSettings } from '../server/src/engine/model';
 
@@ -181,12 +183,30 @@ async function benchTyposquat(): Promise<void> {
   for (const [k, v] of Object.entries(r)) console.log(`  ${k}: ${typeof v === 'number' ? fmt(v) : v}`);
 }
 
+/** Language server RSS with theia and sentry open, online against the live registry (bench/server-memory.ts). */
+async function benchServerMemory(): Promise<void> {
+  const folders = ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
+  const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-bench-memory-'));
+  try {
+    console.log('\nlanguage server memory, theia + sentry open, online (live registry)');
+    for (const run of ['cold cache', 'warm cache']) {
+      const r = await measureServerMemory({ folders, cacheDir: dir });
+      console.log(`  ${run}: settled RSS ${r.settledMb.toFixed(0)} MB, peak ${r.peakMb.toFixed(0)} MB, settled after ${(r.settleMs / 1000).toFixed(1)} s${r.timedOut ? ' (timed out)' : ''}`);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
   console.log(`depwarden benchmarks (node ${process.version}, ${new Date().toISOString()})`);
   if (want('manifest')) benchManifest();
   if (want('startup')) await benchServerStartup();
   if (want('process')) await benchProcess();
+  if (want('fixes')) benchFixes();
   if (want('typosquat')) await benchTyposquat();
+  // The live registry: only when asked for by name (`npm run bench -- memory`).
+  if (only.includes('memory')) await benchServerMemory();
   if (want('lockfiles')) benchLockfiles();
 }
 
