@@ -159,6 +159,9 @@ export function stopCodeServer(child: ChildProcess | undefined): void {
   }
 }
 
+/** What the suppress scenario types as the reason, over the selected placeholder. */
+const SUPPRESS_REASON = 'reviewed in the e2e run';
+
 // ---------------------------------------------------------------- workbench helpers
 
 /** Waits until the manifest is open in the editor and its text is on screen. */
@@ -369,9 +372,17 @@ async function runScenario(page: Page, s: Scenario, workspace: string): Promise<
         if (Date.now() > deadline) throw new Error(`${s.file} was not created`);
         await page.waitForTimeout(100);
       }
+      // The fix then shows the file with the new entry's placeholder reason selected
+      // (window/showDocument): what the user types replaces it.
+      await waitForEditorText(page, (t) => t.includes('unpinned-range') && t.includes('TODO: say why'), `${s.file} in the editor`);
+      await page.locator('.editor-instance .monaco-editor .selected-text').first().waitFor({ timeout: WAIT_MS }).catch(() => {
+        throw new Error(`nothing is selected in ${s.file}`);
+      });
+      await page.keyboard.type(SUPPRESS_REASON);
+      await waitForEditorText(page, (t) => t.includes(`"reason": "${SUPPRESS_REASON}"`), 'the typed reason in place of the placeholder');
       await page.keyboard.press('Control+S');
-      while (!readFileSync(file, 'utf8').includes('unpinned-range')) {
-        if (Date.now() > deadline) throw new Error(`${s.file} on disk lacks the suppression: ${readFileSync(file, 'utf8')}`);
+      while (!readFileSync(file, 'utf8').includes(`"reason": "${SUPPRESS_REASON}"`)) {
+        if (Date.now() > deadline) throw new Error(`${s.file} on disk lacks the suppression and its reason: ${readFileSync(file, 'utf8')}`);
         await page.waitForTimeout(100);
       }
       await openManifest(page);

@@ -129,7 +129,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     kind: 'suppress',
-    title: `"Suppress" on the unpinned range creates .depwarden.json and the squiggle goes`,
+    title: `"Suppress" on the unpinned range creates .depwarden.json, shows it with the reason selected, and the squiggle goes`,
     token: '"*"',
     action: `Suppress unpinned-range for ${UNPINNED}`,
     file: '.depwarden.json',
