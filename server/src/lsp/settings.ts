@@ -14,6 +14,8 @@ export interface ClientSettings {
   rules?: Record<string, string>;
   typosquat?: { allow?: string[] };
   debounceMs?: number;
+  /** Read the tarballs of versions that carry a risk signal, in the background (`depwarden.audit.background`). */
+  audit?: { background?: boolean };
   /** Where a finding on a lockfile entry of a direct dependency or on its package.json line is shown (diagnostics.ts placesOf). */
   lockfileFindings?: string;
   /** Periodic re-check for new advisories; fractions of a minute are allowed (tests use them). */
@@ -39,7 +41,7 @@ const SEVERITIES = new Set(['off', 'hint', 'info', 'warning', 'error']);
 /** Typed settings from whatever the client sent; anything malformed falls back to the default. */
 export function toEngineSettings(
   raw: ClientSettings | null | undefined,
-): Settings & { enable: boolean; debounceMs: number; alertIntervalMs: number; lockfileFindings: LockfileFindings } {
+): Settings & { enable: boolean; debounceMs: number; alertIntervalMs: number; lockfileFindings: LockfileFindings; backgroundAudits: boolean } {
   const s = defaultSettings();
   const r = raw ?? {};
   if (typeof r.offline === 'boolean') s.offline = r.offline;
@@ -74,6 +76,7 @@ export function toEngineSettings(
   return {
     ...s,
     enable: r.enable !== false,
+    backgroundAudits: r.audit?.background !== false,
     debounceMs: typeof r.debounceMs === 'number' && r.debounceMs >= 0 ? r.debounceMs : 200,
     alertIntervalMs: alertInterval(r.alerts?.intervalMinutes),
     lockfileFindings: (LOCKFILE_FINDINGS as readonly unknown[]).includes(r.lockfileFindings) ? (r.lockfileFindings as LockfileFindings) : 'auto',
