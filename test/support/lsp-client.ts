@@ -55,6 +55,10 @@ export class LspTestClient {
     this.connection.onRequest('client/registerCapability', () => null);
     // Server-created progress (window/workDoneProgress): accepted; its $/progress lands in `notifications`.
     this.connection.onRequest('window/workDoneProgress/create', () => null);
+    this.connection.onUnhandledProgress((params) => {
+      this.notifications.push({ method: '$/progress', params });
+      this.notify();
+    });
     this.connection.onNotification((method: string, params: unknown) => {
       this.notifications.push({ method, params });
       this.notify();

@@ -105,12 +105,18 @@ export class DataPlane {
       iocs: new Map(),
       offline: settings.offline,
       requests: 0,
-      pending: { names: this.pendingNames, advisories: this.pendingAdvisories },
+      // Whatever a scan needs and the store lacks is queued right after the scan
+      // (Pipeline.requestLookups): absent means "not known yet", not "missing".
+      pending: {
+        names: { has: (name) => this.pendingNames.has(name) || !this.data.packuments.has(name) },
+        advisories: { has: (key) => this.pendingAdvisories.has(key) || !this.data.advisories.has(key) },
+      },
     };
   }
 
+  /** Lookups are queued or in flight (a cancelled run is not busy: what it still waits for is dropped). */
   get busy(): boolean {
-    return this.running !== undefined;
+    return this.running !== undefined && !this.cancelled;
   }
 
   /** Resolves when nothing is queued or in flight. */
@@ -157,29 +163,33 @@ export class DataPlane {
   }
 
   /**
-   * Stops the lookups: what was still queued is recorded as not looked up (lookup-incomplete
-   * says so) and is not asked again until a rescan is asked for. Lookups in flight land.
+   * Stops the lookups: what was queued or in flight is recorded as not looked up
+   * (lookup-incomplete says so) and is not asked again until a rescan is asked for; answers
+   * still in flight are dropped when they land.
    */
   cancel(): void {
-    if (!this.running) return;
+    if (!this.running || this.cancelled) return;
     this.cancelled = true;
     const at = this.now();
-    for (const name of this.queued.keys()) {
+    for (const name of this.pendingNames) {
       this.data.packuments.set(name, { status: 'error', reason: CANCELLED, registry: registryForName(this.npmrc, name, this.settings.registry) });
       this.lookedUpAt.set(name, at);
       this.pendingNames.delete(name);
     }
+    this.pendingNames.clear();
+    this.urgentNames.clear();
     this.queued.clear();
     this.queue = [];
     this.urgentQueue = [];
-    for (const p of this.advisoryQueue) {
-      const key = advisoryKey(p.name, p.version);
+    for (const key of this.pendingAdvisories) {
       this.data.advisories.set(key, { status: 'error', reason: CANCELLED });
       this.advisoryAt.set(key, at);
-      this.pendingAdvisories.delete(key);
     }
+    this.pendingAdvisories.clear();
     this.advisoryQueue = [];
+    this.feedsWanted = false;
     this.wakeAdvisories?.();
+    this.onLanded({ urgentDone: true, finished: true });
   }
 
   private isMissing(name: string, versions: Set<string>, retryFailed: boolean): boolean {
@@ -243,13 +253,14 @@ export class DataPlane {
   private start(): void {
     this.cancelled = false;
     this.running = this.run().finally(() => {
+      const wasCancelled = this.cancelled;
       this.running = undefined;
       this.cancelled = false;
       this.progress.done = 0;
       this.progress.total = 0;
-      // Asked for while the run was ending: go again.
+      // Asked for while the run was ending (or draining after a cancel): go again.
       if (this.queued.size || this.advisoryQueue.length || this.feedsWanted) this.start();
-      else this.onLanded({ urgentDone: true, finished: true });
+      else if (!wasCancelled) this.onLanded({ urgentDone: true, finished: true });
     });
   }
 
@@ -320,6 +331,7 @@ export class DataPlane {
         this.wakeAdvisories = undefined;
         continue;
       }
+      if (this.cancelled) return;
       const chunk = this.advisoryQueue.splice(0, ADVISORY_CHUNK);
       const fresh = chunk.filter((p) => !this.revalidate.has(advisoryKey(p.name, p.version)));
       const again = chunk.filter((p) => this.revalidate.has(advisoryKey(p.name, p.version)));

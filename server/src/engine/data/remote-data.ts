@@ -106,7 +106,7 @@ export interface RemoteData {
    * Lookups queued or in flight: the language server scans and publishes before they land
    * (data-plane.ts). Not yet known, so neither findings nor "missing" until they land.
    */
-  pending?: { names: ReadonlySet<string>; advisories: ReadonlySet<string> };
+  pending?: { names: { has(name: string): boolean }; advisories: { has(key: string): boolean } };
 }
 
 export function emptyRemoteData(): RemoteData {
