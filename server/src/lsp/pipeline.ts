@@ -224,7 +224,7 @@ export class Pipeline {
   /** The data a scan of the folder reads: its plane's store, the session's indicators. */
   private remoteFor(folder: WorkspaceFolderState): RemoteData | undefined {
     const entry = this.planeOf.get(folder);
-    return entry && { ...entry.plane.data, iocs: this.state.iocs };
+    return entry && { ...entry.plane.data, iocs: this.state.iocs, audits: this.state.audits };
   }
 
   /** Registry names the folder's open package.json files declare: what the person is looking at. */
