@@ -143,14 +143,15 @@ export class DataPlane {
       queuedAny = true;
     }
     if (this.data.advisoriesEnabled) {
-      for (const pair of needs.lockedPairs) if (this.askAdvisory(pair, options)) queuedAny = true;
+      for (const pair of needs.lockedPairs) if (this.askAdvisory(pair, options, urgent.has(pair.name))) queuedAny = true;
     }
     for (const { name, spec } of needs.specs) {
       const specs = this.specsOf.get(name) ?? new Set<string>();
       this.specsOf.set(name, specs);
+      if (specs.size >= 16) specs.clear(); // ranges typed one character at a time: keep the recent ones
       specs.add(spec);
       const pair = this.resolvedPair(name, spec);
-      if (pair && this.data.advisoriesEnabled && this.askAdvisory(pair, options)) queuedAny = true;
+      if (pair && this.data.advisoriesEnabled && this.askAdvisory(pair, options, urgent.has(name))) queuedAny = true;
     }
     const feeds = this.settings.malwareFeeds ?? [];
     if (feeds.length && !this.feedsWanted && this.now() - this.feedsAt >= DEFAULT_TTL_MS['malware-feed']) {
@@ -225,7 +226,7 @@ export class DataPlane {
   }
 
   /** Queues an advisory question unless the store has a fresh answer or it is asked already. */
-  private askAdvisory(pair: Pair, options: RequestOptions): boolean {
+  private askAdvisory(pair: Pair, options: RequestOptions, urgent: boolean): boolean {
     if (advisoryRoute(this.npmrc, pair.name, this.settings) !== 'public') return false;
     const key = advisoryKey(pair.name, pair.version);
     if (this.pendingAdvisories.has(key)) return false;
@@ -240,7 +241,8 @@ export class DataPlane {
     }
     if (options.revalidateAdvisories) this.revalidate.add(key);
     this.pendingAdvisories.add(key);
-    this.advisoryQueue.push(pair);
+    if (urgent) this.advisoryQueue.unshift(pair);
+    else this.advisoryQueue.push(pair);
     return true;
   }
 
@@ -309,12 +311,12 @@ export class DataPlane {
       for (const v of versions) asked.add(v);
       this.pendingNames.delete(name);
       this.progress.done++;
+      const wasUrgent = this.urgentNames.delete(name);
       // Ranges resolve now that the packument is here: their advisories can be asked.
       for (const spec of this.specsOf.get(name) ?? []) {
         const pair = this.resolvedPair(name, spec);
-        if (pair && this.data.advisoriesEnabled && this.askAdvisory(pair, {})) this.wakeAdvisories?.();
+        if (pair && this.data.advisoriesEnabled && this.askAdvisory(pair, {}, wasUrgent)) this.wakeAdvisories?.();
       }
-      const wasUrgent = this.urgentNames.delete(name);
       this.onLanded({ urgentDone: wasUrgent && this.urgentOutstanding() === 0, finished: false });
     }
   }
