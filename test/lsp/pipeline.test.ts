@@ -110,7 +110,8 @@ test('opening and closing files with unchanged text costs no scan, publish, stat
   const edited = readFileSync(a, 'utf8').replace('"beta": "1.0.0"', '"beta": "1.0.0",\n    "delta": "1.0.0"');
   await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri: aUri, version: 10 }, contentChanges: [{ text: edited }] });
   await client.waitFor(() => reg.requestsFor('delta').length > 0, 'the lookup of the new name');
-  await client.waitFor(() => client.diagnostics.get(aUri)?.some((d) => d.code === 'removed-from-registry' && d.message.includes('delta')), 'its finding');
+  // A declared name the registry does not have (unknown-package).
+  await client.waitFor(() => client.diagnostics.get(aUri)?.some((d) => d.message.includes('delta') && d.code !== 'lookup-incomplete'), 'its finding');
   assert.deepEqual(
     reg.requests.slice(requests).map((r) => r.name),
     ['delta'],
@@ -141,7 +142,10 @@ test('direct dependencies of an open package.json are looked up and published fi
   await client.initialize(dir);
   await open(client, path.join(dir, 'package.json'));
   const lockUri = uriOf(path.join(dir, 'package-lock.json'));
-  await client.waitFor(() => client.diagnostics.get(lockUri)?.some((d) => d.code === 'removed-from-registry'), 'the direct dependency\'s finding', 20000);
+  const manifestUri = uriOf(path.join(dir, 'package.json'));
+  // A direct dependency's lockfile finding shows on its package.json line (depwarden.lockfileFindings: auto).
+  const gone = () => [lockUri, manifestUri].some((u) => client.diagnostics.get(u)?.some((d) => d.message.includes('zz-gone') && /removed-from-registry|unknown-package/.test(String(d.code))));
+  await client.waitFor(gone, 'the direct dependency\'s finding', 20000);
   const askedBefore = reg.requests.length;
   assert.ok(askedBefore < 81, `published after ${askedBefore} of 81 lookups, not at the end`);
   // First asked for after the initial scan? The open package.json may come after the first
@@ -159,7 +163,7 @@ test('direct dependencies of an open package.json are looked up and published fi
   assert.ok(progress.every((p) => p.token === begin.token));
   // Nothing is missing once everything landed.
   await client.waitFor(() => (client.statuses.at(-1) as Status | undefined)?.lookingUp === false, 'the status to settle');
-  assert.ok(!client.diagnostics.get(lockUri)!.some((d) => d.code === 'lookup-incomplete'));
+  for (const u of [lockUri, manifestUri]) assert.ok(!(client.diagnostics.get(u) ?? []).some((d) => d.code === 'lookup-incomplete'));
 });
 
 test('cancelling the progress stops the lookups and reports them as not checked', async (t) => {
@@ -197,8 +201,9 @@ test('cancelling the progress stops the lookups and reports them as not checked'
 });
 
 test('a lockfile deleted on disk loses its findings although its tab stays open', async (t) => {
-  const lock = npmLockText({ expresss: '4.18.2', 'left-pad': '1.3.0' });
-  const dir = tempProject({ 'package.json': JSON.stringify({ name: 'app', dependencies: { expresss: '4.18.2', 'left-pad': '1.3.0' } }, null, 2), 'package-lock.json': lock }, 'depwarden-deleted-');
+  // lodahs is only in the lockfile (not declared), so its typosquat finding shows there.
+  const lock = npmLockText({ lodahs: '4.17.21', 'left-pad': '1.3.0' });
+  const dir = tempProject({ 'package.json': JSON.stringify({ name: 'app', dependencies: { 'left-pad': '1.3.0' } }, null, 2), 'package-lock.json': lock }, 'depwarden-deleted-');
   const client = new LspTestClient();
   t.after(async () => {
     await client.shutdown();
