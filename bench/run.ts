@@ -11,6 +11,7 @@ import { medianMs, fmt } from './stats';
 import { benchProcess } from './process';
 import { benchFixes } from './fixes';
 import { measureServerMemory } from './server-memory';
+import { benchPipeline } from './lsp-pipeline';
 import { scanFiles } from '../server/src/engine/scan';
 import { defaultSettings } from '../server/src/engine/model';
 
@@ -208,6 +209,7 @@ async function main(): Promise<void> {
   // The live registry: only when asked for by name (`npm run bench -- memory`).
   if (only.includes('memory')) await benchServerMemory();
   if (want('lockfiles')) benchLockfiles();
+  if (want('pipeline')) await benchPipeline();
 }
 
 void main();

@@ -13,7 +13,8 @@ test('edits during a slow registry lookup do not send the same requests again', 
   reg.latencyMs = 400;
   for (const name of ['alpha', 'beta', 'gamma']) reg.addPackage(name, { created: OLD, versions: { '1.0.0': { time: OLD, repository: 'https://github.com/x/y' } } });
   const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-serial-'));
-  const manifest = (n: number) => JSON.stringify({ name: 'app', description: `edit ${n}`, dependencies: { alpha: '1.0.0', beta: '1.0.0', gamma: '1.0.0' } }, null, 2);
+  // Each edit adds a line above the dependencies, so every edit moves the diagnostics (a publish).
+  const manifest = (n: number) => JSON.stringify({ name: 'app', ...Object.fromEntries([...Array(n)].map((_, i) => [`k${i}`, i])), dependencies: { alpha: '1.0.0', beta: '1.0.0', gamma: '1.0.0' } }, null, 2);
   writeFileSync(path.join(dir, 'package.json'), manifest(0));
   const client = new LspTestClient();
   client.settings = { offline: false, debounceMs: 0, registry: reg.url, advisories: { enabled: false } };
@@ -28,9 +29,9 @@ test('edits during a slow registry lookup do not send the same requests again', 
   // While the first lookup is in flight, type: each edit is published at once (local rules).
   await client.waitFor(() => client.statuses.some((s) => (s as { lookingUp: boolean }).lookingUp), 'a lookup in flight');
   for (let v = 2; v <= 5; v++) {
-    const before = client.statuses.length;
+    const before = client.publishes.length;
     await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: v }, contentChanges: [{ text: manifest(v) }] });
-    await client.waitFor(() => client.statuses.length > before, `the publish after edit ${v}`);
+    await client.waitFor(() => client.publishes.length > before, `the publish after edit ${v}`);
   }
   await client.waitFor(() => {
     const last = client.statuses.at(-1) as { lookingUp: boolean } | undefined;

@@ -25,6 +25,10 @@ export class LspTestClient {
   private readonly child: ChildProcess;
   readonly diagnostics = new Map<string, PublishedDiagnostics['diagnostics']>();
   readonly statuses: unknown[] = [];
+  /** Every publishDiagnostics, in order, with when it arrived (to count publishes). */
+  readonly publishes: Array<PublishedDiagnostics & { at: number }> = [];
+  /** Extra client capabilities sent with initialize (e.g. { window: { workDoneProgress: true } }). */
+  extraCapabilities: Record<string, unknown> = {};
   readonly logs: string[] = [];
   /** Every other notification from the server, in order. */
   readonly notifications: Array<{ method: string; params: unknown }> = [];
@@ -37,6 +41,7 @@ export class LspTestClient {
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishedDiagnostics) => {
       this.diagnostics.set(p.uri, p.diagnostics);
+      this.publishes.push({ ...p, at: Date.now() });
       this.notify();
     });
     this.connection.onNotification('depwarden/status', (s: unknown) => {
@@ -48,6 +53,12 @@ export class LspTestClient {
       p.items.map((i) => (i.section === 'depwarden' ? this.settings : null)),
     );
     this.connection.onRequest('client/registerCapability', () => null);
+    // Server-created progress (window/workDoneProgress): accepted; its $/progress lands in `notifications`.
+    this.connection.onRequest('window/workDoneProgress/create', () => null);
+    this.connection.onUnhandledProgress((params) => {
+      this.notifications.push({ method: '$/progress', params });
+      this.notify();
+    });
     this.connection.onNotification((method: string, params: unknown) => {
       this.notifications.push({ method, params });
       this.notify();
@@ -66,7 +77,7 @@ export class LspTestClient {
       processId: process.pid,
       rootUri: pathToFileURL(folder).toString(),
       workspaceFolders: [{ uri: pathToFileURL(folder).toString(), name: 'test' }],
-      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { hover: {}, codeAction: {} } },
+      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { hover: {}, codeAction: {} }, ...this.extraCapabilities },
     });
     await this.connection.sendNotification('initialized', {});
     return result;

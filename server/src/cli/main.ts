@@ -5,6 +5,7 @@ import { defaultSettings, SEVERITY_ORDER, type Settings } from '../engine/model'
 import { scanFiles } from '../engine/scan';
 import { buildProject, ParseCache } from '../engine/project';
 import { fetchRemoteData } from '../engine/data/fetch-remote';
+import { lookupProgress, type ProgressStream } from './progress';
 import { createCache, defaultCacheDir } from '../engine/data/cache';
 import { parseIocList, mergeIocLists } from '../engine/data/ioc';
 import { readOuterNpmrc } from '../engine/data/npmrc-files';
@@ -96,19 +97,16 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   if (policy) progress(`policy: ${PROJECT_CONFIG_FILE}${policy.length ? ` (${policy.join(', ')})` : ''}`);
   if (ignoredConfig) progress(`policy: ${PROJECT_CONFIG_FILE} ignored (--no-project-config)`);
   const cache = createCache(options.cacheDir ? path.resolve(options.cacheDir) : defaultCacheDir());
-  let lastShown = 0;
+  // A bar redrawn in place on a terminal; the same lines as always in logs and pipes.
+  const shown = options.quiet ? undefined : lookupProgress(io.stderr as ProgressStream, progress);
   const remote = await fetchRemoteData(project, settings, {
     cache,
     iocs: mergeIocLists(...iocLists),
     // HTTPS_PROXY / HTTP_PROXY / NO_PROXY, after .npmrc's proxy keys, as npm reads them.
     env: process.env,
-    onProgress: ({ done, total }) => {
-      if (done === total || done - lastShown >= 200) {
-        lastShown = done;
-        progress(`${done}/${total} packages looked up`);
-      }
-    },
+    onProgress: ({ done, total }) => shown?.update(done, total),
   });
+  shown?.end();
   progress(`${remote.requests} network request${remote.requests === 1 ? '' : 's'}${settings.offline ? ' (offline)' : ''}`);
   if (options.audit) await auditProject(project, settings, remote, cache, options.audit, progress);
   const result = scanFiles(files, { ...projectOptions, settings, remote });

@@ -1,6 +1,9 @@
-import { fetchRemoteData } from '../engine/data/fetch-remote';
-import { sameRemoteData, type RemoteData } from '../engine/data/remote-data';
+import type { Diagnostic, WorkDoneProgressServerReporter } from 'vscode-languageserver';
+import { DataPlane, dataPlaneKey } from '../engine/data/data-plane';
+import { lookupNeeds } from '../engine/data/fetch-remote';
+import type { RemoteData } from '../engine/data/remote-data';
 import type { SourceFile } from '../engine/model';
+import { roleOfPath, type Project } from '../engine/project';
 import { scanFiles, type ScanResult } from '../engine/scan';
 import { findingsToDiagnostics } from './diagnostics';
 import type { FolderSettings, ServerState } from './state';
@@ -13,37 +16,70 @@ export interface Pass {
   generation: number;
   files: SourceFile[];
   settings: FolderSettings;
-  /** The scan with the registry data of the last lookup (still the best knowledge). */
+  /** The scan with the registry data in hand (lookups still running are `pending`). */
   local: ScanResult;
-  /** The data `local` was scanned with. */
-  usedRemote?: RemoteData;
 }
 
 export interface LookUpOptions {
   /** Ask the advisory service again even where the cache is fresh (the periodic alert check). */
   revalidateAdvisories?: boolean;
+  /** Ask again about names whose lookup failed or was cancelled (Scan Workspace, indicators). */
+  retryFailed?: boolean;
+}
+
+/** While answers keep landing, findings are re-published at most this often. */
+const BATCH_PUBLISH_MS = 1000;
+/** The progress message is updated at most this often. */
+const PROGRESS_MS = 250;
+
+/** A data plane and the folders that read it (folders with the same data settings share one). */
+interface PlaneEntry {
+  key: string;
+  plane: DataPlane;
+  folders: Set<WorkspaceFolderState>;
+  flushTimer?: NodeJS.Timeout;
+  progress?: WorkDoneProgressServerReporter;
+  progressStarting?: boolean;
+  progressShownAt: number;
 }
 
 /**
- * The one way findings reach the editor, per workspace folder: scan → look up → rescan →
- * publish. Edits, watcher events, commands and the alert check all go through here, so
- * that every path drops stale results, runs one lookup at a time per folder, and skips
- * the second scan when a lookup brought nothing new.
+ * The one way findings reach the editor, per workspace folder: scan → publish → look up
+ * what is missing → re-publish as answers land. Edits, watcher events, commands and the
+ * alert check all go through here.
+ *
+ * Local first: a scan never waits for the network. It runs with the registry data in hand,
+ * its findings go out at once, and only then are the names the data plane lacks looked up
+ * (those an open package.json declares first); their findings are merged by re-scanning the
+ * folder's unchanged, already-parsed files about once a second while answers land. A scan
+ * whose files are the ones last scanned (VS Code opening and closing package.json files in
+ * the background) is skipped: no publish, no lookup.
  */
 export class Pipeline {
   /** Each publish gets its own id: diagnostics name their finding by index in that result. */
   private publishSeq = 0;
+  private readonly planes = new Map<string, PlaneEntry>();
+  private readonly planeOf = new Map<WorkspaceFolderState, PlaneEntry>();
+  /** The texts of each folder's last scan: a scan of the same texts is skipped. */
+  private readonly lastScanned = new Map<WorkspaceFolderState, Map<string, string | undefined>>();
+  /** What was last sent per uri (without the data field): the same diagnostics are not sent again. */
+  private readonly lastSent = new Map<WorkspaceFolderState, Map<string, string>>();
+  /** Folders whose next scan must run even if their files are unchanged (settings, data, commands). */
+  private readonly forced = new Set<WorkspaceFolderState>();
+  /** Folders whose next lookups ask again about failed and cancelled ones (Scan Workspace). */
+  private readonly retrying = new Set<WorkspaceFolderState>();
 
   constructor(private readonly state: ServerState) {}
 
   /** Something the next scan must see changed: results of older scans are dropped. */
-  changed(folder: WorkspaceFolderState, delay?: number): void {
+  changed(folder: WorkspaceFolderState, delay?: number, force = false): void {
     folder.generation++;
-    this.schedule(folder, delay);
+    this.schedule(folder, delay, force);
   }
 
   /** Debounced per folder: a burst of keystrokes gives one scan. */
-  schedule(folder: WorkspaceFolderState, delay?: number): void {
+  schedule(folder: WorkspaceFolderState, delay?: number, force = false): void {
+    if (force) this.forced.add(folder);
     if (folder.timer) clearTimeout(folder.timer);
     void this.state.settingsFor(folder).then((s) => {
       if (folder.timer) clearTimeout(folder.timer);
@@ -52,37 +88,66 @@ export class Pipeline {
   }
 
   /** Reads the folder from disk again, then scans it at once. */
-  async reload(folder: WorkspaceFolderState): Promise<void> {
+  async reload(folder: WorkspaceFolderState, options: LookUpOptions = {}): Promise<void> {
+    if (options.retryFailed) this.retrying.add(folder);
     try {
       await folder.loadFromDisk();
     } catch (e) {
       this.state.log(`[error] could not read ${folder.root}: ${(e as Error).message}`);
     }
-    this.schedule(folder, 0);
-  }
-
-  /** Bumps the generation and runs the whole pipeline now; resolves with what was published after the lookup. */
-  async refresh(folder: WorkspaceFolderState, options: LookUpOptions = {}): Promise<ScanResult | undefined> {
-    folder.generation++;
-    const pass = await this.scan(folder);
-    return pass && this.lookUp(pass, options);
-  }
-
-  /** Local findings go out at once; fresh lookups run in the background and publish again when they land. */
-  private async scanAndPublish(folder: WorkspaceFolderState): Promise<void> {
-    folder.timer = undefined;
-    const pass = await this.scan(folder);
-    if (!pass) return;
-    this.publish(folder, pass.local, pass.settings);
-    void this.lookUp(pass);
+    this.schedule(folder, 0, true);
   }
 
   /**
-   * Scans the folder's current files (open documents over the disk copies) with the data
-   * of its last lookup. Undefined when the folder is disabled, the scan failed, or a newer
-   * change came meanwhile.
+   * Scans and publishes now, looks up what is missing, and resolves with what was published
+   * once the lookups landed (undefined when a newer change superseded the pass).
    */
-  async scan(folder: WorkspaceFolderState): Promise<Pass | undefined> {
+  async refresh(folder: WorkspaceFolderState, options: LookUpOptions = {}): Promise<ScanResult | undefined> {
+    folder.generation++;
+    const pass = await this.scan(folder, true);
+    if (!pass) return undefined;
+    this.publish(folder, pass.local, pass.settings);
+    const entry = this.requestLookups(pass, options);
+    await entry.plane.idle();
+    const after = await this.scan(folder, true);
+    if (!after) return undefined;
+    this.publish(folder, after.local, after.settings);
+    folder.settled();
+    return after.local;
+  }
+
+  /** Forgets every answer in hand (Clear Cache): the next scans look everything up again. */
+  forgetData(): void {
+    for (const entry of this.planes.values()) {
+      entry.plane.cancel();
+      this.endProgress(entry);
+    }
+    this.planes.clear();
+    this.planeOf.clear();
+  }
+
+  /** True while lookups run for the folder's data. */
+  isLookingUp(folder: WorkspaceFolderState): boolean {
+    return this.planeOf.get(folder)?.plane.busy ?? false;
+  }
+
+  /** Local findings go out at once; missing data is looked up in the background and merged as it lands. */
+  private async scanAndPublish(folder: WorkspaceFolderState): Promise<void> {
+    folder.timer = undefined;
+    const force = this.forced.delete(folder);
+    const pass = await this.scan(folder, force);
+    if (!pass) return;
+    this.publish(folder, pass.local, pass.settings);
+    const entry = this.requestLookups(pass, { retryFailed: this.retrying.delete(folder) });
+    if (!entry.plane.busy) folder.settled();
+  }
+
+  /**
+   * Scans the folder's current files (open documents over the disk copies) with the data in
+   * hand. Undefined when the folder is disabled, the scan failed, a newer change came
+   * meanwhile, or (unless forced) the files are the ones last scanned.
+   */
+  async scan(folder: WorkspaceFolderState, force = true): Promise<Pass | undefined> {
     await folder.loaded; // an edit at start-up must not scan the open documents alone
     const generation = folder.generation;
     const settings = await this.state.settingsFor(folder);
@@ -93,70 +158,162 @@ export class Pipeline {
       return undefined;
     }
     const files = folder.files(this.state.openTexts(folder));
-    const usedRemote = folder.remote;
-    const local = this.scanFiles(folder, files, settings);
+    if (!force && folder.result && this.sameAsLastScan(folder, files)) return undefined;
+    let local = this.scanFiles(folder, files, settings);
+    // The plane is known only once the project (its .npmrc) is built: a folder whose data
+    // settings changed is scanned again with the right one's data.
+    if (local && this.entryFor(folder, settings, local.project) !== this.planeOf.get(folder)) {
+      this.attach(folder, this.entryFor(folder, settings, local.project));
+      local = this.scanFiles(folder, files, settings);
+    }
     if (!local || generation !== folder.generation) return undefined;
-    return { folder, generation, files, settings, local, usedRemote };
+    this.lastScanned.set(folder, new Map(files.map((f) => [f.path, f.readError ?? f.text])));
+    return { folder, generation, files, settings, local };
   }
 
-  /**
-   * Looks up registry and advisory data for a pass, rescans with it and publishes.
-   * Resolves with the published result, or undefined when the lookup failed or a newer
-   * change superseded the pass (its own pass publishes then).
-   */
-  async lookUp(pass: Pass, options: LookUpOptions = {}): Promise<ScanResult | undefined> {
-    const { folder, generation, local } = pass;
-    const remote = await this.fetchInTurn(pass, options);
-    if (!remote || generation !== folder.generation) {
-      this.state.sendStatus(); // the lookup is over (or never started): the status bar stops saying so
-      return undefined;
-    }
-    // Nothing new (the usual case while typing: every answer came from the memory cache):
-    // the scan already made stands for this data, so skip a second full scan.
-    const result = sameRemoteData(pass.usedRemote, remote) ? local : this.scanFiles(folder, pass.files, pass.settings);
-    if (!result || generation !== folder.generation) {
-      this.state.sendStatus();
-      return undefined;
-    }
-    if (result !== local || folder.result !== local) this.publish(folder, result, pass.settings);
-    else this.state.sendStatus();
-    folder.settled();
-    return result;
+  private sameAsLastScan(folder: WorkspaceFolderState, files: SourceFile[]): boolean {
+    const last = this.lastScanned.get(folder);
+    if (!last || last.size !== files.length) return false;
+    return files.every((f) => last.has(f.path) && last.get(f.path) === (f.readError ?? f.text));
   }
 
-  /**
-   * One lookup at a time per folder: a cold lookup of a large lockfile takes seconds, and
-   * keystrokes meanwhile must not start more of the same requests. A pass that was
-   * superseded while it waited skips its lookup; the newest one runs on a warm cache.
-   */
-  private async fetchInTurn(pass: Pass, options: LookUpOptions): Promise<RemoteData | undefined> {
-    const { folder } = pass;
-    const previous = folder.fetchChain;
-    let release!: () => void;
-    folder.fetchChain = new Promise<void>((resolve) => (release = resolve));
+  /** Queues the lookups the pass's data lacks (direct dependencies of open package.json files first). */
+  private requestLookups(pass: Pass, options: LookUpOptions = {}): PlaneEntry {
+    const { folder, settings, local } = pass;
+    const entry = this.entryFor(folder, settings, local.project);
+    this.attach(folder, entry);
+    const urgent = this.openDirectDependencies(folder, local.project);
+    if (entry.plane.request(lookupNeeds(local.project), { ...options, urgent })) {
+      this.markFetching(entry);
+      void this.beginProgress(entry);
+    }
+    return entry;
+  }
+
+  private entryFor(folder: WorkspaceFolderState, settings: FolderSettings, project: Project): PlaneEntry {
+    const key = dataPlaneKey(settings, project.npmrc);
+    let entry = this.planes.get(key);
+    if (!entry) {
+      const plane = new DataPlane(settings, project.npmrc, { cache: this.state.dataCache, env: process.env });
+      const created: PlaneEntry = { key, plane, folders: new Set(), progressShownAt: 0 };
+      plane.onLanded = (landed) => this.landed(created, landed.urgentDone, landed.finished);
+      this.planes.set(key, created);
+      entry = created;
+    }
+    return entry;
+  }
+
+  private attach(folder: WorkspaceFolderState, entry: PlaneEntry): void {
+    const previous = this.planeOf.get(folder);
+    if (previous === entry) return;
+    if (previous) {
+      previous.folders.delete(folder);
+      this.dropIfUnused(previous);
+    }
+    entry.folders.add(folder);
+    this.planeOf.set(folder, entry);
+  }
+
+  private dropIfUnused(entry: PlaneEntry): void {
+    if (entry.folders.size > 0) return;
+    entry.plane.cancel();
+    this.endProgress(entry);
+    this.planes.delete(entry.key);
+  }
+
+  /** The data a scan of the folder reads: its plane's store, the session's indicators. */
+  private remoteFor(folder: WorkspaceFolderState): RemoteData | undefined {
+    const entry = this.planeOf.get(folder);
+    return entry && { ...entry.plane.data, iocs: this.state.iocs, audits: this.state.audits };
+  }
+
+  /** Registry names the folder's open package.json files declare: what the person is looking at. */
+  private openDirectDependencies(folder: WorkspaceFolderState, project: Project): Set<string> {
+    const names = new Set<string>();
+    for (const doc of this.state.documents.all()) {
+      const file = this.state.scannedFile(doc.uri);
+      if (file?.folder !== folder || roleOfPath(file.rel) !== 'manifest') continue;
+      const manifest = project.manifests.find((m) => m.path === file.rel);
+      for (const d of manifest?.dependencies ?? []) names.add(d.aliasOf?.name ?? d.name);
+    }
+    return names;
+  }
+
+  /** Answers landed: the first ones a person waits for go out at once, the rest about once a second. */
+  private landed(entry: PlaneEntry, urgentDone: boolean, finished: boolean): void {
+    if (finished || urgentDone) this.flush(entry, finished);
+    else if (!entry.flushTimer) entry.flushTimer = setTimeout(() => this.flush(entry, false), BATCH_PUBLISH_MS);
+    if (finished) {
+      this.endProgress(entry);
+      this.markFetching(entry);
+    } else this.reportProgress(entry);
+  }
+
+  private flush(entry: PlaneEntry, finished: boolean): void {
+    clearTimeout(entry.flushTimer);
+    entry.flushTimer = undefined;
+    for (const folder of entry.folders) void this.rescan(folder, finished);
+  }
+
+  /** Merges landed answers: the folder's (already parsed) files are scanned again with them. */
+  private async rescan(folder: WorkspaceFolderState, finished: boolean): Promise<void> {
+    if (!folder.result) return; // its first scan is still to come
+    const pass = await this.scan(folder, true);
+    if (!pass) return;
+    this.publish(folder, pass.local, pass.settings);
+    if (finished && !this.isLookingUp(folder)) folder.settled();
+  }
+
+  private markFetching(entry: PlaneEntry): void {
+    const busy = entry.plane.busy ? 1 : 0;
+    for (const f of entry.folders) f.fetching = busy;
+    this.state.sendStatus();
+  }
+
+  /** `window/workDoneProgress` while the plane looks up: a count and a cancel. */
+  private async beginProgress(entry: PlaneEntry): Promise<void> {
+    if (entry.progress || entry.progressStarting || !this.state.capabilities.workDoneProgress) return;
+    entry.progressStarting = true;
+    let reporter: WorkDoneProgressServerReporter;
     try {
-      await previous;
-      if (pass.generation !== folder.generation) return undefined;
-      folder.fetching++;
-      this.state.sendStatus();
-      try {
-        const { dataCache: cache, iocs } = this.state;
-        folder.remote = await fetchRemoteData(pass.local.project, pass.settings, { cache, iocs, env: process.env, ...options });
-        return folder.remote;
-      } catch (e) {
-        this.state.log(`[error] registry/advisory lookups failed: ${(e as Error).stack ?? e}`);
-        return undefined;
-      } finally {
-        folder.fetching--;
-      }
+      reporter = await this.state.connection.window.createWorkDoneProgress();
+    } catch (e) {
+      this.state.log(`[warn] no progress shown: ${(e as Error).message}`);
+      return;
     } finally {
-      release();
+      entry.progressStarting = false;
     }
+    if (!entry.plane.busy || this.planes.get(entry.key) !== entry) {
+      reporter.done();
+      return;
+    }
+    entry.progress = reporter;
+    reporter.begin('depwarden', percent(entry), progressMessage(entry), true);
+    entry.progressShownAt = Date.now();
+    reporter.token.onCancellationRequested(() => {
+      this.state.log('[info] lookups cancelled by the user: the packages not yet checked are reported as lookup-incomplete');
+      entry.plane.cancel();
+    });
+  }
+
+  private reportProgress(entry: PlaneEntry): void {
+    if (!entry.progress || Date.now() - entry.progressShownAt < PROGRESS_MS) return;
+    entry.progressShownAt = Date.now();
+    entry.progress.report(percent(entry), progressMessage(entry));
+  }
+
+  private endProgress(entry: PlaneEntry): void {
+    clearTimeout(entry.flushTimer);
+    entry.flushTimer = undefined;
+    entry.progress?.done();
+    entry.progress = undefined;
   }
 
   private scanFiles(folder: WorkspaceFolderState, files: SourceFile[], settings: FolderSettings): ScanResult | undefined {
     try {
-      const options = { settings, cache: folder.parseCache, remote: folder.remote, outerNpmrc: this.state.outerNpmrc, env: process.env, usage: folder.usage };
+      const remote = this.remoteFor(folder);
+      folder.remote = remote;
+      const options = { settings, cache: folder.parseCache, remote, outerNpmrc: this.state.outerNpmrc, env: process.env, usage: folder.usage };
       const result = scanFiles(files, options);
       for (const e of result.ruleErrors) this.state.log(`[error] rule ${e.rule}: ${e.message}`);
       return result;
@@ -173,14 +330,24 @@ export class Pipeline {
     folder.resultGeneration = generation;
     const textOf = (file: string) => result.project.texts.get(file);
     const byUri = findingsToDiagnostics(result.findings, generation, (file) => folder.uriOf(file), textOf, positions, settings.lockfileFindings);
-    for (const uri of folder.published) if (!byUri.has(uri)) connection.sendDiagnostics({ uri, diagnostics: [] });
+    for (const uri of folder.published) if (!byUri.has(uri)) byUri.set(uri, []);
     // Every scanned file gets a publish (possibly empty) so a fixed problem disappears.
     for (const file of result.project.texts.keys()) {
       const uri = folder.uriOf(file);
       if (!byUri.has(uri) && folder.published.has(uri)) byUri.set(uri, []);
     }
     folder.published = new Set([...byUri.entries()].filter(([, d]) => d.length > 0).map(([u]) => u));
-    for (const [uri, diagnostics] of byUri) connection.sendDiagnostics({ uri, diagnostics });
+    const sent = this.lastSent.get(folder) ?? new Map<string, string>();
+    this.lastSent.set(folder, sent);
+    for (const [uri, diagnostics] of byUri) {
+      // Unchanged diagnostics are not sent again (their quick fixes still resolve: code-actions
+      // finds a finding of a newer result by rule and range).
+      const key = diagnosticsKey(diagnostics);
+      if (sent.get(uri) === key) continue;
+      if (diagnostics.length) sent.set(uri, key);
+      else sent.delete(uri);
+      connection.sendDiagnostics({ uri, diagnostics });
+    }
     this.state.sendStatus();
   }
 
@@ -189,5 +356,33 @@ export class Pipeline {
     for (const uri of folder.published) this.state.connection.sendDiagnostics({ uri, diagnostics: [] });
     folder.published.clear();
     folder.result = undefined;
+    this.lastSent.delete(folder);
+    this.lastScanned.delete(folder);
   }
+
+  /** The folder left the workspace. */
+  remove(folder: WorkspaceFolderState): void {
+    this.clear(folder);
+    const entry = this.planeOf.get(folder);
+    this.planeOf.delete(folder);
+    if (entry) {
+      entry.folders.delete(folder);
+      this.dropIfUnused(entry);
+    }
+  }
+}
+
+function diagnosticsKey(diagnostics: Diagnostic[]): string {
+  return JSON.stringify(diagnostics.map(({ data: _data, ...d }) => d));
+}
+
+function percent(entry: PlaneEntry): number {
+  const { done, total } = entry.plane.progress;
+  return total > 0 ? Math.min(100, Math.floor((done / total) * 100)) : 0;
+}
+
+function progressMessage(entry: PlaneEntry): string {
+  const { done, total } = entry.plane.progress;
+  const n = (x: number) => x.toLocaleString('en-US');
+  return `checking ${n(done)}/${n(total)} packages`;
 }

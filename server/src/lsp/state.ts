@@ -21,6 +21,8 @@ export type FolderSettings = ReturnType<typeof toEngineSettings>;
 export interface ClientCapabilities {
   configuration: boolean;
   workspaceFolderEvents: boolean;
+  /** window/workDoneProgress: the lookups' progress is shown (with a cancel). */
+  workDoneProgress: boolean;
   edits: EditCapabilities;
 }
 
@@ -35,7 +37,7 @@ export class ServerState {
   readonly positions = new PositionMapper((uri) => this.documents.get(uri));
   /** The texts behind the hovers' "Copy IOC" links (the links carry ids only). */
   readonly iocTexts = new IocTexts();
-  readonly capabilities: ClientCapabilities = { configuration: false, workspaceFolderEvents: false, edits: { createFiles: false } };
+  readonly capabilities: ClientCapabilities = { configuration: false, workspaceFolderEvents: false, workDoneProgress: false, edits: { createFiles: false } };
   /** One data cache for the whole server: on disk in the extension's global storage when the client gives it, in memory otherwise (tests). */
   dataCache: DataCache = createCache();
   /** The user's and the global .npmrc lines (proxies, registries), read once at start. */
@@ -46,7 +48,14 @@ export class ServerState {
   readonly audits = new Map<string, AuditResult>();
   /** The review of the last on-disk lockfile change, for the client's "Review" button. */
   lastChangeReviews: ReviewEntry[] = [];
+  /**
+   * Uris deleted on disk while their tab stays open: VS Code keeps the document open (no
+   * didClose), but the file is gone, and so must be its findings, until it is saved again.
+   */
+  readonly deletedOnDisk = new Set<string>();
   private readonly settingsCache = new Map<string, FolderSettings>();
+  /** The last status sent: the same status is not sent again. */
+  private lastStatus = '';
 
   constructor(readonly connection: Connection) {}
 
@@ -92,7 +101,7 @@ export class ServerState {
     const open = new Map<string, string>();
     for (const doc of this.documents.all()) {
       const file = this.scannedFile(doc.uri);
-      if (file?.folder === folder) open.set(file.rel, doc.getText());
+      if (file?.folder === folder && !this.deletedOnDisk.has(doc.uri)) open.set(file.rel, doc.getText());
     }
     return open;
   }
@@ -111,6 +120,9 @@ export class ServerState {
       (f) => this.settingsCache.get(f.uri)?.offline === true,
       (f) => this.settingsCache.get(f.uri)?.lockfileFindings ?? 'auto',
     );
+    const key = JSON.stringify(status);
+    if (key === this.lastStatus) return;
+    this.lastStatus = key;
     void this.connection.sendNotification(StatusNotification, status);
   }
 }

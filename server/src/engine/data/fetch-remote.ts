@@ -61,18 +61,22 @@ export async function fetchRemoteData(project: Project, settings: Settings, opti
   }
 }
 
-async function gatherRemoteData(project: Project, settings: Settings, options: FetchRemoteOptions, cache: DataCache, http: HttpClient): Promise<RemoteData> {
-  const offline = settings.offline;
-  const registry = new RegistryClient({ npmrc: project.npmrc, http, cache, registryOverride: settings.registry, offline });
-  const advisoriesEnabled = settings.advisories !== null && settings.advisories !== '';
-  const advisory = advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl: settings.advisories!, offline, revalidate: options.revalidateAdvisories }) : undefined;
+/** What a project needs looked up: the one list the CLI's fetch and the language server's data plane share. */
+export interface LookupNeeds {
+  /** Registry names, each with the versions that must be in its packument (a cached one lacking one is revalidated). */
+  names: Map<string, Set<string>>;
+  /** Locked name@versions: asked of the advisory API while the registry answers. */
+  lockedPairs: { name: string; version: string }[];
+  /** Ranges without a lockfile: judged at the version they resolve to today, known once the packument lands. */
+  specs: { name: string; spec: string }[];
+}
 
+export function lookupNeeds(project: Project): LookupNeeds {
   const targets = collectTargets(project);
-  // Versions each name must have, so that a cached packument missing one is revalidated.
-  const needed = new Map<string, Set<string>>();
+  const names = new Map<string, Set<string>>();
   for (const t of targets) {
-    const versions = needed.get(t.name) ?? new Set<string>();
-    needed.set(t.name, versions);
+    const versions = names.get(t.name) ?? new Set<string>();
+    names.set(t.name, versions);
     if (t.lockedVersion) versions.add(t.lockedVersion);
     else if (t.spec && semver.valid(t.spec)) versions.add(semver.clean(t.spec)!);
   }
@@ -80,9 +84,20 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
   // wants to know whether a public package of the same name shadows them.
   const own = workspaceNames(project);
   for (const m of project.manifests) {
-    for (const d of m.dependencies) if (own.has(d.name) && !needed.has(d.name)) needed.set(d.name, new Set());
+    for (const d of m.dependencies) if (own.has(d.name) && !names.has(d.name)) names.set(d.name, new Set());
   }
+  const lockedPairs = targets.filter((t) => t.lockedVersion).map((t) => ({ name: t.name, version: t.lockedVersion! }));
+  const specs = targets.filter((t) => !t.lockedVersion && t.spec !== undefined).map((t) => ({ name: t.name, spec: t.spec! }));
+  return { names, lockedPairs, specs };
+}
 
+async function gatherRemoteData(project: Project, settings: Settings, options: FetchRemoteOptions, cache: DataCache, http: HttpClient): Promise<RemoteData> {
+  const offline = settings.offline;
+  const registry = new RegistryClient({ npmrc: project.npmrc, http, cache, registryOverride: settings.registry, offline });
+  const advisoriesEnabled = settings.advisories !== null && settings.advisories !== '';
+  const advisory = advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl: settings.advisories!, offline, revalidate: options.revalidateAdvisories }) : undefined;
+
+  const { names: needed, lockedPairs, specs } = lookupNeeds(project);
   // Only names whose registry is the public npm registry by host (targets.ts reports the
   // others as not checked, unless they are a private scope's own packages).
   const isPublic = (name: string) => advisoryRoute(project.npmrc, name, settings) === 'public';
@@ -97,7 +112,6 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
   const feeds = settings.malwareFeeds?.length ? fetchMalwareFeeds(settings.malwareFeeds, { http, cache, offline }) : undefined;
 
   // Locked versions are known up front: ask the advisory API while the registry answers.
-  const lockedPairs = targets.filter((t) => t.lockedVersion).map((t) => ({ name: t.name, version: t.lockedVersion! }));
   const lockedAdvisories = askAdvisories(lockedPairs);
 
   const packuments = new Map<string, PackumentLookup>();
@@ -113,8 +127,7 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
 
   // Ranges without a lockfile are judged at the version they resolve to today.
   const resolvedPairs: { name: string; version: string }[] = [];
-  for (const t of targets) {
-    if (t.lockedVersion || t.spec === undefined) continue;
+  for (const t of specs) {
     const lookup = packuments.get(t.name);
     const version = lookup?.status === 'ok' ? resolveSpec(lookup.packument, t.spec) : undefined;
     if (version) resolvedPairs.push({ name: t.name, version });

@@ -102,6 +102,11 @@ export interface RemoteData {
   requests: number;
   /** Package audits (tarballs read) by `name@version`: `depwarden scan --audit`, the editor's "Audit this version". */
   audits?: Map<string, AuditResult>;
+  /**
+   * Lookups queued or in flight: the language server scans and publishes before they land
+   * (data-plane.ts). Not yet known, so neither findings nor "missing" until they land.
+   */
+  pending?: { names: { has(name: string): boolean }; advisories: { has(key: string): boolean } };
 }
 
 export function emptyRemoteData(): RemoteData {

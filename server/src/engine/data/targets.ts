@@ -155,7 +155,9 @@ function evaluateTarget(project: Project, settings: Settings, remote: RemoteData
   const lookup = remote.packuments.get(t.name);
   out.lookup = lookup;
   out.version = t.lockedVersion;
-  if (!lookup) out.missing.push('registry: not looked up yet');
+  if (!lookup) {
+    if (!remote.pending?.names.has(t.name)) out.missing.push('registry: not looked up yet');
+  }
   else if (lookup.status === 'error') out.missing.push(`registry: ${lookup.reason}`);
   else if (lookup.status === 'ok') {
     out.packument = lookup.packument;
@@ -169,7 +171,9 @@ function evaluateTarget(project: Project, settings: Settings, remote: RemoteData
     out.missing.push(`advisories: not asked, names from ${hostOf(out.privateRegistry!) ?? 'a private registry'} are not sent to the public advisory service`);
   } else if (out.version !== undefined && remote.advisoriesEnabled && route === 'public') {
     const adv = remote.advisories.get(advisoryKey(t.name, out.version));
-    if (!adv) out.missing.push(remote.offline ? 'advisories: offline' : 'advisories: not looked up yet');
+    if (!adv) {
+      if (!remote.pending?.advisories.has(advisoryKey(t.name, out.version))) out.missing.push(remote.offline ? 'advisories: offline' : 'advisories: not looked up yet');
+    }
     else if (adv.status === 'error') out.missing.push(`advisories: ${adv.reason}`);
     else out.advisories = adv.advisories;
   }

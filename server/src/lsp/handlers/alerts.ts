@@ -46,13 +46,12 @@ export class AlertChecker {
     const settings = await this.state.settingsFor(folder);
     if (!settings.enable || settings.offline || settings.advisories === null || settings.alertIntervalMs === 0) return;
     // Not before the folder's first lookups landed (every advisory would look new), nor during one.
-    if (!folder.result || !folder.remote || folder.fetching > 0) return;
+    if (!folder.result || !folder.remote || this.pipeline.isLookingUp(folder)) return;
     const seen = this.seen.get(folder) ?? new Set<string>();
     this.seen.set(folder, seen);
     // What is published already was seen (as a diagnostic): only what this check brings is news.
     takeNewAlerts(folder.result, folder.remote, seen);
-    const pass = await this.pipeline.scan(folder);
-    const result = pass && (await this.pipeline.lookUp(pass, { revalidateAdvisories: true }));
+    const result = await this.pipeline.refresh(folder, { revalidateAdvisories: true });
     if (!result) return;
     const rangeOf = this.state.rangeOf(folder, result);
     for (const alert of takeNewAlerts(result, folder.remote, seen)) {

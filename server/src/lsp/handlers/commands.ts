@@ -7,13 +7,13 @@ import type { ServerState } from '../state';
 export function registerCommands(state: ServerState, pipeline: Pipeline): void {
   onRequest(state.connection, ScanRequest, state.log, { folders: 0 }, async () => {
     state.forgetSettings();
-    await Promise.all(state.folders.map((f) => pipeline.reload(f)));
+    await Promise.all(state.folders.map((f) => pipeline.reload(f, { retryFailed: true })));
     return { folders: state.folders.length };
   });
 
   onRequest(state.connection, ClearCacheRequest, state.log, { cleared: false }, async () => {
     await state.dataCache.clear();
-    for (const f of state.folders) f.remote = undefined;
+    pipeline.forgetData();
     await Promise.all(state.folders.map((f) => pipeline.reload(f)));
     return { cleared: true };
   });

@@ -1,7 +1,11 @@
 import type { Pipeline } from '../pipeline';
 import type { ServerState } from '../state';
 
-/** Open documents: every edit schedules a (debounced) scan of its folder. */
+/**
+ * Open documents: every edit schedules a (debounced) scan of its folder. VS Code opens and
+ * closes package.json files in the background; the pipeline skips a scan whose texts are
+ * the ones it last scanned, so those cost neither a publish nor a lookup.
+ */
 export function registerDocuments(state: ServerState, pipeline: Pipeline): void {
   state.documents.onDidChangeContent((e) => {
     const file = state.scannedFile(e.document.uri);
@@ -9,6 +13,7 @@ export function registerDocuments(state: ServerState, pipeline: Pipeline): void 
   });
 
   state.documents.onDidClose((e) => {
+    state.deletedOnDisk.delete(e.document.uri);
     const file = state.scannedFile(e.document.uri);
     if (!file) return;
     // Back to the disk copy (unsaved edits are gone).

@@ -14,6 +14,8 @@ import { reviewWhenScanned } from './review';
 export function registerFiles(state: ServerState, pipeline: Pipeline): void {
   state.connection.onDidChangeWatchedFiles(async (params) => {
     const touched = new Set<WorkspaceFolderState>();
+    // What sources use is not in the scanned texts: a change to one always rescans.
+    const usageChanged = new Set<WorkspaceFolderState>();
     const previousLockfiles = new Map<WorkspaceFolderState, Map<string, Lockfile>>();
     for (const change of params.changes) {
       const folder = state.folderOf(change.uri);
@@ -22,8 +24,9 @@ export function registerFiles(state: ServerState, pipeline: Pipeline): void {
       rememberLockfile(previousLockfiles, folder, rel);
       await readAgain(state, folder, rel, change);
       touched.add(folder);
+      if (roleOfPath(rel) === 'source') usageChanged.add(folder);
     }
-    for (const f of touched) pipeline.schedule(f);
+    for (const f of touched) pipeline.schedule(f, undefined, usageChanged.has(f));
     for (const [folder, previous] of previousLockfiles) void reviewWhenScanned(state, folder, previous);
   });
 }
@@ -39,5 +42,9 @@ function rememberLockfile(previous: Map<WorkspaceFolderState, Map<string, Lockfi
 async function readAgain(state: ServerState, folder: WorkspaceFolderState, rel: string, change: FileEvent): Promise<void> {
   // An open document's text wins over the disk copy; the disk copy still matters once it closes.
   await folder.refreshFile(rel);
-  if (change.type === FileChangeType.Deleted) state.positions.forget(change.uri);
+  // A deleted file's tab may stay open: its text must no longer stand in for the file.
+  if (change.type === FileChangeType.Deleted) {
+    state.positions.forget(change.uri);
+    if (state.documents.get(change.uri)) state.deletedOnDisk.add(change.uri);
+  } else state.deletedOnDisk.delete(change.uri);
 }

@@ -19,7 +19,7 @@ export function registerIocs(state: ServerState, pipeline: Pipeline): void {
     // The list stays active for the session, so every later scan matches it too.
     state.iocs = mergeIocLists(state.iocs, parsed.iocs);
     // The whole pipeline, waited for, so the answer can say how many entries matched.
-    await Promise.all(state.folders.map((folder) => pipeline.refresh(folder)));
+    await Promise.all(state.folders.map((folder) => pipeline.refresh(folder, { retryFailed: true })));
     let matches = 0;
     for (const f of state.folders) {
       const result = f.result;

@@ -31,7 +31,7 @@ export function registerLifecycle(state: ServerState, pipeline: Pipeline, alerts
   connection.onDidChangeConfiguration(() => {
     state.forgetSettings();
     void alerts.schedule();
-    for (const f of state.folders) pipeline.changed(f, 0);
+    for (const f of state.folders) pipeline.changed(f, 0, true);
   });
 }
 
@@ -39,6 +39,7 @@ function initialize(state: ServerState, params: InitializeParams): InitializeRes
   const workspace = params.capabilities.workspace;
   state.capabilities.configuration = Boolean(workspace?.configuration);
   state.capabilities.workspaceFolderEvents = Boolean(workspace?.workspaceFolders);
+  state.capabilities.workDoneProgress = params.capabilities.window?.workDoneProgress === true;
   const edit = workspace?.workspaceEdit;
   state.capabilities.edits.createFiles = Boolean(edit?.documentChanges && edit.resourceOperations?.includes('create'));
   // Quick fixes without their edits, computed on codeAction/resolve (LSP 3.16), where the
@@ -67,7 +68,7 @@ function followWorkspaceFolders(state: ServerState, pipeline: Pipeline): void {
     for (const removed of event.removed) {
       const i = state.folders.findIndex((f) => f.uri === removed.uri.replace(/\/$/, ''));
       if (i < 0) continue;
-      pipeline.clear(state.folders[i]);
+      pipeline.remove(state.folders[i]);
       state.folders.splice(i, 1);
     }
     for (const added of event.added) {
