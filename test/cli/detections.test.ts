@@ -115,7 +115,7 @@ test('PhantomRaven, crossenv, an unknown name and an affix imitation in a lockfi
   // On the lockfile entry, and on the package.json line as the rule does for every name.
   assert.ok(affix.length >= 1, JSON.stringify(findings, null, 1));
   for (const f of affix) assert.equal(f.severity, 'warning');
-  assert.match(affix[0].message, /imitation of the popular package "axios" \(added word "-proxy"\), and the registry agrees: first published 4 days ago, only 1 version, no repository, runs an install script \(postinstall\)/);
+  assert.match(affix[0].message, /imitation of the popular package "axios" \(added word "-proxy"\), and the registry agrees: first published 4 days before today, 1 version on the registry, no repository field in 1\.0\.0, runs an install script \(postinstall: node setup\.js\)/);
   assert.ok(!findings.some((f) => f.package === 'react-dom' && shown(f)), JSON.stringify(findings.filter((f) => f.package === 'react-dom')));
 });
 

@@ -192,9 +192,9 @@ test('typosquat, affix imitations: reported only when the registry evidence agre
   assert.equal(axios.severity, 'warning');
   assert.equal(
     axios.message,
-    '"axios-proxy" looks like an imitation of the popular package "axios" (added word "-proxy"), and the registry agrees: first published 5 days ago, only 1 version, no repository, runs an install script (postinstall).',
+    '"axios-proxy" looks like an imitation of the popular package "axios" (added word "-proxy"), and the registry agrees: first published 5 days before today, 1 version on the registry, no repository field in 1.0.0, runs an install script (postinstall: node setup.js).',
   );
-  assert.ok(axios.evidence?.includes('Registry: runs an install script (postinstall).'));
+  assert.ok(axios.evidence?.includes('Registry: runs an install script (postinstall: node setup.js).'));
   assert.match(f.find((x) => x.package === 'trace-mapping')!.message, /"@jridgewell\/trace-mapping"/);
   assert.match(f.find((x) => x.package === 'lodas')!.message, /"lodash" \(last letter "h" dropped\)/);
   // Without registry data the names alone say nothing.

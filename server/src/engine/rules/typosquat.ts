@@ -5,7 +5,8 @@ import { manifestForImporter, type Project } from '../project';
 import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
 import { popularAffixIndex } from '../typosquat/affix';
 import { LIMITS, truncate } from '../text/untrusted';
-import type { Packument, RemoteData } from '../data/remote-data';
+import type { Packument, RemoteData, VersionInfo } from '../data/remote-data';
+import { fewVersionsFact, installScriptFact, noRepositoryFact, publishersOf, youngFact, type RiskFact } from './risk-signals';
 
 
 /** Sections whose keys are selectors or repeats of other sections, not packages to install. */
@@ -105,39 +106,34 @@ interface Judged {
   evidence: string[];
 }
 
-/** Younger than this, a package has had no time to earn trust. */
-const YOUNG_DAYS = 90;
-const FEW_VERSIONS = 3;
-const INSTALL_HOOKS = ['preinstall', 'install', 'postinstall'];
-
 /**
  * What the registry says against a package whose name only resembles a popular one by an
- * affix: young, few versions, no repository, an install script, a publisher who never
+ * affix (risk-signals.ts, the same facts the verdicts of trust-change and install-script
+ * weigh): young, few versions, no repository, an install script, and a publisher who never
  * published the popular package (when the scan has its data). Such names are mostly honest
  * neighbours (react-dom, eslint-plugin-x), so they are reported only when the package is
- * young or barely released and at least three signals agree; the list says which.
+ * new (young or barely released) and at least three facts agree; the list says which.
  * Undefined when the evidence does not suffice.
  */
 function registryEvidence(p: Packument, version: string | undefined, popular: Packument | undefined, target: string, now: Date): string[] | undefined {
-  const out: string[] = [];
-  const created = createdAt(p);
-  const ageDays = Number.isNaN(created) ? undefined : Math.floor((now.getTime() - created) / DAY);
-  const young = ageDays !== undefined && ageDays < YOUNG_DAYS;
-  if (young) out.push(`first published ${ageDays === 0 ? 'today' : ageDays === 1 ? '1 day ago' : `${ageDays} days ago`}`);
-  const count = Object.keys(p.versions).length;
-  const few = count <= FEW_VERSIONS;
-  if (few) out.push(count === 1 ? 'only 1 version' : `only ${count} versions`);
-  if (!young && !few) return undefined;
-  const latest = p.distTags.latest;
-  const info = version !== undefined && Object.prototype.hasOwnProperty.call(p.versions, version) ? p.versions[version] : latest !== undefined && Object.prototype.hasOwnProperty.call(p.versions, latest) ? p.versions[latest] : undefined;
-  if (info && !info.hasRepository) out.push('no repository');
-  const hooks = INSTALL_HOOKS.filter((h) => info?.scripts?.[h]);
-  if (hooks.length) out.push(`runs an install script (${hooks.join(', ')})`);
-  if (info?.publisher && popular) {
-    const trusted = new Set([...(popular.maintainers ?? []), ...Object.values(popular.versions).map((v) => v.publisher)]);
-    if (!trusted.has(info.publisher)) out.push(`published by "${truncate(info.publisher, LIMITS.name)}", who never published "${target}"`);
+  const at = now.getTime();
+  const info = ownVersion(p, version) ?? ownVersion(p, p.distTags.latest);
+  const facts: RiskFact[] = [];
+  const push = (f: RiskFact | undefined) => f && facts.push(f);
+  push(youngFact(p, at, 'today'));
+  push(fewVersionsFact(p, at));
+  if (facts.length === 0) return undefined;
+  push(noRepositoryFact(info));
+  push(installScriptFact(info));
+  const publishers = popular ? publishersOf(popular) : undefined;
+  if (info?.publisher && publishers?.size && !publishers.has(info.publisher)) {
+    facts.push({ kind: 'stranger-publisher', strong: false, text: `published by "${truncate(info.publisher, LIMITS.name)}", who never published "${target}"` });
   }
-  return out.length >= 3 ? out : undefined;
+  return facts.length >= 3 ? facts.map((f) => f.text) : undefined;
+}
+
+function ownVersion(p: Packument, version: string | undefined): VersionInfo | undefined {
+  return version !== undefined && Object.prototype.hasOwnProperty.call(p.versions, version) ? p.versions[version] : undefined;
 }
 
 function packumentOf(remote: RemoteData | undefined, name: string): Packument | undefined {
