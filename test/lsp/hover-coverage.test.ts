@@ -51,7 +51,7 @@ async function cardsFor(settings: Record<string, unknown>, t: { after(fn: () => 
 const incomplete = (c: LspTestClient, lock: string) => (c.diagnostics.get(lock) ?? []).some((d) => d.code === 'lookup-incomplete');
 
 test('offline with nothing cached: the card says the registry and advisories were not checked, not "No findings"', async (t) => {
-  const { manifestCard, lockCard } = await cardsFor({ offline: true }, t, incomplete);
+  const { manifestCard, lockCard, client } = await cardsFor({ offline: true }, t, incomplete);
   const card = await manifestCard('event-stream');
   assert.ok(!card.includes('✅'), card);
   assert.match(card.split('\n')[1], /^❔ \*\*No findings from the checks that ran\*\*: not known to be safe/);
@@ -64,6 +64,19 @@ test('offline with nothing cached: the card says the registry and advisories wer
   assert.ok(!first.includes('event-stream'), first);
   assert.ok(!first.includes('lookup-incomplete'), first);
   assert.match(first, /- registry: offline/);
+
+  // The Dependencies view: a package with no findings reads "not checked", with why in its tooltip.
+  type Node = { ref: unknown; label: string; description?: string; tooltip?: string; hasChildren: boolean };
+  const children = (parent?: unknown) => client.connection.sendRequest('depwarden/graphChildren', { parent }) as Promise<Node[]>;
+  let level = await children();
+  let node: Node | undefined;
+  for (let depth = 0; depth < 4 && !node; depth++) {
+    node = level.find((n) => n.label === 'event-stream@3.3.6');
+    if (!node) level = (await Promise.all(level.filter((n) => n.hasChildren).map((n) => children(n.ref)))).flat();
+  }
+  assert.ok(node, 'event-stream in the Dependencies view');
+  assert.match(node.description ?? '', /not checked/);
+  assert.match(node.tooltip ?? '', /No findings, but not checked: registry: offline/);
 });
 
 test('Restricted Mode: the card says only the local checks ran and links to workspace trust', async (t) => {

@@ -20,13 +20,15 @@ export interface CoverageContext {
 export interface PackageCoverage {
   /** Restricted Mode: no registry, advisory or feed data at all, whatever the cache holds. */
   restricted: boolean;
-  /** Checks that did not run, each "what: why" ("registry: offline", "advisories: timeout"). Empty: every check ran. */
+  /** Checks that could not run, each "what: why" ("registry: offline", "advisories: timeout"). */
   missing: string[];
+  /** Checks turned off by a setting ("advisories: off (depwarden.advisories)"). Both empty: every check ran. */
+  off: string[];
 }
 
 /** The coverage of `name` (at `version` when known) as the folder's last lookup left it. */
 export function packageCoverage(project: Project, context: CoverageContext, remote: RemoteData | undefined, name: string, version: string | undefined, spec?: string): PackageCoverage {
-  if (context.restricted) return { restricted: true, missing: ['registry, advisories and malware feeds: Restricted Mode (local checks only)'] };
+  if (context.restricted) return { restricted: true, missing: ['registry, advisories and malware feeds: Restricted Mode (local checks only)'], off: [] };
   const data = remote ?? { ...emptyRemoteData(), offline: context.settings.offline, advisoriesEnabled: context.settings.advisories !== null };
   const target: PackageTarget = {
     file: '',
@@ -40,8 +42,8 @@ export function packageCoverage(project: Project, context: CoverageContext, remo
   };
   const missing = evaluateTarget(project, context.settings, data, target).missing.map((m) => plainReason(m, data.offline));
   // Off by choice is still not checked: say so rather than let silence read as "no advisories".
-  if (!data.advisoriesEnabled) missing.push('advisories: off (depwarden.advisories)');
-  return { restricted: false, missing: [...new Set(missing)] };
+  const off = data.advisoriesEnabled ? [] : ['advisories: off (depwarden.advisories)'];
+  return { restricted: false, missing: [...new Set(missing)], off };
 }
 
 /** "not looked up yet" while offline is "offline": nothing will look it up until the setting changes. */

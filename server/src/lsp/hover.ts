@@ -127,7 +127,7 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
     const audit = renderAudit(packument, subject.version, now);
     if (audit) sections.push(audit);
   }
-  if (coverage && coverage.missing.length) sections.push(renderCoverage(coverage));
+  if (coverage && (coverage.missing.length || coverage.off.length)) sections.push(renderCoverage(coverage));
   if (subject && subject.fromRegistry && isPackageName(subject.name)) sections.push(renderLinks(subject, packument, here[0]?.rule));
   const contents: MarkupContent = { kind: 'markdown', value: sections.join('\n\n---\n\n') };
   return { contents };
@@ -144,7 +144,7 @@ function verdict(live: Finding[], suppressed: number, coverage: PackageCoverage 
   const quiet = suppressed ? ` (${suppressed} suppressed)` : '';
   if (live.length === 0) {
     if (coverage?.restricted) return `🔒 **Restricted Mode**: only the local checks ran, and they found nothing${quiet}.`;
-    if (coverage && coverage.missing.length) return `❔ **No findings from the checks that ran**${quiet}: not known to be safe (see below what was not checked).`;
+    if (coverage && (coverage.missing.length || coverage.off.length)) return `❔ **No findings from the checks that ran**${quiet}: not known to be safe (see below what was not checked).`;
     return `✅ **No findings**${quiet}.`;
   }
   const worst = live[0].severity;
@@ -219,7 +219,7 @@ export function messageWithoutSubject(f: Pick<Finding, 'message' | 'package' | '
 /** What was not checked for this package, and why. */
 function renderCoverage(c: PackageCoverage): string {
   if (c.restricted) return `🔒 **Not checked**: the registry, advisories and malware feeds (Restricted Mode). [Manage workspace trust](command:${MANAGE_TRUST})`;
-  return `❔ **Not checked**  \n${c.missing.slice(0, MAX_EVIDENCE).map((m) => `- ${text(m, MESSAGE_MAX)}`).join('  \n')}`;
+  return `❔ **Not checked**  \n${[...c.missing, ...c.off].slice(0, MAX_EVIDENCE).map((m) => `- ${text(m, MESSAGE_MAX)}`).join('  \n')}`;
 }
 
 function packumentOf(remote: RemoteData | undefined, name: string): Packument | undefined {
