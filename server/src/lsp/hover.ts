@@ -11,6 +11,7 @@ import { iocText, isReportable, npmReportUrl, type IocTexts } from './report-lin
 import { advisoryUrl, codeSpan, destination, INLINE_MAX, isPackageName, link, MESSAGE_MAX, npmPackageUrl, repositoryLinkUrl, SCRIPT_MAX, text } from './markdown';
 import { COPY_IOC_BY_ID, MANAGE_TRUST } from './protocol';
 import { packageCoverage, type CoverageContext, type PackageCoverage } from './coverage';
+import { placesOf, type LockfileFindings } from './diagnostics';
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 /** How many recent versions the publisher history shows. */
@@ -40,6 +41,8 @@ export interface HoverOptions {
   iocs?: IocTexts;
   /** How the folder was checked; without it the card cannot say what was not checked. */
   coverage?: CoverageContext;
+  /** Where lockfile findings are published (settings.lockfileFindings): a finding whose diagnostic is not here keeps its message in the card. Every place when absent. */
+  lockfileFindings?: LockfileFindings;
 }
 
 // The command a "Copy IOC" link runs (it takes only an id, see IocTexts); defined with the protocol, which the client shares.
@@ -49,7 +52,7 @@ export { COPY_IOC_BY_ID };
  * Markdown card for whatever dependency or lockfile entry sits at `offset` in `file`.
  *
  * VS Code shows the message of every diagnostic under the cursor above the card, so the
- * card does not say them again: it leads with the verdict (the worst severity and the
+ * card does not say them again (`lockfileFindings` tells which places have a diagnostic): it leads with the verdict (the worst severity and the
  * rules that fired), then what the diagnostics do not say: the messages of findings that
  * are not under the cursor (a spec's finding while the name is hovered, a suppressed one),
  * their evidence once (duplicates collapsed), the dependency path once, report links;
@@ -116,7 +119,9 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
   const packument = subject?.fromRegistry ? packumentOf(remote, subject.name) : undefined;
   // With the registry section below, evidence that only restates it (when published, the latest tag) goes.
   const restates = packument ? (e: string) => REGISTRY_FACT.test(e) : () => false;
-  const body = renderFindings(here, file, offset, remote, via ?? live.find((f) => f.via && f.via.length > 1)?.via, restates);
+  const mode = options.lockfileFindings ?? 'both';
+  const shownByEditor = (f: Finding) => !f.suppressed && placesOf(f, mode).shown.some((p) => p.file === file && contains(p.span, offset));
+  const body = renderFindings(here, shownByEditor, remote, via ?? live.find((f) => f.via && f.via.length > 1)?.via, restates);
   // One report line for the package, under its findings (not one per finding: the card stays short).
   const reportable = live.filter((f) => isReportable(f) && f.package === live.find(isReportable)?.package);
   const reportLine = reportable.length ? renderReportLinks(reportable, options.iocs) : undefined;
@@ -163,15 +168,13 @@ const VERDICT: Record<Severity, string> = { error: 'Risky: do not install as is'
  */
 function renderFindings(
   findings: Finding[],
-  file: string,
-  offset: number,
+  shownByEditor: (f: Finding) => boolean,
   remote: RemoteData | undefined,
   via: string[] | undefined,
   restates: (evidence: string) => boolean,
 ): string | undefined {
   const lines: string[] = [];
   const said = new Set<string>();
-  const shownByEditor = (f: Finding) => !f.suppressed && ((f.file === file && contains(f.span, offset)) || (f.also ?? []).some((a) => a.file === file && contains(a.span, offset)));
   for (const f of findings) {
     if (!shownByEditor(f)) {
       const note = f.suppressed ? ` _(suppressed: ${text(f.suppressed.reason, MESSAGE_MAX)})_` : '';
