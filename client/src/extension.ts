@@ -4,13 +4,13 @@ import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerO
 import { StatusBar } from './status-bar';
 import { restrictSettings } from './trust';
 import { withUserSetKeys } from './user-set';
-import { showReport } from './report';
+import { ReportDocuments } from './report';
 import { checkIocs, copyIocById, copyIocText } from './ioc';
-import { onLockfileChanged, reviewLockfileChanges } from './review';
+import { onLockfileChanged } from './review';
 import { registerGraphView } from './graph-view';
 import { showAlerts } from './alerts';
 import { auditVersion } from './audit';
-import { AUDIT_VERSION_COMMAND, ClearCacheRequest, COPY_IOC_BY_ID, SCANNED_FILE_GLOBS, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
+import { AUDIT_VERSION_COMMAND, ClearCacheRequest, COPY_IOC_BY_ID, MANAGE_TRUST, SCANNED_FILE_GLOBS, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
 
 /**
  * Source and tool configuration files: the server keeps only the package names they use
@@ -50,7 +50,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // Markdown, and it takes nothing but an id the server hands out (ioc.ts), so a link
     // injected into a card can run nothing else and copy nothing the server did not build.
     // No HTML in hovers.
-    markdown: { isTrusted: { enabledCommands: [COPY_IOC_BY_ID] }, supportHtml: false },
+    // "Manage workspace trust" (no arguments) is the other one, in a Restricted Mode card.
+    markdown: { isTrusted: { enabledCommands: [COPY_IOC_BY_ID, MANAGE_TRUST] }, supportHtml: false },
     initializationOptions: { globalStoragePath: context.globalStorageUri.fsPath },
     middleware: {
       workspace: {
@@ -68,14 +69,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     },
   };
   client = new LanguageClient('depwarden', 'depwarden', serverOptions, clientOptions);
+  const reports = new ReportDocuments(() => client);
   context.subscriptions.push(
+    reports,
     vscode.commands.registerCommand('depwarden.scanWorkspace', async () => {
       await client?.sendRequest(ScanRequest);
     }),
     vscode.commands.registerCommand('depwarden.showOutput', () => output.show(true)),
-    vscode.commands.registerCommand('depwarden.showReport', () => showReport(client)),
+    vscode.commands.registerCommand('depwarden.showReport', () => reports.show('report')),
     vscode.commands.registerCommand('depwarden.checkIocs', () => checkIocs(client)),
-    vscode.commands.registerCommand('depwarden.reviewLockfileChanges', () => reviewLockfileChanges(client)),
+    vscode.commands.registerCommand('depwarden.reviewLockfileChanges', () => reports.show('review')),
     // From the light bulb (a code action's arguments, never Markdown): the text itself.
     vscode.commands.registerCommand('depwarden.copyIoc', async (text?: unknown) => {
       if (typeof text === 'string' && text) await copyIocText(text);
@@ -86,10 +89,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await client?.sendRequest(ClearCacheRequest);
       void vscode.window.showInformationMessage('depwarden: registry and advisory cache cleared; the workspace is being re-checked.');
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => client?.sendNotification('workspace/didChangeConfiguration', { settings: null })),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => {
+      statusBar.refresh();
+      void client?.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    }),
   );
   await client.start();
-  context.subscriptions.push(onLockfileChanged(client));
+  context.subscriptions.push(onLockfileChanged(client, reports));
   const graph = registerGraphView(context, client);
   context.subscriptions.push(showAlerts(client));
   // One handler per notification method (a second registration would replace the first).
@@ -97,6 +103,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     client.onNotification(StatusNotification, (s) => {
       statusBar.update(s);
       graph.refresh();
+      reports.refresh();
     }),
   );
 }

@@ -8,6 +8,8 @@ export function restrictSettings(value: unknown): unknown {
   const v = (value && typeof value === 'object' ? { ...(value as Record<string, unknown>) } : {}) as Record<string, unknown>;
   const config = vscode.workspace.getConfiguration('depwarden');
   v.offline = true;
+  // Tells the server why it is offline: its hovers and report then say "Restricted Mode", not "offline".
+  v.restricted = true;
   v.registry = config.inspect<string>('registry')?.globalValue ?? '';
   v.advisories = config.inspect('advisories')?.globalValue ?? {};
   v.malwareFeeds = config.inspect<string[]>('malwareFeeds')?.globalValue ?? [];

@@ -12,7 +12,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { editorEnv, FIXTURE_DIR, HOSTILE_HOVER, MANIFEST, PROBLEM_COUNT, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
+import { EDITOR_VIEWS, editorEnv, FIXTURE_DIR, HOSTILE_HOVER, MANIFEST, PROBLEM_COUNT, RESTRICTED_MODE, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
 import { HOSTILE_PACKAGE, HOSTILE_VERSION, hostilePackage, hostileSpec, startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 
 // The functions passed to page.evaluate/waitForFunction run in the browser. The project's
@@ -574,6 +574,101 @@ async function runProblemCount(browser: Browser, serverUrl: string, base: string
   }
 }
 
+// ---------------------------------------------------------------- editor views (issue #15)
+
+/** Lines of a hover's text long enough to say something, that appear more than once. */
+function repeatedLines(text: string, min: number): string[] {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l.length >= min);
+  return [...new Set(lines.filter((l, i) => lines.indexOf(l) !== i))];
+}
+
+/** Opens a copy of the fixture workspace in a window of its own. */
+async function openFixtureCopy(browser: Browser, serverUrl: string, base: string, folder: string): Promise<{ page: Page; dir: string }> {
+  const dir = join(base, folder);
+  cpSync(join(ROOT, FIXTURE_DIR), dir, { recursive: true });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  // Headless Chromium runs a background tab's timers slowly: the hover would not show.
+  await page.bringToFront();
+  await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`);
+  await openManifest(page);
+  return { page, dir };
+}
+
+/** The hover has no text twice and says what was not checked; the report opens read-only and its links work. */
+async function runEditorViews(browser: Browser, serverUrl: string, base: string): Promise<void> {
+  const { page } = await openFixtureCopy(browser, serverUrl, base, EDITOR_VIEWS.folder);
+  try {
+    const hover = await hoverOnceLoaded(page, EDITOR_VIEWS.hover.token, EDITOR_VIEWS.hover.contains);
+    const shown = await hover.innerText();
+    const twice = repeatedLines(shown, EDITOR_VIEWS.minRepeatedLine);
+    if (twice.length) throw new Error(`the hover over ${EDITOR_VIEWS.hover.token} shows text twice: ${JSON.stringify(twice)}`);
+    await screenshot(page, 'e2e-hover-coverage.png');
+    await dismissHover(page);
+
+    const t0 = Date.now();
+    await runCommand(page, EDITOR_VIEWS.report.command);
+    const tab = page.locator('.tabs-container .tab').filter({ hasText: EDITOR_VIEWS.report.tab }).first();
+    await tab.waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`no "${EDITOR_VIEWS.report.tab}" tab; tabs: ${JSON.stringify(await page.locator('.tabs-container .tab').allInnerTexts())}`);
+    });
+    // The preview is a webview: an iframe (the host) holding the frame with the content.
+    const preview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    const link = preview.locator('a').filter({ hasText: EDITOR_VIEWS.report.link }).first();
+    await link.waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`no file:line link in the report preview; it shows: ${(await preview.locator('body').innerText().catch(() => '?')).slice(0, 500)}`);
+    });
+    console.log(`# report preview with its links ${Date.now() - t0} ms after the command`);
+    // Read-only: no dirty editor, no untitled buffer.
+    const tabs = await page.locator('.tabs-container .tab').allInnerTexts();
+    if (await page.locator('.tabs-container .tab.dirty').count()) throw new Error(`a dirty editor after Show Report; tabs: ${JSON.stringify(tabs)}`);
+    if (tabs.some((t) => /Untitled/.test(t))) throw new Error(`an untitled buffer after Show Report; tabs: ${JSON.stringify(tabs)}`);
+    await screenshot(page, 'e2e-report.png');
+
+    const line = Number(EDITOR_VIEWS.report.link.exec((await link.innerText()).trim())![1]);
+    await link.click();
+    // The link opens package.json with the cursor on the finding's line.
+    const at = page.locator('.statusbar-item').filter({ hasText: new RegExp(`^\\s*Ln ${line}, Col \\d+`) }).first();
+    await at.waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`the link did not open ${MANIFEST} at line ${line}; status bar: ${JSON.stringify((await page.locator('.statusbar-item').allInnerTexts()).filter(Boolean))}`);
+    });
+    // The tab's text is split over elements (name, problem count): compare without white space.
+    const active = (await page.locator('.tabs-container .tab.active').first().innerText()).replace(/\s+/g, '');
+    if (!active.startsWith(MANIFEST)) throw new Error(`the link opened "${active}", not ${MANIFEST}`);
+  } catch (err) {
+    await screenshot(page, 'e2e-failed-editor-views.png').catch(() => {});
+    throw err;
+  } finally {
+    await page.close().catch(() => {});
+  }
+}
+
+/**
+ * Restricted Mode: workspace trust on (user settings, read by code-server as they change),
+ * a new folder that nobody trusted, no prompt. The status bar and the hover say only the
+ * local checks ran. The user settings are put back afterwards.
+ */
+async function runRestrictedMode(browser: Browser, serverUrl: string, base: string, userData: string): Promise<void> {
+  const settingsFile = join(userData, 'User', 'settings.json');
+  const before = readFileSync(settingsFile, 'utf8');
+  writeFileSync(settingsFile, JSON.stringify({ ...JSON.parse(before), ...RESTRICTED_MODE.settings }, null, 2));
+  let page: Page | undefined;
+  try {
+    ({ page } = await openFixtureCopy(browser, serverUrl, base, RESTRICTED_MODE.folder));
+    const item = page.locator('.statusbar-item').filter({ hasText: RESTRICTED_MODE.status }).first();
+    await item.waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`no status bar item says ${RESTRICTED_MODE.status}; items: ${JSON.stringify((await page!.locator('.statusbar-item').allInnerTexts()).filter(Boolean))}`);
+    });
+    await hoverOnceLoaded(page, RESTRICTED_MODE.hover.token, RESTRICTED_MODE.hover.contains);
+    await screenshot(page, 'e2e-restricted-mode.png');
+  } catch (err) {
+    if (page) await screenshot(page, 'e2e-failed-restricted-mode.png').catch(() => {});
+    throw err;
+  } finally {
+    await page?.close().catch(() => {});
+    writeFileSync(settingsFile, before);
+  }
+}
+
 async function runAll(): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const started = Date.now();
@@ -604,7 +699,7 @@ async function runAll(): Promise<Outcome[]> {
     failed = true;
     const msg = `set-up failed: ${(err as Error).message}`;
     console.log(`not ok - ${msg}`);
-    for (const s of [...SCENARIOS, HOSTILE_HOVER, PROBLEM_COUNT]) outcomes.push({ title: s.title, error: msg, ms: 0 });
+    for (const s of [...SCENARIOS, HOSTILE_HOVER, PROBLEM_COUNT, EDITOR_VIEWS, RESTRICTED_MODE]) outcomes.push({ title: s.title, error: msg, ms: 0 });
   }
 
   if (page && profile && !failed) {
@@ -650,6 +745,24 @@ async function runAll(): Promise<Outcome[]> {
       const message = (err as Error).message.split('\n')[0];
       outcomes.push({ title: PROBLEM_COUNT.title, error: message, ms: Date.now() - t1 });
       console.log(`not ok ${n + 1} - ${PROBLEM_COUNT.title}: ${message}`);
+    }
+    // Issue #15: the editor's views, each in a window of its own; Restricted Mode last (it turns workspace trust on).
+    const extra: [string, () => Promise<void>][] = [
+      [EDITOR_VIEWS.title, () => runEditorViews(browser!, serverUrl!, base!)],
+      [RESTRICTED_MODE.title, () => runRestrictedMode(browser!, serverUrl!, base!, profile!.userData)],
+    ];
+    for (const [i, [title, run]] of extra.entries()) {
+      const t2 = Date.now();
+      try {
+        await run();
+        outcomes.push({ title, ms: Date.now() - t2 });
+        console.log(`ok ${n + 2 + i} - ${title} (${Date.now() - t2} ms)`);
+      } catch (err) {
+        failed = true;
+        const message = (err as Error).message.split('\n')[0];
+        outcomes.push({ title, error: message, ms: Date.now() - t2 });
+        console.log(`not ok ${n + 2 + i} - ${title}: ${message}`);
+      }
     }
   }
 

@@ -205,3 +205,30 @@ export const PROBLEM_COUNT = {
   /** At least this many errors (b and c resolved from another host), so that agreeing on nothing does not pass. */
   minErrors: 2,
 } as const;
+
+/**
+ * Issue #15 items 3-5 (the editor's views): in a window and a workspace of its own (a copy
+ * of FIXTURE_DIR, offline as USER_SETTINGS say), after SCENARIOS.
+ * - A hover shows no text twice: VS Code's diagnostic part above the card has the messages,
+ *   the card (depwarden's) adds the verdict and what was not checked (offline here).
+ * - "Show Report" opens a read-only preview (never a dirty untitled buffer) whose file:line
+ *   links are links, and one opens the file at its line.
+ * Then RESTRICTED_MODE, in one more window with workspace trust on and this folder untrusted.
+ */
+export const EDITOR_VIEWS = {
+  title: 'a hover shows no text twice and says what was not checked; Show Report opens read-only with working file:line links',
+  folder: 'editor-views-workspace',
+  hover: { token: `"${TYPO}"`, contains: [/looks like a typo/, /Not checked/, /registry: offline/] },
+  /** Hover lines at least this long must not appear twice (short ones, "Quick Fix..." and the like, may). */
+  minRepeatedLine: 20,
+  report: { command: 'depwarden: Show Report', tab: 'Preview depwarden report.md', link: /^package\.json:(\d+)$/ },
+} as const;
+
+export const RESTRICTED_MODE = {
+  title: 'Restricted Mode: the status bar and a hover say only the local checks ran',
+  folder: 'restricted-workspace',
+  /** Added to the user settings for this window: trust on, no prompt (the folder opens untrusted). */
+  settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } as Record<string, unknown>,
+  status: /Restricted Mode: local checks only/,
+  hover: { token: `"${UNPINNED}"`, contains: [/Not checked/, /Restricted Mode/] },
+} as const;

@@ -280,7 +280,8 @@ const HOSTILE_FILE = 'a)[f](https://evil.example)<img src=q>/package-lock.json';
 
 /** Links the report and the review may carry: rule docs and the workspace's own files. */
 function ourReportLink(href: string): boolean {
-  return href.startsWith(RULE_DOCS_BASE) || /^file:\/\/\/ws\/[^()\s<>]*#L\d+$/.test(href) || /^file:\/\/\/ws\/[^()\s<>]*$/.test(href);
+  // Files as the Markdown preview opens them: paths from the workspace folder (markdown.ts workspaceFileLink), never out of it here.
+  return href.startsWith(RULE_DOCS_BASE) || /^\/(?!\.\.)[^()\s<>]*(#L\d+)?$/.test(href);
 }
 
 test('report: hostile package names, versions, files, messages and folder names render as text', () => {

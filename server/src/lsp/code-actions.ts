@@ -76,6 +76,9 @@ export function codeActionsFor(ctx: FixContext, diagnostics: Diagnostic[], docum
   const { result, currentText } = ctx;
   const actions: CodeAction[] = [];
   const seen = new Set<string>();
+  // One "Report" and one "Copy IOC" per package, whichever of its findings are in range
+  // (a version-less typosquat and its lockfile entry offered "Copy IOC (x)" and "Copy IOC (x@1.0.0)").
+  const reportable = new Map<string, { findings: Finding[]; diagnostics: Diagnostic[] }>();
   for (const diag of diagnostics) {
     if (diag.source !== 'depwarden') continue;
     const finding = findingOf(diag, ctx, documentUri);
@@ -102,10 +105,11 @@ export function codeActionsFor(ctx: FixContext, diagnostics: Diagnostic[], docum
       seen.add(fix.title);
       actions.push(action);
     });
-    for (const a of reportActionsFor(finding, diag)) {
-      if (seen.has(a.title)) continue;
-      seen.add(a.title);
-      actions.push(a);
+    if (isReportable(finding)) {
+      const group = reportable.get(finding.package!) ?? { findings: [], diagnostics: [] };
+      reportable.set(finding.package!, group);
+      group.findings.push(finding);
+      group.diagnostics.push(diag);
     }
     const why = whyActionFor(finding, result, diag);
     if (why && !seen.has(why.title)) {
@@ -113,6 +117,7 @@ export function codeActionsFor(ctx: FixContext, diagnostics: Diagnostic[], docum
       actions.push(why);
     }
   }
+  for (const { findings, diagnostics: diags } of reportable.values()) actions.push(...reportActionsFor(findings, diags));
   // Titles name packages and versions from the workspace and the registry: shown in the
   // light bulb menu, so cleaned and bounded like diagnostic messages.
   for (const a of actions) {
@@ -202,14 +207,17 @@ function whyActionFor(finding: Finding, result: ScanResult, diag: Diagnostic): C
  * and "Copy IOC" (the client's depwarden.copyIoc) for findings that say a package may be
  * malicious. Commands, not edits: nothing in the workspace changes.
  */
-function reportActionsFor(finding: Finding, diag: Diagnostic): CodeAction[] {
-  if (!isReportable(finding)) return [];
+function reportActionsFor(findings: Finding[], diags: Diagnostic[]): CodeAction[] {
+  // The finding that knows the version names the action; the IOC carries every finding, versioned ones first.
+  const ordered = [...findings.filter((f) => f.version), ...findings.filter((f) => !f.version)];
+  const finding = ordered[0];
   const name = finding.package!;
   const report = `Report ${name} to npm`;
   const copy = `Copy IOC (${finding.version ? `${name}@${finding.version}` : name})`;
+  const ioc = iocText(ordered.filter((f, i) => ordered.findIndex((g) => g.rule === f.rule && g.message === f.message) === i));
   return [
-    { title: report, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: false, command: { title: report, command: 'vscode.open', arguments: [npmReportUrl(name, finding.version)] } },
-    { title: copy, kind: CodeActionKind.QuickFix, diagnostics: [diag], isPreferred: false, command: { title: copy, command: 'depwarden.copyIoc', arguments: [iocText(finding)] } },
+    { title: report, kind: CodeActionKind.QuickFix, diagnostics: diags, isPreferred: false, command: { title: report, command: 'vscode.open', arguments: [npmReportUrl(name, finding.version)] } },
+    { title: copy, kind: CodeActionKind.QuickFix, diagnostics: diags, isPreferred: false, command: { title: copy, command: 'depwarden.copyIoc', arguments: [ioc] } },
   ];
 }
 

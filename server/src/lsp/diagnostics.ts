@@ -148,3 +148,13 @@ function overlaps(a: Range, b: Range): boolean {
   const before = (x: Range['start'], y: Range['start']) => x.line < y.line || (x.line === y.line && x.character < y.character);
   return !before(a.end, b.start) && !before(b.end, a.start);
 }
+
+/**
+ * Whether the message already names its package, at its version when it has one
+ * ("crossenv@6.1.1 has an install script"): then the report does not put
+ * "crossenv@6.1.1: " in front of it. A message with the name alone still gets the
+ * version, which a package.json line does not show.
+ */
+export function namesItsPackage(f: Pick<Finding, 'message' | 'package' | 'version'>): boolean {
+  return !!f.package && f.message.includes(f.version ? `${f.package}@${f.version}` : f.package);
+}

@@ -42,6 +42,11 @@ export interface ViewNode {
 
 export interface GraphViewOptions {
   riskyOnly: boolean;
+  /**
+   * What was not checked for a registry package (coverage.ts), so that a package with no
+   * findings reads "not checked" rather than clean when the remote checks did not run for it.
+   */
+  notChecked?: (name: string, version: string) => string[];
 }
 
 /** The folder a result belongs to (its uri names it in refs; its name labels it). */
@@ -406,11 +411,12 @@ function packageNode(
   const below = maxSeverity(own, lock.reachWorst.get(pkg.id));
   const hasChildren = !more.cycle && childIds(lock, pkg.id).some((id) => !options.riskyOnly || lock.reachWorst.has(id));
   const kind = pkg.source === 'link' || pkg.source === 'workspace' ? 'workspace' : pkg.source !== 'registry' && pkg.source !== 'unknown' ? pkg.source : undefined;
+  const missing = findings.length === 0 && target.source === 'registry' && options.notChecked ? options.notChecked(target.realName ?? target.name, target.version) : [];
   return {
     ref,
     label: pkg.version ? `${pkg.name}@${pkg.version}` : pkg.name,
-    description: [more.extra, kind, findingsText(findings.length), more.cycle ? '(cycle)' : undefined].filter(Boolean).join(' · ') || undefined,
-    tooltip: findings.length ? findings.map((f) => `${f.severity}: ${f.rule}: ${f.message}`).join('\n') : pkg.id,
+    description: [more.extra, kind, findingsText(findings.length), missing.length ? 'not checked' : undefined, more.cycle ? '(cycle)' : undefined].filter(Boolean).join(' · ') || undefined,
+    tooltip: findings.length ? findings.map((f) => `${f.severity}: ${f.rule}: ${f.message}`).join('\n') : missing.length ? `${pkg.id}\nNo findings, but not checked: ${missing.join('; ')}` : pkg.id,
     severity: own,
     subtreeSeverity: below,
     findings: findings.length,

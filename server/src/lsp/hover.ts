@@ -9,7 +9,9 @@ import { isRegistrySpecKind } from '../engine/manifest/spec';
 import { advisoryKey, type Packument, type RemoteData } from '../engine/data/remote-data';
 import { iocText, isReportable, npmReportUrl, type IocTexts } from './report-links';
 import { advisoryUrl, codeSpan, destination, INLINE_MAX, isPackageName, link, MESSAGE_MAX, npmPackageUrl, repositoryLinkUrl, SCRIPT_MAX, text } from './markdown';
-import { COPY_IOC_BY_ID } from './protocol';
+import { COPY_IOC_BY_ID, MANAGE_TRUST } from './protocol';
+import { packageCoverage, type CoverageContext, type PackageCoverage } from './coverage';
+import { placesOf, type LockfileFindings } from './diagnostics';
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 /** How many recent versions the publisher history shows. */
@@ -27,6 +29,8 @@ function contains(span: { start: number; end: number }, offset: number): boolean
 interface Subject {
   name: string;
   version?: string;
+  /** A package.json range with no lockfile: judged at what it resolves to today. */
+  spec?: string;
   /** Registry packages only: links and registry facts make no sense for a workspace link or a folder. */
   fromRegistry: boolean;
 }
@@ -35,6 +39,10 @@ export interface HoverOptions {
   now?: Date;
   /** Where "Copy IOC" links keep their text; without it the card has no such link. */
   iocs?: IocTexts;
+  /** How the folder was checked; without it the card cannot say what was not checked. */
+  coverage?: CoverageContext;
+  /** Where lockfile findings are published (settings.lockfileFindings): a finding whose diagnostic is not here keeps its message in the card. Every place when absent. */
+  lockfileFindings?: LockfileFindings;
 }
 
 // The command a "Copy IOC" link runs (it takes only an id, see IocTexts); defined with the protocol, which the client shares.
@@ -42,10 +50,17 @@ export { COPY_IOC_BY_ID };
 
 /**
  * Markdown card for whatever dependency or lockfile entry sits at `offset` in `file`.
- * Sections, most important first: what it is, the findings (with report links), what
- * the registry says about the installed version (when, by whom, install scripts, the
- * latest release, recent publishers), then links. `remote` is the folder's last
- * registry/advisory data; without it the card has no registry section.
+ *
+ * VS Code shows the message of every diagnostic under the cursor above the card, so the
+ * card does not say them again (`lockfileFindings` tells which places have a diagnostic): it leads with the verdict (the worst severity and the
+ * rules that fired), then what the diagnostics do not say: the messages of findings that
+ * are not under the cursor (a spec's finding while the name is hovered, a suppressed one),
+ * their evidence once (duplicates collapsed), the dependency path once, report links;
+ * then what the registry says about the installed version (who published it when, what
+ * its install script runs, the dist-tag `latest` and the most recent publish, recent
+ * publishers); then what was not checked for this package (offline, Restricted Mode, a
+ * failed lookup, advisories off), so that no findings never reads as "clean" when the
+ * checks did not run; then links. `remote` is the folder's last registry/advisory data.
  *
  * Everything in the card that came from the workspace or the network goes through
  * markdown.ts (`text`, `codeSpan`); links are to URLs built here. The client renders the
@@ -58,6 +73,7 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
   const sections: string[] = [];
   let spanForHover: { start: number; end: number } | undefined;
   let subject: Subject | undefined;
+  let via: string[] | undefined;
 
   const manifest = project.manifests.find((m) => m.path === file);
   const dep = manifest?.dependencies.find((d) => contains(d.propertySpan, offset));
@@ -69,22 +85,21 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
     parts.push(`_${text(dep.section)}_`);
     sections.push(parts.join(' · '));
     spanForHover = dep.propertySpan;
-    subject = { name: dep.aliasOf?.name || dep.name, version: locked?.version, fromRegistry: isRegistrySpecKind(dep.kind) && (!locked || locked.source === 'registry') };
+    const fromRegistry = isRegistrySpecKind(dep.kind) && (!locked || locked.source === 'registry');
+    subject = { name: dep.aliasOf?.name || dep.name, version: locked?.version, spec: locked ? undefined : (dep.aliasOf?.spec ?? dep.spec), fromRegistry };
   }
   const lockfile = project.lockfiles.find((l) => l.path === file);
   if (lockfile && !dep) {
     const pkg = lockfile.packages.find((p) => contains(p.keySpan ?? p.span, offset));
     if (pkg) {
-      const graph = project.graphs.get(lockfile.path);
       sections.push(`**${text(pkg.name)}** · **${text(pkg.version)}**${pkg.realName ? ` (alias of ${text(pkg.realName)})` : ''} · _${text(pkg.source)}_`);
-      const via = graph?.via(pkg.id);
-      if (via && via.length > 1) sections.push(`via ${renderVia(via)}`);
+      via = project.graphs.get(lockfile.path)?.via(pkg.id);
       spanForHover = pkg.keySpan ?? pkg.span;
       subject = { name: pkg.realName ?? pkg.name, version: pkg.version || undefined, fromRegistry: pkg.source === 'registry' };
     }
   }
 
-  const here = dedupe(
+  const all = dedupe(
     result.findings.filter(
       (f) =>
         (f.file === file && contains(f.span, offset)) ||
@@ -92,23 +107,122 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
         (spanForHover && f.file === file && f.span.start >= spanForHover.start && f.span.end <= spanForHover.end),
     ),
   ).sort((a, b) => SEVERITY_ORDER[b.severity] - SEVERITY_ORDER[a.severity]);
+  // The file-wide "lookups incomplete" note sits on the first package of the file: it is
+  // about all of them, and this card says what is missing for this package instead.
+  const here = all.filter((f) => !FILE_WIDE.has(f.rule));
   if (here.length === 0 && sections.length === 0) return null;
   if (subject && !subject.version) subject.version = here.find((f) => f.package === subject!.name && f.version)?.version ?? undefined;
-  if (here.length === 0) sections.push('✅ No findings.');
-  for (const f of here) sections.push(renderFinding(f, remote));
-  // One report line for the package, under its findings (not one per finding: the card stays short).
-  const reportable = here.filter((f) => isReportable(f) && f.package === here.find(isReportable)?.package);
-  const reportLine = reportable.length ? renderReportLinks(reportable, options.iocs) : undefined;
-  if (reportLine) sections[sections.length - 1] += `  \n${reportLine}`;
 
+  const live = here.filter((f) => !f.suppressed);
+  const coverage = subject?.fromRegistry && options.coverage ? packageCoverage(project, options.coverage, remote, subject.name, subject.version, subject.spec) : undefined;
+  sections[0] += `  \n${verdict(live, here.length - live.length, coverage)}`;
   const packument = subject?.fromRegistry ? packumentOf(remote, subject.name) : undefined;
+  // With the registry section below, evidence that only restates it (when published, the latest tag) goes.
+  const restates = packument ? (e: string) => REGISTRY_FACT.test(e) : () => false;
+  const mode = options.lockfileFindings ?? 'both';
+  const shownByEditor = (f: Finding) => !f.suppressed && placesOf(f, mode).shown.some((p) => p.file === file && contains(p.span, offset));
+  const body = renderFindings(here, shownByEditor, remote, via ?? live.find((f) => f.via && f.via.length > 1)?.via, restates);
+  // One report line for the package, under its findings (not one per finding: the card stays short).
+  const reportable = live.filter((f) => isReportable(f) && f.package === live.find(isReportable)?.package);
+  const reportLine = reportable.length ? renderReportLinks(reportable, options.iocs) : undefined;
+  const findingsSection = [body, reportLine].filter(Boolean).join('  \n');
+  if (findingsSection) sections.push(findingsSection);
+
   if (subject && packument) {
     const audit = renderAudit(packument, subject.version, now);
     if (audit) sections.push(audit);
   }
+  if (coverage && (coverage.missing.length || coverage.off.length)) sections.push(renderCoverage(coverage));
   if (subject && subject.fromRegistry && isPackageName(subject.name)) sections.push(renderLinks(subject, packument, here[0]?.rule));
   const contents: MarkupContent = { kind: 'markdown', value: sections.join('\n\n---\n\n') };
   return { contents };
+}
+
+/** Rules whose one finding speaks for a whole file: not a fact about the package it is shown on. */
+const FILE_WIDE = new Set<Finding['rule']>(['lookup-incomplete']);
+
+/**
+ * The card's first words after the name: the worst severity and the rules that found it,
+ * or "no findings" with how far that goes (every check, or only the ones that ran).
+ */
+function verdict(live: Finding[], suppressed: number, coverage: PackageCoverage | undefined): string {
+  const quiet = suppressed ? ` (${suppressed} suppressed)` : '';
+  if (live.length === 0) {
+    if (coverage?.restricted) return `🔒 **Restricted Mode**: only the local checks ran, and they found nothing${quiet}.`;
+    if (coverage && (coverage.missing.length || coverage.off.length)) return `❔ **No findings from the checks that ran**${quiet}: not known to be safe (see below what was not checked).`;
+    return `✅ **No findings**${quiet}.`;
+  }
+  const worst = live[0].severity;
+  const rules = [...new Set(live.map((f) => f.rule))].map((r) => `[\`${r}\`](${destination(ruleDocUrl(r))})`);
+  return `${ICON[worst]} **${VERDICT[worst]}**: ${rules.join(' · ')}${quiet}`;
+}
+
+const VERDICT: Record<Severity, string> = { error: 'Risky: do not install as is', warning: 'Needs a look', info: 'Worth knowing', hint: 'Hint' };
+
+/**
+ * What the findings add to their diagnostics. A finding whose diagnostic is under the
+ * cursor has its message shown by VS Code already: only its evidence goes here. Others
+ * (a spec's finding while the name is hovered, a suppressed finding, which has no
+ * diagnostic) keep their message. Evidence lines repeated across findings, or already in
+ * a message, are shown once; the dependency path once for the card.
+ */
+function renderFindings(
+  findings: Finding[],
+  shownByEditor: (f: Finding) => boolean,
+  remote: RemoteData | undefined,
+  via: string[] | undefined,
+  restates: (evidence: string) => boolean,
+): string | undefined {
+  const lines: string[] = [];
+  const said = new Set<string>();
+  for (const f of findings) {
+    if (!shownByEditor(f)) {
+      const note = f.suppressed ? ` _(suppressed: ${text(f.suppressed.reason, MESSAGE_MAX)})_` : '';
+      lines.push(`${ICON[f.severity]} [\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}): ${text(messageWithoutSubject(f), MESSAGE_MAX)}${note}`);
+    }
+    said.add(f.message);
+  }
+  let evidence = 0;
+  for (const f of findings) {
+    for (const e of f.evidence ?? []) {
+      const line = relabel(e);
+      if (said.has(line) || restates(e) || [...said].some((m) => m.includes(e))) continue;
+      said.add(line);
+      // Capped for the whole card: a finding built from a hostile answer could carry thousands of lines.
+      if (++evidence > MAX_EVIDENCE) break;
+      lines.push(`- ${text(line, MESSAGE_MAX)}`);
+    }
+    const advisories = advisoryLinks(f, remote);
+    if (advisories && !said.has(advisories)) {
+      said.add(advisories);
+      lines.push(`advisories: ${advisories}`);
+    }
+  }
+  if (via && via.length > 1) lines.push(`via ${renderVia(via)}`);
+  return lines.length ? lines.join('  \n') : undefined;
+}
+
+/** Evidence the registry section says too (in words): the publish time, the creation time, the latest tag. */
+const REGISTRY_FACT = /^(?:published|created|(?:dist-tags\.)?latest): /;
+
+/** Evidence labels that name registry facts the way the card's registry section does. */
+function relabel(evidence: string): string {
+  return evidence.replace(/^(?:dist-tags\.)?latest: /, 'dist-tag latest: ');
+}
+
+/** A message without its "name@version: " lead: the card's first line names the package. */
+export function messageWithoutSubject(f: Pick<Finding, 'message' | 'package' | 'version'>): string {
+  if (!f.package) return f.message;
+  for (const lead of [f.version ? `${f.package}@${f.version}: ` : undefined, `${f.package}: `]) {
+    if (lead && f.message.startsWith(lead)) return f.message.slice(lead.length);
+  }
+  return f.message;
+}
+
+/** What was not checked for this package, and why. */
+function renderCoverage(c: PackageCoverage): string {
+  if (c.restricted) return `🔒 **Not checked**: the registry, advisories and malware feeds (Restricted Mode). [Manage workspace trust](command:${MANAGE_TRUST})`;
+  return `❔ **Not checked**  \n${[...c.missing, ...c.off].slice(0, MAX_EVIDENCE).map((m) => `- ${text(m, MESSAGE_MAX)}`).join('  \n')}`;
 }
 
 function packumentOf(remote: RemoteData | undefined, name: string): Packument | undefined {
@@ -124,18 +238,6 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(k);
     return true;
   });
-}
-
-function renderFinding(f: Finding, remote: RemoteData | undefined): string {
-  const lines = [`${ICON[f.severity]} **${f.severity}** [\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}): ${text(f.message, MESSAGE_MAX)}`];
-  if (f.version && f.package) lines.push(codeSpan(`${f.package}@${f.version}`));
-  if (f.via && f.via.length > 1) lines.push(`via ${renderVia(f.via)}`);
-  // Capped: a finding built from a hostile answer could carry thousands of lines.
-  for (const e of (f.evidence ?? []).slice(0, MAX_EVIDENCE)) lines.push(`- ${text(e, MESSAGE_MAX)}`);
-  const advisories = advisoryLinks(f, remote);
-  if (advisories) lines.push(`advisories: ${advisories}`);
-  if (f.suppressed) lines.push(`_suppressed: ${text(f.suppressed.reason, MESSAGE_MAX)}_`);
-  return lines.join('  \n');
 }
 
 /** A dependency path, each package a code span; a very long one keeps its ends. */
@@ -169,7 +271,12 @@ function renderReportLinks(findings: Finding[], iocs: IocTexts | undefined): str
   return links.length ? `🚩 ${links.join(' · ')}` : undefined;
 }
 
-/** Registry facts for an audit: when and by whom the version was published, its install scripts, the latest release, recent publishers. */
+/**
+ * Registry facts for an audit: when and by whom the version was published, its install
+ * scripts, the dist-tag `latest` and the most recent publish (named apart: they differ
+ * when a maintainer publishes an old line, or an attacker a new version without the tag),
+ * recent publishers.
+ */
 function renderAudit(p: Packument, version: string | undefined, now: Date): string | undefined {
   const lines: string[] = [];
   const info = version ? p.versions[version] : undefined;
@@ -179,10 +286,17 @@ function renderAudit(p: Packument, version: string | undefined, now: Date): stri
   } else if (version && !info) {
     lines.push(`**${text(version)}** is not on the registry.`);
   }
-  for (const [hook, script] of Object.entries(info?.scripts ?? {})) lines.push(`install script ${codeSpan(hook, 40)}: ${codeSpan(script, SCRIPT_MAX)}`);
+  for (const [hook, script] of Object.entries(info?.scripts ?? {})) lines.push(`install script ${codeSpan(hook, 40)} runs ${codeSpan(script, SCRIPT_MAX)}`);
   const releases = releasesByTime(p);
   const last = releases.at(-1);
-  if (last) lines.push(`latest release: **${text(last.version)}**, ${when(last.time, now)}`);
+  const tagged = typeof p.distTags.latest === 'string' ? p.distTags.latest : undefined;
+  if (last && tagged === last.version) lines.push(`dist-tag \`latest\`: **${text(tagged)}**, also the most recent publish, ${when(last.time, now)}`);
+  else {
+    const parts: string[] = [];
+    if (tagged) parts.push(`dist-tag \`latest\`: **${text(tagged)}**`);
+    if (last) parts.push(`most recent publish: **${text(last.version)}**, ${when(last.time, now)}`);
+    if (parts.length) lines.push(parts.join(' · '));
+  }
   const recent = releases.slice(-PUBLISHER_HISTORY);
   if (recent.some((r) => p.versions[r.version]?.publisher)) {
     const history = recent.map((r) => {

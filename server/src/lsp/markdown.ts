@@ -79,6 +79,40 @@ export function destination(url: string): string {
   return url.replace(/[\u0000-\u0020()<>"'`\\\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
 }
 
+/**
+ * A link to (a line of) a workspace file that VS Code's Markdown preview follows. The
+ * preview renders with markdown-it, which refuses `file:` links (they showed as raw text),
+ * and it opens scheme-less links itself: a path from "/" it resolves against the first
+ * workspace folder (also for a `depwarden:` document, which no folder holds), and `#L12`
+ * is the line. So the destination is the file's path relative to that folder, from "/"
+ * ("/../other-root/x" for a file of another root folder), each segment percent-encoded.
+ * A file that cannot be reached that way (another scheme or host) gets its label as text.
+ */
+export function workspaceFileLink(label: string, fileUri: string, baseUri: string, line?: number): string {
+  const dest = workspacePath(fileUri, baseUri);
+  if (dest === undefined) return text(label);
+  return `[${text(label)}](${dest}${line ? `#L${line}` : ''})`;
+}
+
+function workspacePath(fileUri: string, baseUri: string): string | undefined {
+  let file: URL;
+  let base: URL;
+  try {
+    file = new URL(fileUri);
+    base = new URL(baseUri);
+  } catch {
+    return undefined;
+  }
+  if (file.protocol !== base.protocol || file.host !== base.host) return undefined;
+  const segments = (u: URL) => u.pathname.split('/').filter((x) => x !== '').map((x) => decodeURIComponent(x));
+  const from = segments(base);
+  const to = segments(file);
+  let common = 0;
+  while (common < from.length && common < to.length && from[common] === to[common]) common++;
+  const rel = [...from.slice(common).map(() => '..'), ...to.slice(common)];
+  return `/${rel.map((x) => (x === '..' ? x : encodeURIComponent(x).replace(/[()'!*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))).join('/')}`;
+}
+
 /** A link with an untrusted label to a URL we built. Only https and file URLs: no `command:`, no `javascript:`, nothing relative. */
 export function link(label: string, url: string): string {
   if (!/^(https:\/\/|file:\/\/)/.test(url)) throw new Error(`not a URL depwarden links to: ${url.slice(0, 40)}`);

@@ -83,7 +83,17 @@ export interface WhyParams {
   version?: string;
 }
 
-export interface ReviewParams {
+/** For the report and the reviews: where their file links start. */
+export interface ReportParams {
+  /**
+   * The first workspace folder's URI, as the client orders them: the Markdown preview
+   * resolves the report's "/path#L12" links against it (markdown.ts workspaceFileLink).
+   * The server's first folder when absent.
+   */
+  linkBase?: string;
+}
+
+export interface ReviewParams extends ReportParams {
   /** A git revision; HEAD when empty. */
   base?: string;
 }
@@ -137,11 +147,11 @@ export const ScanRequest = new RequestType0<{ folders: number }, void>(Methods.s
 /** Empty the registry/advisory cache and scan again. */
 export const ClearCacheRequest = new RequestType0<{ cleared: boolean }, void>(Methods.clearCache);
 /** Markdown of every finding in the workspace ("depwarden: Show Report"). */
-export const ReportRequest = new RequestType0<string, void>(Methods.report);
+export const ReportRequest = new RequestType<ReportParams | undefined, string, void>(Methods.report);
 /** Markdown review of every lockfile against a git revision. */
 export const ReviewRequest = new RequestType<ReviewParams | undefined, string, void>(Methods.review);
 /** Markdown review of the last on-disk lockfile change. */
-export const LastChangeReviewRequest = new RequestType0<string, void>(Methods.lastChangeReview);
+export const LastChangeReviewRequest = new RequestType<ReportParams | undefined, string, void>(Methods.lastChangeReview);
 /** Add an indicator list for the session and say how many locked packages it matches. */
 export const CheckIocsRequest = new RequestType<CheckIocsParams, CheckIocsResult, void>(Methods.checkIocs);
 /** The text behind a hover's "Copy IOC" link id; null for an id the server did not hand out. */
@@ -156,6 +166,9 @@ export const AUDIT_VERSION_COMMAND = 'depwarden.auditVersion';
 
 /** The command a hover's "Copy IOC" link runs: the one command the client trusts in Markdown. */
 export const COPY_IOC_BY_ID = 'depwarden.copyIocById';
+
+/** VS Code's command that opens the workspace trust editor: linked from Restricted Mode cards and the status bar. */
+export const MANAGE_TRUST = 'workbench.trust.manage';
 
 /** What a "Copy IOC" link may carry: an id, never the text (see IocTexts in report-links.ts). */
 export const IOC_ID = /^[a-z0-9]{1,32}$/;

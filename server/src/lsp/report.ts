@@ -1,8 +1,11 @@
-import type { Finding, Severity, Span } from '../engine/model';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Finding, RuleId, Severity, Span } from '../engine/model';
 import { ruleDocUrl } from '../engine/rules/catalog';
 import type { ScanResult } from '../engine/scan';
 import type { PositionMapper } from './positions';
-import { codeSpan, destination, link, MESSAGE_MAX, text } from './markdown';
+import { codeSpan, destination, MESSAGE_MAX, text, workspaceFileLink } from './markdown';
+import type { CoverageContext } from './coverage';
+import { namesItsPackage } from './diagnostics';
 
 /** One workspace folder as the report sees it. */
 export interface ReportFolder {
@@ -10,6 +13,8 @@ export interface ReportFolder {
   enabled: boolean;
   result?: ScanResult;
   uriOf(file: string): string;
+  /** How the folder was checked (settings, Restricted Mode): the report says what was not. */
+  coverage?: CoverageContext;
 }
 
 const SECTIONS: { severity: Severity; title: string; icon: string }[] = [
@@ -25,54 +30,62 @@ interface Located {
 }
 
 /**
- * The `depwarden/report` Markdown: what was checked, then every finding of the workspace
- * grouped by severity and package, each with links to its locations (file uri + #L line,
- * which VS Code's Markdown preview opens at that line), and the suppressed findings with
- * their reasons in a section of their own.
+ * The `depwarden/report` Markdown, for VS Code's Markdown preview of a read-only
+ * `depwarden:` document: what was checked and what was not, then every finding of the
+ * workspace grouped by severity and rule, one line per package with links to its
+ * locations (see workspaceFileLink: paths from the first workspace folder, `linkBase`,
+ * which the preview opens at the line), and the suppressed findings with their reasons.
  *
  * The preview renders HTML and loads images, and names, messages and file names come
  * from the workspace and the registry: all of them go through markdown.ts (`text`,
- * `codeSpan`), and the only links are to rule docs and to the files' own URIs.
+ * `codeSpan`), and the only links are to rule docs and to the workspace's files.
  */
-export function renderReport(folders: ReportFolder[], positions: PositionMapper): string {
+export function renderReport(folders: ReportFolder[], positions: PositionMapper, linkBase = folders[0]?.uriOf('') ?? 'file:///'): string {
   const out: string[] = ['# depwarden report', ''];
   const live: Located[] = [];
   const suppressed: Located[] = [];
   const multiRoot = folders.length > 1;
 
   for (const folder of folders) {
-    out.push(coverageLine(folder));
+    out.push(`- ${coverageLine(folder)}`);
     const r = folder.result;
     if (!r) continue;
-    for (const f of r.files.filter((x) => !x.parsed)) out.push(`- ⛔ not fully checked: ${codeSpan(f.path)}${f.error ? `: ${text(f.error, MESSAGE_MAX)}` : ''}`);
+    const notChecked = notCheckedLine(folder);
+    if (notChecked) out.push(`  - ${notChecked}`);
+    for (const f of r.files.filter((x) => !x.parsed)) out.push(`  - ⛔ not fully checked: ${codeSpan(f.path)}${f.error ? `: ${text(f.error, MESSAGE_MAX)}` : ''}`);
     for (const finding of r.findings) (finding.suppressed ? suppressed : live).push({ folder, finding });
   }
   if (folders.length === 0) out.push('_No workspace folder is open._');
   out.push('');
 
+  // One TextDocument per file for the whole report: a large lockfile is indexed once, not once per finding.
+  const docs = new Map<string, TextDocument>();
   const location = (folder: ReportFolder, file: string, span: Span): string => {
     const source = folder.result?.project.texts.get(file);
     const uri = folder.uriOf(file);
-    const line = source === undefined ? 1 : positions.range(uri, source, span).start.line + 1;
-    const label = `${multiRoot ? `${folder.name}/` : ''}${file}:${line}`;
-    return link(label, `${uri}#L${line}`);
+    let line = 1;
+    if (source !== undefined) {
+      let doc = docs.get(uri);
+      if (!doc) docs.set(uri, (doc = positions.document(uri, source)));
+      line = doc.positionAt(span.start).line + 1;
+    }
+    return workspaceFileLink(`${multiRoot ? `${folder.name}/` : ''}${file}:${line}`, uri, linkBase, line);
   };
   const locations = ({ folder, finding }: Located): string =>
     [location(folder, finding.file, finding.span), ...(finding.also ?? []).map((a) => location(folder, a.file, a.span))].join(', ');
 
-  if (live.length === 0) out.push(folders.some((f) => f.result) ? '✅ No findings in the checked files.' : '_Nothing has been checked yet._', '');
+  if (live.length === 0) out.push(folders.some((f) => f.result) ? '✅ No findings in the checked files (see above for what was not checked).' : '_Nothing has been checked yet._', '');
   for (const section of SECTIONS) {
     const items = live.filter((x) => x.finding.severity === section.severity);
     if (items.length === 0) continue;
     out.push(`## ${section.icon} ${section.title} (${items.length})`, '');
-    for (const [pkg, group] of groupByPackage(items)) {
-      out.push(`### ${pkg}`, '');
-      for (const item of group) {
+    for (const [rule, group] of groupByRule(items)) {
+      out.push(`### [\`${rule}\`](${destination(ruleDocUrl(rule))}) (${group.length})`, '');
+      for (const item of sortByPackage(group)) {
         const f = item.finding;
-        out.push(`- [\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}) ${text(f.message, MESSAGE_MAX)}`);
+        out.push(`- ${subjectLead(f)}${text(f.message, MESSAGE_MAX)} — ${locations(item)}`);
         if (f.via && f.via.length > 1) out.push(`  - via ${f.via.map((v) => codeSpan(v)).join(' › ')}`);
-        for (const e of f.evidence ?? []) out.push(`  - ${text(e, MESSAGE_MAX)}`);
-        out.push(`  - ${locations(item)}`);
+        for (const e of (f.evidence ?? []).slice(0, MAX_EVIDENCE)) out.push(`  - ${text(e, MESSAGE_MAX)}`);
       }
       out.push('');
     }
@@ -80,17 +93,23 @@ export function renderReport(folders: ReportFolder[], positions: PositionMapper)
 
   if (suppressed.length > 0) {
     out.push(`## 🔕 Suppressed (${suppressed.length})`, '', 'Hidden from the Problems panel by `.depwarden.json`.', '');
-    for (const [pkg, group] of groupByPackage(suppressed)) {
-      for (const item of group) {
-        const f = item.finding;
-        out.push(`- ${pkg} [\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}) _${f.severity}_: ${text(f.message, MESSAGE_MAX)}`);
-        out.push(`  - reason: **${text(f.suppressed!.reason, MESSAGE_MAX)}**`);
-        out.push(`  - ${locations(item)}`);
-      }
+    for (const item of sortByPackage(suppressed)) {
+      const f = item.finding;
+      out.push(`- ${subjectLead(f)}[\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}) _${f.severity}_: ${text(f.message, MESSAGE_MAX)} — ${locations(item)}`);
+      out.push(`  - reason: **${text(f.suppressed!.reason, MESSAGE_MAX)}**`);
     }
     out.push('');
   }
   return out.join('\n');
+}
+
+/** Evidence lines per finding: a report entry stays readable whatever an answer holds. */
+const MAX_EVIDENCE = 20;
+
+/** `name@version` before a message that does not name its package itself; nothing for a finding about a whole file (its link names the file). */
+function subjectLead(f: Finding): string {
+  if (!f.package || namesItsPackage(f)) return '';
+  return `${codeSpan(f.version ? `${f.package}@${f.version}` : f.package)}: `;
 }
 
 function coverageLine(folder: ReportFolder): string {
@@ -111,23 +130,40 @@ function coverageLine(folder: ReportFolder): string {
   ];
   const quiet = r.findings.filter((f) => f.suppressed).length;
   if (quiet) parts.push(`${quiet} suppressed`);
-  if (r.findings.some((f) => f.rule === 'lookup-incomplete')) parts.push('lookups incomplete');
   return `${name}: ${parts.join(' · ')}`;
 }
 
-/** By `name@version` (or the file, for findings about a whole file), sorted by name; each with its heading as Markdown. */
-function groupByPackage(items: Located[]): [string, Located[]][] {
-  const groups = new Map<string, Located[]>();
-  for (const item of items) {
-    const f = item.finding;
-    // Package and file keys apart, so that a package cannot pass for a file.
-    const key = f.package ? `p${f.package}${f.version ? `@${f.version}` : ''}` : `f${f.file}`;
-    if (!groups.has(key)) groups.set(key, []);
-    groups.get(key)!.push(item);
+/** What the folder's checks did not cover: Restricted Mode, offline, failed lookups, advisories off. */
+function notCheckedLine(folder: ReportFolder): string | undefined {
+  const c = folder.coverage;
+  if (c?.restricted) return '🔒 **Restricted Mode: local checks only.** The registry, advisories and malware feeds were not consulted; trust the workspace to run them.';
+  const notes: string[] = [];
+  for (const f of folder.result?.findings ?? []) {
+    if (f.rule === 'lookup-incomplete' && !f.suppressed) notes.push(`${codeSpan(f.file)}: ${text(f.message, MESSAGE_MAX)}`);
   }
-  return [...groups.entries()]
-    .sort(([a], [b]) => (a.slice(1) < b.slice(1) ? -1 : a.slice(1) > b.slice(1) ? 1 : 0))
-    .map(([key, group]) => [key[0] === 'p' ? codeSpan(key.slice(1)) : `${codeSpan(key.slice(1))} (file)`, group]);
+  if (c && c.settings.offline && notes.length === 0) notes.push('offline (`depwarden.offline`): registry data only from the cache, no advisories');
+  if (c && c.settings.advisories === null) notes.push('advisories are off (`depwarden.advisories`)');
+  return notes.length ? `❔ **Not checked:** ${notes.join('; ')}` : undefined;
+}
+
+function groupByRule(items: Located[]): [RuleId, Located[]][] {
+  const groups = new Map<RuleId, Located[]>();
+  for (const item of items) {
+    const list = groups.get(item.finding.rule) ?? [];
+    groups.set(item.finding.rule, list);
+    list.push(item);
+  }
+  return [...groups.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** By package name and version (findings about a whole file last), then file. */
+function sortByPackage(items: Located[]): Located[] {
+  const key = (f: Finding) => `${f.package ? '0' : '1'}${f.package ?? ''}@${f.version ?? ''}\u0000${f.file}`;
+  return [...items].sort((a, b) => {
+    const x = key(a.finding);
+    const y = key(b.finding);
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {

@@ -1,6 +1,6 @@
 import type { LockfileReview } from '../engine/review/review';
 import type { Severity } from '../engine/model';
-import { codeSpan, link, MESSAGE_MAX, text } from './markdown';
+import { codeSpan, MESSAGE_MAX, text, workspaceFileLink } from './markdown';
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 const MARK = { added: '➕', removed: '➖', upgraded: '⬆️', downgraded: '⬇️' } as const;
@@ -17,14 +17,15 @@ export interface ReviewEntry {
  * The lockfile change review as Markdown: added and upgraded packages first, with their
  * findings and trust deltas. It opens in the Markdown preview, which renders HTML and
  * images: names, versions, paths and trust texts come from the lockfile and the registry,
- * so all of them go through markdown.ts, and the only links are to the lockfiles' URIs.
+ * so all of them go through markdown.ts, and the only links are to the lockfiles (paths
+ * from the first workspace folder, `linkBase`: see workspaceFileLink).
  */
-export function renderReview(reviews: ReviewEntry[]): string {
+export function renderReview(reviews: ReviewEntry[], linkBase = reviews[0]?.uriOf('') ?? 'file:///'): string {
   const out: string[] = ['# depwarden: lockfile changes', ''];
   if (reviews.length === 0) out.push('No lockfile in the workspace.');
   for (const { folder, against, review, uriOf } of reviews) {
     const c = review.counts;
-    out.push(`## ${folder ? `${text(folder)}/` : ''}${link(review.path, uriOf(review.path))}`, '');
+    out.push(`## ${folder ? `${text(folder)}/` : ''}${workspaceFileLink(review.path, uriOf(review.path), linkBase)}`, '');
     out.push(`Compared with ${text(against)}${review.hadBase ? '' : ' (the file is new there)'}: **${c.added}** added, **${c.upgraded}** upgraded, **${c.downgraded}** downgraded, **${c.removed}** removed.`, '');
     if (review.changes.length === 0) {
       out.push('No package changes.', '');

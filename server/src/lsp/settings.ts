@@ -32,6 +32,8 @@ export interface ClientSettings {
    * scope (`inspect()`), so that a value equal to its default still overrides `.depwarden.json`.
    */
   userSet?: string[];
+  /** Not a depwarden setting: the client sets it in Restricted Mode (an untrusted workspace), where only local checks run. */
+  restricted?: boolean;
   /** Not a depwarden setting: the client adds VS Code's `http.proxy`, `http.proxyStrictSSL` and `http.noProxy`. */
   proxy?: { url?: string; strictSSL?: boolean; noProxy?: string[] };
 }
@@ -41,7 +43,7 @@ const SEVERITIES = new Set(['off', 'hint', 'info', 'warning', 'error']);
 /** Typed settings from whatever the client sent; anything malformed falls back to the default. */
 export function toEngineSettings(
   raw: ClientSettings | null | undefined,
-): Settings & { enable: boolean; debounceMs: number; alertIntervalMs: number; lockfileFindings: LockfileFindings; backgroundAudits: boolean } {
+): Settings & { enable: boolean; restricted: boolean; debounceMs: number; alertIntervalMs: number; lockfileFindings: LockfileFindings; backgroundAudits: boolean } {
   const s = defaultSettings();
   const r = raw ?? {};
   if (typeof r.offline === 'boolean') s.offline = r.offline;
@@ -77,6 +79,7 @@ export function toEngineSettings(
     ...s,
     enable: r.enable !== false,
     backgroundAudits: r.audit?.background !== false,
+    restricted: r.restricted === true,
     debounceMs: typeof r.debounceMs === 'number' && r.debounceMs >= 0 ? r.debounceMs : 200,
     alertIntervalMs: alertInterval(r.alerts?.intervalMinutes),
     lockfileFindings: (LOCKFILE_FINDINGS as readonly unknown[]).includes(r.lockfileFindings) ? (r.lockfileFindings as LockfileFindings) : 'auto',

@@ -148,7 +148,7 @@ export function evaluateTargets(project: Project, settings: Settings, remote: Re
   return collectTargets(project).map((t) => evaluateTarget(project, settings, remote, t));
 }
 
-function evaluateTarget(project: Project, settings: Settings, remote: RemoteData, t: PackageTarget): EvaluatedTarget {
+export function evaluateTarget(project: Project, settings: Settings, remote: RemoteData, t: PackageTarget): EvaluatedTarget {
   const out: EvaluatedTarget = { ...t, missing: [] };
   const route = advisoryRoute(project.npmrc, t.name, settings);
   if (route !== 'public') out.privateRegistry = registryForName(project.npmrc, t.name, settings.registry);

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { graphChildren, graphRoots, toLspNodes, whyAt, whyPackage, type LspViewNode, type WhyAnswer } from '../graph-view';
 import { GraphChildrenRequest, WhyRequest, type GraphChildrenParams, type WhyParams } from '../protocol';
 import { onRequest } from '../safe-handler';
+import { packageCoverage } from '../coverage';
 import type { ServerState } from '../state';
 import type { WorkspaceFolderState } from '../workspace-folder';
 
@@ -14,12 +15,17 @@ export function registerGraph(state: ServerState): void {
 const folderInfo = (folder: WorkspaceFolderState) => ({ uri: folder.uri, name: path.basename(folder.root) });
 
 /** Children of a node (the roots without `parent`), computed when the client expands it. */
-function graphNodes(state: ServerState, params: GraphChildrenParams | undefined): LspViewNode[] {
-  const options = { riskyOnly: params?.riskyOnly === true };
+async function graphNodes(state: ServerState, params: GraphChildrenParams | undefined): Promise<LspViewNode[]> {
   const parent = params?.parent;
+  const settings = new Map(await Promise.all(state.folders.map(async (f) => [f, await state.settingsFor(f)] as const)));
   return state.folders.flatMap((folder) => {
     const result = folder.result;
     if (!result || (parent && parent.folder !== folder.uri)) return [];
+    const s = settings.get(folder)!;
+    const coverage = { settings: s, restricted: s.restricted };
+    // What the remote checks could not see, for the packages with no findings (coverage.ts).
+    const notChecked = (name: string, version: string) => packageCoverage(result.project, coverage, folder.remote, name, version).missing;
+    const options = { riskyOnly: params?.riskyOnly === true, notChecked };
     const nodes = parent ? graphChildren(result, parent, options) : graphRoots(result, folderInfo(folder), options);
     return toLspNodes(nodes, (file) => folder.uriOf(file), state.rangeOf(folder, result));
   });

@@ -5,16 +5,17 @@ import { reviewLockfile, type LockfileReview } from '../../engine/review/review'
 import { LastChangeReviewRequest, LockfileChangedNotification, ReviewRequest, type LockfileChangedParams } from '../protocol';
 import { renderReview, renderReviewError, type ReviewEntry } from '../review';
 import { onRequest } from '../safe-handler';
+import { linkBase } from './report';
 import type { ServerState } from '../state';
 import type { WorkspaceFolderState } from '../workspace-folder';
 
 /** "Review Lockfile Changes" (every lockfile against a git revision) and the review of the last on-disk change. */
 export function registerReview(state: ServerState): void {
-  onRequest(state.connection, ReviewRequest, state.log, '', (params) => reviewAgainstGit(state, params?.base || 'HEAD'));
-  onRequest(state.connection, LastChangeReviewRequest, state.log, '', () => renderReview(state.lastChangeReviews));
+  onRequest(state.connection, ReviewRequest, state.log, '', (params) => reviewAgainstGit(state, params?.base || 'HEAD', linkBase(state, params?.linkBase)));
+  onRequest(state.connection, LastChangeReviewRequest, state.log, '', (params) => renderReview(state.lastChangeReviews, linkBase(state, params?.linkBase)));
 }
 
-async function reviewAgainstGit(state: ServerState, base: string): Promise<string> {
+async function reviewAgainstGit(state: ServerState, base: string, links: string | undefined): Promise<string> {
   const reviews: ReviewEntry[] = [];
   const { folders } = state;
   for (const folder of folders) {
@@ -32,7 +33,7 @@ async function reviewAgainstGit(state: ServerState, base: string): Promise<strin
       reviews.push({ folder: name, against: `git ${base}`, review: reviewLockfile(before, result, lockfile.path, folder.remote), uriOf: (f) => folder.uriOf(f) });
     }
   }
-  return renderReview(reviews);
+  return renderReview(reviews, links);
 }
 
 /**
