@@ -18,7 +18,8 @@ import { SUPPRESSION_FILE } from '../engine/policy/suppressions';
 import type { DiagnosticData } from './diagnostics';
 import type { PositionMapper } from './positions';
 import { iocText, isReportable, npmReportUrl } from './report-links';
-import { cleanText, LIMITS } from '../engine/text/untrusted';
+import { cleanText, isPlainVersion, LIMITS } from '../engine/text/untrusted';
+import { AUDIT_VERSION_COMMAND } from './protocol';
 
 /** What the client said it can apply (initialize: workspace.workspaceEdit, textDocument.codeAction, window). */
 export interface EditCapabilities {
@@ -118,6 +119,7 @@ export function codeActionsFor(ctx: FixContext, diagnostics: Diagnostic[], docum
     }
   }
   for (const { findings, diagnostics: diags } of reportable.values()) actions.push(...reportActionsFor(findings, diags));
+  actions.push(...auditActionsFor(ctx, diagnostics, documentUri));
   // Titles name packages and versions from the workspace and the registry: shown in the
   // light bulb menu, so cleaned and bounded like diagnostic messages.
   for (const a of actions) {
@@ -267,4 +269,35 @@ function workspaceEditFor(edits: TextEdit[], ctx: FixContext): WorkspaceEdit | u
   const documentChanges: (CreateFile | TextDocumentEdit)[] = creates.map((uri) => ({ kind: 'create', uri }));
   for (const [uri, edits] of Object.entries(changes)) documentChanges.push({ textDocument: { uri, version: null }, edits });
   return { documentChanges };
+}
+
+/**
+ * "Audit this version" for each registry package version the diagnostics are about: the
+ * client runs the audit command (server request depwarden/auditVersion), whose result
+ * arrives as suspicious-code findings. Nothing is downloaded until the user picks it.
+ */
+function auditActionsFor(ctx: FixContext, diagnostics: Diagnostic[], documentUri?: string): CodeAction[] {
+  const out: CodeAction[] = [];
+  const seen = new Set<string>();
+  for (const diag of diagnostics) {
+    if (diag.source !== 'depwarden') continue;
+    const finding = findingOf(diag, ctx, documentUri);
+    if (!finding?.package || !finding.version || !isPlainVersion(finding.version)) continue;
+    const name = registryNameOf(ctx.result, finding.package, finding.version);
+    if (!name) continue;
+    const key = `${name}@${finding.version}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const title = `Audit the published code of ${key}`;
+    out.push({ title, kind: CodeActionKind.QuickFix, diagnostics: [diag], command: { title, command: AUDIT_VERSION_COMMAND, arguments: [documentUri ?? ctx.uriOf(finding.file), name, finding.version] } });
+  }
+  return out;
+}
+
+/** The registry name behind a locked package (an alias's target); undefined when it does not come from a registry. */
+function registryNameOf(result: ScanResult, name: string, version: string): string | undefined {
+  for (const l of result.project.lockfiles) {
+    for (const p of l.packages) if (p.name === name && p.version === version) return p.source === 'registry' ? (p.realName ?? p.name) : undefined;
+  }
+  return name;
 }

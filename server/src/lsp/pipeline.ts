@@ -1,4 +1,5 @@
 import type { Diagnostic, WorkDoneProgressServerReporter } from 'vscode-languageserver';
+import { BackgroundAudits } from './background-audits';
 import { DataPlane, dataPlaneKey } from '../engine/data/data-plane';
 import { lookupNeeds } from '../engine/data/fetch-remote';
 import type { RemoteData } from '../engine/data/remote-data';
@@ -26,6 +27,9 @@ export interface LookUpOptions {
   /** Ask again about names whose lookup failed or was cancelled (Scan Workspace, indicators). */
   retryFailed?: boolean;
 }
+
+/** Background audits that land close together are merged into one re-check. */
+const AUDIT_RESCAN_MS = 1000;
 
 /** While answers keep landing, findings are re-published at most this often. */
 const BATCH_PUBLISH_MS = 1000;
@@ -69,7 +73,13 @@ export class Pipeline {
   /** Folders whose next lookups ask again about failed and cancelled ones (Scan Workspace). */
   private readonly retrying = new Set<WorkspaceFolderState>();
 
-  constructor(private readonly state: ServerState) {}
+  /** Audits of risky versions, started once their lookups finished (background-audits.ts). */
+  readonly backgroundAudits: BackgroundAudits;
+
+  constructor(private readonly state: ServerState) {
+    // An audit that landed is new data for the folder: scan it again, forced (its files did not change).
+    this.backgroundAudits = new BackgroundAudits(state, (folder) => this.schedule(folder, AUDIT_RESCAN_MS, true));
+  }
 
   /** Something the next scan must see changed: results of older scans are dropped. */
   changed(folder: WorkspaceFolderState, delay?: number, force = false): void {
@@ -139,7 +149,10 @@ export class Pipeline {
     if (!pass) return;
     this.publish(folder, pass.local, pass.settings);
     const entry = this.requestLookups(pass, { retryFailed: this.retrying.delete(folder) });
-    if (!entry.plane.busy) folder.settled();
+    if (!entry.plane.busy) {
+      folder.settled();
+      this.backgroundAudits.consider(folder, pass.local, pass.settings);
+    }
   }
 
   /**
@@ -261,7 +274,10 @@ export class Pipeline {
     const pass = await this.scan(folder, true);
     if (!pass) return;
     this.publish(folder, pass.local, pass.settings);
-    if (finished && !this.isLookingUp(folder)) folder.settled();
+    if (finished && !this.isLookingUp(folder)) {
+      folder.settled();
+      this.backgroundAudits.consider(folder, pass.local, pass.settings);
+    }
   }
 
   private markFetching(entry: PlaneEntry): void {

@@ -1,0 +1,90 @@
+/**
+ * Package audit in the editor (#14): the light bulb's "Audit the published code of x@y"
+ * reads the tarball through the server (depwarden/auditVersion) and its findings appear as
+ * suspicious-code; versions that carry a risk signal are audited in the background without
+ * being asked. Real server over stdio, loopback registry serving real tarballs.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LspTestClient } from '../support/lsp-client';
+import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
+import { buildPackageTarball, sriOf } from '../support/tar-writer';
+import { npmLockText, tempProject } from '../support/fixtures';
+import * as shapes from '../fixtures/audit/packages';
+
+const repo = 'github:acme/x';
+
+/** env-stealer 1.0.1 adds a postinstall that 1.0.0 did not have: an install-script warning, and stealing code. */
+function publishStealer(registry: FakeRegistry): Buffer {
+  const bytes = buildPackageTarball(shapes.envStealer.manifest, shapes.envStealer.files);
+  const old = buildPackageTarball({ name: 'env-stealer', version: '1.0.0', main: 'index.js' }, [{ path: 'index.js', content: 'module.exports = 1;\n' }]);
+  registry.addPackage('env-stealer', {
+    // Released ten days ago: a new install script in a fresh release is what a hijacked version looks like.
+    versions: { '1.0.0': { tarball: old, repository: repo }, '1.0.1': { tarball: bytes, repository: repo, scripts: { postinstall: 'node index.js' }, time: new Date(Date.now() - 10 * 86_400_000).toISOString() } },
+  });
+  return bytes;
+}
+
+async function open(t: { after: (fn: () => Promise<void> | void) => void }, background: boolean) {
+  const registry = await startFakeRegistry();
+  const stealer = publishStealer(registry);
+  const plainBytes = buildPackageTarball({ name: 'plain-lib', version: '1.2.0' }, [{ path: 'index.js', content: 'module.exports = 2;\n' }]);
+  registry.addPackage('plain-lib', { versions: { '1.2.0': { tarball: plainBytes, repository: repo } } });
+  const tgz = (name: string, v: string) => `${registry.url}${name}/-/${name}-${v}.tgz`;
+  const dir = tempProject({
+    'package.json': JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { 'env-stealer': '1.0.1', 'plain-lib': '1.2.0', expresss: '1.0.0' } }, null, 2),
+    'package-lock.json': npmLockText({
+      'env-stealer': { version: '1.0.1', resolved: tgz('env-stealer', '1.0.1'), integrity: sriOf(stealer), hasInstallScript: true } as never,
+      'plain-lib': { version: '1.2.0', resolved: tgz('plain-lib', '1.2.0'), integrity: sriOf(plainBytes) },
+      expresss: { version: '1.0.0', resolved: tgz('expresss', '1.0.0') },
+    }),
+  });
+  registry.addPackage('expresss', { versions: { '1.0.0': { repository: repo } } });
+  const client = new LspTestClient();
+  client.settings = { offline: false, registry: registry.url, advisories: { enabled: false }, debounceMs: 20, audit: { background } };
+  t.after(async () => {
+    await client.shutdown();
+    await registry.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await client.initialize(dir);
+  return { client, registry, dir };
+}
+
+const all = (client: LspTestClient) => [...client.diagnostics.values()].flat();
+const suspicious = (client: LspTestClient) => all(client).filter((d) => d.code === 'suspicious-code');
+
+test('background audits: a version with a new install script is read without being asked, and its stealing code is an error', async (t) => {
+  const { client, registry } = await open(t, true);
+  const found = await client.waitFor(() => suspicious(client).find((d) => /env-stealer/.test(JSON.stringify(d))), 'a suspicious-code diagnostic for env-stealer', 30_000);
+  assert.equal(found.severity, 1, JSON.stringify(found));
+  // Only the risky version was downloaded: plain-lib carries no signal.
+  const tarballs = registry.requests.filter((r) => r.path.endsWith('.tgz')).map((r) => r.path);
+  assert.ok(tarballs.some((p) => p.includes('env-stealer-1.0.1')), tarballs.join('\n'));
+  assert.ok(!tarballs.some((p) => p.includes('plain-lib')), tarballs.join('\n'));
+});
+
+test('"Audit the published code" from the light bulb: offered on a finding, run through depwarden/auditVersion, shown as suspicious-code', async (t) => {
+  const { client, registry, dir } = await open(t, false);
+  const uri = pathToFileURL(path.join(dir, 'package.json')).href;
+  // Background audits are off: nothing is downloaded until the user asks.
+  const diag = await client.waitFor(() => all(client).find((d) => d.code === 'install-script' && d.severity === 2), 'the install-script warning on env-stealer', 20_000);
+  assert.ok(!registry.requests.some((r) => r.path.endsWith('.tgz')));
+  const uriOf = [...client.diagnostics.entries()].find(([, ds]) => ds.includes(diag))![0];
+  const actions = (await client.connection.sendRequest('textDocument/codeAction', { textDocument: { uri: uriOf }, range: diag.range, context: { diagnostics: [diag] } })) as { title: string; command?: { command: string; arguments: unknown[] } }[];
+  const audit = actions.find((a) => a.command?.command === 'depwarden.auditVersion');
+  assert.ok(audit, actions.map((a) => a.title).join('\n'));
+  assert.equal(audit.title, 'Audit the published code of env-stealer@1.0.1');
+  // The client command sends this request with the action's arguments.
+  const [fileUri, name, version] = audit.command!.arguments as string[];
+  const result = (await client.connection.sendRequest('depwarden/auditVersion', { uri: fileUri, name, version })) as { status: string; summary: string; high?: number };
+  assert.equal(result.status, 'ok', result.summary);
+  assert.ok((result.high ?? 0) > 0, result.summary);
+  await client.waitFor(() => suspicious(client).length > 0, 'the suspicious-code finding after the audit', 15_000);
+  // Arguments from a client are checked again.
+  const bad = (await client.connection.sendRequest('depwarden/auditVersion', { uri, name: '../../etc', version: '1.0.0' })) as { status: string };
+  assert.equal(bad.status, 'refused');
+});
