@@ -12,15 +12,18 @@ import type { WorkspaceFolderState } from './workspace-folder';
  * already carries a risk signal, and its published code can confirm or clear it.
  * install-script counts only as a warning (a new or unusual script), not as evidence.
  */
-const TRIGGERS: ReadonlySet<RuleId> = new Set<RuleId>(['install-script', 'trust-change', 'new-package', 'release-cooldown', 'typosquat', 'version-anomaly', 'dependency-confusion']);
+export const TRIGGERS: ReadonlySet<RuleId> = new Set<RuleId>(['install-script', 'trust-change', 'new-package', 'release-cooldown', 'typosquat', 'version-anomaly', 'dependency-confusion']);
 
 /** At most this many audits run at once, and this many start per hour: downloads stay a trickle. */
 const CONCURRENCY = 2;
 const PER_HOUR = 30;
 const HOUR_MS = 3600_000;
 
-/** Audit failures worth a finding: the bytes or the archive are themselves a warning sign. Network trouble is not. */
-const TELLING_ERRORS = new Set(['integrity', 'bomb', 'malformed', 'disallowed-url']);
+/**
+ * Audit failures worth a finding: the bytes or the archive are themselves a warning sign.
+ * Network trouble is not, and a lockfile URL off the registry host is lockfile-host's finding.
+ */
+const TELLING_ERRORS = new Set(['integrity', 'bomb']);
 
 interface QueuedAudit {
   folder: WorkspaceFolderState;

@@ -20,6 +20,7 @@ import type { PositionMapper } from './positions';
 import { iocText, isReportable, npmReportUrl } from './report-links';
 import { cleanText, isPlainVersion, LIMITS } from '../engine/text/untrusted';
 import { AUDIT_VERSION_COMMAND } from './protocol';
+import { TRIGGERS } from './background-audits';
 
 /** What the client said it can apply (initialize: workspace.workspaceEdit, textDocument.codeAction, window). */
 export interface EditCapabilities {
@@ -271,6 +272,9 @@ function workspaceEditFor(edits: TextEdit[], ctx: FixContext): WorkspaceEdit | u
   return { documentChanges };
 }
 
+/** Findings about a package's trustworthiness, where reading its code can confirm or clear them (not hygiene such as unpinned-range). */
+const AUDIT_OFFERED: ReadonlySet<string> = new Set([...TRIGGERS, 'no-repository', 'deprecated', 'suspicious-code', 'known-vulnerability']);
+
 /**
  * "Audit this version" for each registry package version the diagnostics are about: the
  * client runs the audit command (server request depwarden/auditVersion), whose result
@@ -282,7 +286,10 @@ function auditActionsFor(ctx: FixContext, diagnostics: Diagnostic[], documentUri
   for (const diag of diagnostics) {
     if (diag.source !== 'depwarden') continue;
     const finding = findingOf(diag, ctx, documentUri);
-    if (!finding?.package || !finding.version || !isPlainVersion(finding.version)) continue;
+    if (!finding?.package || !finding.version || !isPlainVersion(finding.version) || !AUDIT_OFFERED.has(finding.rule)) continue;
+    // As for fixes: only while the text the finding was made from is still the document's.
+    const shownIn = [finding.file, ...(finding.also ?? []).map((a) => a.file)];
+    if (shownIn.some((file) => ctx.currentText(file) !== ctx.result.project.texts.get(file))) continue;
     const name = registryNameOf(ctx.result, finding.package, finding.version);
     if (!name) continue;
     const key = `${name}@${finding.version}`;
