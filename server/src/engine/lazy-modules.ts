@@ -8,15 +8,11 @@
 import type * as Yaml from 'yaml';
 import type * as YarnParsers from '@yarnpkg/parsers';
 
-let yaml: typeof Yaml | undefined;
-let yarnParsers: typeof YarnParsers | undefined;
-
+// Node's module cache keeps each library after its first require: no state of our own.
 export function yamlLibrary(): typeof Yaml {
-  yaml ??= require('yaml') as typeof Yaml;
-  return yaml;
+  return require('yaml') as typeof Yaml;
 }
 
 export function yarnParsersLibrary(): typeof YarnParsers {
-  yarnParsers ??= require('@yarnpkg/parsers') as typeof YarnParsers;
-  return yarnParsers;
+  return require('@yarnpkg/parsers') as typeof YarnParsers;
 }
