@@ -3,9 +3,7 @@ import type { Project } from '../engine/project';
 import type { DataCache } from '../engine/data/cache';
 import type { RemoteData } from '../engine/data/remote-data';
 import { evaluateTargets } from '../engine/data/targets';
-import { resolveProxyRoutes } from '../engine/data/proxy';
-import { PackageAuditor } from '../engine/audit/audit-package';
-import { auditTargets, selectAuditTargets, type AuditMode } from '../engine/audit/audit-project';
+import { auditTargets, projectAuditor, selectAuditTargets, type AuditMode } from '../engine/audit/audit-project';
 
 /**
  * `depwarden scan --audit`: reads the tarballs of the selected versions (in memory, never
@@ -14,8 +12,7 @@ import { auditTargets, selectAuditTargets, type AuditMode } from '../engine/audi
  */
 export async function auditProject(project: Project, settings: Settings, remote: RemoteData, cache: DataCache, mode: AuditMode, progress: (msg: string) => void): Promise<void> {
   const targets = selectAuditTargets(evaluateTargets(project, settings, remote), mode);
-  const proxy = resolveProxyRoutes(settings.proxy, project.npmrc, process.env);
-  const auditor = new PackageAuditor({ npmrc: project.npmrc, registryOverride: settings.registry, offline: settings.offline, http: proxy ? { proxy } : {}, cache });
+  const auditor = projectAuditor(project.npmrc, settings, cache, process.env);
   let lastShown = 0;
   try {
     remote.audits = await auditTargets(auditor, targets, {

@@ -1,7 +1,5 @@
-import { PackageAuditor } from '../engine/audit/audit-package';
-import { auditKey } from '../engine/audit/audit-project';
+import { auditKey, lockedPackageOf, projectAuditor } from '../engine/audit/audit-project';
 import type { AuditResult } from '../engine/audit/model';
-import { resolveProxyRoutes } from '../engine/data/proxy';
 import type { Finding, RuleId } from '../engine/model';
 import type { ScanResult } from '../engine/scan';
 import type { FolderSettings, ServerState } from './state';
@@ -102,8 +100,7 @@ export class BackgroundAudits {
     if (!npmrc) return;
     const settings = await this.state.settingsFor(job.folder);
     if (settings.offline) return;
-    const proxy = resolveProxyRoutes(settings.proxy, npmrc, process.env);
-    const auditor = new PackageAuditor({ npmrc, registryOverride: settings.registry, offline: false, http: proxy ? { proxy } : {}, cache: this.state.dataCache });
+    const auditor = projectAuditor(npmrc, settings, this.state.dataCache, process.env);
     let result: AuditResult;
     try {
       result = await auditor.audit({ name: job.name, version: job.version, ...(job.lockfile ? { lockfile: job.lockfile } : {}) });
@@ -123,13 +120,8 @@ export class BackgroundAudits {
 function auditTargetOf(f: Finding, result: ScanResult): Omit<QueuedAudit, 'folder' | 'key'> | undefined {
   if (!TRIGGERS.has(f.rule) || f.suppressed || !f.package || !f.version) return undefined;
   if (f.severity !== 'warning' && f.severity !== 'error') return undefined;
-  for (const l of result.project.lockfiles) {
-    for (const p of l.packages) {
-      if (p.name === f.package && p.version === f.version) {
-        if (p.source !== 'registry') return undefined;
-        return { name: p.realName ?? p.name, version: p.version, lockfile: { integrity: p.integrity, resolved: p.resolved } };
-      }
-    }
-  }
-  return { name: f.package, version: f.version };
+  const p = lockedPackageOf(result.project, f.package, f.version);
+  if (!p) return { name: f.package, version: f.version };
+  if (p.source !== 'registry') return undefined;
+  return { name: p.realName ?? p.name, version: p.version, lockfile: { integrity: p.integrity, resolved: p.resolved } };
 }

@@ -21,6 +21,7 @@ import { iocText, isReportable, npmReportUrl } from './report-links';
 import { cleanText, isPlainVersion, LIMITS } from '../engine/text/untrusted';
 import { AUDIT_VERSION_COMMAND } from './protocol';
 import { TRIGGERS } from './background-audits';
+import { lockedPackageOf } from '../engine/audit/audit-project';
 
 /** What the client said it can apply (initialize: workspace.workspaceEdit, textDocument.codeAction, window). */
 export interface EditCapabilities {
@@ -303,8 +304,7 @@ function auditActionsFor(ctx: FixContext, diagnostics: Diagnostic[], documentUri
 
 /** The registry name behind a locked package (an alias's target); undefined when it does not come from a registry. */
 function registryNameOf(result: ScanResult, name: string, version: string): string | undefined {
-  for (const l of result.project.lockfiles) {
-    for (const p of l.packages) if (p.name === name && p.version === version) return p.source === 'registry' ? (p.realName ?? p.name) : undefined;
-  }
-  return name;
+  const p = lockedPackageOf(result.project, name, version);
+  if (!p) return name;
+  return p.source === 'registry' ? (p.realName ?? p.name) : undefined;
 }

@@ -4,7 +4,13 @@
  * the `suspicious-code` rule turns them into findings like any other registry data.
  */
 import type { EvaluatedTarget } from '../data/targets';
-import type { AuditRequest, PackageAuditor } from './audit-package';
+import type { LockedPackage, Settings } from '../model';
+import type { Project } from '../project';
+import type { NpmConfig } from '../policy/npmrc';
+import type { DataCache } from '../data/cache';
+import { resolveProxyRoutes } from '../data/proxy';
+import { PackageAuditor } from './audit-package';
+import type { AuditRequest } from './audit-package';
 import type { AuditResult } from './model';
 
 /**
@@ -70,4 +76,24 @@ export async function auditTargets(auditor: PackageAuditor, targets: readonly Pr
   };
   await Promise.all(Array.from({ length: Math.min(options.concurrency ?? 4, targets.length) }, worker));
   return results;
+}
+
+/**
+ * An auditor that fetches as the scan's lookups do: the project's npm config (registries per
+ * scope, credentials per host), the settings' registry and proxy, the shared data cache.
+ * The CLI's `scan --audit` and the editor's audits (on demand, background) all use it.
+ */
+export function projectAuditor(npmrc: NpmConfig, settings: Settings, cache: DataCache, env: Record<string, string | undefined>): PackageAuditor {
+  const proxy = resolveProxyRoutes(settings.proxy, npmrc, env);
+  return new PackageAuditor({ npmrc, registryOverride: settings.registry, offline: settings.offline, http: proxy ? { proxy } : {}, cache });
+}
+
+/**
+ * The first lockfile entry for `name` at `version`, by the name it is installed as or, for
+ * an alias, the registry name it stands for (the same version of one registry package has
+ * one tarball, whichever way it was found).
+ */
+export function lockedPackageOf(project: Project, name: string, version: string): LockedPackage | undefined {
+  for (const l of project.lockfiles) for (const p of l.packages) if (p.version === version && (p.name === name || p.realName === name)) return p;
+  return undefined;
 }

@@ -1,7 +1,5 @@
-import { PackageAuditor } from '../../engine/audit/audit-package';
-import { auditKey } from '../../engine/audit/audit-project';
+import { auditKey, lockedPackageOf, projectAuditor } from '../../engine/audit/audit-project';
 import { highestSeverity, type AuditResult } from '../../engine/audit/model';
-import { resolveProxyRoutes } from '../../engine/data/proxy';
 import { cleanText, isPlainVersion, LIMITS } from '../../engine/text/untrusted';
 import { isPackageName } from '../markdown';
 import type { Pipeline } from '../pipeline';
@@ -28,12 +26,12 @@ export function registerAudit(state: ServerState, pipeline: Pipeline): void {
     const npmrc = folder.result?.project.npmrc;
     if (!npmrc) return refused('depwarden: the folder has not been checked yet; try again in a moment.');
     // Restricted Mode and the offline setting: nothing is downloaded (the auditor says so).
-    const proxy = resolveProxyRoutes(settings.proxy, npmrc, process.env);
-    const auditor = new PackageAuditor({ npmrc, registryOverride: settings.registry, offline: settings.offline, http: proxy ? { proxy } : {}, cache: state.dataCache });
-    const locked = lockfileEntryOf(folder.result!.project, name, version);
+    const auditor = projectAuditor(npmrc, settings, state.dataCache, process.env);
+    // The tarball must match what was locked (the code action names the registry name, which is the installed one but for aliases).
+    const locked = lockedPackageOf(folder.result!.project, name, version);
     let result: AuditResult;
     try {
-      result = await auditor.audit({ name, version, ...(locked ? { lockfile: locked } : {}) });
+      result = await auditor.audit({ name, version, ...(locked?.source === 'registry' ? { lockfile: { integrity: locked.integrity, resolved: locked.resolved } } : {}) });
     } finally {
       await auditor.close();
     }
@@ -41,16 +39,6 @@ export function registerAudit(state: ServerState, pipeline: Pipeline): void {
     await Promise.all(state.folders.map((f) => pipeline.refresh(f)));
     return summaryOf(result);
   });
-}
-
-/** The lockfile's integrity and URL for the version: the tarball must match what was locked. */
-function lockfileEntryOf(project: NonNullable<ServerState['folders'][number]['result']>['project'], name: string, version: string): { integrity?: string; resolved?: string } | undefined {
-  for (const l of project.lockfiles) {
-    for (const p of l.packages) {
-      if ((p.realName ?? p.name) === name && p.version === version && p.source === 'registry') return { integrity: p.integrity, resolved: p.resolved };
-    }
-  }
-  return undefined;
 }
 
 function summaryOf(result: AuditResult): AuditVersionResult {
