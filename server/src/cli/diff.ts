@@ -3,7 +3,7 @@ import { SEVERITY_ORDER } from '../engine/model';
 import { readAtRevision } from '../engine/review/git-base';
 import { reviewFindings, reviewLockfile, type LockfileReview } from '../engine/review/review';
 import type { CliOptions } from './args';
-import type { CliIo, ScanOutcome } from './main';
+import type { CliIo, ScanOutcome } from './scan-outcome';
 import { boundedJson, toJson, toSarif, TOOL_VERSION, viaText, type Report } from './report';
 import { cleanText, LIMITS } from '../engine/text/untrusted';
 

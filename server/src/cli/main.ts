@@ -11,8 +11,7 @@ import { parseIocList, mergeIocLists } from '../engine/data/ioc';
 import { readOuterNpmrc } from '../engine/data/npmrc-files';
 import { countIncompletePackages } from '../engine/data/targets';
 import type { IocList } from '../engine/data/remote-data';
-import type { ScanResult } from '../engine/scan';
-import type { RemoteData } from '../engine/data/remote-data';
+import type { CliIo, ScanOutcome } from './scan-outcome';
 import { runDiff } from './diff';
 import { parseArgs, UsageError, USAGE, type CliOptions } from './args';
 import { activeFindings, toJson, toSarif, toText, TOOL_VERSION, type Report } from './report';
@@ -20,19 +19,6 @@ import { cleanText } from '../engine/text/untrusted';
 import { runAuditCommand } from './audit';
 import { auditProject } from './scan-audit';
 import { describePolicy, PROJECT_CONFIG_FILE } from '../engine/policy/project-config';
-
-export interface CliIo {
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
-
-/** Everything a command needs after the scan: the report, and what the scan saw. */
-export interface ScanOutcome {
-  root: string;
-  report: Report;
-  result: ScanResult;
-  remote: RemoteData;
-}
 
 /**
  * One line on stderr. Error messages and progress quote paths, file contents and rule

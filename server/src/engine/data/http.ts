@@ -29,7 +29,7 @@ function loadUndici(): typeof import('undici') {
   return require('undici') as typeof import('undici');
 }
 import { describeProxy, proxyForUrl, type ProxyRoutes } from './proxy';
-import { hostOf } from './registry-client';
+import { hostOf } from './url-host';
 
 export interface HttpRequest {
   url: string;

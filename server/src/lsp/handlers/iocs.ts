@@ -1,3 +1,4 @@
+import { lockedPackageOf } from '../../engine/audit/audit-project';
 import { matchesIoc, mergeIocLists, parseIocList } from '../../engine/data/ioc';
 import type { IocList } from '../../engine/data/remote-data';
 import type { Finding } from '../../engine/model';
@@ -64,8 +65,7 @@ export function isIocMatch(finding: Finding, project: Project, iocs: IocList): b
 /** The finding's package name, and the registry name it stands for when it is an alias. */
 function namesOf(finding: Finding, project: Project): string[] {
   const names = [finding.package!];
-  const lockfile = project.lockfiles.find((l) => l.path === finding.file);
-  const locked = lockfile?.packages.find((p) => p.name === finding.package && p.version === finding.version);
+  const locked = finding.version ? lockedPackageOf(project, finding.package!, finding.version) : undefined;
   if (locked?.realName) names.push(locked.realName);
   const manifest = project.manifests.find((m) => m.path === finding.file);
   const dep = manifest?.dependencies.find((d) => d.name === finding.package && d.kind === 'alias');
