@@ -37,6 +37,12 @@ export interface FakePackage {
   /** ISO date of `time.created`; default 2020-01-01. */
   created?: string;
   maintainers?: string[];
+  /**
+   * Pad the served document to about this many bytes (the benchmark's realistic sizes):
+   * older prerelease versions shaped like real ones (descriptions, dependencies, dist,
+   * maintainers) and their publish times, then a readme for the rest.
+   */
+  padToBytes?: number;
 }
 
 export type Fault =
@@ -63,6 +69,8 @@ export interface LoggedRequest {
   /** The package name decoded from the path. */
   name: string;
   headers: http.IncomingHttpHeaders;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface FakeRegistry {
@@ -72,6 +80,8 @@ export interface FakeRegistry {
   /** Added to every answer (for the benchmark's realistic latency). */
   latencyMs: number;
   addPackage(name: string, pkg: FakePackage): void;
+  /** Serializes every package now (so that a benchmark times the client, not this server). */
+  prepare(): void;
   takedown(name: string, how: Takedown): void;
   /** Applies a fault to a name ('*' for every name), for `times` requests (default: always). */
   fault(name: string, fault: Fault, times?: number): void;
@@ -123,7 +133,48 @@ export function buildPackument(baseUrl: string, name: string, pkg: FakePackage):
     time,
   };
   if (pkg.maintainers) doc.maintainers = pkg.maintainers.map((m) => ({ name: m, email: `${m}@example.com` }));
+  if (pkg.padToBytes) pad(doc, name, created, pkg.padToBytes);
   return doc;
+}
+
+/** Grows `doc` to about `bytes` of JSON with what real packuments are made of (see FakePackage.padToBytes). */
+function pad(doc: Record<string, unknown>, name: string, created: string, bytes: number): void {
+  const versions = doc.versions as Record<string, unknown>;
+  const time = doc.time as Record<string, string>;
+  let size = JSON.stringify(doc).length;
+  const readme = Math.min(Math.max(0, bytes - size) >> 3, 64 * 1024);
+  for (let i = 0; size < bytes - readme - 2048; i++) {
+    const v = `0.0.0-pad.${i}`;
+    const tarballName = name.startsWith('@') ? name.slice(name.indexOf('/') + 1) : name;
+    const version = {
+      name,
+      version: v,
+      description: `An older prerelease of ${name}, as large as real ones are.`,
+      keywords: ['padding', 'benchmark', 'realistic', 'size'],
+      license: 'MIT',
+      main: 'index.js',
+      scripts: { test: 'node test.js', build: 'tsc -p .' },
+      dependencies: { 'left-pad': '^1.3.0', 'some-dependency': `^${i % 9}.${i % 7}.0`, 'another-dependency': '~2.1.0' },
+      devDependencies: { typescript: '^5.0.0', mocha: '^10.0.0', eslint: '^8.0.0' },
+      repository: { type: 'git', url: `git+https://github.com/example/${tarballName}.git` },
+      author: { name: 'Example Author', email: 'author@example.com' },
+      maintainers: [{ name: 'example', email: 'example@example.com' }],
+      _npmUser: { name: 'example', email: 'example@example.com' },
+      gitHead: createHash('sha1').update(v).digest('hex'),
+      dist: {
+        integrity: `sha512-${createHash('sha512').update(`${name}@${v}`).digest('base64')}`,
+        shasum: createHash('sha1').update(`${name}@${v}`).digest('hex'),
+        tarball: `https://registry.example/${name}/-/${tarballName}-${v}.tgz`,
+        fileCount: 12,
+        unpackedSize: 40_000 + i,
+      },
+      _id: `${name}@${v}`,
+    };
+    versions[v] = version;
+    time[v] = created;
+    size += JSON.stringify(version).length + v.length + created.length + 8;
+  }
+  if (size < bytes) doc.readme = `# ${name}\n\n` + 'Lorem ipsum dolor sit amet, consectetur adipiscing elit. '.repeat(Math.ceil((bytes - size) / 57)).slice(0, bytes - size);
 }
 
 function compareLoose(a: string, b: string): number {
@@ -144,13 +195,15 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   const takedowns = new Map<string, Takedown>();
   const faults = new Map<string, { fault: Fault; remaining: number }>();
   const requests: LoggedRequest[] = [];
+  /** Serialized packuments by name (the benchmark's are megabytes: built once, not per request). */
+  const bodies = new Map<string, { body: string; etag: string }>();
   const held: http.ServerResponse[] = [];
   let url = '';
 
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     const name = decodeURIComponent(path.slice(1));
-    requests.push({ method: req.method ?? 'GET', path, name, headers: req.headers });
+    requests.push({ method: req.method ?? 'GET', path, name, headers: req.headers, at: Date.now() });
     const answer = () => respond(name, path, req, res);
     if (registry.latencyMs > 0) setTimeout(answer, registry.latencyMs);
     else answer();
@@ -262,12 +315,24 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
       res.end(JSON.stringify({ error: 'Not found' }));
       return;
     }
-    sendJson(req, res, buildPackument(url, name, pkg));
+    sendServed(req, res, bodyOf(name, pkg));
+  }
+
+  function bodyOf(name: string, pkg: FakePackage): { body: string; etag: string } {
+    let served = bodies.get(name);
+    if (!served) bodies.set(name, (served = withEtag(JSON.stringify(buildPackument(url, name, pkg)))));
+    return served;
+  }
+
+  function withEtag(body: string): { body: string; etag: string } {
+    return { body, etag: `"${createHash('sha1').update(body).digest('hex')}"` };
   }
 
   function sendJson(req: http.IncomingMessage, res: http.ServerResponse, doc: unknown): void {
-    const body = JSON.stringify(doc);
-    const etag = `"${createHash('sha1').update(body).digest('hex')}"`;
+    sendServed(req, res, withEtag(JSON.stringify(doc)));
+  }
+
+  function sendServed(req: http.IncomingMessage, res: http.ServerResponse, { body, etag }: { body: string; etag: string }): void {
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, { etag });
       res.end();
@@ -284,7 +349,13 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     url,
     requests,
     latencyMs: 0,
-    addPackage: (name, pkg) => void packages.set(name, pkg),
+    addPackage: (name, pkg) => {
+      packages.set(name, pkg);
+      bodies.delete(name);
+    },
+    prepare: () => {
+      for (const [name, pkg] of packages) bodyOf(name, pkg);
+    },
     takedown: (name, how) => void takedowns.set(name, how),
     fault: (name, fault, times = Infinity) => void faults.set(name, { fault, remaining: times }),
     clearFaults: () => faults.clear(),

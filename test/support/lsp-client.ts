@@ -36,7 +36,9 @@ export class LspTestClient {
   settings: Record<string, unknown> = { offline: true, debounceMs: 20 };
 
   constructor(serverPath = path.resolve(__dirname, '../../dist/server.js')) {
-    this.child = spawn(process.execPath, [serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // DEPWARDEN_SERVER_NODE_ARGS: extra node flags for the server (a benchmark's --cpu-prof).
+    const nodeArgs = process.env.DEPWARDEN_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    this.child = spawn(process.execPath, [...nodeArgs, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr!.on('data', (d) => this.logs.push(String(d)));
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishedDiagnostics) => {
@@ -72,11 +74,13 @@ export class LspTestClient {
     for (const f of w) f();
   }
 
-  async initialize(folder: string): Promise<unknown> {
+  /** Starts the server on one workspace folder, or on several (the first is the root). */
+  async initialize(folder: string | string[]): Promise<unknown> {
+    const folders = typeof folder === 'string' ? [folder] : folder;
     const result = await this.connection.sendRequest('initialize', {
       processId: process.pid,
-      rootUri: pathToFileURL(folder).toString(),
-      workspaceFolders: [{ uri: pathToFileURL(folder).toString(), name: 'test' }],
+      rootUri: pathToFileURL(folders[0]).toString(),
+      workspaceFolders: folders.map((f, i) => ({ uri: pathToFileURL(f).toString(), name: i === 0 ? 'test' : `test${i}` })),
       capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { hover: {}, codeAction: {} }, ...this.extraCapabilities },
     });
     await this.connection.sendNotification('initialized', {});
@@ -107,6 +111,13 @@ export class LspTestClient {
       await this.connection.sendNotification('exit');
     } catch {
       /* already gone */
+    }
+    // A profiled server writes its profile on exit: give it the time.
+    if (process.env.DEPWARDEN_SERVER_NODE_ARGS && this.child.exitCode === null) {
+      await new Promise((resolve) => {
+        this.child.once('exit', resolve);
+        setTimeout(resolve, 15_000);
+      });
     }
     this.connection.dispose();
     this.child.kill();
