@@ -193,15 +193,52 @@ function ownString(record: Record<string, string>, key: string): string | undefi
 
 /** The release before a version: the highest lower version (prereleases only compared with prereleases). */
 export function previousRelease(packument: Packument, version: string): VersionInfo | undefined {
-  if (!semver.valid(version)) return undefined;
-  const isPre = semver.prerelease(version) !== null;
-  let best: string | undefined;
-  for (const v of Object.keys(packument.versions)) {
-    if (!semver.valid(v) || !semver.lt(v, version)) continue;
-    if (!isPre && semver.prerelease(v) !== null) continue;
-    if (!best || semver.gt(v, best)) best = v;
+  const q = semver.parse(version);
+  if (!q) return undefined;
+  const { all, releases } = versionIndexOf(packument);
+  const list = q.prerelease.length > 0 ? all : releases;
+  // The last version lower than `version`, and of several that compare equal (build
+  // metadata), the first in the packument's order.
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].semver.compare(q) < 0) lo = mid + 1;
+    else hi = mid;
   }
-  return best ? packument.versions[best] : undefined;
+  let i = lo - 1;
+  if (i < 0) return undefined;
+  while (i > 0 && list[i - 1].semver.compare(list[i].semver) === 0) i--;
+  return packument.versions[list[i].version];
+}
+
+interface VersionIndex {
+  /** Valid versions in ascending order (stable: equal ones keep the packument's order). */
+  all: { version: string; semver: semver.SemVer }[];
+  /** The same without prereleases. */
+  releases: { version: string; semver: semver.SemVer }[];
+}
+
+/**
+ * Per packument, built once: a packument can list thousands of versions, and every scan
+ * while lookups land asks for the release before each locked version again (semver
+ * parsing every version each time was most of a re-scan's time on a monorepo). A landed
+ * packument is never changed in place, so the index stays right for its object.
+ */
+const versionIndexes = new WeakMap<Packument, VersionIndex>();
+
+function versionIndexOf(packument: Packument): VersionIndex {
+  let index = versionIndexes.get(packument);
+  if (index) return index;
+  const all: VersionIndex['all'] = [];
+  for (const v of Object.keys(packument.versions)) {
+    const parsed = semver.valid(v) ? semver.parse(v) : null;
+    if (parsed) all.push({ version: v, semver: parsed });
+  }
+  all.sort((a, b) => a.semver.compare(b.semver));
+  index = { all, releases: all.filter((e) => e.semver.prerelease.length === 0) };
+  versionIndexes.set(packument, index);
+  return index;
 }
 
 /** A finding on a target: on the lockfile entry, or on the package.json dependency. */
@@ -219,10 +256,17 @@ const PLACEHOLDER = /^0\.0\.\d+-security(\.\d+)?$/;
 
 /** npm's security placeholder: every version (or the latest) is `0.0.x-security`. */
 export function isSecurityPlaceholder(p: Packument): boolean {
-  const versions = Object.keys(p.versions);
-  if (versions.length > 0 && versions.every((v) => PLACEHOLDER.test(v))) return true;
-  return PLACEHOLDER.test(p.distTags.latest ?? '');
+  let placeholder = placeholders.get(p);
+  if (placeholder === undefined) {
+    const versions = Object.keys(p.versions);
+    placeholder = (versions.length > 0 && versions.every((v) => PLACEHOLDER.test(v))) || PLACEHOLDER.test(p.distTags.latest ?? '');
+    placeholders.set(p, placeholder);
+  }
+  return placeholder;
 }
+
+/** Per packument (see versionIndexes): asked by two rules for every target on every scan. */
+const placeholders = new WeakMap<Packument, boolean>();
 
 /** How many distinct packages lack registry or advisory data (the CLI summary's lookupsIncomplete). */
 export function countIncompletePackages(project: Project, settings: Settings, remote: RemoteData): number {

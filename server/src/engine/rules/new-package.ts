@@ -36,14 +36,23 @@ export const newPackage = defineRule({
 
 /** The earliest date the registry gives: `time.created`, or the oldest version. */
 export function firstPublished(p: Packument): number | undefined {
+  if (firstDates.has(p)) return firstDates.get(p);
   let first: number | undefined;
   for (const [k, v] of Object.entries(p.time)) {
     if (k === 'modified') continue;
     const t = Date.parse(v);
     if (!Number.isNaN(t) && (first === undefined || t < first)) first = t;
   }
+  firstDates.set(p, first);
   return first;
 }
+
+/**
+ * Per packument, computed once: `time` has a date per version (thousands for some
+ * packages), and several rules ask for every target on every scan. A landed packument is
+ * never changed in place.
+ */
+const firstDates = new WeakMap<Packument, number | undefined>();
 
 export function formatAge(ms: number): string {
   const minutes = Math.round(ms / 60_000);

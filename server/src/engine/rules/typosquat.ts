@@ -1,6 +1,6 @@
 import type { Dependency, Fix, LockedPackage, Manifest } from '../model';
 import { namesRegistryPackage } from '../manifest/spec';
-import { defineRule } from './context';
+import { defineRule, inFocus } from './context';
 import { manifestForImporter, type Project } from '../project';
 import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
 import { popularAffixIndex } from '../typosquat/affix';
@@ -23,7 +23,8 @@ export const typosquat = defineRule({
   severity: 'warning',
   data: ['local', 'registry'],
   fixes: ['replace-name'],
-  check({ project, settings, remote, now, report }) {
+  check(ctx) {
+    const { project, settings, remote, now, report } = ctx;
     const detector = popularNameDetector();
     const allow = new Set(settings.typosquatAllow);
     // The project's own packages (workspaces) never come from the registry.
@@ -52,6 +53,7 @@ export const typosquat = defineRule({
     };
 
     for (const m of project.manifests) {
+      if (!inFocus(ctx, m.path)) continue;
       for (const dep of m.dependencies) {
         if (SKIPPED_SECTIONS.has(dep.section) || !namesRegistryPackage(dep.kind)) continue;
         const realName = dep.kind === 'alias' ? dep.aliasOf?.name : dep.name;
@@ -74,6 +76,7 @@ export const typosquat = defineRule({
     }
 
     for (const l of project.lockfiles) {
+      if (!inFocus(ctx, l.path)) continue;
       const graph = project.graphs.get(l.path);
       for (const p of l.packages) {
         if (p.source !== 'registry' && p.source !== 'unknown') continue;
@@ -155,12 +158,21 @@ function createdAt(p: Packument): number {
  */
 function isEstablished(p: Packument, now: Date): boolean {
   const created = createdAt(p);
-  return !Number.isNaN(created) && now.getTime() - created > 2 * 365 * DAY && Object.keys(p.versions).length >= 10;
+  return !Number.isNaN(created) && now.getTime() - created > 2 * 365 * DAY && versionCount(p) >= 10;
 }
 
 function isNew(p: Packument, now: Date): boolean {
   const created = createdAt(p);
-  return (!Number.isNaN(created) && now.getTime() - created < 365 * DAY) || Object.keys(p.versions).length <= 3;
+  return (!Number.isNaN(created) && now.getTime() - created < 365 * DAY) || versionCount(p) <= 3;
+}
+
+/** Asked for every lockfile entry on every scan; counted once per packument (never changed in place once landed). */
+const versionCounts = new WeakMap<Packument, number>();
+
+function versionCount(p: Packument): number {
+  let n = versionCounts.get(p);
+  if (n === undefined) versionCounts.set(p, (n = Object.keys(p.versions).length));
+  return n;
 }
 
 /** Reasons that are slips of the keyboard read as "a typo of"; the others as "an imitation of". */

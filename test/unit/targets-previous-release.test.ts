@@ -1,0 +1,58 @@
+/**
+ * previousRelease answers from an index built once per packument (targets.ts); it must give
+ * what the plain definition gives: the highest lower version, prereleases only compared
+ * with prereleases, and of versions that compare equal (build metadata) the first listed.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import semver from 'semver';
+import { previousRelease } from '../../server/src/engine/data/targets';
+import type { Packument, VersionInfo } from '../../server/src/engine/data/remote-data';
+
+function plainPreviousRelease(versions: string[], version: string): string | undefined {
+  if (!semver.valid(version)) return undefined;
+  const isPre = semver.prerelease(version) !== null;
+  let best: string | undefined;
+  for (const v of versions) {
+    if (!semver.valid(v) || !semver.lt(v, version)) continue;
+    if (!isPre && semver.prerelease(v) !== null) continue;
+    if (!best || semver.gt(v, best)) best = v;
+  }
+  return best;
+}
+
+function packumentOf(versions: string[]): Packument {
+  const record: Record<string, VersionInfo> = {};
+  for (const v of versions) record[v] = { version: v } as VersionInfo;
+  return { name: 'p', distTags: {}, versions: record, time: {} };
+}
+
+const part = fc.integer({ min: 0, max: 4 });
+const versionArb = fc.oneof(
+  fc.tuple(part, part, part).map(([a, b, c]) => `${a}.${b}.${c}`),
+  fc.tuple(part, part, part, fc.constantFrom('alpha', 'beta.1', 'rc.2', '0')).map(([a, b, c, p]) => `${a}.${b}.${c}-${p}`),
+  fc.tuple(part, part, part, fc.constantFrom('build1', 'sha.abc')).map(([a, b, c, m]) => `${a}.${b}.${c}+${m}`),
+  fc.constantFrom('latest', 'v1', '1.0', 'not a version'),
+);
+
+test('previousRelease gives what the plain definition gives, for any version list', () => {
+  fc.assert(
+    fc.property(fc.uniqueArray(versionArb, { maxLength: 30 }), versionArb, (versions, asked) => {
+      const packument = packumentOf(versions);
+      assert.equal(previousRelease(packument, asked)?.version, plainPreviousRelease(versions, asked));
+      // Asked again (the index is reused): the same answer.
+      assert.equal(previousRelease(packument, asked)?.version, plainPreviousRelease(versions, asked));
+    }),
+    { numRuns: 500 },
+  );
+});
+
+test('previousRelease skips prereleases for a release and keeps them for a prerelease', () => {
+  const p = packumentOf(['1.0.0', '1.1.0-beta.1', '1.1.0', '2.0.0-rc.1', '2.0.0']);
+  assert.equal(previousRelease(p, '2.0.0')?.version, '1.1.0');
+  assert.equal(previousRelease(p, '2.0.0-rc.1')?.version, '1.1.0');
+  assert.equal(previousRelease(p, '1.1.0')?.version, '1.0.0');
+  assert.equal(previousRelease(p, '1.1.0-beta.2')?.version, '1.1.0-beta.1');
+  assert.equal(previousRelease(p, '1.0.0'), undefined);
+});
