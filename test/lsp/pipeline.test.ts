@@ -66,6 +66,52 @@ test('a typosquat typed during a cold lookup is published before any registry an
   assert.ok(!client.diagnostics.get(uri)!.some((d) => d.code === 'lookup-incomplete'));
 });
 
+test('an edit publishes its own file\'s findings first, moved findings in place; cross-file findings follow with the full scan; a hover waits for it', async (t) => {
+  const reg = await startFakeRegistry();
+  reg.fault('*', { kind: 'slow' }); // the lookup is held open for the whole test
+  const text = JSON.stringify({ name: 'app', dependencies: { alpha: '1.0.0', beta: '*' } }, null, 2);
+  const dir = tempProject({ 'package.json': text, 'package-lock.json': npmLockText({ alpha: '1.0.0', beta: '1.0.0' }) }, 'depwarden-edit-first-');
+  const client = new LspTestClient();
+  client.settings = online(reg);
+  t.after(async () => {
+    await client.shutdown();
+    await reg.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await client.initialize(dir);
+  const uri = await open(client, path.join(dir, 'package.json'));
+  await client.waitFor(() => client.statuses.some((s) => (s as Status).lookingUp), 'a lookup in flight');
+  const before = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'the unpinned range');
+  assert.equal(before.range.start.line, 4);
+
+  // A new line above beta: a typosquat that is not in the lockfile either (lockfile-drift, a finding across two files).
+  const typed = text.replace('"alpha": "1.0.0",', '"alpha": "1.0.0",\n    "expresss": "^4.18.2",');
+  const publishes = client.publishes.length;
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: typed }] });
+  await client.waitFor(() => client.publishes.slice(publishes).some((p) => p.uri === uri), 'the first publish after the edit');
+  const first = client.publishes.slice(publishes).find((p) => p.uri === uri)!;
+  // The edit's own findings, and the unpinned range moved a line down with its text ...
+  assert.ok(first.diagnostics.some((d) => d.code === 'typosquat' && d.message.includes('expresss') && d.range.start.line === 4), JSON.stringify(first.diagnostics));
+  assert.deepEqual(
+    first.diagnostics.filter((d) => d.code === 'unpinned-range').map((d) => d.range.start.line),
+    [5],
+  );
+  // ... while the drift between package.json and its lockfile waits for the full scan of the folder.
+  assert.ok(!first.diagnostics.some((d) => d.code === 'lockfile-drift'), JSON.stringify(first.diagnostics));
+  await client.waitFor(() => client.diagnostics.get(uri)?.some((d) => d.code === 'lockfile-drift' && d.message.includes('expresss')), 'the drift finding');
+
+  // A hover right after an edit answers from the full scan of the edited text.
+  const retyped = typed.replace('"expresss"', '"lodahs"');
+  const again = client.publishes.length;
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text: retyped }] });
+  await client.waitFor(() => client.publishes.slice(again).some((p) => p.uri === uri && p.diagnostics.some((d) => d.message.includes('lodahs'))), 'the new typosquat');
+  const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 4, character: 7 } })) as { contents: { value: string } } | null;
+  assert.ok(hover, 'a hover card');
+  assert.match(hover.contents.value, /lodahs/);
+  // Nothing is reported missing while the lookups are still under way.
+  assert.ok(!client.diagnostics.get(uri)!.some((d) => d.code === 'lookup-incomplete'));
+});
+
 test('opening and closing files with unchanged text costs no scan, publish, status or lookup', async (t) => {
   const reg = await startFakeRegistry();
   for (const name of ['alpha', 'beta', 'gamma']) reg.addPackage(name, established);

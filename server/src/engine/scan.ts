@@ -73,6 +73,48 @@ function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
 }
 
 /**
+ * Rules whose findings on a package.json come from that file's own entries (judged with
+ * the project around it: workspaces, locked versions, the popular-names list, registry
+ * data in hand). What an edit of a package.json changes at once; the other rules relate
+ * files to each other and wait for the full scan.
+ */
+export const EDIT_LOCAL_RULES: ReadonlySet<string> = new Set(['unparsed-file', 'typosquat', 'unpinned-range', 'non-registry-source', 'insecure-url']);
+
+/**
+ * The findings of EDIT_LOCAL_RULES on the `focus` files alone, suppressions applied: what
+ * the editor shows within the debounce of an edit, before the full scan of the folder
+ * (whose rules read every lockfile entry) catches up. The same rules on the same project
+ * as a full scan, so the findings are the full scan's for these rules and files, except
+ * that a package.json finding does not yet carry its lockfile twin's place (`also`).
+ */
+export function scanFocused(files: SourceFile[], options: ScanOptions & { focus: ReadonlySet<string> }): { project: Project; findings: Finding[] } {
+  const settings = options.settings ?? defaultSettings();
+  const project = buildProject(files, options);
+  const scan: ScanInput = { project, settings, now: options.now ?? new Date(), remote: options.remote, focus: options.focus };
+  const input = { ...scan, data: new ScanData(scan) };
+  const findings: Finding[] = [];
+  for (const rule of RULES) {
+    const setting = settings.rules[rule.id];
+    if (!EDIT_LOCAL_RULES.has(rule.id) || setting === 'off' || !canRun(rule, input)) continue;
+    let produced: Finding[];
+    try {
+      produced = rule.run(input);
+    } catch {
+      continue; // the full scan that follows reports it
+    }
+    for (const f of produced) {
+      if (!options.focus.has(f.file)) continue;
+      if (setting) f.severity = setting;
+      findings.push(f);
+    }
+  }
+  // Marks the suppressed ones; what it reports itself is about the policy file, not these.
+  applySuppressions(project, findings, settings, input.now);
+  findings.sort(compareFindings);
+  return { project, findings };
+}
+
+/**
  * One finding per problem, reachable at every place it concerns (`also`); where the
  * editor shows it is the LSP layer's choice (depwarden.lockfileFindings).
  *

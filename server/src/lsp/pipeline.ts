@@ -5,8 +5,9 @@ import { lookupNeeds } from '../engine/data/fetch-remote';
 import type { RemoteData } from '../engine/data/remote-data';
 import type { SourceFile } from '../engine/model';
 import { roleOfPath, type Project } from '../engine/project';
-import { scanFiles, type ScanResult } from '../engine/scan';
+import { scanFiles, scanFocused, type ScanResult } from '../engine/scan';
 import { findingsToDiagnostics } from './diagnostics';
+import { mergeEditPass } from './edit-pass';
 import type { FolderSettings, ServerState } from './state';
 import type { WorkspaceFolderState } from './workspace-folder';
 
@@ -33,6 +34,21 @@ const AUDIT_RESCAN_MS = 1000;
 
 /** While answers keep landing, findings are re-published at most this often. */
 const BATCH_PUBLISH_MS = 1000;
+/**
+ * ...and the re-scans those publishes take stay under about a fifth of the time: a folder
+ * whose scan takes 400 ms is re-published every 2 s, so that the event loop keeps reading
+ * answers and edits in between.
+ */
+const BATCH_SCAN_SHARE = 5;
+/**
+ * After an edit's own findings went out, the full scan of its folder waits until typing
+ * pauses this long: on a monorepo it takes hundreds of milliseconds, which would otherwise
+ * sit in front of the next keystroke's findings.
+ */
+const FULL_SCAN_AFTER_EDIT_MS = 600;
+/** Diagnostics of an edit pass name no result (code actions then find their finding by rule and range). */
+const EDIT_PASS_GENERATION = -1;
+
 /** The progress message is updated at most this often. */
 const PROGRESS_MS = 250;
 
@@ -58,6 +74,11 @@ interface PlaneEntry {
  * folder's unchanged, already-parsed files about once a second while answers land. A scan
  * whose files are the ones last scanned (VS Code opening and closing package.json files in
  * the background) is skipped: no publish, no lookup.
+ *
+ * Edits first: when only open package.json texts changed since the folder's last scan, the
+ * edited files' own findings are computed alone (scanFocused: the edit-local rules on
+ * those files) and published within the debounce, with the last scan's other findings
+ * moved along (edit-pass.ts); the full scan follows once typing pauses.
  */
 export class Pipeline {
   /** Each publish gets its own id: diagnostics name their finding by index in that result. */
@@ -72,6 +93,14 @@ export class Pipeline {
   private readonly forced = new Set<WorkspaceFolderState>();
   /** Folders whose next lookups ask again about failed and cancelled ones (Scan Workspace). */
   private readonly retrying = new Set<WorkspaceFolderState>();
+  /** How long each folder's last full scan took (batch re-publishes are spaced by it). */
+  private readonly scanMs = new Map<WorkspaceFolderState, number>();
+  /** Open files edited since the folder's last scan (see edited). */
+  private readonly edits = new Map<WorkspaceFolderState, Set<string>>();
+  /** Folders with a change other than an edit of an open document: their next scan is a full one. */
+  private readonly fullDue = new Set<WorkspaceFolderState>();
+  /** Called on each full publish of the folder (see upToDate). */
+  private readonly publishWaiters = new Map<WorkspaceFolderState, Array<() => void>>();
 
   /** Audits of risky versions, started once their lookups finished (background-audits.ts). */
   readonly backgroundAudits: BackgroundAudits;
@@ -87,8 +116,22 @@ export class Pipeline {
     this.schedule(folder, delay, force);
   }
 
-  /** Debounced per folder: a burst of keystrokes gives one scan. */
+  /** An open document's text changed (debounced like any change): its own findings go out first. */
+  edited(folder: WorkspaceFolderState, rel: string): void {
+    folder.generation++;
+    const edits = this.edits.get(folder) ?? new Set<string>();
+    this.edits.set(folder, edits);
+    edits.add(rel);
+    this.arm(folder);
+  }
+
+  /** Debounced per folder: a burst of changes gives one scan. */
   schedule(folder: WorkspaceFolderState, delay?: number, force = false): void {
+    this.fullDue.add(folder);
+    this.arm(folder, delay, force);
+  }
+
+  private arm(folder: WorkspaceFolderState, delay?: number, force = false): void {
     if (force) this.forced.add(folder);
     if (folder.timer) clearTimeout(folder.timer);
     void this.state.settingsFor(folder).then((s) => {
@@ -126,6 +169,37 @@ export class Pipeline {
     return after.local;
   }
 
+  /**
+   * Resolves with true once the folder's result was scanned from `text` for `rel` (a hover
+   * or light bulb right after an edit, whose own findings went out before the full scan):
+   * a full scan waiting for typing to pause runs now. False after `timeoutMs`.
+   */
+  async upToDate(folder: WorkspaceFolderState, rel: string, text: string, timeoutMs = 5000): Promise<boolean> {
+    const current = () => folder.result?.project.texts.get(rel) === text;
+    if (current()) return true;
+    if (!folder.timer && !this.edits.has(folder)) return false; // no scan is coming
+    if (folder.timer && !this.edits.has(folder)) {
+      clearTimeout(folder.timer);
+      folder.timer = undefined;
+      void this.scanAndPublish(folder);
+    }
+    const deadline = Date.now() + timeoutMs;
+    while (!current()) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, remaining);
+        const waiters = this.publishWaiters.get(folder) ?? [];
+        this.publishWaiters.set(folder, waiters);
+        waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
   /** Forgets every answer in hand (Clear Cache): the next scans look everything up again. */
   forgetData(): void {
     for (const entry of this.planes.values()) {
@@ -144,6 +218,14 @@ export class Pipeline {
   /** Local findings go out at once; missing data is looked up in the background and merged as it lands. */
   private async scanAndPublish(folder: WorkspaceFolderState): Promise<void> {
     folder.timer = undefined;
+    const edits = this.edits.get(folder);
+    this.edits.delete(folder);
+    if (edits && !this.fullDue.has(folder) && !this.forced.has(folder) && (await this.publishEdits(folder, edits))) {
+      // The full scan once typing pauses (a newer edit re-arms the timer, then this again).
+      folder.timer ??= setTimeout(() => void this.scanAndPublish(folder), FULL_SCAN_AFTER_EDIT_MS);
+      return;
+    }
+    this.fullDue.delete(folder);
     const force = this.forced.delete(folder);
     const pass = await this.scan(folder, force);
     if (!pass) return;
@@ -182,6 +264,43 @@ export class Pipeline {
     if (!local || generation !== folder.generation) return undefined;
     this.lastScanned.set(folder, new Map(files.map((f) => [f.path, f.readError ?? f.text])));
     return { folder, generation, files, settings, local };
+  }
+
+  /**
+   * Publishes the edited package.json files' own findings without scanning the folder
+   * (see the class comment). False when this cannot stand in for a full scan: no scan yet,
+   * a file that is not an open package.json known to the last scan, or nothing changed.
+   */
+  private async publishEdits(folder: WorkspaceFolderState, edits: Set<string>): Promise<boolean> {
+    const generation = folder.generation;
+    const settings = await this.state.settingsFor(folder);
+    const previous = folder.result;
+    if (!previous || !settings.enable || generation !== folder.generation) return false;
+    const open = this.state.openTexts(folder);
+    const edited = new Map<string, { before: string; after: string }>();
+    for (const rel of edits) {
+      const before = previous.project.texts.get(rel);
+      const after = open.get(rel);
+      if (roleOfPath(rel) !== 'manifest' || before === undefined || after === undefined) return false;
+      if (before !== after) edited.set(rel, { before, after });
+    }
+    if (edited.size === 0) return false; // opened, or typed back: the full path skips an unchanged folder
+    let fresh: ReturnType<typeof scanFocused>;
+    try {
+      const options = { settings, cache: folder.parseCache, remote: folder.remote, outerNpmrc: this.state.outerNpmrc, env: process.env, usage: folder.usage };
+      fresh = scanFocused(folder.files(open), { ...options, focus: new Set(edited.keys()) });
+    } catch (e) {
+      this.state.log(`[error] scan of the edited files of ${folder.root} failed: ${(e as Error).stack ?? e}`);
+      return false;
+    }
+    const findings = mergeEditPass(previous.findings, fresh.findings, edited);
+    const textOf = (file: string) => fresh.project.texts.get(file);
+    const byUri = findingsToDiagnostics(findings, EDIT_PASS_GENERATION, (file) => folder.uriOf(file), textOf, this.state.positions, settings.lockfileFindings);
+    for (const rel of edited.keys()) {
+      const uri = folder.uriOf(rel);
+      this.send(folder, uri, byUri.get(uri) ?? []);
+    }
+    return true;
   }
 
   private sameAsLastScan(folder: WorkspaceFolderState, files: SourceFile[]): boolean {
@@ -255,11 +374,17 @@ export class Pipeline {
   /** Answers landed: the first ones a person waits for go out at once, the rest about once a second. */
   private landed(entry: PlaneEntry, urgentDone: boolean, finished: boolean): void {
     if (finished || urgentDone) this.flush(entry, finished);
-    else if (!entry.flushTimer) entry.flushTimer = setTimeout(() => this.flush(entry, false), BATCH_PUBLISH_MS);
+    else if (!entry.flushTimer) entry.flushTimer = setTimeout(() => this.flush(entry, false), this.batchInterval(entry));
     if (finished) {
       this.endProgress(entry);
       this.markFetching(entry);
     } else this.reportProgress(entry);
+  }
+
+  private batchInterval(entry: PlaneEntry): number {
+    let slowest = 0;
+    for (const f of entry.folders) slowest = Math.max(slowest, this.scanMs.get(f) ?? 0);
+    return Math.max(BATCH_PUBLISH_MS, BATCH_SCAN_SHARE * slowest);
   }
 
   private flush(entry: PlaneEntry, finished: boolean): void {
@@ -271,6 +396,9 @@ export class Pipeline {
   /** Merges landed answers: the folder's (already parsed) files are scanned again with them. */
   private async rescan(folder: WorkspaceFolderState, finished: boolean): Promise<void> {
     if (!folder.result) return; // its first scan is still to come
+    // A scan is scheduled already (an edit): it reads the landed answers too, and goes through
+    // the same steps (settled, background audits) once nothing is looked up any more.
+    if (folder.timer) return;
     const pass = await this.scan(folder, true);
     if (!pass) return;
     this.publish(folder, pass.local, pass.settings);
@@ -330,7 +458,9 @@ export class Pipeline {
       const remote = this.remoteFor(folder);
       folder.remote = remote;
       const options = { settings, cache: folder.parseCache, remote, outerNpmrc: this.state.outerNpmrc, env: process.env, usage: folder.usage };
+      const started = performance.now();
       const result = scanFiles(files, options);
+      this.scanMs.set(folder, performance.now() - started);
       for (const e of result.ruleErrors) this.state.log(`[error] rule ${e.rule}: ${e.message}`);
       return result;
     } catch (e) {
@@ -340,7 +470,7 @@ export class Pipeline {
   }
 
   private publish(folder: WorkspaceFolderState, result: ScanResult, settings: FolderSettings): void {
-    const { connection, positions } = this.state;
+    const { positions } = this.state;
     const generation = ++this.publishSeq;
     folder.result = result;
     folder.resultGeneration = generation;
@@ -352,19 +482,27 @@ export class Pipeline {
       const uri = folder.uriOf(file);
       if (!byUri.has(uri) && folder.published.has(uri)) byUri.set(uri, []);
     }
-    folder.published = new Set([...byUri.entries()].filter(([, d]) => d.length > 0).map(([u]) => u));
+    for (const [uri, diagnostics] of byUri) this.send(folder, uri, diagnostics);
+    this.state.sendStatus();
+    const waiters = this.publishWaiters.get(folder);
+    this.publishWaiters.delete(folder);
+    for (const w of waiters ?? []) w();
+  }
+
+  /**
+   * Sends a file's diagnostics unless they are the ones last sent (their quick fixes still
+   * resolve: code-actions finds a finding of a newer result by rule and range).
+   */
+  private send(folder: WorkspaceFolderState, uri: string, diagnostics: Diagnostic[]): void {
     const sent = this.lastSent.get(folder) ?? new Map<string, string>();
     this.lastSent.set(folder, sent);
-    for (const [uri, diagnostics] of byUri) {
-      // Unchanged diagnostics are not sent again (their quick fixes still resolve: code-actions
-      // finds a finding of a newer result by rule and range).
-      const key = diagnosticsKey(diagnostics);
-      if (sent.get(uri) === key) continue;
-      if (diagnostics.length) sent.set(uri, key);
-      else sent.delete(uri);
-      connection.sendDiagnostics({ uri, diagnostics });
-    }
-    this.state.sendStatus();
+    if (diagnostics.length) folder.published.add(uri);
+    else folder.published.delete(uri);
+    const key = diagnosticsKey(diagnostics);
+    if (sent.get(uri) === key) return;
+    if (diagnostics.length) sent.set(uri, key);
+    else sent.delete(uri);
+    this.state.connection.sendDiagnostics({ uri, diagnostics });
   }
 
   /** Takes the folder's diagnostics back (disabled, or the folder left the workspace). */
@@ -379,6 +517,9 @@ export class Pipeline {
   /** The folder left the workspace. */
   remove(folder: WorkspaceFolderState): void {
     this.clear(folder);
+    this.scanMs.delete(folder);
+    this.edits.delete(folder);
+    this.fullDue.delete(folder);
     const entry = this.planeOf.get(folder);
     this.planeOf.delete(folder);
     if (entry) {

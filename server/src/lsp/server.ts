@@ -26,8 +26,8 @@ export function startServer(connection: Connection): void {
   registerLifecycle(state, pipeline, alerts);
   registerDocuments(state, pipeline);
   registerFiles(state, pipeline);
-  registerHover(state);
-  registerCodeActions(state);
+  registerHover(state, pipeline);
+  registerCodeActions(state, pipeline);
   registerCommands(state, pipeline);
   registerReport(state);
   registerReview(state);

@@ -15,6 +15,11 @@ export interface ScanInput {
    * every rule of the scan. A rule run on its own (tests) gets a fresh one.
    */
   data?: ScanData;
+  /**
+   * Only findings on these files are wanted (the editor's pass right after an edit, see
+   * scanFocused): a rule may skip the files outside it. Absent: every file.
+   */
+  focus?: ReadonlySet<string>;
 }
 
 /**
@@ -91,6 +96,11 @@ export function defineRule(declaration: RuleDeclaration): Rule {
       return findings;
     },
   };
+}
+
+/** Whether findings on `file` are wanted by this scan (see ScanInput.focus). */
+export function inFocus(input: ScanInput, file: string): boolean {
+  return !input.focus || input.focus.has(file);
 }
 
 /** True when the rule has what it needs: local rules always, remote-only rules with remote data. */

@@ -1,5 +1,5 @@
 import { lockfileEntryReport } from './lockfile-finding';
-import { defineRule } from './context';
+import { defineRule, inFocus } from './context';
 import { ignoredNetworkFindings } from '../policy/npmrc';
 
 /** http: and git: travel unencrypted: anyone on the path can swap the code. */
@@ -18,8 +18,10 @@ export const insecureUrl = defineRule({
   severity: 'error',
   data: ['local'],
   fixes: [],
-  check({ project, report }) {
+  check(ctx) {
+    const { project, report } = ctx;
     for (const m of project.manifests) {
+      if (!inFocus(ctx, m.path)) continue;
       for (const dep of m.dependencies) {
         const scheme = insecureScheme(dep.url);
         if (!scheme || !dep.specSpan) continue;
@@ -34,6 +36,7 @@ export const insecureUrl = defineRule({
       }
     }
     for (const l of project.lockfiles) {
+      if (!inFocus(ctx, l.path)) continue;
       const graph = project.graphs.get(l.path);
       for (const p of l.packages) {
         const scheme = insecureScheme(p.resolved);

@@ -1,5 +1,5 @@
 import type { Dependency, LockedPackage, Manifest } from '../model';
-import { defineRule, type RuleContext } from './context';
+import { defineRule, inFocus, type RuleContext } from './context';
 import { dirname, joinPath, manifestForImporter } from '../project';
 import { parseRegistryTarball } from './lockfile-host';
 import { hostOf } from '../data/registry-client';
@@ -17,6 +17,7 @@ export const nonRegistrySource = defineRule({
   check(ctx) {
     const { project } = ctx;
     for (const m of project.manifests) {
+      if (!inFocus(ctx, m.path)) continue;
       for (const dep of m.dependencies) {
         if (!dep.specSpan) continue;
         const what = manifestSourceProblem(ctx, m, dep);
@@ -57,6 +58,7 @@ export function manifestSourceProblem(ctx: RuleContext, m: Manifest, dep: Depend
 function reportLockfileSources(ctx: RuleContext): void {
   const { project } = ctx;
   for (const l of project.lockfiles) {
+    if (!inFocus(ctx, l.path)) continue;
     const graph = project.graphs.get(l.path);
     const lockDir = dirname(l.path);
     for (const p of l.packages) {

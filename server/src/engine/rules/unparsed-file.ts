@@ -1,4 +1,4 @@
-import { defineRule } from './context';
+import { defineRule, inFocus } from './context';
 
 /**
  * A file we could not read must never look clean: every parse error becomes a finding
@@ -10,8 +10,10 @@ export const unparsedFile = defineRule({
   severity: 'error',
   data: ['local'],
   fixes: [],
-  check({ project, report }) {
+  check(ctx) {
+    const { project, report } = ctx;
     for (const file of [...project.manifests, ...project.lockfiles]) {
+      if (!inFocus(ctx, file.path)) continue;
       const errors = file.parseErrors.slice(0, 20);
       for (const e of errors) {
         report({

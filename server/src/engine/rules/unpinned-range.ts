@@ -1,6 +1,6 @@
 import semver from 'semver';
 import type { Fix, LockedPackage, Manifest } from '../model';
-import { defineRule } from './context';
+import { defineRule, inFocus } from './context';
 import { dirname, lockedDirectDependency, type Project } from '../project';
 import { workspaceGlobMatcher } from '../glob';
 import { isPlainVersion, LIMITS, truncate } from '../text/untrusted';
@@ -15,8 +15,10 @@ export const unpinnedRange = defineRule({
   severity: 'warning',
   data: ['local'],
   fixes: ['pin'],
-  check({ project, report }) {
+  check(ctx) {
+    const { project, report } = ctx;
     for (const m of project.manifests) {
+      if (!inFocus(ctx, m.path)) continue;
       for (const dep of m.dependencies) {
         if (dep.section === 'bundleDependencies' || dep.section === 'peerDependencies') continue;
         const spec = dep.kind === 'alias' ? dep.aliasOf!.spec : dep.spec;

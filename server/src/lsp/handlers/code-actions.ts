@@ -3,6 +3,7 @@ import { codeActionsFor, resolveFixAction, REVEAL_COMMAND, type FixActionData, t
 import { SUPPRESSION_FILE } from '../../engine/policy/suppressions';
 import { unshownDiagnostics } from '../diagnostics';
 import { safeHandler } from '../safe-handler';
+import type { Pipeline } from '../pipeline';
 import type { ServerState } from '../state';
 import type { WorkspaceFolderState } from '../workspace-folder';
 
@@ -11,7 +12,7 @@ import type { WorkspaceFolderState } from '../workspace-folder';
  * result), their edits on codeAction/resolve, and the command a suppression runs to show
  * its reason.
  */
-export function registerCodeActions(state: ServerState): void {
+export function registerCodeActions(state: ServerState, pipeline: Pipeline): void {
   const contextOf = (folder: WorkspaceFolderState): FixContext | undefined => {
     const result = folder.result;
     if (!result) return undefined;
@@ -29,10 +30,13 @@ export function registerCodeActions(state: ServerState): void {
   state.connection.onCodeAction(
     safeHandler('codeAction', state.log, [], async (params) => {
       const folder = state.folderOf(params.textDocument.uri);
+      const rel = folder?.relative(params.textDocument.uri);
+      const doc = state.documents.get(params.textDocument.uri);
+      // Right after an edit its findings are out before the full scan, whose result the fixes are made from.
+      if (folder && rel !== undefined && doc && state.scannedFile(doc.uri)) await pipeline.upToDate(folder, rel, doc.getText());
       const ctx = folder && contextOf(folder);
       if (!folder || !ctx) return [];
       // A finding shown at its other place (depwarden.lockfileFindings) still offers its fixes here.
-      const rel = folder.relative(params.textDocument.uri);
       const { lockfileFindings } = await state.settingsFor(folder);
       const { result, generation, uriOf } = ctx;
       const elsewhere = rel === undefined ? [] : unshownDiagnostics(result.findings, generation, rel, params.range, uriOf, (file) => result.project.texts.get(file), state.positions, lockfileFindings);
