@@ -75,11 +75,26 @@ for (const [label, shape] of [
   ['node-gyp rebuild', shapes.nodeGypLike],
   ['prebuild-install || node-gyp rebuild', shapes.prebuildInstallLike],
 ] as const) {
-  test(`benign install shape is not high: ${label}`, () => {
+  test(`benign install shape has no high or medium signal: ${label}`, () => {
     const r = ok(audit(shape));
-    assert.notEqual(highestSeverity(r.signals), 'high', JSON.stringify(r.signals, null, 1));
+    assert.ok([undefined, 'low'].includes(highestSeverity(r.signals)), JSON.stringify(r.signals, null, 1));
   });
 }
+
+test("a prebuilt binary from the package's own GitHub release is low; the same command from another repository is high", () => {
+  const own = ok(audit(shapes.ownReleaseDownload));
+  assert.deepEqual(own.signals.map((s) => [s.id, s.severity]), [['binary-download', 'low']]);
+  assert.match(own.signals[0].message, /own GitHub releases/);
+  const other = ok(audit(shapes.strangerReleaseDownload));
+  assert.equal(other.signals.find((s) => s.id === 'install-fetch-exec')?.severity, 'high', JSON.stringify(other.signals));
+});
+
+test('install-time code that downloads from an unrelated host and marks it executable stays medium', () => {
+  const r = ok(audit(shapes.codeDownloadElsewhere));
+  const dl = r.signals.find((s) => s.id === 'binary-download');
+  assert.equal(dl?.severity, 'medium', JSON.stringify(r.signals));
+  assert.equal(dl?.evidence.file, 'setup.js');
+});
 
 test('the files a lifecycle command runs', () => {
   assert.deepEqual(filesRunBy('node install.js'), ['install.js']);

@@ -160,10 +160,11 @@ export function analyzePackage(contents: TarContents, options: AnalyzeOptions = 
 
   // --- package.json and its install scripts
   const installScripts = readInstallScripts(files.get('package.json'));
+  const own: OwnOrigin = { repo: readGithubRepo(files.get('package.json')) };
   const installTime = new Set<string>();
   for (const [hook, command] of Object.entries(installScripts)) {
     const where = `package.json#scripts.${hook}`;
-    checkScriptCommand(command, where, out);
+    checkScriptCommand(command, where, own, out);
     for (const f of filesRunBy(command)) if (files.has(f)) installTime.add(f);
   }
   // One level of relative requires from the files the scripts run (a loader usually sits right there).
@@ -200,7 +201,7 @@ export function analyzePackage(contents: TarContents, options: AnalyzeOptions = 
     const text = textOf(entry);
     if (text === undefined) continue;
     scannedBytes += data.byteLength;
-    checkCode(entry.path, text, isInstall, out);
+    checkCode(entry.path, text, isInstall, own, out);
   }
   if (shipped.length) {
     const first = shipped[0];
@@ -239,13 +240,74 @@ export function readInstallScripts(entry: TarEntry | undefined): Record<string, 
   return scripts;
 }
 
+/**
+ * The package's GitHub repository (`owner/repo`, lower case) from package.json's
+ * `repository`, in any of the forms npm accepts; undefined for other hosts or none.
+ */
+export function readGithubRepo(entry: TarEntry | undefined): string | undefined {
+  const text = entry ? textOf(entry) : undefined;
+  if (text === undefined) return undefined;
+  let repository: unknown;
+  try {
+    repository = (JSON.parse(text) as { repository?: unknown })?.repository;
+  } catch {
+    return undefined;
+  }
+  const url = typeof repository === 'string' ? repository : typeof (repository as { url?: unknown })?.url === 'string' ? (repository as { url: string }).url : undefined;
+  if (!url || url.length > 500) return undefined;
+  // Bounded character classes, no nesting: linear on any input.
+  const m = /^(?:github:)?([\w.-]{1,100})\/([\w.-]{1,100})$/.exec(url) ?? /github\.com[:/]([\w.-]{1,100})\/([\w.-]{1,100})/i.exec(url);
+  if (!m) return undefined;
+  return `${m[1]}/${m[2].replace(/\.git$/i, '')}`.toLowerCase();
+}
+
+/** Where a package may fetch its own files from at install time. */
+interface OwnOrigin {
+  /** `owner/repo` on GitHub, lower case. */
+  repo?: string;
+}
+
+/** Registries that serve npm packages' tarballs (esbuild and @swc/core fetch their platform package from there). */
+const REGISTRY_HOSTS = new Set(['registry.npmjs.org', 'registry.yarnpkg.com', 'registry.npmmirror.com']);
+
+/**
+ * Where the URLs written in code or a command point, comments left out: `own` when every
+ * one is an npm registry or the package's own GitHub repository (its releases), with the
+ * words for the message; `other` when any points elsewhere; `none` when it names none (a
+ * URL built from variables: nothing can be said).
+ */
+function urlOrigin(text: string, own: OwnOrigin): { kind: 'own'; where: string } | { kind: 'other' | 'none' } {
+  const re = /https?:\/\/([A-Za-z0-9.-]{1,253})(\/[^\s'"`<>()]{0,300})?/g;
+  const where = new Set<string>();
+  let m: RegExpExecArray | null;
+  let count = 0;
+  while ((m = re.exec(text)) && count++ < 200) {
+    if (inComment(text, m.index)) continue;
+    const host = m[1].toLowerCase();
+    const path = (m[2] ?? '').toLowerCase();
+    if (REGISTRY_HOSTS.has(host)) where.add('the npm registry');
+    else if (own.repo && (host === 'github.com' || host === 'www.github.com') && (path === `/${own.repo}` || path.startsWith(`/${own.repo}/`))) where.add(path.startsWith(`/${own.repo}/releases/download/`) ? "the package's own GitHub releases" : "the package's own GitHub repository");
+    else return { kind: 'other' };
+  }
+  return where.size ? { kind: 'own', where: [...where].join(' and ') } : { kind: 'none' };
+}
+
+/** Shell programs that download: a shell command string that names one fetches something. */
+const SHELL_DOWNLOADERS = ['curl ', 'wget ', 'Invoke-WebRequest', 'invoke-webrequest', 'powershell', 'certutil', 'bitsadmin'];
+
 /** The lifecycle command line itself: downloads piped to a shell, inline node code that fetches and runs. */
-function checkScriptCommand(command: string, where: string, out: SignalSink): void {
+function checkScriptCommand(command: string, where: string, own: OwnOrigin, out: SignalSink): void {
   const lower = command.toLowerCase();
   const fetcher = firstOf(lower, ['curl ', 'wget ', 'invoke-webrequest', 'iwr ', 'irm ']);
   if (fetcher) {
-    const pipe = firstOf(lower.slice(fetcher.index), ['| sh', '|sh', '| bash', '|bash', '| node', '|node', '| python', '|iex', '| iex', '&& sh ', '&& bash ', '&& chmod', '; sh ', '; bash ']);
-    if (pipe) out.add('install-fetch-exec', 'high', 'an install script downloads something and runs it', evidenceIn(command, fetcher.index, where), true);
+    const rest = lower.slice(fetcher.index);
+    const run = firstOf(rest, ['| sh', '|sh', '| bash', '|bash', '| node', '|node', '| python', '|iex', '| iex', '&& sh ', '&& bash ', '; sh ', '; bash ']);
+    const chmod = firstOf(rest, ['&& chmod', '; chmod']);
+    const origin = urlOrigin(command, own);
+    // A prebuilt binary fetched from the package's own GitHub release (or the registry) and
+    // made executable is how native packages ship; piping a download into a shell is not.
+    if (!run && origin.kind === 'own') out.add('binary-download', 'low', `an install script downloads a prebuilt file from ${origin.where}${chmod ? ' and marks it executable' : ''}`, evidenceIn(command, fetcher.index, where), true);
+    else if (run || chmod) out.add('install-fetch-exec', 'high', 'an install script downloads something and runs it', evidenceIn(command, fetcher.index, where), true);
     else out.add('binary-download', 'medium', 'an install script downloads a file', evidenceIn(command, fetcher.index, where), true);
   }
   const inline = firstOf(command, ['node -e', 'node --eval', 'node -p', 'node --print', 'node -r']);
@@ -256,7 +318,7 @@ function checkScriptCommand(command: string, where: string, out: SignalSink): vo
     if (net && run) out.add('install-fetch-exec', 'high', 'an install script runs inline code that fetches and executes', evidenceIn(command, net.index + inline.index, where), true);
   }
   // The command line is checked like code too: endpoints, credentials and env dumps in one line.
-  checkCode(where, command, true, out);
+  checkCode(where, command, true, own, out);
 }
 
 /**
@@ -320,7 +382,7 @@ function relativeRequires(text: string, fromFile: string): string[] {
 
 // ---------------------------------------------------------------- code
 
-function checkCode(file: string, text: string, installTime: boolean, out: SignalSink): void {
+function checkCode(file: string, text: string, installTime: boolean, own: OwnOrigin, out: SignalSink): void {
   const sev = (install: AuditSeverity, other: AuditSeverity) => (installTime ? install : other);
 
   const endpoint = firstOf(text, EXFIL_HOSTS);
@@ -345,9 +407,20 @@ function checkCode(file: string, text: string, installTime: boolean, out: Signal
   if (installTime && !file.startsWith('package.json#')) {
     const usesChildProcess = text.includes('child_process');
     const shell = usesChildProcess ? firstOf(text, SHELL_EXEC_MARKERS) : undefined;
-    if (shell) out.add('install-shell-exec', 'medium', 'install-time code runs shell command strings', evidenceAt(file, text, shell.index), true);
     const chmod = firstOf(text, ['chmodSync(', 'chmod(', 'chmod +x', '0o755', '0755']);
-    if (net && chmod) out.add('binary-download', 'medium', 'install-time code downloads and marks a file executable', evidenceAt(file, text, net.index), true);
+    const origin = shell || (net && chmod) ? urlOrigin(text, own) : undefined;
+    if (shell) {
+      // Build steps run commands (esbuild and @swc/core `npm install` their platform
+      // package, sharp asks pkg-config): only a command string next to a shell
+      // downloader pointing off the package's own origin is worth a warning.
+      const downloader = firstOf(text, SHELL_DOWNLOADERS);
+      if (downloader && origin?.kind !== 'own') out.add('install-shell-exec', 'medium', `install-time code runs shell command strings, and names ${downloader.match.trim()}`, evidenceAt(file, text, shell.index), true);
+      else out.add('install-shell-exec', 'low', 'install-time code runs shell command strings (build steps do)', evidenceAt(file, text, shell.index), true);
+    }
+    if (net && chmod) {
+      if (origin?.kind === 'own') out.add('binary-download', 'low', `install-time code downloads a prebuilt binary from ${origin.where} and marks it executable`, evidenceAt(file, text, net.index), true);
+      else out.add('binary-download', 'medium', 'install-time code downloads and marks a file executable', evidenceAt(file, text, net.index), true);
+    }
   }
   const outside = firstOf(text, OUTSIDE_MARKERS);
   const write = outside ? firstOf(text, WRITE_MARKERS) : undefined;

@@ -55,7 +55,7 @@ export const AUDIT_EVIDENCE_MAX = 160;
  * Bumped whenever a check changes what it finds: cached results are keyed by it (with the
  * tarball's sha512), so an improved check re-reads packages instead of trusting old verdicts.
  */
-export const AUDIT_CHECKS_VERSION = 2;
+export const AUDIT_CHECKS_VERSION = 3;
 
 export interface AuditStats {
   compressedBytes: number;
