@@ -88,3 +88,53 @@ test('"Audit the published code" from the light bulb: offered on a finding, run 
   const bad = (await client.connection.sendRequest('depwarden/auditVersion', { uri, name: '../../etc', version: '1.0.0' })) as { status: string };
   assert.equal(bad.status, 'refused');
 });
+
+test('background audits feed the verdict: the install-script warning on the stealer becomes an error, the one on an esbuild-shaped release becomes info', async (t) => {
+  const registry = await startFakeRegistry();
+  const stealer = publishStealer(registry);
+  // esbuild as a hijacked release looks in registry data: 0.19.0 had the same files and no
+  // install script, 0.20.0 (ten days old) adds `node install.js`: a warning until read.
+  const esbuild = buildPackageTarball(shapes.esbuildLike.manifest, shapes.esbuildLike.files);
+  const { scripts: _scripts, ...manifest } = shapes.esbuildLike.manifest;
+  const before = buildPackageTarball({ ...manifest, version: '0.19.0' }, shapes.esbuildLike.files);
+  registry.addPackage('esbuild', {
+    versions: { '0.19.0': { tarball: before, repository: repo }, '0.20.0': { tarball: esbuild, repository: repo, scripts: { postinstall: 'node install.js' }, time: new Date(Date.now() - 10 * 86_400_000).toISOString() } },
+  });
+  const tgz = (name: string, v: string) => `${registry.url}${name}/-/${name}-${v}.tgz`;
+  const dir = tempProject({
+    'package.json': JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { 'env-stealer': '1.0.1', esbuild: '0.20.0' } }, null, 2),
+    'package-lock.json': npmLockText({
+      'env-stealer': { version: '1.0.1', resolved: tgz('env-stealer', '1.0.1'), integrity: sriOf(stealer), hasInstallScript: true } as never,
+      esbuild: { version: '0.20.0', resolved: tgz('esbuild', '0.20.0'), integrity: sriOf(esbuild), hasInstallScript: true } as never,
+    }),
+  });
+  const client = new LspTestClient();
+  client.settings = { offline: false, registry: registry.url, advisories: { enabled: false }, debounceMs: 20, audit: { background: true } };
+  t.after(async () => {
+    await client.shutdown();
+    await registry.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await client.initialize(dir);
+  // Every publish is looked at: the severities each package's install-script diagnostic went through.
+  const seen = { 'env-stealer': [] as number[], esbuild: [] as number[] };
+  const current = (name: keyof typeof seen) => all(client).find((d) => d.code === 'install-script' && d.message.startsWith(`${name}@`));
+  const done = await client.waitFor(
+    () => {
+      for (const name of Object.keys(seen) as (keyof typeof seen)[]) {
+        const d = current(name);
+        if (d && d.severity !== seen[name].at(-1)) seen[name].push(d.severity!);
+      }
+      const s = current('env-stealer');
+      const e = current('esbuild');
+      return s?.severity === 1 && e?.severity === 3 ? { s, e } : undefined;
+    },
+    'the audited severities (env-stealer error, esbuild info)',
+    30_000,
+  );
+  // (Before the registry answers, the lockfile's flag alone is info.)
+  assert.deepEqual(seen['env-stealer'].slice(-2), [2, 1], `env-stealer: a warning from registry data, then an error once audited (${seen['env-stealer']})`);
+  assert.deepEqual(seen.esbuild.slice(-2), [2, 3], `esbuild: a warning from registry data, then info once audited (${seen.esbuild})`);
+  assert.match(done.s.message, /An error: audited: .*\(index\.js:\d+\)/);
+  assert.match(done.e.message, /Not a warning: audited: nothing suspicious in what it runs at install/);
+});

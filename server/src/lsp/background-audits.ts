@@ -1,4 +1,6 @@
 import { auditKey, lockedPackageOf, projectAuditor } from '../engine/audit/audit-project';
+import { readCachedAudits } from '../engine/audit/cached-audits';
+import type { Project } from '../engine/project';
 import type { AuditResult } from '../engine/audit/model';
 import type { Finding, RuleId } from '../engine/model';
 import type { ScanResult } from '../engine/scan';
@@ -44,6 +46,8 @@ export class BackgroundAudits {
   private readonly starts: number[] = [];
   private running = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
+  /** Tarballs (sha512) already looked for in the disk cache this session. */
+  private readonly cacheAsked = new Set<string>();
 
   constructor(
     private readonly state: ServerState,
@@ -64,6 +68,23 @@ export class BackgroundAudits {
       this.queue.push({ folder, key, ...target });
     }
     this.pump();
+  }
+
+  /**
+   * Audits the disk cache holds for the folder's locked versions (an earlier session, the
+   * CLI's `scan --audit`), by lockfile integrity: joined to the session's audits, and the
+   * folder re-checked when one is new. Each tarball is looked for once a session, so
+   * keystrokes cost nothing; no network, so offline and Restricted Mode too.
+   */
+  async readCached(folder: WorkspaceFolderState, project: Project): Promise<void> {
+    const found = await readCachedAudits(project, this.state.dataCache, (sha) => this.cacheAsked.has(sha) || (this.cacheAsked.add(sha), false));
+    let added = false;
+    for (const [key, result] of found) {
+      if (this.state.audits.has(key)) continue;
+      this.state.audits.set(key, result);
+      added = true;
+    }
+    if (added) this.recheck(folder);
   }
 
   /** Pending and running audits (tests, status). */

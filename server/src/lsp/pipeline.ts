@@ -319,6 +319,8 @@ export class Pipeline {
       this.markFetching(entry);
       void this.beginProgress(entry);
     }
+    // Earlier audits of the locked tarballs, from the disk cache (new lockfile entries only).
+    this.backgroundAudits.readCached(folder, local.project).catch((e) => this.state.log(`[warn] cached audits not read: ${(e as Error).message}`));
     return entry;
   }
 

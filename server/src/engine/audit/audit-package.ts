@@ -17,7 +17,7 @@ import type { NpmConfig } from '../policy/npmrc';
 import { createHash } from 'node:crypto';
 import { analyzePackage, readInstallScripts, type PackageAnalysis } from './checks';
 import { downloadTarball, tarballClient } from './fetch-tarball';
-import { sha512Integrity, verifyIntegrity, type ExpectedIntegrity } from './integrity';
+import { sha512Integrity, sriSha512, verifyIntegrity, type ExpectedIntegrity } from './integrity';
 import { AUDIT_CHECKS_VERSION, AUDIT_DIFF_MAX, type AuditDiff, type AuditErrorKind, type AuditResult } from './model';
 import type { DataCache } from '../data/cache';
 import { DEFAULT_TAR_LIMITS, readTarball, TarError, type TarContents, type TarEntry, type TarLimits } from './tar';
@@ -276,17 +276,12 @@ function previousVersion(doc: RawPackument, version: string): string | undefined
   return best;
 }
 
-function cacheKey(sha512: string): string {
+export function cacheKey(sha512: string): string {
   return `v${AUDIT_CHECKS_VERSION}:${sha512}`;
 }
 
 /** The cache folder is outside the workspace but still read as untrusted: shape-checked. */
-function isAuditResult(x: unknown): x is Extract<AuditResult, { status: 'ok' }> {
+export function isAuditResult(x: unknown): x is Extract<AuditResult, { status: 'ok' }> {
   const r = x as Extract<AuditResult, { status: 'ok' }> | undefined;
   return !!r && typeof r === 'object' && r.status === 'ok' && typeof r.name === 'string' && typeof r.version === 'string' && typeof r.integrity === 'string' && Array.isArray(r.signals) && !!r.stats && typeof r.installScripts === 'object';
-}
-
-function sriSha512(integrity: string | undefined): string | undefined {
-  for (const token of (integrity ?? '').split(/\s+/)) if (token.startsWith('sha512-')) return token.split('?')[0];
-  return undefined;
 }

@@ -41,3 +41,9 @@ export function verifyIntegrity(bytes: Uint8Array, expected: ExpectedIntegrity):
 export function sha512Integrity(bytes: Uint8Array): string {
   return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
+
+/** The sha512 token of an SRI string (`sha512-…`), options cut; undefined when it names none (an old lockfile's sha1). */
+export function sriSha512(integrity: string | undefined): string | undefined {
+  for (const token of (integrity ?? '').split(/\s+/)) if (token.startsWith('sha512-')) return token.split('?')[0];
+  return undefined;
+}

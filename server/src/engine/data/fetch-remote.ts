@@ -25,6 +25,7 @@ import { resolveProxyRoutes } from './proxy';
 import { advisoryRoute, authHeaderFor, RegistryClient } from './registry-client';
 import { advisoryKey, type AdvisoryLookup, type IocList, type PackumentLookup, type RemoteData } from './remote-data';
 import { collectTargets, resolveSpec, workspaceNames } from './targets';
+import { readCachedAudits } from '../audit/cached-audits';
 
 export interface FetchProgress {
   /** Registry names looked up so far, out of total. */
@@ -134,6 +135,9 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
   }
   const advisories = new Map<string, AdvisoryLookup>();
   for (const map of [await lockedAdvisories, await askAdvisories(resolvedPairs)]) for (const [k, v] of map) advisories.set(k, v);
+  // Audits done earlier (scan --audit, depwarden audit, the editor) of the very tarballs
+  // the lockfiles lock: from the cache only, never fetched here.
+  const audits = await readCachedAudits(project, cache);
 
   return {
     packuments,
@@ -141,6 +145,7 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
     advisoriesEnabled: !!advisory,
     iocs: options.iocs ?? new Map(),
     ...(feeds ? { malwareFeeds: await feeds } : {}),
+    ...(audits.size ? { audits } : {}),
     offline,
     requests: http.requests,
   };

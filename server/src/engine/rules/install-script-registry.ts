@@ -14,6 +14,8 @@ import {
   newInstallScriptFact,
   noRepositoryFact,
   publishedAt,
+  weighAudit,
+  withAudit,
   youngFact,
   type RiskFact,
 } from './risk-signals';
@@ -38,6 +40,12 @@ const OWN_STRENGTH = new Set<RiskFact['kind']>(['changed-install-script', 'new-p
  * repository, or imitates a popular name. Weaker facts (the script's text changed, a new
  * publisher, lost provenance, a hook added in a version public for over a year) warn only
  * together.
+ *
+ * Where the version's tarball was read (package audit, #14), what it found weighs in
+ * (risk-signals.ts weighAudit): install-time code that posts the environment or downloads
+ * and runs something is an error whether or not the registry data looked risky; a clean
+ * read answers the guesses (`node-gyp rebuild`, esbuild fetching its platform binary, a
+ * prebuilt binary from the package's own GitHub release are not warnings).
  */
 export function reportRegistryInstallScripts(ctx: RuleContext): void {
   const policies = new Map<string, ScriptPolicy>();
@@ -53,19 +61,29 @@ export function reportRegistryInstallScripts(ctx: RuleContext): void {
     // Script text is the publisher's: capped so that a huge one cannot flood the report.
     const scriptText = hooks.map(([h, s]) => `${h}: ${truncate(s, LIMITS.text)}`);
     const list = scriptText.join('; ');
-    const facts = riskFacts(t, now);
-    const warn = decision.runs && isRisky(facts);
-    const why = facts.map((f) => f.text).join('; ');
+    const audit = weighAudit(ctx.data.auditOf(t));
+    const facts = withAudit(riskFacts(t, now), audit);
+    // Malicious install-time code is an error even where this package manager would not
+    // run it: the package is in the tree, and one allow-list entry away from running.
+    const malicious = audit?.verdict === 'malicious';
+    const warn = malicious || (decision.runs && isRisky(facts));
+    const reasons = facts.filter((f) => !f.answered && f.kind !== 'malicious-code' && f.kind !== 'suspicious-code');
+    const why = reasons.map((f) => f.text).join('; ');
+    const answered = facts.filter((f) => f.answered).map((f) => f.text).join('; ');
     let message = `${describeTarget(t)} runs a script when installed (${list}), per the registry. ${verdict}`;
-    if (warn) message += ` A warning because ${why}.`;
-    else if (decision.runs && facts.length) message += ` Shown as evidence, not a warning: ${why} (not enough alone).`;
+    if (malicious) message += ` An error: ${audit.text}.`;
+    else if (audit?.verdict === 'suspicious' && decision.runs) message += ` A warning: ${audit.text}.`;
+    else if (warn) message += ` A warning because ${why}.`;
+    else if (audit?.verdict === 'clean' && decision.runs) message += ` Not a warning: ${audit.text}${answered ? `, which answers what the registry data suggested (${answered})` : ''}.`;
+    else if (decision.runs && why) message += ` Shown as evidence, not a warning: ${why} (not enough alone).`;
     else if (decision.runs) message += ` ${established(t, now)}: shown as evidence, not a warning.`;
-    else if (facts.length) message += ` Note: ${why}.`;
+    else if (why) message += ` Note: ${why}.`;
+    if (!malicious && audit && (audit.verdict === 'unclear' || (audit.verdict === 'suspicious' && !decision.runs))) message += ` (${audit.text}.)`;
     ctx.report(
       targetReport(t, message, {
-        severity: warn ? 'warning' : 'info',
+        severity: malicious ? 'error' : warn ? 'warning' : 'info',
         fixes: decision.runs && decision.fix ? [decision.fix] : [],
-        evidence: [...scriptText, `package manager: ${describeManager(policy)}; ${verdict}`, ...facts.map((f) => f.text)],
+        evidence: [...scriptText, `package manager: ${describeManager(policy)}; ${verdict}`, ...facts.filter((f) => f.kind !== 'malicious-code' && f.kind !== 'suspicious-code').map((f) => (f.answered ? `${f.text} (answered by the audit)` : f.text)), ...(audit ? [audit.text, ...audit.evidence] : [])],
       }),
     );
   }

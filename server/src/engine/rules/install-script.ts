@@ -4,6 +4,7 @@ import { describeManager, reportRegistryInstallScripts, verdictText } from './in
 import { defineRule, type RuleContext } from './context';
 import { scriptPolicyFor } from '../policy/script-policy';
 import { profileOf } from '../lockfile/profiles';
+import { weighAudit } from './risk-signals';
 
 /**
  * Install scripts run with the user's rights the moment a package is installed, before
@@ -41,11 +42,14 @@ export const installScript = defineRule({
         const hook = p.source === 'git' ? 'an install or prepare script' : 'an install script (preinstall, install or postinstall)';
         const verdict = verdictText(policy, decision);
         const why = unconfirmed ?? (ctx.remote ? 'no registry data' : 'no registry data (offline)');
+        // An earlier audit of these very bytes (found by the lockfile's integrity, offline too) says what the flag cannot.
+        const audit = p.source === 'registry' ? weighAudit(ctx.data.auditOfVersion(p.realName ?? p.name, p.version, p.integrity)) : undefined;
+        const severity = audit?.verdict === 'malicious' ? 'error' : audit?.verdict === 'suspicious' && decision.runs ? 'warning' : 'info';
         ctx.report(
-          lockfileEntryReport(l, graph, p, `${p.name}@${p.version} has ${hook}, per the lockfile's ${flagName(l)}; not confirmed by the registry (${why}). ${verdict}`, {
-            severity: 'info',
+          lockfileEntryReport(l, graph, p, `${p.name}@${p.version} has ${hook}, per the lockfile's ${flagName(l)}; not confirmed by the registry (${why}). ${verdict}${audit ? ` ${audit.text.charAt(0).toUpperCase()}${audit.text.slice(1)}.` : ''}`, {
+            severity,
             fixes: decision.runs && decision.fix ? [decision.fix] : [],
-            evidence: [`${flagName(l)} in ${l.path} (a hint: some package managers set it for packages without install scripts)`, `package manager: ${describeManager(policy)}; ${verdict}`],
+            evidence: [`${flagName(l)} in ${l.path} (a hint: some package managers set it for packages without install scripts)`, `package manager: ${describeManager(policy)}; ${verdict}`, ...(audit?.evidence ?? [])],
           }),
         );
       }

@@ -15,6 +15,7 @@ import type { Packument, PackumentLookup, VersionInfo } from '../data/remote-dat
 import { firstPublished, formatAge } from './new-package';
 import { popularNameDetector } from '../typosquat';
 import { LIMITS, truncate } from '../text/untrusted';
+import type { AuditResult, AuditSignal } from '../audit/model';
 
 const DAY = 24 * 3600_000;
 
@@ -43,9 +44,16 @@ export interface RiskFact {
     | 'new-publisher'
     | 'lost-provenance'
     | 'dangerous-script'
-    | 'stranger-publisher';
+    | 'stranger-publisher'
+    | 'malicious-code'
+    | 'suspicious-code';
   /** Strong facts make a package risky alone; weak ones only together (see isRisky). */
   strong: boolean;
+  /**
+   * Set when an audit read the code this fact is a guess about and found nothing
+   * (weighAudit): the fact stays as evidence, never as a reason, alone or combined.
+   */
+  answered?: boolean;
   /** Plain words for messages and evidence lines (already capped). */
   text: string;
 }
@@ -190,9 +198,109 @@ export function dangerousScriptFact(info: VersionInfo | undefined): RiskFact | u
  * make it risky. Young and few versions are one kind: a new package has both.
  */
 export function isRisky(facts: RiskFact[]): boolean {
-  if (facts.some((f) => f.strong)) return true;
-  const kinds = new Set(facts.map((f) => (f.kind === 'young' || f.kind === 'few-versions' ? 'new' : f.kind)));
+  const open = facts.filter((f) => !f.answered);
+  if (open.some((f) => f.strong)) return true;
+  const kinds = new Set(open.map((f) => (f.kind === 'young' || f.kind === 'few-versions' ? 'new' : f.kind)));
   return kinds.size >= 2;
+}
+
+// ---------------------------------------------------------------- package audits (#14)
+
+/**
+ * What reading a version's published files (package audit) says about the code it runs at
+ * install time. Metadata can only guess from a script's text and the package's history;
+ * the audit has read the files the script runs.
+ * - `malicious`: a high signal in install-time code (posts the environment, downloads and
+ *   runs, an entry that escapes the package): an error.
+ * - `suspicious`: a medium one (a download made executable from an unrelated host): a
+ *   strong fact, a warning alone.
+ * - `clean`: the install-time code holds nothing above low and no file anything high: it
+ *   answers the guesses (a new or changed script, curl in its text, a young package):
+ *   `node-gyp rebuild`, esbuild's platform download, a prebuilt binary from the package's
+ *   own GitHub release.
+ * - `unclear`: not read (the audit failed), or high only in code run on load (the
+ *   suspicious-code rule's finding): evidence only, it neither raises nor lowers.
+ */
+export interface AuditWeight {
+  verdict: 'malicious' | 'suspicious' | 'clean' | 'unclear';
+  /** "audited: takes the whole environment … (index.js:3)", capped. */
+  text: string;
+  /** One line per install-time signal (capped), then what changed since the previous release. */
+  evidence: string[];
+  /** The fact it adds (malicious-code, suspicious-code), for the verdict. */
+  fact?: RiskFact;
+}
+
+/** Signals shown in a message, and evidence lines per audit. */
+const AUDIT_MESSAGE_SIGNALS = 2;
+const AUDIT_EVIDENCE_SIGNALS = 8;
+
+/**
+ * Audit signals that restate registry data (a hook the previous release lacked: the
+ * new-install-script fact) rather than say what the code does: evidence, not a verdict.
+ */
+export const ABOUT_METADATA: ReadonlySet<AuditSignal['id']> = new Set(['new-install-script']);
+
+export function weighAudit(result: AuditResult | undefined): AuditWeight | undefined {
+  if (!result) return undefined;
+  if (result.status === 'error') return { verdict: 'unclear', text: `not audited (${result.kind}): ${truncate(result.reason, LIMITS.text)}`, evidence: [] };
+  const install = rankSignals(result.signals.filter((s) => s.installTime && !ABOUT_METADATA.has(s.id)));
+  const evidence = [...install.slice(0, AUDIT_EVIDENCE_SIGNALS).map((s) => `audit: ${s.severity} ${s.id} ${signalPlace(s)}: ${truncate(s.evidence.text, LIMITS.text)}`), ...auditDiffLines(result)];
+  const high = install.filter((s) => s.severity === 'high');
+  const medium = install.filter((s) => s.severity === 'medium');
+  const said = (list: AuditSignal[]) => {
+    const more = list.length > AUDIT_MESSAGE_SIGNALS ? `; ${list.length - AUDIT_MESSAGE_SIGNALS} more` : '';
+    return `audited: ${list.slice(0, AUDIT_MESSAGE_SIGNALS).map((s) => `${s.message.replace(/\.$/, '')} (${signalPlace(s)})`).join('; ')}${more}`;
+  };
+  if (high.length) {
+    const text = said(high);
+    return { verdict: 'malicious', text, evidence, fact: { kind: 'malicious-code', strong: true, text } };
+  }
+  if (medium.length) {
+    const text = said(medium);
+    return { verdict: 'suspicious', text, evidence, fact: { kind: 'suspicious-code', strong: true, text } };
+  }
+  const onLoad = rankSignals(result.signals.filter((s) => s.severity === 'high'));
+  if (onLoad.length) return { verdict: 'unclear', text: `${said(onLoad)}, in code run on load, not at install`, evidence };
+  const files = Object.keys(result.installScripts).length ? 'what it runs at install' : 'its published files';
+  const notes = install.length ? ` (only ${install.slice(0, AUDIT_MESSAGE_SIGNALS).map((s) => `${s.message.replace(/\.$/, '')}, ${signalPlace(s)}`).join('; ')})` : '';
+  return { verdict: 'clean', text: `audited: nothing suspicious in ${files}${notes}`, evidence };
+}
+
+/**
+ * The facts with an audit weighed in: a malicious or suspicious read adds its fact; a clean
+ * one answers every guess about the code and the package's newness. Never answered: an
+ * imitated popular name (the wrong package, whatever its script does) and a removed one.
+ */
+export function withAudit(facts: RiskFact[], audit: AuditWeight | undefined): RiskFact[] {
+  if (!audit) return facts;
+  if (audit.fact) return [...facts, audit.fact];
+  if (audit.verdict !== 'clean') return facts;
+  return facts.map((f) => (f.kind === 'imitates-popular' || f.kind === 'removed' ? f : { ...f, answered: true }));
+}
+
+/** The diff against the previous release, as evidence lines: install-time changes first. */
+export function auditDiffLines(result: Extract<AuditResult, { status: 'ok' }>): string[] {
+  const d = result.diff;
+  if (!d || !result.previousVersion) return [];
+  const since = `since ${truncate(result.previousVersion, LIMITS.version)}`;
+  const lines: string[] = [];
+  for (const [hook, command] of Object.entries(d.installScriptsChanged)) lines.push(`${hook} script new or changed ${since}: ${truncate(command, LIMITS.text)}`);
+  for (const f of d.installTimeChanged) lines.push(`install-time file ${f.change} ${since}: ${truncate(f.file, LIMITS.text)}`);
+  lines.push(`files ${since}: ${d.counts.added} added, ${d.counts.changed} changed, ${d.counts.removed} removed`);
+  return lines;
+}
+
+/** Worst first; install-time before load-time at the same severity. */
+export function rankSignals(signals: readonly AuditSignal[]): AuditSignal[] {
+  const rank = (s: AuditSignal) => (s.severity === 'high' ? 0 : s.severity === 'medium' ? 2 : 4) + (s.installTime ? 0 : 1);
+  return [...signals].sort((a, b) => rank(a) - rank(b));
+}
+
+/** `file:line` (or the file alone for a whole-file signal), capped: the path is the package's. */
+export function signalPlace(s: AuditSignal): string {
+  const file = truncate(s.evidence.file, LIMITS.text);
+  return s.evidence.line > 0 ? `${file}:${s.evidence.line}` : file;
 }
 
 /** Who has published any version of a package up to (not including) `before`; maintainers when the registry gives no publishers. */

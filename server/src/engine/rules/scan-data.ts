@@ -1,6 +1,9 @@
 import type { ScanInput } from './context';
 import { evaluateTargets, workspaceNames, type EvaluatedTarget } from '../data/targets';
 import { allowedHostsFor, scopeKey } from './allowed-hosts';
+import { auditKey } from '../audit/audit-project';
+import { sriSha512 } from '../audit/integrity';
+import type { AuditResult } from '../audit/model';
 
 /**
  * What rules read besides the project itself, built once per scan on first use and shared
@@ -28,6 +31,26 @@ export class ScanData {
   get workspaceNames(): Set<string> {
     this.ownNames ??= workspaceNames(this.input.project);
     return this.ownNames;
+  }
+
+  /**
+   * The package audit of a target's version (RemoteData.audits: `scan --audit`, the
+   * editor's audits, earlier audits found in the cache by lockfile integrity). Undefined
+   * when there is none, or when it read other bytes than the lockfile locks (the same
+   * name@version from another registry).
+   */
+  auditOf(t: EvaluatedTarget): AuditResult | undefined {
+    return t.version ? this.auditOfVersion(t.name, t.version, t.locked?.integrity) : undefined;
+  }
+
+  /** The same by registry name, version and the lockfile's integrity (lockfile entries the registry did not confirm). */
+  auditOfVersion(name: string, version: string, lockedIntegrity: string | undefined): AuditResult | undefined {
+    const audits = this.input.remote?.audits;
+    if (!audits?.size) return undefined;
+    const result = audits.get(auditKey(name, version));
+    const locked = sriSha512(lockedIntegrity);
+    if (result?.status === 'ok' && locked && locked !== result.integrity) return undefined;
+    return result;
   }
 
   /** Hosts a package may be resolved from (lockfile-host, non-registry-source); only the scope matters. */

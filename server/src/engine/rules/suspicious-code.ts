@@ -1,9 +1,9 @@
 import { defineRule } from './context';
 import { describeTarget, targetReport } from '../data/targets';
-import { auditKey } from '../audit/audit-project';
-import { highestSeverity, type AuditResult, type AuditSignal } from '../audit/model';
+import { highestSeverity, type AuditResult } from '../audit/model';
 import type { Severity } from '../model';
 import { LIMITS, truncate } from '../text/untrusted';
+import { ABOUT_METADATA, auditDiffLines as diffLines, rankSignals, signalPlace as where } from './risk-signals';
 
 /**
  * What reading the published files found (package audit, issue #14): code that downloads
@@ -18,11 +18,9 @@ export const suspiciousCode = defineRule({
   data: ['registry'],
   fixes: [],
   check(ctx) {
-    const audits = ctx.remote?.audits;
-    if (!audits || audits.size === 0) return;
+    if (!ctx.remote?.audits?.size) return;
     for (const t of ctx.data.targets) {
-      if (!t.version) continue;
-      const result = audits.get(auditKey(t.name, t.version));
+      const result = ctx.data.auditOf(t);
       if (!result) continue;
       const verdict = verdictOf(result);
       if (!verdict) continue;
@@ -49,14 +47,17 @@ function verdictOf(result: AuditResult): { severity: Severity; message: string; 
         return { severity: 'info', message: `not audited (${result.kind}): ${truncate(result.reason, LIMITS.text)}.`, evidence: [result.reason] };
     }
   }
-  const worst = highestSeverity(result.signals);
+  // A hook the previous release lacked is what install-script and trust-change say from
+  // registry data; here it is evidence, and only what the code does sets the severity.
+  const judged = result.signals.filter((s) => !ABOUT_METADATA.has(s.id));
+  const worst = highestSeverity(judged);
   const changes = diffLines(result);
   if (!worst) {
     // Clean, but what runs at install time changed: worth knowing when judging the release.
     if (!result.diff?.installTimeChanged.length && !Object.keys(result.diff?.installScriptsChanged ?? {}).length) return undefined;
     return { severity: 'info', message: `nothing suspicious in its published code, but what runs at install time changed since ${truncate(result.previousVersion ?? 'the previous release', LIMITS.version)}.`, evidence: changes };
   }
-  const signals = [...result.signals].sort((a, b) => rank(a) - rank(b));
+  const signals = rankSignals(judged);
   const head = signals[0];
   const more = signals.length > 1 ? `; ${signals.length - 1} more signal${signals.length === 2 ? '' : 's'}` : '';
   return {
@@ -64,25 +65,4 @@ function verdictOf(result: AuditResult): { severity: Severity; message: string; 
     message: `${head.message.replace(/\.$/, '')} (${where(head)}${head.installTime ? ', run at install time' : ''}${more}).`,
     evidence: [...signals.slice(0, 20).map((s) => `${s.severity} ${s.id} ${where(s)}: ${truncate(s.evidence.text, LIMITS.text)}`), ...changes],
   };
-}
-
-/** The diff against the previous release, as evidence lines: install-time changes first. */
-function diffLines(result: Extract<AuditResult, { status: 'ok' }>): string[] {
-  const d = result.diff;
-  if (!d || !result.previousVersion) return [];
-  const since = `since ${truncate(result.previousVersion, LIMITS.version)}`;
-  const lines: string[] = [];
-  for (const [hook, command] of Object.entries(d.installScriptsChanged)) lines.push(`${hook} script new or changed ${since}: ${truncate(command, LIMITS.text)}`);
-  for (const f of d.installTimeChanged) lines.push(`install-time file ${f.change} ${since}: ${truncate(f.file, LIMITS.text)}`);
-  lines.push(`files ${since}: ${d.counts.added} added, ${d.counts.changed} changed, ${d.counts.removed} removed`);
-  return lines;
-}
-
-function rank(s: AuditSignal): number {
-  return (s.severity === 'high' ? 0 : s.severity === 'medium' ? 2 : 4) + (s.installTime ? 0 : 1);
-}
-
-function where(s: AuditSignal): string {
-  const file = truncate(s.evidence.file, LIMITS.text);
-  return s.evidence.line > 0 ? `${file}:${s.evidence.line}` : file;
 }

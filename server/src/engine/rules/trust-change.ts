@@ -2,7 +2,7 @@ import semver from 'semver';
 import { defineRule } from './context';
 import { trustSignals, type TrustSignal } from '../review/trust-delta';
 import { describeTarget, previousRelease, targetReport } from '../data/targets';
-import { assessAddedDependency, publishersOf, type AddedDependencyRisk } from './risk-signals';
+import { assessAddedDependency, publishersOf, weighAudit, type AddedDependencyRisk, type AuditWeight } from './risk-signals';
 import { LIMITS, truncate } from '../text/untrusted';
 
 /** Added dependencies judged per release; the rest are counted (bounded work and output). */
@@ -20,6 +20,11 @@ const MAX_JUDGED = 10;
  * new, one version, published by someone who had never published event-stream), or when
  * signals combine (a new publisher and a new install script: the hijacked-version shape).
  * The message says which evidence made it a warning.
+ *
+ * Where the release's tarball was read (package audit, #14), the audit weighs in: code
+ * that runs at install and steals or downloads-and-runs makes it an error, a medium signal
+ * there a warning alone; a clean read answers "a new install script" and "a new
+ * executable" (it read them), so those no longer count towards a warning.
  */
 export const trustChange = defineRule({
   id: 'trust-change',
@@ -38,14 +43,19 @@ export const trustChange = defineRule({
       const added = signals.find((s) => s.kind === 'added-dependencies')?.added ?? [];
       const parent = { name: t.name, packument: t.packument, version: t.version, publishers: added.length ? publishersOf(t.packument, t.version) : undefined };
       const judged = added.slice(0, MAX_JUDGED).map(([name, spec]) => assessAddedDependency(name, spec, ctx.remote?.packuments.get(name), parent, now));
-      const verdict = judge(signals, judged);
+      const audit = weighAudit(ctx.data.auditOf(t));
+      const verdict = judge(signals, judged, audit);
       const evidence = [...signals.map((s) => s.text), ...judged.map(dependencyLine)];
       if (added.length > MAX_JUDGED) evidence.push(`${added.length - MAX_JUDGED} more added dependencies were not checked`);
+      if (audit) evidence.push(audit.text, ...audit.evidence);
       const changes = signals.map((s) => s.text).join('; ');
-      const message = verdict.reasons.length
-        ? `${describeTarget(t)}, compared with ${prev.version}: ${changes}. A warning because ${verdict.reasons.join('; and ')}. Hijacked releases look like this; check the release before trusting it.`
-        : `${describeTarget(t)}, compared with ${prev.version}: ${changes}. ${verdict.quiet}`;
-      ctx.report(targetReport(t, message, { span: t.versionSpan, severity: verdict.reasons.length ? 'warning' : 'info', evidence }));
+      const error = audit?.verdict === 'malicious';
+      const message = error
+        ? `${describeTarget(t)}, compared with ${prev.version}: ${changes}. An error: ${audit.text}. Do not install this release.`
+        : verdict.reasons.length
+          ? `${describeTarget(t)}, compared with ${prev.version}: ${changes}. A warning because ${verdict.reasons.join('; and ')}. Hijacked releases look like this; check the release before trusting it.`
+          : `${describeTarget(t)}, compared with ${prev.version}: ${changes}. ${verdict.quiet}`;
+      ctx.report(targetReport(t, message, { span: t.versionSpan, severity: error ? 'error' : verdict.reasons.length ? 'warning' : 'info', evidence }));
     }
   },
 });
@@ -66,11 +76,14 @@ const SIGNAL_WORDS: Record<TrustSignal['kind'], string> = {
  *   could not be checked or have no repository or a stranger publisher. Established or
  *   merely new additions count nothing.
  */
-function judge(signals: TrustSignal[], judged: AddedDependencyRisk[]): { reasons: string[]; quiet: string } {
+function judge(signals: TrustSignal[], judged: AddedDependencyRisk[], audit: AuditWeight | undefined): { reasons: string[]; quiet: string } {
   const reasons: string[] = [];
+  if (audit?.verdict === 'suspicious') reasons.push(audit.text);
   const risky = judged.filter((d) => d.risky);
   for (const d of risky) reasons.push(`the added dependency "${truncate(d.name, LIMITS.name)}" is risky: ${d.facts.map((f) => f.text).join(', ')}`);
-  const kinds: TrustSignal['kind'][] = signals.map((s) => s.kind).filter((k) => k !== 'added-dependencies');
+  // A clean audit read the new install script and the files it runs: they are answered.
+  const answered = new Set<TrustSignal['kind']>(audit?.verdict === 'clean' ? ['gained-install-script', 'gained-bin'] : []);
+  const kinds: TrustSignal['kind'][] = signals.map((s) => s.kind).filter((k) => k !== 'added-dependencies' && !answered.has(k));
   // Young alone is how an organisation's own new package looks (babel adds its new plugins
   // the day they are first published): only an unchecked dependency or another fact counts.
   const doubtful = judged.some((d) => !d.checked || d.facts.some((f) => f.kind !== 'young' && f.kind !== 'few-versions'));
@@ -81,7 +94,8 @@ function judge(signals: TrustSignal[], judged: AddedDependencyRisk[]): { reasons
   }
   const unchecked = judged.filter((d) => !d.checked);
   let quiet = 'Alone this is common in ordinary releases: shown as evidence, not a warning.';
-  if (unchecked.length) quiet = `The added ${unchecked.length === 1 ? 'dependency was' : 'dependencies were'} not checked (${unchecked.map((d) => `${truncate(d.name, LIMITS.name)}: ${d.notChecked}`).join('; ')}); alone this is evidence, not a warning.`;
+  if (answered.size && signals.some((s) => answered.has(s.kind))) quiet = `Not a warning: ${audit!.text}.`;
+  else if (unchecked.length) quiet = `The added ${unchecked.length === 1 ? 'dependency was' : 'dependencies were'} not checked (${unchecked.map((d) => `${truncate(d.name, LIMITS.name)}: ${d.notChecked}`).join('; ')}); alone this is evidence, not a warning.`;
   else if (judged.length && judged.every((d) => !d.risky)) quiet = `The added ${judged.length === 1 ? 'dependency is' : 'dependencies are'} not risky on the registry's evidence, so this is shown as evidence, not a warning.`;
   return { reasons, quiet };
 }
