@@ -6,7 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { LspTestClient } from '../support/lsp-client';
@@ -137,4 +138,57 @@ test('background audits feed the verdict: the install-script warning on the stea
   assert.deepEqual(seen.esbuild.slice(-2), [2, 3], `esbuild: a warning from registry data, then info once audited (${seen.esbuild})`);
   assert.match(done.s.message, /An error: audited: .*\(index\.js:\d+\)/);
   assert.match(done.e.message, /Not a warning: audited: nothing suspicious in what it runs at install/);
+});
+
+/** The Markdown as its reader sees the text: the escapes markdown.ts puts before names, versions and messages undone. */
+const unescaped = (md: string) => md.replace(/\\([\\`*_{}[\]()#+\-.!<>|~&:$])/g, '$1');
+
+test('an upgrade audited in the background: the hover and the lockfile review show what it changed at install time', async (t) => {
+  const registry = await startFakeRegistry();
+  const stealer = publishStealer(registry);
+  const old = buildPackageTarball({ name: 'env-stealer', version: '1.0.0', main: 'index.js' }, [{ path: 'index.js', content: 'module.exports = 1;\n' }]);
+  const tgz = (v: string) => `${registry.url}env-stealer/-/env-stealer-${v}.tgz`;
+  const files = (v: string, bytes: Buffer, scripts: boolean) => ({
+    'package.json': JSON.stringify({ name: 'app', version: '1.0.0', dependencies: { 'env-stealer': v } }, null, 2),
+    'package-lock.json': npmLockText({ 'env-stealer': { version: v, resolved: tgz(v), integrity: sriOf(bytes), ...(scripts ? { hasInstallScript: true } : {}) } as never }),
+  });
+  const dir = tempProject(files('1.0.0', old, false));
+  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, stdio: 'pipe' });
+  git('init', '-q');
+  git('add', '.');
+  git('commit', '-qm', 'base');
+  const client = new LspTestClient();
+  client.settings = { offline: false, registry: registry.url, advisories: { enabled: false }, debounceMs: 20, audit: { background: true } };
+  t.after(async () => {
+    await client.shutdown();
+    await registry.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  await client.initialize(dir);
+  await client.waitFor(() => client.statuses.some((s) => !(s as { lookingUp: boolean }).lookingUp && (s as { lockfiles: number }).lockfiles === 1), 'first scan with registry data', 30_000);
+  // The upgrade to the release that adds the stealing postinstall lands on disk.
+  for (const [name, text] of Object.entries(files('1.0.1', stealer, true))) writeFileSync(path.join(dir, name), text);
+  await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: ['package.json', 'package-lock.json'].map((f) => ({ uri: pathToFileURL(path.join(dir, f)).href, type: 2 })) });
+  await client.waitFor(() => all(client).find((d) => d.code === 'install-script' && d.severity === 1 && d.message.startsWith('env-stealer@1.0.1')), 'the audited install-script error', 30_000);
+
+  const lockUri = pathToFileURL(path.join(dir, 'package-lock.json')).href;
+  const lockText = readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: lockUri, languageId: 'json', version: 1, text: lockText } });
+  const line = lockText.split('\n').findIndex((l) => l.includes('"node_modules/env-stealer"'));
+  let hover: { contents: { value: string } } | null = null;
+  for (let i = 0; i < 50 && !hover; i++) {
+    hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: lockUri }, position: { line, character: 8 } })) as typeof hover;
+    if (!hover) await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.ok(hover, 'no hover on the lockfile entry');
+  const card = unescaped(hover.contents.value);
+  assert.match(card, /🔍 \*\*Published code audited\*\*: 2 high signals \(2 files read\); the strongest: .*\(index\.js:\d+, run at install time\)/, card);
+  assert.match(card, /- postinstall script new or changed since 1\.0\.0: node index\.js/, card);
+  assert.match(card, /- install-time file changed since 1\.0\.0: index\.js/, card);
+
+  const review = unescaped((await client.connection.sendRequest('depwarden/review', { base: 'HEAD' })) as string);
+  assert.ok(review.includes('⬆️ **env-stealer 1.0.0 → 1.0.1**'), review);
+  assert.match(review, /🔍 audit: 2 high signals/, review);
+  assert.match(review, /- install-time file changed since 1\.0\.0: index\.js/, review);
+  assert.match(review, /- postinstall script new or changed since 1\.0\.0: node index\.js/, review);
 });

@@ -51,6 +51,7 @@ export async function runDiff(options: CliOptions, scanned: ScanOutcome, io: Cli
           to: c.to ?? null,
           via: c.via ?? [],
           trust: c.trust,
+          ...(c.audit ? { audit: c.audit } : {}),
           findings: c.findings.map(() => findingJson[i++]),
         })),
       })),
@@ -77,6 +78,7 @@ function diffText(reviews: LockfileReview[], base: string): string {
       const what = ch.kind === 'added' ? `${name(ch.name)}@${version(ch.to)}` : ch.kind === 'removed' ? `${name(ch.name)}@${version(ch.from)}` : `${name(ch.name)} ${version(ch.from)} → ${version(ch.to)}`;
       out.push(`  ${MARK[ch.kind]} ${what}${ch.via && ch.via.length > 1 ? `  (via ${viaText(ch.via)})` : ''}`);
       for (const t of ch.trust) out.push(`      trust: ${cleanText(t)}`);
+      if (ch.audit) for (const line of [ch.audit.headline, ...ch.audit.changes]) out.push(`      audit: ${cleanText(line)}`);
       for (const f of ch.findings) out.push(`      ${f.severity}: ${cleanText(f.message)}  ${f.rule}${f.suppressed ? ' [suppressed]' : ''}`);
     }
     out.push('');

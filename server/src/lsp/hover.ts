@@ -12,6 +12,9 @@ import { advisoryUrl, codeSpan, destination, INLINE_MAX, isPackageName, link, ME
 import { COPY_IOC_BY_ID, MANAGE_TRUST } from './protocol';
 import { packageCoverage, type CoverageContext, type PackageCoverage } from './coverage';
 import { placesOf, type LockfileFindings } from './diagnostics';
+import { auditKey } from '../engine/audit/audit-project';
+import type { AuditResult } from '../engine/audit/model';
+import { auditDiffLines, auditHeadline } from '../engine/rules/risk-signals';
 
 const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 /** How many recent versions the publisher history shows. */
@@ -128,6 +131,8 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
   const findingsSection = [body, reportLine].filter(Boolean).join('  \n');
   if (findingsSection) sections.push(findingsSection);
 
+  const read = subject?.fromRegistry && subject.version ? remote?.audits?.get(auditKey(subject.name, subject.version)) : undefined;
+  if (read) sections.push(renderPackageAudit(read));
   if (subject && packument) {
     const audit = renderAudit(packument, subject.version, now);
     if (audit) sections.push(audit);
@@ -269,6 +274,21 @@ function renderReportLinks(findings: Finding[], iocs: IocTexts | undefined): str
   if (isPackageName(f.package)) links.push(link(`Report ${f.package} to npm`, npmReportUrl(f.package, f.version)));
   if (iocs) links.push(`[Copy IOC](command:${COPY_IOC_BY_ID}?${encodeURIComponent(JSON.stringify([iocs.put(iocText(findings))]))})`);
   return links.length ? `🚩 ${links.join(' · ')}` : undefined;
+}
+
+/**
+ * What reading the version's tarball found (package audit), and what it changed at install
+ * time since the release before: the scripts and install-time files added or changed,
+ * then the file counts. Everything from the package goes through text().
+ */
+function renderPackageAudit(result: AuditResult): string {
+  const lines = [`🔍 **Published code audited**: ${text(auditHeadline(result), MESSAGE_MAX)}`];
+  if (result.status === 'ok') {
+    const changes = auditDiffLines(result);
+    for (const line of changes.slice(0, MAX_EVIDENCE)) lines.push(`- ${text(line, MESSAGE_MAX)}`);
+    if (changes.length > MAX_EVIDENCE) lines.push(`- ${changes.length - MAX_EVIDENCE} more`);
+  }
+  return lines.join('  \n');
 }
 
 /**

@@ -31,13 +31,18 @@ export function renderReview(reviews: ReviewEntry[], linkBase = reviews[0]?.uriO
       out.push('No package changes.', '');
       continue;
     }
-    const risky = review.changes.filter((ch) => ch.findings.some((f) => !f.suppressed) || ch.trust.length);
+    const risky = review.changes.filter((ch) => ch.findings.some((f) => !f.suppressed) || ch.trust.length || ch.audit?.changes.length);
     if (risky.length) out.push(`**${risky.length} change${risky.length === 1 ? ' needs' : 's need'} a look.**`, '');
     for (const ch of [...risky, ...review.changes.filter((x) => !risky.includes(x))]) {
       const what = ch.kind === 'added' ? `${text(ch.name)}@${text(ch.to ?? '')}` : ch.kind === 'removed' ? `${text(ch.name)}@${text(ch.from ?? '')}` : `${text(ch.name)} ${text(ch.from ?? '')} → ${text(ch.to ?? '')}`;
       const via = ch.via && ch.via.length > 1 ? ` — via ${ch.via.map((v) => codeSpan(v)).join(' › ')}` : '';
       out.push(`- ${MARK[ch.kind]} **${what}**${via}`);
       for (const t of ch.trust) out.push(`  - 🔁 trust: ${text(t, MESSAGE_MAX)}`);
+      if (ch.audit) {
+        // What the tarball read found, and the install-time code it changed since the release before.
+        out.push(`  - 🔍 audit: ${text(ch.audit.headline, MESSAGE_MAX)}`);
+        for (const line of ch.audit.changes) out.push(`    - ${text(line, MESSAGE_MAX)}`);
+      }
       for (const f of ch.findings) {
         if (f.suppressed) continue;
         out.push(`  - ${ICON[f.severity]} \`${f.rule}\`: ${text(f.message, MESSAGE_MAX)}`);

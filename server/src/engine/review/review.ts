@@ -3,6 +3,8 @@ import type { ScanResult } from '../scan';
 import type { RemoteData } from '../data/remote-data';
 import { diffLockfiles, type PackageChange } from './lockfile-diff';
 import { trustDeltas } from './trust-delta';
+import { auditKey } from '../audit/audit-project';
+import { auditDiffLines, auditHeadline } from '../rules/risk-signals';
 
 export interface ReviewedChange extends PackageChange {
   /** Trust deltas between the old and the new version (upgrades, with registry data). */
@@ -10,6 +12,12 @@ export interface ReviewedChange extends PackageChange {
   /** Findings on the new version. */
   findings: Finding[];
   via?: string[];
+  /**
+   * When the new version's tarball was read (package audit): what it found, and what it
+   * changed at install time since the release before it (scripts, install-time files).
+   * Package text inside is capped, not escaped.
+   */
+  audit?: { headline: string; changes: string[] };
 }
 
 export interface LockfileReview {
@@ -47,7 +55,9 @@ export function reviewLockfile(before: Lockfile | undefined, result: ScanResult,
         if (prev && cur) trust = trustDeltas(prev, cur);
       }
     }
-    return { ...c, trust, findings, via: entry ? graph?.via(entry.id) : undefined };
+    const read = c.kind !== 'removed' && c.to ? remote?.audits?.get(auditKey(entry?.realName ?? c.name, c.to)) : undefined;
+    const audit = read && { headline: auditHeadline(read), changes: read.status === 'ok' ? auditDiffLines(read) : [] };
+    return { ...c, trust, findings, via: entry ? graph?.via(entry.id) : undefined, ...(audit ? { audit } : {}) };
   });
   const counts = { added: 0, removed: 0, upgraded: 0, downgraded: 0 };
   for (const c of changes) counts[c.kind]++;

@@ -279,6 +279,21 @@ export function withAudit(facts: RiskFact[], audit: AuditWeight | undefined): Ri
   return facts.map((f) => (f.kind === 'imitates-popular' || f.kind === 'removed' ? f : { ...f, answered: true }));
 }
 
+/**
+ * One line for a hover or a review: what the audit found overall (load-time code
+ * included), or why it could not read the version. Package text in it is capped, not
+ * escaped: renderers escape.
+ */
+export function auditHeadline(result: AuditResult): string {
+  if (result.status === 'error') return `not audited (${result.kind}): ${truncate(result.reason, LIMITS.text)}`;
+  const judged = rankSignals(result.signals.filter((s) => !ABOUT_METADATA.has(s.id)));
+  const read = `${result.stats.files} files read`;
+  if (!judged.length) return `nothing suspicious (${read})`;
+  const counts = (['high', 'medium', 'low'] as const).map((sev) => [sev, judged.filter((s) => s.severity === sev).length] as const).filter(([, n]) => n > 0);
+  const head = judged[0];
+  return `${counts.map(([sev, n]) => `${n} ${sev}`).join(', ')} signal${judged.length === 1 ? '' : 's'} (${read}); the strongest: ${head.message.replace(/\.$/, '')} (${signalPlace(head)}${head.installTime ? ', run at install time' : ''})`;
+}
+
 /** The diff against the previous release, as evidence lines: install-time changes first. */
 export function auditDiffLines(result: Extract<AuditResult, { status: 'ok' }>): string[] {
   const d = result.diff;
