@@ -12,6 +12,7 @@ import { benchProcess } from './process';
 import { benchFixes } from './fixes';
 import { measureServerMemory } from './server-memory';
 import { benchPipeline } from './lsp-pipeline';
+import { benchAudit } from './audit';
 import { scanFiles } from '../server/src/engine/scan';
 import { defaultSettings } from '../server/src/engine/model';
 
@@ -208,6 +209,8 @@ async function main(): Promise<void> {
   if (want('typosquat')) await benchTyposquat();
   // The live registry: only when asked for by name (`npm run bench -- memory`).
   if (only.includes('memory')) await benchServerMemory();
+  // Package audits of theia's and sentry's install-script versions, live registry: by name only (`npm run bench -- audit`).
+  if (only.includes('audit')) await benchAudit(['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f)), path.resolve(__dirname, '../.bench-peers/audit-packuments'));
   if (want('lockfiles')) benchLockfiles();
   if (want('pipeline')) await benchPipeline();
 }

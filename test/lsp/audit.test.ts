@@ -175,10 +175,12 @@ test('an upgrade audited in the background: the hover and the lockfile review sh
   const lockText = readFileSync(path.join(dir, 'package-lock.json'), 'utf8');
   await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: lockUri, languageId: 'json', version: 1, text: lockText } });
   const line = lockText.split('\n').findIndex((l) => l.includes('"node_modules/env-stealer"'));
-  let hover: { contents: { value: string } } | null = null;
+  // The open document is scanned (its text is the disk's) before the card is served.
+  const hoverOnce = () => client.connection.sendRequest('textDocument/hover', { textDocument: { uri: lockUri }, position: { line, character: 8 } }) as Promise<{ contents: { value: string } } | null>;
+  let hover = await hoverOnce();
   for (let i = 0; i < 50 && !hover; i++) {
-    hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: lockUri }, position: { line, character: 8 } })) as typeof hover;
-    if (!hover) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 100));
+    hover = await hoverOnce();
   }
   assert.ok(hover, 'no hover on the lockfile entry');
   const card = unescaped(hover.contents.value);

@@ -5,6 +5,7 @@ import { parseNpmrc } from '../../server/src/engine/policy/npmrc';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { buildPackageTarball, sriOf } from '../support/tar-writer';
 import * as shapes from '../fixtures/audit/packages';
+import { sameRegistryHost } from '../../server/src/engine/rules/allowed-hosts';
 
 let registry: FakeRegistry;
 const tarball = buildPackageTarball(shapes.envStealer.manifest, shapes.envStealer.files);
@@ -68,4 +69,11 @@ test('registry faults are error results, not exceptions', async () => {
   assert.equal(huge.status === 'error' && huge.kind, 'too-large');
   assert.match(huge.status === 'error' ? huge.reason : '', /too large/);
   assert.equal(down.status === 'error' && down.kind, 'network');
+});
+
+test("yarn classic's registry.yarnpkg.com is npm's registry host for a lockfile's resolved URL; other hosts are not", () => {
+  assert.ok(sameRegistryHost('registry.yarnpkg.com', 'registry.npmjs.org'));
+  assert.ok(sameRegistryHost('registry.npmjs.org', 'registry.npmjs.org'));
+  assert.ok(!sameRegistryHost('registry.yarnpkg.com.evil.example', 'registry.npmjs.org'));
+  assert.ok(!sameRegistryHost(undefined, 'registry.npmjs.org'));
 });

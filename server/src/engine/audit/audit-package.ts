@@ -20,6 +20,7 @@ import { downloadTarball, tarballClient } from './fetch-tarball';
 import { sha512Integrity, sriSha512, verifyIntegrity, type ExpectedIntegrity } from './integrity';
 import { AUDIT_CHECKS_VERSION, AUDIT_DIFF_MAX, type AuditDiff, type AuditErrorKind, type AuditResult } from './model';
 import type { DataCache } from '../data/cache';
+import { sameRegistryHost } from '../rules/allowed-hosts';
 import { DEFAULT_TAR_LIMITS, readTarball, TarError, type TarContents, type TarEntry, type TarLimits } from './tar';
 
 export interface AuditRequest {
@@ -86,7 +87,8 @@ export class PackageAuditor {
     // A lockfile's resolved URL is used only on the registry's own host (what npm itself would fetch from).
     const resolved = req.lockfile?.resolved;
     if (resolved) {
-      if (hostOf(resolved) !== hostOf(registry)) return { status: 'error', name, version, kind: 'disallowed-url', reason: `the lockfile's resolved URL is not on the registry host ${hostOf(registry) ?? registry}` };
+      // yarn classic writes registry.yarnpkg.com for npm's registry: the same registry.
+      if (!sameRegistryHost(hostOf(resolved), hostOf(registry))) return { status: 'error', name, version, kind: 'disallowed-url', reason: `the lockfile's resolved URL is not on the registry host ${hostOf(registry) ?? registry}` };
       url = resolved;
     }
     if (!url || !/^https?:\/\//i.test(url)) return { status: 'error', name, version, kind: 'malformed', reason: 'the registry names no http(s) tarball for this version' };

@@ -7,6 +7,11 @@ const EQUIVALENT_HOSTS: Record<string, string[]> = {
   'registry.yarnpkg.com': ['registry.npmjs.org'],
 };
 
+/** True when two hosts serve the same registry (the same host, or yarn's name for npm's). */
+export function sameRegistryHost(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && (a === b || (EQUIVALENT_HOSTS[a] ?? []).includes(b));
+}
+
 /** The registries expected for a package name: .npmrc's (by scope), and the registry setting when given. */
 export function expectedRegistries(input: ScanInput, name: string): string[] {
   const out = [npmrcRegistryFor(input.project.npmrc, name)];
