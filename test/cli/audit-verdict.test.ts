@@ -26,7 +26,7 @@ const tarballs = new Map<string, Buffer>();
 const dirs: string[] = [];
 
 const benign = [shapes.esbuildLike, shapes.coreJsLike, shapes.parcelWatcherLike, shapes.ownReleaseDownload];
-const all = [...benign, shapes.envStealer];
+const all = [...benign, shapes.envStealer, shapes.codeDownloadElsewhere];
 const nameOf = (s: shapes.PackageShape) => String(s.manifest.name);
 const versionOf = (s: shapes.PackageShape) => String(s.manifest.version);
 
@@ -138,6 +138,11 @@ test('--audit: esbuild, core-js, @parcel/watcher and own-release shapes are not 
   assert.equal(trust.severity, 'error', show(trust));
   assert.match(trust.message, /audited: .*\(index\.js:\d+\)/);
   assert.ok(trust.evidence?.some((e) => /^postinstall script new or changed since 0\.0\.9: node index\.js/.test(e)), show(trust));
+
+  // A download made executable from an unrelated host is one more fact: with the new hook, a warning that says so.
+  const download = of(findings, 'install-script', 'helper-bin');
+  assert.equal(download.severity, 'warning', show(download));
+  assert.match(download.message, /A warning because .*audited: install-time code downloads and marks a file executable \(setup\.js:\d+\)/, show(download));
 
   // A later plain scan (no --audit, offline even) reads the audits from the cache by
   // lockfile integrity: the same verdicts, and no tarball is downloaded.

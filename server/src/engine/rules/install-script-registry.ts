@@ -67,18 +67,16 @@ export function reportRegistryInstallScripts(ctx: RuleContext): void {
     // run it: the package is in the tree, and one allow-list entry away from running.
     const malicious = audit?.verdict === 'malicious';
     const warn = malicious || (decision.runs && isRisky(facts));
-    const reasons = facts.filter((f) => !f.answered && f.kind !== 'malicious-code' && f.kind !== 'suspicious-code');
-    const why = reasons.map((f) => f.text).join('; ');
+    const why = facts.filter((f) => !f.answered).map((f) => f.text).join('; ');
     const answered = facts.filter((f) => f.answered).map((f) => f.text).join('; ');
     let message = `${describeTarget(t)} runs a script when installed (${list}), per the registry. ${verdict}`;
     if (malicious) message += ` An error: ${audit.text}.`;
-    else if (audit?.verdict === 'suspicious' && decision.runs) message += ` A warning: ${audit.text}.`;
     else if (warn) message += ` A warning because ${why}.`;
     else if (audit?.verdict === 'clean' && decision.runs) message += ` Not a warning: ${audit.text}${answered ? `, which answers what the registry data suggested (${answered})` : ''}.`;
     else if (decision.runs && why) message += ` Shown as evidence, not a warning: ${why} (not enough alone).`;
     else if (decision.runs) message += ` ${established(t, now)}: shown as evidence, not a warning.`;
     else if (why) message += ` Note: ${why}.`;
-    if (!malicious && audit && (audit.verdict === 'unclear' || (audit.verdict === 'suspicious' && !decision.runs))) message += ` (${audit.text}.)`;
+    if (audit?.verdict === 'unclear') message += ` (${audit.text}.)`;
     ctx.report(
       targetReport(t, message, {
         severity: malicious ? 'error' : warn ? 'warning' : 'info',

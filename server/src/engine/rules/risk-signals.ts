@@ -213,7 +213,7 @@ export function isRisky(facts: RiskFact[]): boolean {
  * - `malicious`: a high signal in install-time code (posts the environment, downloads and
  *   runs, an entry that escapes the package): an error.
  * - `suspicious`: a medium one (a download made executable from an unrelated host): a
- *   strong fact, a warning alone.
+ *   weak fact, a warning together with another one (a new hook, a young package).
  * - `clean`: the install-time code holds nothing above low and no file anything high: it
  *   answers the guesses (a new or changed script, curl in its text, a young package):
  *   `node-gyp rebuild`, esbuild's platform download, a prebuilt binary from the package's
@@ -258,7 +258,9 @@ export function weighAudit(result: AuditResult | undefined): AuditWeight | undef
   }
   if (medium.length) {
     const text = said(medium);
-    return { verdict: 'suspicious', text, evidence, fact: { kind: 'suspicious-code', strong: true, text } };
+    // Weak: vendors download their binaries from their own CDNs (@sentry/cli) and cache
+    // under the home folder; with another fact (a new hook, a young package) it warns.
+    return { verdict: 'suspicious', text, evidence, fact: { kind: 'suspicious-code', strong: false, text } };
   }
   const onLoad = rankSignals(result.signals.filter((s) => s.severity === 'high'));
   if (onLoad.length) return { verdict: 'unclear', text: `${said(onLoad)}, in code run on load, not at install`, evidence };

@@ -23,7 +23,7 @@ const MAX_JUDGED = 10;
  *
  * Where the release's tarball was read (package audit, #14), the audit weighs in: code
  * that runs at install and steals or downloads-and-runs makes it an error, a medium signal
- * there a warning alone; a clean read answers "a new install script" and "a new
+ * there counts as one more signal; a clean read answers "a new install script" and "a new
  * executable" (it read them), so those no longer count towards a warning.
  */
 export const trustChange = defineRule({
@@ -78,7 +78,6 @@ const SIGNAL_WORDS: Record<TrustSignal['kind'], string> = {
  */
 function judge(signals: TrustSignal[], judged: AddedDependencyRisk[], audit: AuditWeight | undefined): { reasons: string[]; quiet: string } {
   const reasons: string[] = [];
-  if (audit?.verdict === 'suspicious') reasons.push(audit.text);
   const risky = judged.filter((d) => d.risky);
   for (const d of risky) reasons.push(`the added dependency "${truncate(d.name, LIMITS.name)}" is risky: ${d.facts.map((f) => f.text).join(', ')}`);
   // A clean audit read the new install script and the files it runs: they are answered.
@@ -88,9 +87,12 @@ function judge(signals: TrustSignal[], judged: AddedDependencyRisk[], audit: Aud
   // the day they are first published): only an unchecked dependency or another fact counts.
   const doubtful = judged.some((d) => !d.checked || d.facts.some((f) => f.kind !== 'young' && f.kind !== 'few-versions'));
   if (doubtful) kinds.push('added-dependencies');
-  if (!risky.length && kinds.length >= 2) {
+  // A medium signal in install-time code counts as one more signal of the release.
+  const words = kinds.map((k) => SIGNAL_WORDS[k]);
+  if (audit?.verdict === 'suspicious') words.push(`what the audit found (${audit.text})`);
+  if (!risky.length && words.length >= 2) {
     const shape = kinds.includes('gained-install-script') && (kinds.includes('new-publisher') || kinds.includes('lost-provenance')) ? ' (the shape of a hijacked release)' : '';
-    reasons.push(`${kinds.map((k) => SIGNAL_WORDS[k]).join(' together with ')} in one release${shape}`);
+    reasons.push(`${words.join(' together with ')} in one release${shape}`);
   }
   const unchecked = judged.filter((d) => !d.checked);
   let quiet = 'Alone this is common in ordinary releases: shown as evidence, not a warning.';
