@@ -3,7 +3,7 @@
  * the same input in the same run. Never used as a pass/fail test.
  */
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -102,6 +102,25 @@ function benchLockfiles(): void {
     }
     const rows = ['floor', 'depwarden-parse', 'depwarden-analyse', ...c.peers].map((t) => runWorker(t, file));
     printTable(c.title, rows);
+  }
+}
+
+/**
+ * Issue #13's in-process target: full offline analysis (parse + every rule) of each corpus
+ * project, against JSON.parse of the same lockfile data, on every corpus lockfile (the
+ * lockfiles section covers four of them, with the peers).
+ */
+function benchAnalysis(): void {
+  spawnSync(process.execPath, [path.join(__dirname, 'setup-peers.mjs')], { stdio: 'inherit', cwd: path.resolve(__dirname, '..') });
+  const lockfiles = ['package-lock.json', 'yarn.lock', 'pnpm-lock.yaml', 'bun.lock'];
+  const files = readdirSync(CORPUS, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .flatMap((d) => lockfiles.filter((l) => existsSync(path.join(CORPUS, d.name, l))).map((l) => `${d.name}/${l}`));
+  console.log('\nfull offline analysis in process, every corpus project (x floor: JSON.parse of the lockfile data in the same process)');
+  for (const f of files) {
+    const r = runWorker('depwarden-analyse', path.join(CORPUS, f));
+    const ratio = r.ms !== undefined && r.floorMs ? `${(r.ms / r.floorMs).toFixed(1)}x floor` : `not measured: ${r.error}`;
+    console.log(`  ${f.padEnd(44)} ${r.ms !== undefined ? fmt(r.ms).padStart(7) : ''} ms  ${ratio}`);
   }
 }
 
@@ -212,6 +231,7 @@ async function main(): Promise<void> {
   // Package audits of theia's and sentry's install-script versions, live registry: by name only (`npm run bench -- audit`).
   if (only.includes('audit')) await benchAudit(['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f)), path.resolve(__dirname, '../.bench-peers/audit-packuments'));
   if (want('lockfiles')) benchLockfiles();
+  if (want('analysis')) benchAnalysis();
   if (want('pipeline')) await benchPipeline();
 }
 

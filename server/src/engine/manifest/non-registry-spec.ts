@@ -25,6 +25,11 @@ export function nonRegistrySpec(name: string, spec: string): NonRegistrySpec | u
     if (!scheme) return undefined;
     return { kind: scheme.startsWith('git') ? 'git' : 'url', url: spec };
   }
+  // An `npm:` alias names a registry package or is invalid (npm-package-arg rejects an alias
+  // of anything else), so it never fetches from outside the registry. Yarn berry writes
+  // every dependency spec of its lockfile this way, and npa parses each one twice (URL,
+  // hosted-git, semver) before throwing, which dominated analysing such a lockfile.
+  if (/^npm:/i.test(spec)) return undefined;
   const classified = classifySpec(name, spec);
   if (classified.kind === 'git') return { kind: 'git', url: classified.url ?? spec };
   if (classified.kind === 'remote') return { kind: 'url', url: classified.url ?? spec };
