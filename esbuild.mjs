@@ -6,12 +6,12 @@
 //   files of their own (dist/undici.js, yaml.js, yarnpkg-parsers.js), required on first use;
 // - the typosquat detector's derived keys and trigram postings are computed here, once,
 //   and inlined as JSON (DEPWARDEN_TYPOSQUAT_SNAPSHOT, see engine/typosquat/index.ts);
-// - dist/cli.js is a small launcher that turns on Node's module compile cache (Node >=
-//   22.1; a no-op on Node 20) before loading the CLI itself from dist/cli-main.js, so
-//   later runs skip compiling it.
+// - dist/cli.js is a small launcher (cli/launcher.ts) that turns on Node's module compile
+//   cache (Node >= 22.1), or a V8 code cache of its own on older Node (cli/code-cache.ts),
+//   before loading the CLI itself from dist/cli-main.js, so later runs skip compiling it.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
-import { writeFile, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -68,30 +68,14 @@ const engine = {
   define: { DEPWARDEN_TYPOSQUAT_SNAPSHOT: JSON.stringify(await typosquatSnapshot()), DEPWARDEN_VERSION: JSON.stringify(version) },
 };
 
-// The compile cache goes to the user's own cache folder (as defaultCacheDir() in
-// engine/data/cache.ts), not Node's default under the shared os.tmpdir(), where another
-// local user could plant entries.
-const launcher = `#!/usr/bin/env node
-// Compile cache first (Node >= 22.1; absent on Node 20), then the CLI as the main module.
-const path = require('node:path');
-const mod = require('node:module');
-try {
-  const env = process.env;
-  const home = env.HOME || env.USERPROFILE || require('node:os').homedir();
-  const base =
-    process.platform === 'win32' ? path.join(env.LOCALAPPDATA || path.join(home, 'AppData', 'Local'), 'depwarden', 'Cache')
-    : process.platform === 'darwin' ? path.join(home, 'Library', 'Caches', 'depwarden')
-    : path.join(env.XDG_CACHE_HOME || path.join(home, '.cache'), 'depwarden');
-  if (mod.enableCompileCache) mod.enableCompileCache(path.join(base, 'compile-cache'));
-} catch {}
-mod.runMain(path.join(__dirname, 'cli-main.js'));
-`;
-
 await mkdir('dist', { recursive: true });
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...engine, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' }),
   build({ ...engine, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js' }),
   ...Object.entries(APART).map(([name, file]) => build({ ...common, entryPoints: [name], outfile: `dist/${file}` })),
-  writeFile('dist/cli.js', launcher, { mode: 0o755 }),
+  // No source map: the launcher must stay small, and its code is short enough to read as is.
+  build({ ...common, sourcemap: false, entryPoints: ['server/src/cli/launcher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
 ]);
+// The bin entry runs directly on Unix.
+await chmod('dist/cli.js', 0o755);
