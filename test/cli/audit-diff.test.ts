@@ -1,25 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
+import { runCli } from '../support/cli';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { buildPackageTarball } from '../support/tar-writer';
 
 /** `depwarden audit` compares a version that runs code at install time with the release before it. */
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let registry: FakeRegistry;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const env = { ...process.env, NO_COLOR: '1', NPM_CONFIG_USERCONFIG: '/nonexistent', NPM_CONFIG_GLOBALCONFIG: '/nonexistent', HTTPS_PROXY: '', HTTP_PROXY: '', https_proxy: '', http_proxy: '' };
-    const child = spawn(process.execPath, [CLI, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args, { hermetic: true });
 
 const lib = 'module.exports = (s) => s.trim();\n';
 

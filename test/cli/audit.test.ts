@@ -1,28 +1,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { runCli } from '../support/cli';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { buildPackageTarball, buildTar, sriOf, tarHeader } from '../support/tar-writer';
 import * as shapes from '../fixtures/audit/packages';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let registry: FakeRegistry;
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  const started = performance.now();
-  return new Promise((resolve) => {
-    // No user .npmrc: the test must not pick up the machine's registry or tokens, nor a proxy.
-    const env = { ...process.env, NO_COLOR: '1', NPM_CONFIG_USERCONFIG: '/nonexistent', NPM_CONFIG_GLOBALCONFIG: '/nonexistent', HTTPS_PROXY: '', HTTP_PROXY: '', https_proxy: '', http_proxy: '' };
-    const child = spawn(process.execPath, [CLI, ...args], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (code) => resolve({ code, stdout, stderr, ms: performance.now() - started }));
-  });
-}
+// No user .npmrc: the test must not pick up the machine's registry or tokens, nor a proxy.
+const run = (args: string[]) => runCli(args, { hermetic: true });
 
 const times: number[] = [];
 async function audit(spec: string, ...extra: string[]) {

@@ -1,20 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { runCliSync } from '../support/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURES = path.resolve(__dirname, '../fixtures/projects');
 
 // A fresh cache per run: --offline must not read whatever ~/.cache/depwarden holds.
 const CACHE = mkdtempSync(path.join(tmpdir(), 'depwarden-cli-cache-'));
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args, ...(args[0] === 'scan' ? ['--cache-dir', CACHE] : [])], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const run = (args: string[]) => runCliSync([...args, ...(args[0] === 'scan' ? ['--cache-dir', CACHE] : [])]);
 
 test('scan --format json follows the CLI.md contract', () => {
   const dir = path.join(FIXTURES, 'manifest-only');

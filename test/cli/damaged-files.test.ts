@@ -3,13 +3,12 @@
 // burst of parser noise or as findings about entries that are still there.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { npmLockText, tempProject } from '../support/fixtures';
+import { runCliSync } from '../support/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const CACHE = mkdtempSync(path.join(tmpdir(), 'depwarden-cli-cache-'));
 
 interface JsonFinding {
@@ -24,7 +23,7 @@ interface JsonFinding {
 function scan(t: { after(fn: () => void): void }, files: Record<string, string>) {
   const dir = tempProject(files, 'depwarden-damaged-');
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const r = spawnSync(process.execPath, [CLI, 'scan', dir, '--format', 'json', '--offline', '--quiet', '--cache-dir', CACHE], { encoding: 'utf8', timeout: 30_000 });
+  const r = runCliSync(['scan', dir, '--format', 'json', '--offline', '--quiet', '--cache-dir', CACHE], { timeout: 30_000 });
   assert.ok(r.stdout, r.stderr);
   return JSON.parse(r.stdout) as { findings: JsonFinding[]; files: { path: string; parsed: boolean; error?: string }[] };
 }

@@ -4,15 +4,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { tempProject, FAKE_SRI } from '../support/fixtures';
+import { runCli } from '../support/cli';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { PHANTOM_URL, SCENARIO_DEPENDENCIES, serveScenarios } from '../support/attack-scenarios';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
 interface CliFinding {
   rule: string;
@@ -23,18 +22,7 @@ interface CliFinding {
   evidence?: string[];
 }
 
-/** Runs dist/cli.js without blocking the event loop (the loopback registry answers in this process). */
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 let reg: FakeRegistry;
 const cleanup: string[] = [];

@@ -1,12 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { npmLockText } from '../support/fixtures';
+import { runCliSync } from '../support/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 
 function git(dir: string, ...args: string[]) {
   execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', '-c', 'commit.gpgsign=false', ...args], { cwd: dir, stdio: 'pipe' });
@@ -26,8 +26,8 @@ test('depwarden diff lists what a lockfile change adds, upgrades and removes, wi
     path.join(dir, 'package-lock.json'),
     npmLockText({ a: { version: '1.0.0' }, b: { version: '2.1.0' }, newcomer: { version: '0.0.1', hasInstallScript: true, resolved: 'http://evil.example.com/newcomer-0.0.1.tgz' } }),
   );
-  const r = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--format', 'json'], { encoding: 'utf8' });
-  assert.equal(r.status, 1, r.stderr);
+  const r = runCliSync(['diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--format', 'json']);
+  assert.equal(r.code, 1, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.base, 'HEAD');
   const l = out.lockfiles[0];
@@ -41,12 +41,12 @@ test('depwarden diff lists what a lockfile change adds, upgrades and removes, wi
   assert.ok(rules.includes('install-script'), rules.join());
   assert.ok(!out.findings.some((f: { package: string }) => f.package === 'a'), 'unchanged packages are not part of the review');
 
-  const text = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } }).stdout;
+  const text = runCliSync(['diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet']).stdout;
   assert.match(text, /package-lock\.json: 1 added, 1 upgraded, 0 downgraded, 1 removed/);
   assert.match(text, /\+ newcomer@0\.0\.1/);
   assert.match(text, /↑ b 2\.0\.0 → 2\.1\.0/);
 
-  const bad = spawnSync(process.execPath, [CLI, 'diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--base', 'no-such-rev'], { encoding: 'utf8' });
-  assert.equal(bad.status, 2);
+  const bad = runCliSync(['diff', dir, '--offline', '--cache-dir', path.join(dir, '.cache'), '--quiet', '--base', 'no-such-rev']);
+  assert.equal(bad.code, 2);
   assert.match(bad.stderr, /no-such-rev/);
 });

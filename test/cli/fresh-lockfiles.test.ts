@@ -11,13 +11,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { runCli } from '../support/cli';
 import { startFakeRegistry, type FakePackage, type FakeRegistry } from '../support/fake-registry';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURES = path.resolve(__dirname, '../fixtures/fresh-lockfiles');
 
 /**
@@ -54,25 +53,15 @@ after(async () => {
   rmSync(cacheDir, { recursive: true, force: true });
 });
 
-/** Runs dist/cli.js without blocking the event loop (the loopback registry answers in this process). */
-function scan(dir: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const args = [
-    CLI, 'scan', dir, '--format', 'json', '--registry', registry.url, '--no-advisories', '--cache-dir', cacheDir,
+function scan(dir: string) {
+  return runCli([
+    'scan', dir, '--format', 'json', '--registry', registry.url, '--no-advisories', '--cache-dir', cacheDir,
     // The corpus copies hold no source code: "never imported" would be about the copy.
     '--rule', 'unused-dependency=off',
     // The recording is from one day; whether a release is younger than N days depends on
     // the day the test runs, not on the lockfile (release-cooldown has tests of its own).
     '--cooldown-days', '0',
-  ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  ]);
 }
 
 const projects = readdirSync(FIXTURES)

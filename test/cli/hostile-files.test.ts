@@ -3,13 +3,13 @@
 // pass by being skipped, hang the run, or crash it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { npmLockText, tempProject } from '../support/fixtures';
+import { runCliSync } from '../support/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const CACHE = mkdtempSync(path.join(tmpdir(), 'depwarden-cli-cache-'));
 const POSIX = process.platform !== 'win32';
 
@@ -21,10 +21,10 @@ interface JsonFinding {
 
 /** Runs `scan --format json --offline`; a run that hangs is killed and fails the test. */
 function scan(dir: string) {
-  const r = spawnSync(process.execPath, [CLI, 'scan', dir, '--format', 'json', '--offline', '--quiet', '--cache-dir', CACHE], { encoding: 'utf8', timeout: 30_000, maxBuffer: 64 << 20 });
+  const r = runCliSync(['scan', dir, '--format', 'json', '--offline', '--quiet', '--cache-dir', CACHE], { timeout: 30_000 });
   assert.equal(r.signal, null, `the scan was killed (${r.signal}): it hung`);
   const out = r.stdout ? (JSON.parse(r.stdout) as { findings: JsonFinding[] }) : { findings: [] };
-  return { code: r.status, findings: out.findings, stdout: r.stdout, stderr: r.stderr };
+  return { code: r.code, findings: out.findings, stdout: r.stdout, stderr: r.stderr };
 }
 
 // Two errors (insecure-url, lockfile-host) and a warning, offline.

@@ -6,14 +6,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { runCli } from '../support/cli';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { npmLockText, tempProject } from '../support/fixtures';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const OLD = '2019-01-01T00:00:00.000Z';
 
 /** What a terminal acts on: C0 but the line ends we write ourselves, DEL, C1, bidi controls. */
@@ -33,18 +33,7 @@ function assertNoForgedLine(out: string): void {
   for (const line of out.split('\n')) assert.notEqual(line.trim(), 'No problems found.', out);
 }
 
-/** Runs dist/cli.js without blocking the event loop (the loopback registry answers in this process). */
-function cli(args: string[], cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[], cwd?: string) => runCli(args, { cwd });
 
 let reg: FakeRegistry;
 const cleanup: string[] = [];

@@ -9,8 +9,8 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { tempProject } from '../support/fixtures';
+import { CLI, runCliSync } from '../support/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const MANIFEST = JSON.stringify({ name: 'app', dependencies: { alpha: '1.0.0', beta: '1.0.0', gamma: '1.0.0' } }, null, 2);
 
 function setUp(t: { after: (f: () => void) => void }): { dir: string; cache: string } {
@@ -25,7 +25,7 @@ function setUp(t: { after: (f: () => void) => void }): { dir: string; cache: str
 
 test('in a pipe, progress is the plain lines it always was', (t) => {
   const { dir, cache } = setUp(t);
-  const r = spawnSync(process.execPath, [CLI, 'scan', dir, '--offline', '--cache-dir', cache], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
+  const r = runCliSync(['scan', dir, '--offline', '--cache-dir', cache]);
   assert.match(r.stderr, /^depwarden: 3\/3 packages looked up$/m);
   assert.doesNotMatch(r.stderr, /\x1b|\r/);
 });

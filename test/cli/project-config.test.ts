@@ -1,22 +1,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { npmLockText, tempProject } from '../support/fixtures';
 import { startFakeRegistry } from '../support/fake-registry';
+import { runCli, runCliSync } from '../support/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const CACHE = mkdtempSync(path.join(tmpdir(), 'depwarden-cli-config-cache-'));
 
 const MANIFEST = JSON.stringify({ name: 'app', dependencies: { expresss: '1.0.0', 'corp-lib': '1.0.0' } }, null, 2);
 const LOCK = npmLockText({ expresss: '1.0.0', 'corp-lib': { version: '1.0.0', resolved: 'https://npm.corp.example/corp-lib/-/corp-lib-1.0.0.tgz' } });
 
 function run(dir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, 'scan', dir, '--offline', '--cache-dir', CACHE, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const r = runCliSync(['scan', dir, '--offline', '--cache-dir', CACHE, ...args]);
+  return { status: r.code, stdout: r.stdout, stderr: r.stderr };
 }
 
 function rulesOf(stdout: string): string[] {
@@ -68,10 +66,10 @@ test('a broken .depwarden.json fails CI: each problem is an unparsed-file error,
 
 test('usage errors for the new flags', () => {
   for (const [flag, value] of [['--cooldown-days', 'soon'], ['--cooldown-days', '-1'], ['--new-package-days', ''], ['--allowed-host', ' '], ['--typosquat-allow', '']]) {
-    const r = spawnSync(process.execPath, [CLI, 'scan', '.', `${flag}=${value}`], { encoding: 'utf8' });
-    assert.equal(r.status, 2, `${flag}=${value}`);
+    const r = runCliSync(['scan', '.', `${flag}=${value}`]);
+    assert.equal(r.code, 2, `${flag}=${value}`);
   }
-  const help = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' }).stdout;
+  const help = runCliSync(['--help']).stdout;
   for (const flag of ['--allowed-host', '--typosquat-allow', '--cooldown-days', '--new-package-days', '.depwarden.json']) assert.ok(help.includes(flag), flag);
 });
 
@@ -84,7 +82,7 @@ test('a project file cannot choose the registry: names go to the one the user ga
     rmSync(dir, { recursive: true, force: true });
   });
   // Asynchronously: the registries answer from this process.
-  const { stdout } = await promisify(execFile)(process.execPath, [CLI, 'scan', dir, '--registry', mine.url, '--no-advisories', '--cache-dir', CACHE, '--format', 'json', '--quiet', '--fail-on', 'never'], { encoding: 'utf8' });
+  const { stdout } = await runCli(['scan', dir, '--registry', mine.url, '--no-advisories', '--cache-dir', CACHE, '--format', 'json', '--quiet', '--fail-on', 'never']);
   assert.ok(mine.requestsFor('expresss').length > 0);
   assert.equal(theirs.requests.length, 0);
   const refused = (JSON.parse(stdout).findings as { file: string; message: string }[]).filter((f) => f.file === '.depwarden.json').map((f) => f.message);

@@ -1,9 +1,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { runCli, runCliSync } from '../support/cli';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { buildPackageTarball, sriOf } from '../support/tar-writer';
 import { npmLockText, tempProject } from '../support/fixtures';
@@ -13,7 +13,6 @@ import * as shapes from '../fixtures/audit/packages';
  * `depwarden scan --audit`: the tarballs of locked versions are read (in memory, never
  * run) against the loopback registry, and what they hold becomes `suspicious-code`.
  */
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 let registry: FakeRegistry;
 const tarballs = new Map<string, Buffer>();
 const dirs: string[] = [];
@@ -54,16 +53,8 @@ function project(integrity: Record<string, string> = {}): string {
 
 /** Asynchronous: the registry answers from this process's event loop while the CLI runs. */
 async function scan(dir: string, cache: string, ...flags: string[]) {
-  const env = { ...process.env, NO_COLOR: '1', NPM_CONFIG_USERCONFIG: '/nonexistent', NPM_CONFIG_GLOBALCONFIG: '/nonexistent', HTTPS_PROXY: '', HTTP_PROXY: '', https_proxy: '', http_proxy: '' };
-  const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [CLI, 'scan', dir, '--registry', registry.url, '--no-advisories', '--cache-dir', cache, '--format', 'json', '--fail-on', 'never', ...flags], { env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
-  assert.equal(r.status, 0, r.stderr);
+  const r = await runCli(['scan', dir, '--registry', registry.url, '--no-advisories', '--cache-dir', cache, '--format', 'json', '--fail-on', 'never', ...flags], { hermetic: true });
+  assert.equal(r.code, 0, r.stderr);
   const findings = (JSON.parse(r.stdout).findings as { rule: string; severity: string; package?: string; message: string; evidence?: string[] }[]).filter((f) => f.rule === 'suspicious-code');
   return { findings, stderr: r.stderr };
 }
@@ -126,7 +117,7 @@ test('offline, a version that was never audited is said to be not audited (info)
 });
 
 test('--audit takes only =all or =install-scripts', () => {
-  const r = spawnSync(process.execPath, [CLI, 'scan', '.', '--audit=everything'], { encoding: 'utf8' });
-  assert.equal(r.status, 2);
+  const r = runCliSync(['scan', '.', '--audit=everything']);
+  assert.equal(r.code, 2);
   assert.match(r.stderr, /--audit takes =all or =install-scripts/);
 });

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { runCliSync } from '../support/cli';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const FIXTURES = path.resolve(__dirname, '../fixtures/projects');
 const CACHE = mkdtempSync(path.join(tmpdir(), 'depwarden-cli-cache-'));
 
@@ -19,8 +18,8 @@ interface JsonFinding {
 }
 
 function unusedFindings(dir: string, extra: string[] = []): JsonFinding[] {
-  const r = spawnSync(process.execPath, [CLI, 'scan', dir, '--offline', '--format', 'json', '--quiet', '--fail-on', 'never', '--cache-dir', CACHE, ...extra], { encoding: 'utf8' });
-  assert.equal(r.status, 0, r.stderr);
+  const r = runCliSync(['scan', dir, '--offline', '--format', 'json', '--quiet', '--fail-on', 'never', '--cache-dir', CACHE, ...extra]);
+  assert.equal(r.code, 0, r.stderr);
   return (JSON.parse(r.stdout).findings as JsonFinding[]).filter((f) => f.rule === 'unused-dependency');
 }
 

@@ -5,13 +5,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import * as path from 'node:path';
+import { runCli } from '../support/cli';
 import { startFakeRegistry, type FakeRegistry, type FakePackage } from '../support/fake-registry';
 import { npmLockText, tempProject } from '../support/fixtures';
 
-const CLI = path.resolve(__dirname, '../../dist/cli.js');
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
 const repo = { type: 'git', url: 'git+https://github.com/acme/x.git' };
@@ -25,17 +24,7 @@ interface JsonFinding {
   evidence?: string[];
 }
 
-function cli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
-    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const cli = (args: string[]) => runCli(args);
 
 let reg: FakeRegistry;
 const cleanup: string[] = [];

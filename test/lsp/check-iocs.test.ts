@@ -1,12 +1,13 @@
 // Run `npm run build` first: this test starts dist/server.js.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LspTestClient, uriOf } from '../support/lsp-client';
+import { uriOf } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
 import { startFakeOsv } from '../support/fake-osv';
+import { openProject } from '../support/lsp-project';
 
 const integrity = (c: string) => `sha512-${c.repeat(86)}==`;
 
@@ -39,15 +40,7 @@ test('depwarden/checkIocs counts the locked packages on the list (aliases by the
   writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', dependencies }, null, 2));
   writeFileSync(path.join(dir, 'package-lock.json'), JSON.stringify(lock, null, 2));
 
-  const client = new LspTestClient();
-  client.settings = { offline: false, debounceMs: 20, registry: registry.url, publicRegistries: [registry.url], advisories: { url: osv.url }, alerts: { intervalMinutes: 0 } };
-  t.after(async () => {
-    await client.shutdown();
-    await registry.close();
-    await osv.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, debounceMs: 20, registry: registry.url, publicRegistries: [registry.url], advisories: { url: osv.url }, alerts: { intervalMinutes: 0 } }, servers: [registry, osv] });
   // Direct dependencies: their findings are shown on the package.json lines (depwarden.lockfileFindings: auto).
   const manifestUri = uriOf(path.join(dir, 'package.json'));
   await client.waitFor(() => client.diagnostics.get(manifestUri)?.some((d) => d.code === 'known-malware' && d.message.includes('MAL-2026-0001')), 'the advisory finding', 20000);

@@ -5,12 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LspTestClient, uriOf, type PublishedDiagnostics } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
 import { PHANTOM_URL, SCENARIO_DEPENDENCIES, serveScenarios } from '../support/attack-scenarios';
+import { openProject } from '../support/lsp-project';
 
 type Diagnostic = PublishedDiagnostics['diagnostics'][number];
 const ERROR = 1;
@@ -22,14 +23,7 @@ test('the editor shows PhantomRaven, crossenv, an unknown name and an affix imit
   const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-lsp-detections-'));
   const manifest = JSON.stringify({ name: 'app', dependencies: SCENARIO_DEPENDENCIES }, null, 2);
   writeFileSync(path.join(dir, 'package.json'), manifest);
-  const client = new LspTestClient();
-  client.settings = { offline: false, debounceMs: 20, registry: reg.url, advisories: { enabled: false } };
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, debounceMs: 20, registry: reg.url, advisories: { enabled: false } }, servers: [reg] });
   const uri = uriOf(path.join(dir, 'package.json'));
   const lines = manifest.split('\n');
   const lineOf = (name: string) => lines.findIndex((l) => l.includes(`"${name}"`));

@@ -1,10 +1,10 @@
 // Run `npm run build` first: these tests start dist/server.js.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { tempProject } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
+import { openProject } from '../support/lsp-project';
 
 type Range = { start: { line: number; character: number }; end: { line: number; character: number } };
 interface Node {
@@ -45,12 +45,7 @@ const lineOf = (text: string, needle: string) => text.slice(0, text.indexOf(need
 
 test('depwarden/graphChildren and depwarden/why through the server; findings on lockfile entries offer "Why is … here?"', async (t) => {
   const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-graph-');
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const lockUri = uriOf(path.join(dir, 'package-lock.json'));
   const manifestUri = uriOf(path.join(dir, 'package.json'));
   const hostDiag = await client.waitFor(() => client.diagnostics.get(lockUri)?.find((d) => d.code === 'lockfile-host'), 'lockfile-host on c');

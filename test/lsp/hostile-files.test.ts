@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { npmLockText, tempProject } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
+import { openProject } from '../support/lsp-project';
 
 const POSIX = process.platform !== 'win32';
 const LOCK = npmLockText({ 'left-pad': { version: '1.3.0', resolved: 'http://evil.example/left-pad-1.3.0.tgz' } });
@@ -29,12 +30,7 @@ test('a 5,000-level nested package.json in one subfolder: the folder is still pu
   mkdirSync(path.join(dir, 'deep'));
   writeFileSync(path.join(dir, 'deep', 'package.json'), `{"name":"deep","overrides":${'{"a":'.repeat(5000)}"1"${'}'.repeat(5000)},`);
   if (POSIX) symlinkSync('lock.real.json', path.join(dir, 'package-lock.json'));
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const root = uriOf(path.join(dir, 'package.json'));
   const deep = uriOf(path.join(dir, 'deep', 'package.json'));
   await client.waitFor(() => codes(client, root).includes('unpinned-range'), 'the other package.json to be published');
@@ -51,12 +47,7 @@ test('a 5,000-level nested package.json in one subfolder: the folder is still pu
 test('watcher events for symlinks to /dev/zero, out of the folder, and FIFOs: reported, never opened, later changes still seen', { skip: !POSIX }, async (t) => {
   const dir = tempProject({ 'package.json': '{\n  "dependencies": {\n    "lodash": "^4.17.21"\n  }\n}\n' }, 'depwarden-lsp-hostile-');
   mkdirSync(path.join(dir, 'real'));
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   await client.waitFor(() => client.statuses.some((s) => (s as { manifests: number }).manifests === 1), 'the first scan');
   const changed = (rel: string, type = 1) => client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: uriOf(path.join(dir, rel)), type }] });
 

@@ -5,12 +5,12 @@
 // only as an id the server resolves.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import * as path from 'node:path';
-import { LspTestClient, uriOf } from '../support/lsp-client';
+import { uriOf } from '../support/lsp-client';
 import { HOSTILE_PACKAGE, HOSTILE_VERSION, hostileMarkdown, hostilePackage, hostileSpec, startFakeRegistry } from '../support/fake-registry';
 import { tempProject } from '../support/fixtures';
 import { RULE_DOCS_BASE } from '../../server/src/engine/rules/catalog';
+import { openProject } from '../support/lsp-project';
 
 // markdown-it renders as VS Code's Markdown preview does (here through @vscode/vsce, without types).
 type MarkdownIt = { render(src: string): string; validateLink(url: string): boolean };
@@ -73,14 +73,7 @@ test('hovers over a hostile spec, a hostile lockfile key and a hostile registry 
     2,
   );
   const dir = tempProject({ 'package.json': manifest, 'package-lock.json': lock }, 'depwarden-hostile-hover-');
-  const client = new LspTestClient();
-  client.settings = { offline: false, registry: reg.url, advisories: { enabled: false }, debounceMs: 20 };
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, registry: reg.url, advisories: { enabled: false }, debounceMs: 20 }, servers: [reg] });
   const uri = uriOf(path.join(dir, 'package.json'));
   const lockUri = uriOf(path.join(dir, 'package-lock.json'));
   // The registry's answer is in once its deprecation shows as a finding.

@@ -4,11 +4,11 @@
 // package's card.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { LspTestClient, uriOf } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
 import { npmLockText, tempProject } from '../support/fixtures';
+import { openProject } from '../support/lsp-project';
 
 const unescaped = (md: string) => md.replace(/\\([\\`*_{}[\]()#+\-.!<>|~&:$])/g, '$1');
 
@@ -21,13 +21,7 @@ interface HoverResult {
 
 async function cardsFor(settings: Record<string, unknown>, t: { after(fn: () => Promise<void>): void }, ready: (c: LspTestClient, lock: string) => unknown) {
   const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-coverage-');
-  const client = new LspTestClient();
-  client.settings = { debounceMs: 20, ...settings };
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { debounceMs: 20, ...settings } });
   const manifest = uriOf(path.join(dir, 'package.json'));
   const lock = uriOf(path.join(dir, 'package-lock.json'));
   await client.waitFor(() => ready(client, lock), 'the scan with its lookups');

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LspTestClient, uriOf } from '../support/lsp-client';
+import { uriOf } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
 import { npmLockText, tempProject } from '../support/fixtures';
+import { openProject } from '../support/lsp-project';
 
 /** The Markdown as its reader sees the text: the escapes markdown.ts puts before names, versions and messages undone. */
 const unescaped = (md: string) => md.replace(/\\([\\`*_{}[\]()#+\-.!<>|~&:$])/g, '$1');
@@ -75,14 +76,7 @@ test('the hover shows registry facts, report links and audit links; code actions
   const dir = mkdtempSync(path.join(tmpdir(), 'depwarden-hover-'));
   writeFileSync(path.join(dir, 'package.json'), MANIFEST);
   writeFileSync(path.join(dir, 'package-lock.json'), LOCK);
-  const client = new LspTestClient();
-  client.settings = { offline: false, registry: reg.url, advisories: { enabled: false }, debounceMs: 20 };
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, registry: reg.url, advisories: { enabled: false }, debounceMs: 20 }, servers: [reg] });
   const uri = uriOf(path.join(dir, 'package.json'));
   const trust = await client.waitFor(() => (client.diagnostics.get(uri) ?? []).find((d) => d.code === 'trust-change'), 'the registry-based trust-change finding');
   await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: MANIFEST } });
@@ -157,12 +151,7 @@ test('one "Copy IOC" per package in the light bulb, whichever of its findings ar
   // install-script finding (from the lockfile, shown on the package.json line too) does.
   const manifest = '{\n  "name": "app",\n  "dependencies": {\n    "crossenv": "6.1.1"\n  }\n}\n';
   const dir = tempProject({ 'package.json': manifest, 'package-lock.json': npmLockText({ crossenv: { version: '6.1.1', hasInstallScript: true } }) }, 'depwarden-one-ioc-');
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const uri = uriOf(path.join(dir, 'package.json'));
   const here = await client.waitFor(() => {
     const d = (client.diagnostics.get(uri) ?? []).filter((x) => x.range.start.line === 3);

@@ -4,10 +4,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { npmLockText, tempProject } from '../support/fixtures';
-import { LspTestClient, uriOf } from '../support/lsp-client';
+import { uriOf } from '../support/lsp-client';
+import { openProject } from '../support/lsp-project';
 
 const SHA1 = 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=';
 /** The Markdown's text with its backslash escapes removed. */
@@ -18,12 +18,7 @@ test('SHA-1-only entries: one info diagnostic on the first, details in the hover
   const manifest = JSON.stringify({ name: 'app', dependencies: Object.fromEntries(NAMES.map((n) => [n, '1.0.0'])) }, null, 2);
   const lock = npmLockText(Object.fromEntries(NAMES.map((n) => [n, { version: '1.0.0', integrity: SHA1 }])));
   const dir = tempProject({ 'package.json': manifest, 'package-lock.json': lock }, 'depwarden-hygiene-');
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const lockUri = uriOf(path.join(dir, 'package-lock.json'));
   const manifestUri = uriOf(path.join(dir, 'package.json'));
 

@@ -1,10 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LspTestClient, uriOf } from '../support/lsp-client';
+import { uriOf } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
+import { openProject } from '../support/lsp-project';
 
 const OLD = '2021-01-01T00:00:00.000Z';
 
@@ -16,14 +17,7 @@ test('edits during a slow registry lookup do not send the same requests again', 
   // Each edit adds a line above the dependencies, so every edit moves the diagnostics (a publish).
   const manifest = (n: number) => JSON.stringify({ name: 'app', ...Object.fromEntries([...Array(n)].map((_, i) => [`k${i}`, i])), dependencies: { alpha: '1.0.0', beta: '1.0.0', gamma: '1.0.0' } }, null, 2);
   writeFileSync(path.join(dir, 'package.json'), manifest(0));
-  const client = new LspTestClient();
-  client.settings = { offline: false, debounceMs: 0, registry: reg.url, advisories: { enabled: false } };
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, debounceMs: 0, registry: reg.url, advisories: { enabled: false } }, servers: [reg] });
   const uri = uriOf(path.join(dir, 'package.json'));
   await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: manifest(0) } });
   // While the first lookup is in flight, type: each edit is published at once (local rules).

@@ -5,12 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { LspTestClient, uriOf } from '../support/lsp-client';
 import { npmLockText, tempProject } from '../support/fixtures';
 import { RULE_DOCS_BASE } from '../../server/src/engine/rules/catalog';
 import { workspaceFileLink } from '../../server/src/lsp/markdown';
+import { openProject } from '../support/lsp-project';
 
 // markdown-it as the Markdown preview configures it: HTML on, and its own link validation
 // (which is what refused file: links), so a link that renders here renders there.
@@ -33,12 +34,7 @@ const MANIFEST = '{\n  "name": "app",\n  "dependencies": {\n    "lodahs": "^4.17
 test('the report renders in the Markdown preview with working file:line links, grouped by severity and rule', async (t) => {
   const lock = npmLockText({ lodahs: '4.17.21', 'left-pad': '1.3.0', sneaky: { version: '1.0.0', hasInstallScript: true } });
   const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': lock }, 'depwarden-report-');
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const manifestUri = uriOf(path.join(dir, 'package.json'));
   await client.waitFor(() => client.diagnostics.get(manifestUri)?.some((d) => d.code === 'typosquat'), 'the typosquat');
   const report = (await client.connection.sendRequest('depwarden/report', { linkBase: uriOf(dir) })) as string;
@@ -74,12 +70,7 @@ test('review: the lockfile heading is a working link too', async (t) => {
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'base');
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   await client.waitFor(() => client.statuses.length > 0, 'the first scan');
   const review = (await client.connection.sendRequest('depwarden/review', { base: 'HEAD', linkBase: uriOf(dir) })) as string;
   const html = md.render(review);

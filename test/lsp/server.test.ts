@@ -4,6 +4,7 @@ import { rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { tempProject } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
+import { openProject } from '../support/lsp-project';
 
 const MANIFEST = `{
   "name": "app",
@@ -69,12 +70,7 @@ test('a syntax error in the middle still yields findings before and after it', a
 }
 `;
   const dir = tempProject({ 'package.json': broken }, 'depwarden-lsp-');
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const uri = uriOf(path.join(dir, 'package.json'));
   const diags = await client.waitFor(() => client.diagnostics.get(uri)?.length && client.diagnostics.get(uri), 'diagnostics');
   const unparsed = diags.find((d) => d.code === 'unparsed-file');
@@ -104,12 +100,7 @@ test('the quick fix pins an unpinned range to the locked version', async (t) => 
     2,
   );
   const dir = tempProject({ 'package.json': manifest, 'package-lock.json': lock }, 'depwarden-lsp-');
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const uri = uriOf(path.join(dir, 'package.json'));
   await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: manifest } });
   const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');

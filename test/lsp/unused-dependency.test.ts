@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { LspTestClient, uriOf } from '../support/lsp-client';
+import { uriOf } from '../support/lsp-client';
+import { openProject } from '../support/lsp-project';
 
 const MANIFEST = `{
   "name": "app",
@@ -19,12 +20,7 @@ test('the server indexes sources on load and follows watched source changes', as
   mkdirSync(path.join(dir, 'src'));
   writeFileSync(path.join(dir, 'package.json'), MANIFEST);
   writeFileSync(path.join(dir, 'src', 'a.js'), `require('used');\n`);
-  const client = new LspTestClient();
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir);
   const manifestUri = uriOf(path.join(dir, 'package.json'));
   const unusedNames = () => (client.diagnostics.get(manifestUri) ?? []).filter((d) => d.code === 'unused-dependency').map((d) => d.message.split(' ')[0]);
   await client.waitFor(() => unusedNames().length > 0, 'an unused-dependency diagnostic');

@@ -6,10 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
-import { LspTestClient } from '../support/lsp-client';
 import { startFakeRegistry } from '../support/fake-registry';
 import { tempProject } from '../support/fixtures';
+import { openProject } from '../support/lsp-project';
 
 const DAY = 86_400_000;
 const ago = (days: number) => new Date(Date.now() - days * DAY).toISOString();
@@ -96,14 +95,7 @@ test('the editor shows the event-stream and hijacked-release shapes as warnings,
     },
     'depwarden-lsp-verdicts-',
   );
-  const client = new LspTestClient();
-  client.settings = { offline: false, registry: reg.url, advisories: { enabled: false }, debounceMs: 20 };
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, registry: reg.url, advisories: { enabled: false }, debounceMs: 20 }, servers: [reg] });
   type Diag = { code?: string | number; severity?: number; message: string };
   // Every file's: these are direct dependencies, so their lockfile findings are shown on
   // their package.json lines (depwarden.lockfileFindings: auto), the lockfile entry related.
