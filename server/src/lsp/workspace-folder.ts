@@ -103,6 +103,12 @@ export class WorkspaceFolderState {
     this.generation++;
   }
 
+  /** The file's text as last read from disk (undefined when absent or unreadable), whatever a tab shows. */
+  diskText(rel: string): string | undefined {
+    const file = this.disk.get(rel);
+    return file && !file.readError ? file.text : undefined;
+  }
+
   /** Re-reads what one source or configuration file uses (created, changed or deleted). */
   private async refreshUsage(rel: string): Promise<void> {
     const usage = this.usage;

@@ -1,10 +1,11 @@
 import { FileChangeType, type FileEvent } from 'vscode-languageserver';
 import type { Lockfile } from '../../engine/model';
+import { parseLockfile } from '../../engine/lockfile';
 import { roleOfPath } from '../../engine/project';
 import type { Pipeline } from '../pipeline';
 import type { ServerState } from '../state';
 import type { WorkspaceFolderState } from '../workspace-folder';
-import { reviewWhenScanned } from './review';
+import { lockfileChangedOnDisk } from './review';
 
 /**
  * Files changed on disk (saves, installs, branch switches): each is read again through
@@ -14,29 +15,34 @@ import { reviewWhenScanned } from './review';
 export function registerFiles(state: ServerState, pipeline: Pipeline): void {
   state.connection.onDidChangeWatchedFiles(async (params) => {
     const touched = new Set<WorkspaceFolderState>();
-    // What sources use is not in the scanned texts: a change to one always rescans.
-    const usageChanged = new Set<WorkspaceFolderState>();
-    const previousLockfiles = new Map<WorkspaceFolderState, Map<string, Lockfile>>();
+    // What sources use is not in the scanned texts, and a lockfile's review waits for a
+    // settled scan: a change to either always scans, even when an open tab already showed
+    // the new text (its scan found nothing new to publish, and so never settled).
+    const forced = new Set<WorkspaceFolderState>();
     for (const change of params.changes) {
       const folder = state.folderOf(change.uri);
       const rel = folder?.relative(change.uri);
       if (!folder || rel === undefined) continue;
-      rememberLockfile(previousLockfiles, folder, rel);
+      const before = roleOfPath(rel) === 'lockfile' ? lockfileOnDisk(folder, rel) : undefined;
       await readAgain(state, folder, rel, change);
       touched.add(folder);
-      if (roleOfPath(rel) === 'source') usageChanged.add(folder);
+      if (before) lockfileChangedOnDisk(state, folder, rel, before);
+      if (before || roleOfPath(rel) === 'source') forced.add(folder);
     }
-    for (const f of touched) pipeline.schedule(f, undefined, usageChanged.has(f));
-    for (const [folder, previous] of previousLockfiles) void reviewWhenScanned(state, folder, previous);
+    for (const f of touched) pipeline.schedule(f, undefined, forced.has(f));
   });
 }
 
-/** The lockfile as the last scan saw it, to review the change against. */
-function rememberLockfile(previous: Map<WorkspaceFolderState, Map<string, Lockfile>>, folder: WorkspaceFolderState, rel: string): void {
-  const before = folder.result?.project.lockfiles.find((l) => l.path === rel);
-  if (!before || roleOfPath(rel) !== 'lockfile') return;
-  if (!previous.has(folder)) previous.set(folder, new Map());
-  previous.get(folder)!.set(rel, before);
+/**
+ * The lockfile as it was on disk before this change, to review the change against. Not the
+ * last scan's: with the file open in a tab, VS Code hands the new text over as an edit
+ * (didChange), before or after this event, and that scan may already have seen it.
+ */
+function lockfileOnDisk(folder: WorkspaceFolderState, rel: string): Lockfile | undefined {
+  const text = folder.diskText(rel);
+  if (text === undefined) return undefined;
+  const scanned = folder.result?.project.lockfiles.find((l) => l.path === rel);
+  return scanned && folder.result?.project.texts.get(rel) === text ? scanned : parseLockfile(rel, text);
 }
 
 async function readAgain(state: ServerState, folder: WorkspaceFolderState, rel: string, change: FileEvent): Promise<void> {

@@ -36,24 +36,54 @@ async function reviewAgainstGit(state: ServerState, base: string, links: string 
   return renderReview(reviews, links);
 }
 
+/** Per folder: each lockfile changed on disk and not yet reviewed, as it was before the first such change. */
+const unreviewed = new WeakMap<WorkspaceFolderState, Map<string, Lockfile>>();
+
 /**
- * After a lockfile changed on disk (a save, a branch switch, an install), tell the
- * client what the change brought in, once the new scan (with registry data) is there.
+ * A lockfile changed on disk (a save, a branch switch, an install): once a complete scan
+ * (with registry data) holds the new text, tell the client what the change brought in.
+ * Several changes before that are one review, against the oldest text.
  */
-export async function reviewWhenScanned(state: ServerState, folder: WorkspaceFolderState, previous: Map<string, Lockfile>): Promise<void> {
-  const settled = await folder.whenSettled();
-  if (!settled) return; // another change came first: its own review follows
-  const result = folder.result;
-  if (!result) return;
-  const reviews: LockfileReview[] = [];
-  for (const [path, before] of previous) {
-    if (!result.project.lockfiles.some((l) => l.path === path)) continue;
-    const review = reviewLockfile(before, result, path, folder.remote);
-    if (review.changes.length) reviews.push(review);
+export function lockfileChangedOnDisk(state: ServerState, folder: WorkspaceFolderState, path: string, before: Lockfile): void {
+  let pending = unreviewed.get(folder);
+  const waiting = pending !== undefined;
+  if (!pending) unreviewed.set(folder, (pending = new Map()));
+  if (!pending.has(path)) pending.set(path, before);
+  if (!waiting) void reviewWhenScanned(state, folder, pending);
+}
+
+/**
+ * Waits for settled scans until each pending lockfile is reviewed. A scan can still hold
+ * the old text: an open tab's document stands in for the file and VS Code may send its
+ * new text (didChange) only after the watcher event. Such a lockfile waits for the next
+ * settled scan (one with unsaved edits waits for the save, whose event brings it here).
+ */
+async function reviewWhenScanned(state: ServerState, folder: WorkspaceFolderState, pending: Map<string, Lockfile>): Promise<void> {
+  try {
+    while (pending.size) {
+      await folder.whenSettled();
+      const result = folder.result;
+      if (!result) continue;
+      const reviews: LockfileReview[] = [];
+      for (const [path, before] of pending) {
+        const onDisk = folder.diskText(path);
+        // Deleted or unreadable now: nothing to compare with (unparsed-file says why).
+        if (onDisk === undefined || !result.project.lockfiles.some((l) => l.path === path)) {
+          pending.delete(path);
+          continue;
+        }
+        if (result.project.texts.get(path) !== onDisk) continue;
+        pending.delete(path);
+        const review = reviewLockfile(before, result, path, folder.remote);
+        if (review.changes.length) reviews.push(review);
+      }
+      if (!reviews.length) continue;
+      state.lastChangeReviews = reviews.map((review) => ({ folder: '', against: 'the previous version', review, uriOf: (f: string) => folder.uriOf(f) }));
+      void state.connection.sendNotification(LockfileChangedNotification, changeSummary(reviews));
+    }
+  } finally {
+    unreviewed.delete(folder);
   }
-  if (!reviews.length) return;
-  state.lastChangeReviews = reviews.map((review) => ({ folder: '', against: 'the previous version', review, uriOf: (f: string) => folder.uriOf(f) }));
-  void state.connection.sendNotification(LockfileChangedNotification, changeSummary(reviews));
 }
 
 function changeSummary(reviews: LockfileReview[]): LockfileChangedParams {
