@@ -184,13 +184,13 @@ test('an upgrade audited in the background: the hover and the lockfile review sh
   }
   assert.ok(hover, 'no hover on the lockfile entry');
   const card = unescaped(hover.contents.value);
-  assert.match(card, /🔍 \*\*Published code audited\*\*: 2 high signals \(2 files read\); the strongest: .*\(index\.js:\d+, run at install time\)/, card);
+  assert.match(card, /◎ \*\*Published code audited\*\*: 2 high signals \(2 files read\); the strongest: .*\(index\.js:\d+, run at install time\)/, card);
   assert.match(card, /- postinstall script new or changed since 1\.0\.0: node index\.js/, card);
   assert.match(card, /- install-time file changed since 1\.0\.0: index\.js/, card);
 
   const review = unescaped((await client.connection.sendRequest('depwarden/review', { base: 'HEAD' })) as string);
-  assert.ok(review.includes('⬆️ **env-stealer 1.0.0 → 1.0.1**'), review);
-  assert.match(review, /🔍 audit: 2 high signals/, review);
+  assert.ok(review.includes('↑ **env-stealer 1.0.0 → 1.0.1**'), review);
+  assert.match(review, /◎ audit: 2 high signals/, review);
   assert.match(review, /- install-time file changed since 1\.0\.0: index\.js/, review);
   assert.match(review, /- postinstall script new or changed since 1\.0\.0: node index\.js/, review);
 });

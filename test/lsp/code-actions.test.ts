@@ -100,8 +100,8 @@ test('"Suppress" creates .depwarden.json; once it exists the finding leaves the 
 
   const report = (await client.connection.sendRequest('depwarden/report')) as string;
   assert.match(report, /^# depwarden report/);
-  assert.match(report, /## 🔕 Suppressed \(1\)/);
-  const suppressedPart = report.slice(report.indexOf('## 🔕 Suppressed'));
+  assert.match(report, /## ⊖ Suppressed \(1\)/);
+  const suppressedPart = report.slice(report.indexOf('## ⊖ Suppressed'));
   assert.match(suppressedPart, /- `left-pad@1\.3\.0`: \[`unpinned-range`\]\([^)]+\) _warning_: "left\\-pad"/);
   assert.match(suppressedPart, /reason: \*\*reviewed by the team\*\*/);
   // File names are escaped as Markdown text (markdown.ts).
@@ -179,8 +179,8 @@ test('the report groups live findings by severity and rule, with line links', as
   const uri = uriOf(path.join(dir, 'package.json'));
   await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'typosquat'), 'typosquat');
   const report = (await client.connection.sendRequest('depwarden/report')) as string;
-  const warnings = report.slice(report.indexOf('## ⚠️ Warnings'));
-  assert.ok(report.indexOf('## ⚠️ Warnings') > 0, report);
+  const warnings = report.slice(report.indexOf('## ⚠ Warnings'));
+  assert.ok(report.indexOf('## ⚠ Warnings') > 0, report);
   assert.match(report, /\*\*depwarden\\-actions\\-\w+\*\*: 1 package\.json and 0 lockfiles checked/);
   assert.match(warnings, /### \[`typosquat`\]\(https:\/\/[^)]+typosquat\.md\) \(1\)\n\n- "lodahs" looks like a typo[^\n]+ — \[package\\\.json\\:3\]\(\/package\.json#L3\)/);
   assert.ok(!report.includes('Suppressed'));

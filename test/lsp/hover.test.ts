@@ -89,14 +89,14 @@ test('the hover shows registry facts, report links and audit links; code actions
   // The dist-tag and the most recent publish are named apart (here the same version).
   assert.match(card, /dist-tag `latest`: \*\*1\.1\.0\*\*, also the most recent publish, 2 days ago/);
   // The verdict leads, and VS Code's diagnostic hover (above the card) already has the messages.
-  assert.match(card.split('\n')[1], /^⚠️ \*\*Needs a look\*\*: \[`install-script`\]\(.*\[`trust-change`\]/);
+  assert.match(card.split('\n')[1], /^⚠ \*\*Needs a look\*\*: \[`install-script`\]\(.*\[`trust-change`\]/);
   const underCursor = (client.diagnostics.get(uri) ?? []).filter((d) => d.range.start.line <= 3 && d.range.end.line >= 3 && d.range.start.character <= 7 && d.range.end.character >= 7);
   assert.ok(underCursor.length >= 2, 'the diagnostics VS Code shows above the card');
   // A lockfile finding shown on the package.json line is not led by a name its message already has.
   for (const d of underCursor) assert.ok(!/^(\S+@\S+?)(?: \(via [^)]*\))?: .*\1/.test(d.message), `the name twice: ${d.message}`);
   for (const d of underCursor) assert.ok(!card.includes(d.message.slice(0, 60)), `the card repeats the diagnostic "${d.message}"\n${card}`);
   assertNoLineTwice(card);
-  assert.match(card, /❔ \*\*Not checked\*\*  \n- advisories: off \(depwarden\.advisories\)/, 'advisories are off: the card says so');
+  assert.match(card, /○ \*\*Not checked\*\*  \n- advisories: off \(depwarden\.advisories\)/, 'advisories are off: the card says so');
   assert.match(card, /publishers of recent versions: 1\.0\.0 alice · 1\.0\.1 alice · 1\.1\.0 mallory/);
   assert.ok(card.includes('[npm](https://www.npmjs.com/package/sneaky)'), card);
   assert.ok(card.includes('[published files of 1.1.0](https://www.npmjs.com/package/sneaky/v/1.1.0?activeTab=code)'), card);
@@ -119,9 +119,9 @@ test('the hover shows registry facts, report links and audit links; code actions
   assert.match(iocArg, /\n# install-script: [^\n]+\n[^]*\n# trust-change: /, 'the IOC carries every reportable finding');
 
   const clean = unescaped((await hover(4)).contents.value);
-  // No finding, but advisories were not asked: not "✅ No findings".
-  assert.match(clean.split('\n')[1], /^❔ \*\*No findings from the checks that ran\*\*/);
-  assert.ok(!clean.includes('✅'), clean);
+  // No finding, but advisories were not asked: not "✔ No findings".
+  assert.match(clean.split('\n')[1], /^○ \*\*No findings from the checks that ran\*\*/);
+  assert.ok(!clean.includes('✔'), clean);
   assertNoLineTwice(clean);
   assert.match(clean, /\*\*1\.0\.0\*\* published 2 years ago \(.+ UTC\) by \*\*carol\*\*/);
   assert.ok(clean.includes('[at the published commit abcdef0](https://gitlab.com/team/clean/-/tree/abcdef0)'), clean);

@@ -72,7 +72,7 @@ test('a crafted upgrade in a corpus lockfile shows its trust deltas in the edito
   const note = await client.waitFor(() => client.notifications.find((n) => n.method === 'depwarden/lockfileChanged'), 'lockfileChanged', 60000);
   assert.deepEqual(note.params, { files: ['package-lock.json'], added: 0, upgraded: 1, downgraded: 0, removed: 0, flagged: 1, message: 'package-lock.json changed: 1 upgraded; 1 needs a look.' });
   const review = unescaped((await client.connection.sendRequest('depwarden/lastChangeReview')) as string);
-  assert.ok(review.includes(`⬆️ **${name} ${from} → ${to}**`), review.slice(0, 2000));
+  assert.ok(review.includes(`↑ **${name} ${from} → ${to}**`), review.slice(0, 2000));
   assert.match(review, /trust: published by "intruder" where .* was published by "maintainer"/);
   assert.match(review, /trust: has no provenance attestation/);
   assert.match(review, /trust: gained an install script \(postinstall: node steal\.js\)/);

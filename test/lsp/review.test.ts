@@ -31,12 +31,12 @@ test('Review Lockfile Changes against git HEAD, and a notification when the lock
   // info finding (#12), listed in the review below but not counted as needing a look.
   assert.deepEqual(changed.params, { files: ['package-lock.json'], added: 1, upgraded: 1, downgraded: 0, removed: 0, flagged: 0, message: 'package-lock.json changed: 1 added, 1 upgraded.' });
   const last = unescaped((await client.connection.sendRequest('depwarden/lastChangeReview')) as string);
-  assert.match(last, /➕ \*\*sneaky@0\.0\.1\*\*/);
+  assert.match(last, /✚ \*\*sneaky@0\.0\.1\*\*/);
   assert.match(last, /install-script/);
 
   const review = unescaped((await client.connection.sendRequest('depwarden/review', { base: 'HEAD' })) as string);
   assert.match(review, /Compared with git HEAD: \*\*1\*\* added, \*\*1\*\* upgraded, \*\*0\*\* downgraded, \*\*0\*\* removed/);
-  assert.match(review, /⬆️ \*\*b 1\.0\.0 → 1\.1\.0\*\*/);
+  assert.match(review, /↑ \*\*b 1\.0\.0 → 1\.1\.0\*\*/);
 });
 
 test('a downgrade in the lockfile is called a downgrade in the lockfile-changed notice, not an upgrade', async (t) => {
@@ -101,6 +101,6 @@ for (const order of ['the edit first', 'the watcher event first'] as const) {
     );
     assert.equal(params.message, 'package-lock.json changed: 1 added, 1 downgraded.');
     const last = unescaped((await client.connection.sendRequest('depwarden/lastChangeReview')) as string);
-    assert.match(last, /⬇️ \*\*b 1\.10\.0 → 1\.9\.0\*\*/);
+    assert.match(last, /↓ \*\*b 1\.10\.0 → 1\.9\.0\*\*/);
   });
 }

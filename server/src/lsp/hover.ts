@@ -15,8 +15,8 @@ import { placesOf, type LockfileFindings } from './diagnostics';
 import { auditKey } from '../engine/audit/audit-project';
 import type { AuditResult } from '../engine/audit/model';
 import { auditDiffLines, auditHeadline } from '../engine/rules/risk-signals';
+import { MARK, SEVERITY_MARK } from './glyphs';
 
-const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
 /** How many recent versions the publisher history shows. */
 const PUBLISHER_HISTORY = 5;
 /** Caps on lists whose length an answer decides: the card stays a card. */
@@ -153,13 +153,13 @@ const FILE_WIDE = new Set<Finding['rule']>(['lookup-incomplete']);
 function verdict(live: Finding[], suppressed: number, coverage: PackageCoverage | undefined): string {
   const quiet = suppressed ? ` (${suppressed} suppressed)` : '';
   if (live.length === 0) {
-    if (coverage?.restricted) return `🔒 **Restricted Mode**: only the local checks ran, and they found nothing${quiet}.`;
-    if (coverage && (coverage.missing.length || coverage.off.length)) return `❔ **No findings from the checks that ran**${quiet}: not known to be safe (see below what was not checked).`;
-    return `✅ **No findings**${quiet}.`;
+    if (coverage?.restricted) return `${MARK.restricted} **Restricted Mode**: only the local checks ran, and they found nothing${quiet}.`;
+    if (coverage && (coverage.missing.length || coverage.off.length)) return `${MARK.notChecked} **No findings from the checks that ran**${quiet}: not known to be safe (see below what was not checked).`;
+    return `${MARK.clean} **No findings**${quiet}.`;
   }
   const worst = live[0].severity;
   const rules = [...new Set(live.map((f) => f.rule))].map((r) => `[\`${r}\`](${destination(ruleDocUrl(r))})`);
-  return `${ICON[worst]} **${VERDICT[worst]}**: ${rules.join(' · ')}${quiet}`;
+  return `${SEVERITY_MARK[worst]} **${VERDICT[worst]}**: ${rules.join(' · ')}${quiet}`;
 }
 
 const VERDICT: Record<Severity, string> = { error: 'Risky: do not install as is', warning: 'Needs a look', info: 'Worth knowing', hint: 'Hint' };
@@ -183,7 +183,7 @@ function renderFindings(
   for (const f of findings) {
     if (!shownByEditor(f)) {
       const note = f.suppressed ? ` _(suppressed: ${text(f.suppressed.reason, MESSAGE_MAX)})_` : '';
-      lines.push(`${ICON[f.severity]} [\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}): ${text(messageWithoutSubject(f), MESSAGE_MAX)}${note}`);
+      lines.push(`${SEVERITY_MARK[f.severity]} [\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}): ${text(messageWithoutSubject(f), MESSAGE_MAX)}${note}`);
     }
     said.add(f.message);
   }
@@ -226,8 +226,8 @@ export function messageWithoutSubject(f: Pick<Finding, 'message' | 'package' | '
 
 /** What was not checked for this package, and why. */
 function renderCoverage(c: PackageCoverage): string {
-  if (c.restricted) return `🔒 **Not checked**: the registry, advisories and malware feeds (Restricted Mode). [Manage workspace trust](command:${MANAGE_TRUST})`;
-  return `❔ **Not checked**  \n${[...c.missing, ...c.off].slice(0, MAX_EVIDENCE).map((m) => `- ${text(m, MESSAGE_MAX)}`).join('  \n')}`;
+  if (c.restricted) return `${MARK.restricted} **Not checked**: the registry, advisories and malware feeds (Restricted Mode). [Manage workspace trust](command:${MANAGE_TRUST})`;
+  return `${MARK.notChecked} **Not checked**  \n${[...c.missing, ...c.off].slice(0, MAX_EVIDENCE).map((m) => `- ${text(m, MESSAGE_MAX)}`).join('  \n')}`;
 }
 
 function packumentOf(remote: RemoteData | undefined, name: string): Packument | undefined {
@@ -273,7 +273,7 @@ function renderReportLinks(findings: Finding[], iocs: IocTexts | undefined): str
   const links: string[] = [];
   if (isPackageName(f.package)) links.push(link(`Report ${f.package} to npm`, npmReportUrl(f.package, f.version)));
   if (iocs) links.push(`[Copy IOC](command:${COPY_IOC_BY_ID}?${encodeURIComponent(JSON.stringify([iocs.put(iocText(findings))]))})`);
-  return links.length ? `🚩 ${links.join(' · ')}` : undefined;
+  return links.length ? `${MARK.report} ${links.join(' · ')}` : undefined;
 }
 
 /**
@@ -282,7 +282,7 @@ function renderReportLinks(findings: Finding[], iocs: IocTexts | undefined): str
  * then the file counts. Everything from the package goes through text().
  */
 function renderPackageAudit(result: AuditResult): string {
-  const lines = [`🔍 **Published code audited**: ${text(auditHeadline(result), MESSAGE_MAX)}`];
+  const lines = [`${MARK.audit} **Published code audited**: ${text(auditHeadline(result), MESSAGE_MAX)}`];
   if (result.status === 'ok') {
     const changes = auditDiffLines(result);
     for (const line of changes.slice(0, MAX_EVIDENCE)) lines.push(`- ${text(line, MESSAGE_MAX)}`);

@@ -6,6 +6,7 @@ import type { PositionMapper } from './positions';
 import { codeSpan, destination, MESSAGE_MAX, text, workspaceFileLink } from './markdown';
 import type { CoverageContext } from './coverage';
 import { namesItsPackage } from './diagnostics';
+import { MARK, SEVERITY_MARK } from './glyphs';
 
 /** One workspace folder as the report sees it. */
 export interface ReportFolder {
@@ -17,11 +18,11 @@ export interface ReportFolder {
   coverage?: CoverageContext;
 }
 
-const SECTIONS: { severity: Severity; title: string; icon: string }[] = [
-  { severity: 'error', title: 'Errors', icon: '🛑' },
-  { severity: 'warning', title: 'Warnings', icon: '⚠️' },
-  { severity: 'info', title: 'Info', icon: 'ℹ️' },
-  { severity: 'hint', title: 'Hints', icon: '💡' },
+const SECTIONS: { severity: Severity; title: string }[] = [
+  { severity: 'error', title: 'Errors' },
+  { severity: 'warning', title: 'Warnings' },
+  { severity: 'info', title: 'Info' },
+  { severity: 'hint', title: 'Hints' },
 ];
 
 interface Located {
@@ -52,7 +53,7 @@ export function renderReport(folders: ReportFolder[], positions: PositionMapper,
     if (!r) continue;
     const notChecked = notCheckedLine(folder);
     if (notChecked) out.push(`  - ${notChecked}`);
-    for (const f of r.files.filter((x) => !x.parsed)) out.push(`  - ⛔ not fully checked: ${codeSpan(f.path)}${f.error ? `: ${text(f.error, MESSAGE_MAX)}` : ''}`);
+    for (const f of r.files.filter((x) => !x.parsed)) out.push(`  - ${MARK.partlyChecked} not fully checked: ${codeSpan(f.path)}${f.error ? `: ${text(f.error, MESSAGE_MAX)}` : ''}`);
     for (const finding of r.findings) (finding.suppressed ? suppressed : live).push({ folder, finding });
   }
   if (folders.length === 0) out.push('_No workspace folder is open._');
@@ -74,11 +75,11 @@ export function renderReport(folders: ReportFolder[], positions: PositionMapper,
   const locations = ({ folder, finding }: Located): string =>
     [location(folder, finding.file, finding.span), ...(finding.also ?? []).map((a) => location(folder, a.file, a.span))].join(', ');
 
-  if (live.length === 0) out.push(folders.some((f) => f.result) ? '✅ No findings in the checked files (see above for what was not checked).' : '_Nothing has been checked yet._', '');
+  if (live.length === 0) out.push(folders.some((f) => f.result) ? `${MARK.clean} No findings in the checked files (see above for what was not checked).` : '_Nothing has been checked yet._', '');
   for (const section of SECTIONS) {
     const items = live.filter((x) => x.finding.severity === section.severity);
     if (items.length === 0) continue;
-    out.push(`## ${section.icon} ${section.title} (${items.length})`, '');
+    out.push(`## ${SEVERITY_MARK[section.severity]} ${section.title} (${items.length})`, '');
     for (const [rule, group] of groupByRule(items)) {
       out.push(`### [\`${rule}\`](${destination(ruleDocUrl(rule))}) (${group.length})`, '');
       for (const item of sortByPackage(group)) {
@@ -92,7 +93,7 @@ export function renderReport(folders: ReportFolder[], positions: PositionMapper,
   }
 
   if (suppressed.length > 0) {
-    out.push(`## 🔕 Suppressed (${suppressed.length})`, '', 'Hidden from the Problems panel by `.depwarden.json`.', '');
+    out.push(`## ${MARK.suppressed} Suppressed (${suppressed.length})`, '', 'Hidden from the Problems panel by `.depwarden.json`.', '');
     for (const item of sortByPackage(suppressed)) {
       const f = item.finding;
       out.push(`- ${subjectLead(f)}[\`${f.rule}\`](${destination(ruleDocUrl(f.rule))}) _${f.severity}_: ${text(f.message, MESSAGE_MAX)} — ${locations(item)}`);
@@ -136,14 +137,14 @@ function coverageLine(folder: ReportFolder): string {
 /** What the folder's checks did not cover: Restricted Mode, offline, failed lookups, advisories off. */
 function notCheckedLine(folder: ReportFolder): string | undefined {
   const c = folder.coverage;
-  if (c?.restricted) return '🔒 **Restricted Mode: local checks only.** The registry, advisories and malware feeds were not consulted; trust the workspace to run them.';
+  if (c?.restricted) return `${MARK.restricted} **Restricted Mode: local checks only.** The registry, advisories and malware feeds were not consulted; trust the workspace to run them.`;
   const notes: string[] = [];
   for (const f of folder.result?.findings ?? []) {
     if (f.rule === 'lookup-incomplete' && !f.suppressed) notes.push(`${codeSpan(f.file)}: ${text(f.message, MESSAGE_MAX)}`);
   }
   if (c && c.settings.offline && notes.length === 0) notes.push('offline (`depwarden.offline`): registry data only from the cache, no advisories');
   if (c && c.settings.advisories === null) notes.push('advisories are off (`depwarden.advisories`)');
-  return notes.length ? `❔ **Not checked:** ${notes.join('; ')}` : undefined;
+  return notes.length ? `${MARK.notChecked} **Not checked:** ${notes.join('; ')}` : undefined;
 }
 
 function groupByRule(items: Located[]): [RuleId, Located[]][] {

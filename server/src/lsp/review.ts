@@ -1,9 +1,7 @@
 import type { LockfileReview } from '../engine/review/review';
-import type { Severity } from '../engine/model';
 import { codeSpan, MESSAGE_MAX, text, workspaceFileLink } from './markdown';
+import { CHANGE_MARK, MARK, SEVERITY_MARK } from './glyphs';
 
-const ICON: Record<Severity, string> = { error: '🛑', warning: '⚠️', info: 'ℹ️', hint: '💡' };
-const MARK = { added: '➕', removed: '➖', upgraded: '⬆️', downgraded: '⬇️' } as const;
 
 /** One lockfile's review, and where it belongs (the folder's name when there are several). */
 export interface ReviewEntry {
@@ -36,16 +34,16 @@ export function renderReview(reviews: ReviewEntry[], linkBase = reviews[0]?.uriO
     for (const ch of [...risky, ...review.changes.filter((x) => !risky.includes(x))]) {
       const what = ch.kind === 'added' ? `${text(ch.name)}@${text(ch.to ?? '')}` : ch.kind === 'removed' ? `${text(ch.name)}@${text(ch.from ?? '')}` : `${text(ch.name)} ${text(ch.from ?? '')} → ${text(ch.to ?? '')}`;
       const via = ch.via && ch.via.length > 1 ? ` — via ${ch.via.map((v) => codeSpan(v)).join(' › ')}` : '';
-      out.push(`- ${MARK[ch.kind]} **${what}**${via}`);
-      for (const t of ch.trust) out.push(`  - 🔁 trust: ${text(t, MESSAGE_MAX)}`);
+      out.push(`- ${CHANGE_MARK[ch.kind]} **${what}**${via}`);
+      for (const t of ch.trust) out.push(`  - ${MARK.trust} trust: ${text(t, MESSAGE_MAX)}`);
       if (ch.audit) {
         // What the tarball read found, and the install-time code it changed since the release before.
-        out.push(`  - 🔍 audit: ${text(ch.audit.headline, MESSAGE_MAX)}`);
+        out.push(`  - ${MARK.audit} audit: ${text(ch.audit.headline, MESSAGE_MAX)}`);
         for (const line of ch.audit.changes) out.push(`    - ${text(line, MESSAGE_MAX)}`);
       }
       for (const f of ch.findings) {
         if (f.suppressed) continue;
-        out.push(`  - ${ICON[f.severity]} \`${f.rule}\`: ${text(f.message, MESSAGE_MAX)}`);
+        out.push(`  - ${SEVERITY_MARK[f.severity]} \`${f.rule}\`: ${text(f.message, MESSAGE_MAX)}`);
       }
     }
     out.push('');
