@@ -51,7 +51,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // injected into a card can run nothing else and copy nothing the server did not build.
     // No HTML in hovers.
     // "Manage workspace trust" (no arguments) is the other one, in a Restricted Mode card.
-    markdown: { isTrusted: { enabledCommands: [COPY_IOC_BY_ID, MANAGE_TRUST] }, supportHtml: false },
+    markdown: { isTrusted: { enabledCommands: [COPY_IOC_BY_ID, AUDIT_VERSION_COMMAND, MANAGE_TRUST] }, supportHtml: false },
     initializationOptions: { globalStoragePath: context.globalStorageUri.fsPath },
     middleware: {
       workspace: {

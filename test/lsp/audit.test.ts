@@ -194,3 +194,32 @@ test('an upgrade audited in the background: the hover and the lockfile review sh
   assert.match(review, /- install-time file changed since 1\.0\.0: index\.js/, review);
   assert.match(review, /- postinstall script new or changed since 1\.0\.0: node index\.js/, review);
 });
+
+test('"Audit this version" in the hover: the card of a version with a trust finding links the light bulb\'s command with the same arguments; a hygiene-only card does not', async (t) => {
+  const { client, dir } = await open(t, false);
+  const manifestPath = path.join(dir, 'package.json');
+  const uri = pathToFileURL(manifestPath).href;
+  const text = readFileSync(manifestPath, 'utf8');
+  await client.waitFor(() => all(client).find((d) => d.code === 'install-script' && d.severity === 2), 'the install-script warning on env-stealer', 20_000);
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text } });
+  const lineOf = (needle: string) => text.split('\n').findIndex((l) => l.includes(needle));
+  const card = async (needle: string) => {
+    const line = lineOf(needle);
+    const character = text.split('\n')[line].indexOf(needle) + 1;
+    // The hover answers once the server's result is for the opened text.
+    for (let tries = 0; ; tries++) {
+      const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as { contents: { value: string } } | null;
+      if (hover) return hover.contents.value;
+      if (tries > 100) throw new Error(`no card for ${needle}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const stealer = await card('"env-stealer"');
+  const m = /\[Audit this version\]\(command:depwarden\.auditVersion\?([^)]+)\)/.exec(stealer);
+  assert.ok(m, stealer);
+  // Percent-encoded whole: nothing in the target can end the Markdown link.
+  assert.doesNotMatch(m[1], /[()[\]"' ]/);
+  assert.deepEqual(JSON.parse(decodeURIComponent(m[1])), [uri, 'env-stealer', '1.0.1']);
+  // plain-lib has no finding about trust: no audit link.
+  assert.doesNotMatch(await card('"plain-lib"'), /Audit this version/);
+});

@@ -22,13 +22,16 @@ interface HoverResult {
   contents: { kind: string; value: string };
 }
 
-/** Links we build: npm pages, rule docs, repositories on known hosts, and Copy IOC by id. */
+/** Our command links: Copy IOC by id, and Audit this version with [file uri, name, version] all percent-encoded (no parenthesis, quote or bracket left). */
+const COMMAND_LINK = /^depwarden\.(copyIocById\?%5B%22[a-z0-9]{1,32}%22%5D|auditVersion\?%5B%22file%3A%2F%2F[A-Za-z0-9%._~-]+%22%2C%22[A-Za-z0-9%._~-]+%22%2C%22[A-Za-z0-9%._~-]+%22%5D)$/;
+
+/** Links we build: npm pages, rule docs, repositories on known hosts, Copy IOC by id, Audit this version. */
 function ours(href: string): boolean {
   return (
     href.startsWith('https://www.npmjs.com/') ||
     href.startsWith(RULE_DOCS_BASE) ||
     /^https:\/\/(github\.com|gitlab\.com|bitbucket\.org)\/[\w.-]+\/[\w.-]+(\/|$)/.test(href) ||
-    /^command:depwarden\.copyIocById\?%5B%22[a-z0-9]{1,32}%22%5D$/.test(href)
+    (href.startsWith('command:') && COMMAND_LINK.test(href.slice('command:'.length)))
   );
 }
 
@@ -38,7 +41,7 @@ function assertOnlyOurMarkup(card: string, what: string): void {
   const outside = card.replace(/(`+)([^`]|[^`][\s\S]*?[^`])\1(?!`)/g, '');
   for (const m of outside.matchAll(/(?<!\\)\]\(([^)]*)\)/g)) assert.ok(ours(m[1]), `${what}: a link we did not build: ${m[1]}\n${card}`);
   assert.ok(!/(?<!\\)!\[/.test(outside), `${what}: an image\n${card}`);
-  for (const m of outside.matchAll(/(?<!\\)\(command:([^)]*)\)/g)) assert.match(m[1], /^depwarden\.copyIocById\?%5B%22[a-z0-9]{1,32}%22%5D$/, `${what}: ${m[0]}`);
+  for (const m of outside.matchAll(/(?<!\\)\(command:([^)]*)\)/g)) assert.match(m[1], COMMAND_LINK, `${what}: ${m[0]}`);
   // And rendered, as the preview would.
   const html = md.render(card);
   assert.ok(!/<img/i.test(html), `${what}: an image got in\n${html}`);

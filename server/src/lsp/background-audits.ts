@@ -14,6 +14,9 @@ import type { WorkspaceFolderState } from './workspace-folder';
  */
 export const TRIGGERS: ReadonlySet<RuleId> = new Set<RuleId>(['install-script', 'trust-change', 'new-package', 'release-cooldown', 'typosquat', 'version-anomaly', 'dependency-confusion']);
 
+/** Findings about a package's trustworthiness, where reading its code can confirm or clear them (not hygiene such as unpinned-range): "Audit this version" is offered on these (light bulb and hover). */
+export const AUDIT_OFFERED: ReadonlySet<string> = new Set([...TRIGGERS, 'no-repository', 'deprecated', 'suspicious-code', 'known-vulnerability']);
+
 /** At most this many audits run at once, and this many start per hour: downloads stay a trickle. */
 const CONCURRENCY = 2;
 const PER_HOUR = 30;

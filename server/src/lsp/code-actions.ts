@@ -20,7 +20,7 @@ import type { PositionMapper } from './positions';
 import { iocText, isReportable, npmReportUrl } from './report-links';
 import { cleanText, isPlainVersion, LIMITS } from '../engine/text/untrusted';
 import { AUDIT_VERSION_COMMAND } from './protocol';
-import { TRIGGERS } from './background-audits';
+import { AUDIT_OFFERED } from './background-audits';
 import { lockedPackageOf } from '../engine/audit/audit-project';
 
 /** What the client said it can apply (initialize: workspace.workspaceEdit, textDocument.codeAction, window). */
@@ -273,8 +273,6 @@ function workspaceEditFor(edits: TextEdit[], ctx: FixContext): WorkspaceEdit | u
   return { documentChanges };
 }
 
-/** Findings about a package's trustworthiness, where reading its code can confirm or clear them (not hygiene such as unpinned-range). */
-const AUDIT_OFFERED: ReadonlySet<string> = new Set([...TRIGGERS, 'no-repository', 'deprecated', 'suspicious-code', 'known-vulnerability']);
 
 /**
  * "Audit this version" for each registry package version the diagnostics are about: the

@@ -9,7 +9,9 @@ import { isRegistrySpecKind } from '../engine/manifest/spec';
 import { advisoryKey, type Packument, type RemoteData } from '../engine/data/remote-data';
 import { iocText, isReportable, npmReportUrl, type IocTexts } from './report-links';
 import { advisoryUrl, codeSpan, destination, INLINE_MAX, isPackageName, link, MESSAGE_MAX, npmPackageUrl, repositoryLinkUrl, SCRIPT_MAX, text } from './markdown';
-import { COPY_IOC_BY_ID, MANAGE_TRUST } from './protocol';
+import { AUDIT_VERSION_COMMAND, COPY_IOC_BY_ID, MANAGE_TRUST } from './protocol';
+import { AUDIT_OFFERED } from './background-audits';
+import { isPlainVersion } from '../engine/text/untrusted';
 import { packageCoverage, type CoverageContext, type PackageCoverage } from './coverage';
 import { placesOf, type LockfileFindings } from './diagnostics';
 import { auditKey } from '../engine/audit/audit-project';
@@ -46,6 +48,8 @@ export interface HoverOptions {
   coverage?: CoverageContext;
   /** Where lockfile findings are published (settings.lockfileFindings): a finding whose diagnostic is not here keeps its message in the card. Every place when absent. */
   lockfileFindings?: LockfileFindings;
+  /** The hovered document's uri: with it, a card about a registry version with a finding about trust links "Audit this version" (the light bulb's action). */
+  documentUri?: string;
 }
 
 // The command a "Copy IOC" link runs (it takes only an id, see IocTexts); defined with the protocol, which the client shares.
@@ -138,7 +142,10 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
     if (audit) sections.push(audit);
   }
   if (coverage && (coverage.missing.length || coverage.off.length)) sections.push(renderCoverage(coverage));
-  if (subject && subject.fromRegistry && isPackageName(subject.name)) sections.push(renderLinks(subject, packument, here[0]?.rule));
+  if (subject && subject.fromRegistry && isPackageName(subject.name)) {
+    const audit = options.documentUri && live.some((f) => AUDIT_OFFERED.has(f.rule)) ? auditLink(options.documentUri, subject) : undefined;
+    sections.push([renderLinks(subject, packument, here[0]?.rule), audit].filter(Boolean).join(' · '));
+  }
   const contents: MarkupContent = { kind: 'markdown', value: sections.join('\n\n---\n\n') };
   return { contents };
 }
@@ -356,6 +363,17 @@ function renderLinks(s: Subject, p: Packument | undefined, rule: Finding['rule']
   }
   links.push(link('rule docs', ruleDocUrl(rule ?? 'typosquat').replace(/[^/]+\.md$/, '')));
   return links.join(' · ');
+}
+
+/**
+ * "Audit this version": runs the light bulb's command with the same arguments (the server
+ * checks them again). Only for a plain name and version; everything in the link target is
+ * percent-encoded, parentheses included, so nothing in the uri can end the link.
+ */
+function auditLink(uri: string, s: Subject): string | undefined {
+  if (!isPackageName(s.name) || !isPlainVersion(s.version)) return undefined;
+  const args = encodeURIComponent(JSON.stringify([uri, s.name, s.version])).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `[Audit this version](command:${AUDIT_VERSION_COMMAND}?${args})`;
 }
 
 function latestRepositoryUrl(p: Packument): string | undefined {

@@ -18,7 +18,7 @@ export function registerHover(state: ServerState, pipeline: Pipeline): void {
       const settings = await state.settingsFor(folder);
       if (folder.result !== result) return null; // a new result came while the settings were read
       const coverage = { settings, restricted: settings.restricted };
-      return hoverAt(result, rel, doc.offsetAt(params.position), folder.remote, { iocs: state.iocTexts, coverage, lockfileFindings: settings.lockfileFindings });
+      return hoverAt(result, rel, doc.offsetAt(params.position), folder.remote, { iocs: state.iocTexts, coverage, lockfileFindings: settings.lockfileFindings, documentUri: params.textDocument.uri });
     }),
   );
 }
