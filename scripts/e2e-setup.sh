@@ -31,10 +31,12 @@ else
 fi
 NODE_VERSION="$("$NODE_BIN" --version)"
 
-# --- Chromium and the Kerberos headers, from Debian. ---
+# --- Chromium, the Kerberos headers and an emoji font, from Debian. ---
 need_apt=()
 [[ -x "$CHROMIUM" ]] || need_apt+=(chromium)
 [[ -f /usr/include/gssapi/gssapi.h ]] || need_apt+=(libkrb5-dev)
+# Hover cards use emoji (⚠, 🚩, 🔒): without a font for them screenshots show empty boxes.
+[[ -f /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf ]] || need_apt+=(fonts-noto-color-emoji)
 if ((${#need_apt[@]})); then
   sudo=()
   if [[ "$(id -u)" != 0 ]]; then
@@ -43,10 +45,10 @@ if ((${#need_apt[@]})); then
   fi
   log "installing Debian packages: ${need_apt[*]}"
   "${sudo[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends libkrb5-dev chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
   [[ -x "$CHROMIUM" ]] || { log "apt-get finished but $CHROMIUM is still missing"; exit 1; }
 else
-  log "chromium and libkrb5-dev already installed"
+  log "chromium, libkrb5-dev and fonts-noto-color-emoji already installed"
 fi
 
 # --- code-server, built for Node 24. ---

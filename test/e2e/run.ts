@@ -7,13 +7,17 @@
 //   DEPWARDEN_E2E_CACHE  where e2e-setup.sh installed Node 24, code-server (paths.json)
 //   DEPWARDEN_E2E_VSIX   test this .vsix instead of building ./depwarden.vsix
 //   DEPWARDEN_E2E_KEEP=1 keep the temporary profile and workspace for inspection
+//   DEPWARDEN_E2E_README=1 also copy the README's screenshots into docs/images (npm run e2e:readme)
+//   DEPWARDEN_E2E_ONLY=REGEX run only the scenarios whose title matches (while working on one)
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, createWriteStream } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { EDITOR_VIEWS, editorEnv, FIXTURE_DIR, HOSTILE_HOVER, MANIFEST, PROBLEM_COUNT, RESTRICTED_MODE, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
+import { AUDIT_VERSION, EDITOR_VIEWS, editorEnv, FIXTURE_DIR, HOSTILE_HOVER, MANIFEST, PROBLEM_COUNT, PROGRESS, README_SHOTS, RESTRICTED_MODE, SCENARIOS, USER_SETTINGS, type Scenario } from './scenarios';
 import { HOSTILE_PACKAGE, HOSTILE_VERSION, hostilePackage, hostileSpec, startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
+import { buildPackageTarball, sriOf } from '../support/tar-writer';
+import { envStealer } from '../fixtures/audit/packages';
 
 // The functions passed to page.evaluate/waitForFunction run in the browser. The project's
 // tsconfig has no DOM library (the engine must not use it), so declare the two globals
@@ -23,7 +27,15 @@ declare const NodeFilter: { SHOW_TEXT: number };
 
 const ROOT = resolve(__dirname, '..', '..');
 const RESULTS = join(ROOT, 'test-results');
-const WAIT_MS = 30_000;
+// Conditions are waited for up to this long: the machine is shared (2 cores, other builds
+// and tests running), and a passing run never waits it out.
+const WAIT_MS = 60_000;
+/**
+ * Opening a window: the workbench's own elements are waited for after (openManifest), so
+ * the page's `load` (every script and font of VS Code) need not come first; on a busy
+ * machine it can take longer than WAIT_MS.
+ */
+const GOTO = { waitUntil: 'domcontentloaded', timeout: 2 * WAIT_MS } as const;
 export const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
@@ -504,7 +516,7 @@ async function runHostileHover(browser: Browser, serverUrl: string, base: string
     writeHostileWorkspace(dir, registry);
     // Headless Chromium runs a background tab's timers slowly: the hover would not show.
     await page.bringToFront();
-    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`);
+    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`, GOTO);
     await openManifest(page);
     for (const h of HOSTILE_HOVER.hovers) {
       const hover = await hoverOnceLoaded(page, h.token, h.contains);
@@ -549,7 +561,7 @@ async function runProblemCount(browser: Browser, serverUrl: string, base: string
     mkdirSync(dir, { recursive: true });
     for (const [name, text] of Object.entries(PROBLEM_COUNT.files)) writeFileSync(join(dir, name), text);
     await page.bringToFront();
-    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`);
+    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`, GOTO);
     await openManifest(page);
     const count = (text: string, re: RegExp) => Number(re.exec(text)?.[1].replace(/,/g, '') ?? NaN);
     const deadline = Date.now() + WAIT_MS;
@@ -589,7 +601,7 @@ async function openFixtureCopy(browser: Browser, serverUrl: string, base: string
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   // Headless Chromium runs a background tab's timers slowly: the hover would not show.
   await page.bringToFront();
-  await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`);
+  await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`, GOTO);
   await openManifest(page);
   return { page, dir };
 }
@@ -669,6 +681,263 @@ async function runRestrictedMode(browser: Browser, serverUrl: string, base: stri
   }
 }
 
+// ---------------------------------------------------------------- lookup progress, the README's pictures (issues #13, #15)
+
+interface LockEntry {
+  version?: string;
+  resolved?: string;
+  integrity?: string;
+  hasInstallScript?: boolean;
+}
+
+/**
+ * The registry's answers for what a lockfile locks from a registry (https tarballs): each
+ * name with its locked version, integrity and, where the lockfile says so, an install
+ * script; `takedowns` answer as the public registry does for those names. Returns the names.
+ */
+function serveLocked(registry: FakeRegistry, lockText: string, takedowns: Record<string, '404' | 'placeholder'>): string[] {
+  const lock = JSON.parse(lockText) as { packages: Record<string, LockEntry> };
+  const names: string[] = [];
+  for (const [key, p] of Object.entries(lock.packages)) {
+    if (!key || !p.version || !p.resolved?.startsWith('https://')) continue;
+    const name = key.slice(key.lastIndexOf('node_modules/') + 'node_modules/'.length);
+    names.push(name);
+    if (takedowns[name]) registry.takedown(name, takedowns[name]);
+    // The lockfile's sha512 where it has one; else the registry's own (the public registry has sha512 for every recent version).
+    else registry.addPackage(name, { versions: { [p.version]: { integrity: p.integrity?.startsWith('sha512-') ? p.integrity : undefined, repository: `github:example/${name}`, ...(p.hasInstallScript ? { scripts: { postinstall: 'node install.js' } } : {}) } } });
+  }
+  return names;
+}
+
+/** Workspace settings that send this folder's lookups to a loopback registry (user settings keep the other windows offline). */
+function onlineSettings(dir: string, registry: FakeRegistry, extra: Record<string, unknown> = {}): void {
+  mkdirSync(join(dir, '.vscode'), { recursive: true });
+  const settings = { 'depwarden.offline': false, 'depwarden.registry': registry.url, 'depwarden.advisories': { enabled: false }, 'depwarden.audit.background': false, ...extra };
+  writeFileSync(join(dir, '.vscode', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/** depwarden's own status bar item ("… 2 errors, 1 warning, looking up…"). */
+const depwardenItem = (page: Page) => page.locator('.statusbar-item').filter({ hasText: /depwarden:/ }).filter({ hasNotText: PROGRESS.progress }).first();
+
+/** Waits until depwarden's status bar item's text passes the test. */
+async function waitForStatus(page: Page, test: (text: string) => boolean, what: string): Promise<string> {
+  const deadline = Date.now() + WAIT_MS;
+  let text = '';
+  for (;;) {
+    text = ((await depwardenItem(page).textContent().catch(() => '')) ?? '').replace(/\s+/g, ' ').trim();
+    if (test(text)) return text;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; depwarden's status bar item says "${text}"`);
+    await page.waitForTimeout(100);
+  }
+}
+
+/** VS Code's window progress for the lookups, once it shows; clicking it brings up its notification (with the Cancel). */
+async function waitForProgress(page: Page, timeout = WAIT_MS): Promise<{ item: Locator; notification: Locator; done: number; total: number }> {
+  const item = page.locator('.statusbar-item').filter({ hasText: PROGRESS.progress }).first();
+  await item.waitFor({ timeout }).catch(async () => {
+    throw new Error(`no "depwarden: checking N/M packages" progress in the status bar; items: ${JSON.stringify((await page.locator('.statusbar-item').allInnerTexts()).filter(Boolean))}`);
+  });
+  const m = PROGRESS.progress.exec(await item.innerText())!;
+  const [done, total] = [m[1], m[2]].map((x) => Number(x.replace(/,/g, '')));
+  const notification = page.locator('.notification-list-item').filter({ hasText: PROGRESS.notification }).first();
+  if (!(await notification.isVisible())) await item.click();
+  await notification.waitFor({ timeout: WAIT_MS }).catch(async () => {
+    throw new Error(`clicking the progress showed no notification saying "checking N/M packages"; notifications: ${JSON.stringify(await page.locator('.notification-list-item').allInnerTexts())}`);
+  });
+  return { item, notification, done, total };
+}
+
+async function readmeShot(page: Page, name: string): Promise<void> {
+  await screenshot(page, `e2e-readme-${name}`);
+}
+
+/**
+ * PROGRESS, then the README's pictures, in a copy of examples/risky-app: the progress is
+ * seen while the registry holds its answers and goes when they land; the hover, the
+ * Problems panel and the report are pictured online; then Clear Cache with the registry
+ * held again, and Cancel ends the lookups with "lookups incomplete" in the status bar.
+ */
+async function runProgress(browser: Browser, serverUrl: string, base: string): Promise<void> {
+  const registry = await startFakeRegistry();
+  registry.latencyMs = PROGRESS.latencyMs;
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    const dir = join(base, PROGRESS.folder);
+    cpSync(join(ROOT, PROGRESS.source), dir, { recursive: true });
+    const names = serveLocked(registry, readFileSync(join(dir, 'package-lock.json'), 'utf8'), PROGRESS.takedowns);
+    onlineSettings(dir, registry);
+    // Nothing is answered until the progress has been seen: the lookup cannot end before.
+    registry.pause();
+    await page.bringToFront();
+    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`, GOTO);
+    await openManifest(page);
+    // The language server starts with the window: on a busy machine that alone can take half a minute.
+    const first = await waitForProgress(page, 2 * WAIT_MS);
+    if (first.total < 1 || first.done >= first.total) throw new Error(`the progress says ${first.done}/${first.total} while the registry holds every answer`);
+    await waitForStatus(page, (t) => PROGRESS.lookingUp.test(t), 'depwarden\'s status bar item to say "looking up"');
+    await readmeShot(page, README_SHOTS.progress);
+
+    // Answered (150 ms each): the lookup ends and its progress and notification go.
+    registry.resume();
+    await first.item.waitFor({ state: 'hidden', timeout: WAIT_MS }).catch(() => {
+      throw new Error('the progress stayed in the status bar after every lookup was answered');
+    });
+    await first.notification.waitFor({ state: 'hidden', timeout: WAIT_MS }).catch(() => {
+      throw new Error('the progress notification stayed after every lookup was answered');
+    });
+    const settled = await waitForStatus(page, (t) => !PROGRESS.lookingUp.test(t), 'the lookups to end');
+    if (PROGRESS.cancelled.test(settled)) throw new Error(`lookups incomplete although every one was answered: "${settled}"`);
+    const asked = new Set(registry.requests.map((r) => r.name));
+    const unasked = names.filter((n) => !asked.has(n));
+    if (unasked.length) throw new Error(`the registry was never asked about ${unasked.join(', ')}`);
+
+    // The README's pictures, online: hover, Problems panel, report.
+    await hoverOnceLoaded(page, PROGRESS.hover.token, PROGRESS.hover.contains);
+    await readmeShot(page, README_SHOTS.hover);
+    await dismissHover(page);
+    await runCommand(page, 'View: Focus Problems');
+    const rows = page.locator('.markers-panel .monaco-list-row');
+    for (const entry of PROGRESS.problems) {
+      await rows.filter({ hasText: entry }).first().waitFor({ timeout: WAIT_MS }).catch(async () => {
+        throw new Error(`no Problems entry matches ${entry}; entries: ${JSON.stringify(await rows.allInnerTexts())}`);
+      });
+    }
+    await focusEditorAt(page, '"dependencies"');
+    await readmeShot(page, README_SHOTS.problems);
+    // The report gets the whole editor area in its picture.
+    await runCommand(page, 'View: Hide Panel');
+    await page.locator('.markers-panel').first().waitFor({ state: 'hidden', timeout: WAIT_MS });
+    await runCommand(page, EDITOR_VIEWS.report.command);
+    const preview = page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+    await preview.locator('a').filter({ hasText: EDITOR_VIEWS.report.link }).first().waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`the report preview shows no file:line link: ${(await preview.locator('body').innerText().catch(() => '?')).slice(0, 300)}`);
+    });
+    await readmeShot(page, README_SHOTS.report);
+
+    // Cancel: the cache cleared, every name is looked up again and held; the user cancels.
+    registry.pause();
+    await runCommand(page, 'depwarden: Clear Registry and Advisory Cache');
+    const again = await waitForProgress(page);
+    const cancel = again.notification.locator('.monaco-button').filter({ hasText: /^\s*Cancel\s*$/ }).first();
+    await cancel.waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`the progress notification has no Cancel: ${await again.notification.innerText()}`);
+    });
+    await cancel.click();
+    await again.item.waitFor({ state: 'hidden', timeout: WAIT_MS }).catch(() => {
+      throw new Error('the progress stayed in the status bar after Cancel (the registry still holds every answer)');
+    });
+    await waitForStatus(page, (t) => PROGRESS.cancelled.test(t) && !PROGRESS.lookingUp.test(t), 'depwarden\'s status bar item to say "lookups incomplete" after Cancel');
+  } catch (err) {
+    await screenshot(page, 'e2e-failed-progress.png').catch(() => {});
+    throw err;
+  } finally {
+    await page.close().catch(() => {});
+    await registry.close();
+  }
+}
+
+/** Copies the README's pictures from this run into docs/images (DEPWARDEN_E2E_README=1). */
+function copyReadmeShots(): void {
+  for (const name of [README_SHOTS.progress, README_SHOTS.hover, README_SHOTS.problems, README_SHOTS.report]) {
+    cpSync(join(RESULTS, `e2e-readme-${name}`), join(ROOT, README_SHOTS.dir, name));
+  }
+  console.log(`# README screenshots copied to ${README_SHOTS.dir}`);
+}
+
+// ---------------------------------------------------------------- audit this version (issue #14)
+
+/** AUDIT_VERSION's workspace: env-stealer 1.0.1 (a new postinstall that posts process.env) locked from the loopback registry. */
+function writeAuditWorkspace(dir: string, registry: FakeRegistry): void {
+  const { name, version } = AUDIT_VERSION;
+  const repository = `github:acme/${name}`;
+  const bytes = buildPackageTarball(envStealer.manifest, envStealer.files);
+  const previous = buildPackageTarball({ name, version: '1.0.0', main: 'index.js' }, [{ path: 'index.js', content: 'module.exports = 1;\n' }]);
+  registry.addPackage(name, {
+    versions: {
+      '1.0.0': { tarball: previous, repository },
+      [version]: { tarball: bytes, repository, scripts: { postinstall: 'node index.js' }, time: new Date(Date.now() - 10 * 86_400_000).toISOString() },
+    },
+  });
+  mkdirSync(dir, { recursive: true });
+  const deps = { [name]: version };
+  writeFileSync(join(dir, MANIFEST), `${JSON.stringify({ name: 'audit-workspace', version: '1.0.0', private: true, dependencies: deps }, null, 2)}\n`);
+  const lock = {
+    name: 'audit-workspace',
+    version: '1.0.0',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'audit-workspace', version: '1.0.0', dependencies: deps },
+      [`node_modules/${name}`]: { version, resolved: `${registry.url}${name}/-/${name}-${version}.tgz`, integrity: sriOf(bytes), hasInstallScript: true },
+    },
+  };
+  writeFileSync(join(dir, 'package-lock.json'), `${JSON.stringify(lock, null, 2)}\n`);
+  onlineSettings(dir, registry);
+}
+
+/** The light bulb's audit action, the notification it ends with, and the finding's hover with file:line. */
+async function runAuditVersion(browser: Browser, serverUrl: string, base: string): Promise<void> {
+  const registry = await startFakeRegistry();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  try {
+    const dir = join(base, AUDIT_VERSION.folder);
+    writeAuditWorkspace(dir, registry);
+    await page.bringToFront();
+    await page.goto(`${serverUrl}/?folder=${encodeURIComponent(dir)}`, GOTO);
+    await openManifest(page);
+    // The action is offered on a registry-backed finding (install-script): wait for the lookup to land.
+    await hoverOnceLoaded(page, AUDIT_VERSION.token, [/install script/]);
+    await dismissHover(page);
+    const tarballs = () => registry.requests.filter((r) => r.path.endsWith('.tgz')).map((r) => r.path);
+    if (tarballs().length) throw new Error(`a tarball was downloaded before the user asked (background audits are off): ${tarballs().join(', ')}`);
+
+    await waitForStatus(page, (t) => !PROGRESS.lookingUp.test(t), 'the lookups to end');
+    // The menu's actions are VS Code's cached copies of the server's: when the actions are
+    // computed again meanwhile (diagnostics re-published), the picked one is gone and VS Code
+    // only logs "command not found". Then nothing reaches the registry: open the menu again.
+    const downloaded = () => tarballs().some((p) => p.endsWith(`/${AUDIT_VERSION.name}-${AUDIT_VERSION.version}.tgz`));
+    for (let attempt = 1; ; attempt++) {
+      await (await quickFixMenuItem(page, AUDIT_VERSION.token, AUDIT_VERSION.action)).click();
+      const deadline = Date.now() + WAIT_MS / 2;
+      while (!downloaded() && Date.now() < deadline) await page.waitForTimeout(100);
+      if (downloaded()) break;
+      if (attempt === 3) throw new Error('picking the audit action three times never downloaded the tarball');
+      await page.keyboard.press('Escape');
+    }
+    const toast = page.locator('.notification-toast').filter({ hasText: AUDIT_VERSION.notification }).first();
+    await toast.waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`no notification matching ${AUDIT_VERSION.notification}; notifications: ${JSON.stringify(await page.locator('.notification-toast').allInnerTexts())}`);
+    });
+    await screenshot(page, 'e2e-audit-notification.png');
+
+    // The audit's finding sits on the version; its hover names the signal and where.
+    await hoverOnceLoaded(page, AUDIT_VERSION.findingToken, AUDIT_VERSION.finding);
+    await screenshot(page, 'e2e-audit-hover.png');
+    await dismissHover(page);
+
+    // The same from the hover's "Audit this version" link (answered from the session's audit).
+    await runCommand(page, 'Notifications: Clear All Notifications');
+    await toast.waitFor({ state: 'hidden', timeout: WAIT_MS });
+    const card = await hoverOnceLoaded(page, AUDIT_VERSION.token, [/Audit this version/]);
+    await card.locator('a').filter({ hasText: 'Audit this version' }).first().click();
+    await toast.waitFor({ timeout: WAIT_MS }).catch(async () => {
+      throw new Error(`the hover's "Audit this version" link gave no notification matching ${AUDIT_VERSION.notification}; notifications: ${JSON.stringify(await page.locator('.notification-toast').allInnerTexts())}`);
+    });
+  } catch (err) {
+    await screenshot(page, 'e2e-failed-audit.png').catch(() => {});
+    throw err;
+  } finally {
+    await page.close().catch(() => {});
+    await registry.close();
+  }
+}
+
+/** DEPWARDEN_E2E_ONLY: a regular expression over the titles, to run one scenario while working on it. */
+function selected(title: string): boolean {
+  const only = process.env.DEPWARDEN_E2E_ONLY;
+  return !only || new RegExp(only, 'i').test(title);
+}
+
 async function runAll(): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const started = Date.now();
@@ -692,18 +961,19 @@ async function runAll(): Promise<Outcome[]> {
     serverUrl = cs.url;
     browser = await chromium.launch({ executablePath: paths.chromium, args: CHROMIUM_FLAGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    await page.goto(`${cs.url}/?folder=${encodeURIComponent(profile.workspace)}`);
+    await page.goto(`${cs.url}/?folder=${encodeURIComponent(profile.workspace)}`, GOTO);
     await openManifest(page);
     console.log(`# code-server listening ${((listening - t0) / 1000).toFixed(1)} s after start; manifest open ${((Date.now() - listening) / 1000).toFixed(1)} s later`);
   } catch (err) {
     failed = true;
     const msg = `set-up failed: ${(err as Error).message}`;
     console.log(`not ok - ${msg}`);
-    for (const s of [...SCENARIOS, HOSTILE_HOVER, PROBLEM_COUNT, EDITOR_VIEWS, RESTRICTED_MODE]) outcomes.push({ title: s.title, error: msg, ms: 0 });
+    for (const s of [...SCENARIOS, HOSTILE_HOVER, PROBLEM_COUNT, EDITOR_VIEWS, PROGRESS, AUDIT_VERSION, RESTRICTED_MODE]) outcomes.push({ title: s.title, error: msg, ms: 0 });
   }
 
   if (page && profile && !failed) {
     for (const [i, s] of SCENARIOS.entries()) {
+      if (!selected(s.title)) continue;
       const t0 = Date.now();
       try {
         await runScenario(page, s, profile.workspace);
@@ -721,49 +991,33 @@ async function runAll(): Promise<Outcome[]> {
       // The picture a person would see: squiggles and the Problems panel, before the fix.
       if (s.kind === 'problems') await screenshot(page, 'e2e-package-json.png').catch(() => {});
     }
-    // In a workspace (and window) of its own, last: it needs the network settings the others must not have.
-    const t0 = Date.now();
-    const n = SCENARIOS.length + 1;
-    try {
-      await runHostileHover(browser!, serverUrl!, base!);
-      outcomes.push({ title: HOSTILE_HOVER.title, ms: Date.now() - t0 });
-      console.log(`ok ${n} - ${HOSTILE_HOVER.title} (${Date.now() - t0} ms)`);
-    } catch (err) {
-      failed = true;
-      const message = (err as Error).message.split('\n')[0];
-      outcomes.push({ title: HOSTILE_HOVER.title, error: message, ms: Date.now() - t0 });
-      console.log(`not ok ${n} - ${HOSTILE_HOVER.title}: ${message}`);
-    }
-    // Its own workspace and window too, so that its counts are its files' alone.
-    const t1 = Date.now();
-    try {
-      await runProblemCount(browser!, serverUrl!, base!);
-      outcomes.push({ title: PROBLEM_COUNT.title, ms: Date.now() - t1 });
-      console.log(`ok ${n + 1} - ${PROBLEM_COUNT.title} (${Date.now() - t1} ms)`);
-    } catch (err) {
-      failed = true;
-      const message = (err as Error).message.split('\n')[0];
-      outcomes.push({ title: PROBLEM_COUNT.title, error: message, ms: Date.now() - t1 });
-      console.log(`not ok ${n + 1} - ${PROBLEM_COUNT.title}: ${message}`);
-    }
-    // Issue #15: the editor's views, each in a window of its own; Restricted Mode last (it turns workspace trust on).
-    const extra: [string, () => Promise<void>][] = [
+    // Each in a workspace (and window) of its own, after SCENARIOS: the hostile hover and
+    // the progress and audit ones need network settings the others must not have, the
+    // problem count its files' counts alone; Restricted Mode last (it turns workspace trust on).
+    const windows: [string, () => Promise<void>][] = [
+      [HOSTILE_HOVER.title, () => runHostileHover(browser!, serverUrl!, base!)],
+      [PROBLEM_COUNT.title, () => runProblemCount(browser!, serverUrl!, base!)],
       [EDITOR_VIEWS.title, () => runEditorViews(browser!, serverUrl!, base!)],
+      [PROGRESS.title, () => runProgress(browser!, serverUrl!, base!)],
+      [AUDIT_VERSION.title, () => runAuditVersion(browser!, serverUrl!, base!)],
       [RESTRICTED_MODE.title, () => runRestrictedMode(browser!, serverUrl!, base!, profile!.userData)],
     ];
-    for (const [i, [title, run]] of extra.entries()) {
-      const t2 = Date.now();
+    for (const [i, [title, run]] of windows.entries()) {
+      if (!selected(title)) continue;
+      const n = SCENARIOS.length + 1 + i;
+      const t0 = Date.now();
       try {
         await run();
-        outcomes.push({ title, ms: Date.now() - t2 });
-        console.log(`ok ${n + 2 + i} - ${title} (${Date.now() - t2} ms)`);
+        outcomes.push({ title, ms: Date.now() - t0 });
+        console.log(`ok ${n} - ${title} (${Date.now() - t0} ms)`);
       } catch (err) {
         failed = true;
         const message = (err as Error).message.split('\n')[0];
-        outcomes.push({ title, error: message, ms: Date.now() - t2 });
-        console.log(`not ok ${n + 2 + i} - ${title}: ${message}`);
+        outcomes.push({ title, error: message, ms: Date.now() - t0 });
+        console.log(`not ok ${n} - ${title}: ${message}`);
       }
     }
+    if (process.env.DEPWARDEN_E2E_README && outcomes.some((o) => o.title === PROGRESS.title && !o.error)) copyReadmeShots();
   }
 
   if (failed && page) await screenshot(page, 'e2e-failed-final.png').catch(() => {});

@@ -162,12 +162,13 @@ export const HOSTILE_HOVER = {
     { token: '"sneaky-md"', contains: [/install script/, /published .* by mallory/] },
     { token: '"odd"', contains: [/\bodd\b.*1\.0\.0/] },
   ],
-  /** The only links a card may have: npm, the rule docs, repositories on known hosts, Copy IOC by id. */
+  /** The only links a card may have: npm, the rule docs, repositories on known hosts, Copy IOC by id, Audit this version (its arguments percent-encoded). */
   allowedLinks: [
     /^https:\/\/www\.npmjs\.com\//,
     /^https:\/\/github\.com\/depwarden\/depwarden\/blob\/main\/docs\/rules\//,
     /^https:\/\/(github\.com|gitlab\.com|bitbucket\.org)\/[\w.-]+\/[\w.-]+(\/|$)/,
     /^command:depwarden\.copyIocById\?%5B%22[a-z0-9]{1,32}%22%5D$/,
+    /^command:depwarden\.auditVersion\?%5B%22file%3A%2F%2F[A-Za-z0-9%._~-]+%22%2C%22[A-Za-z0-9%._~-]+%22%2C%22[A-Za-z0-9%._~-]+%22%5D$/,
   ],
 } as const;
 
@@ -231,4 +232,69 @@ export const RESTRICTED_MODE = {
   settings: { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' } as Record<string, unknown>,
   status: /Restricted Mode: local checks only/,
   hover: { token: `"${UNPINNED}"`, contains: [/Not checked/, /Restricted Mode/] },
+} as const;
+
+/**
+ * Issue #13 item 4 / #15 item 8: lookup progress in VS Code. In a copy of examples/risky-app
+ * whose workspace settings send lookups to the runner's loopback registry (150 ms per
+ * answer, and held unanswered while the runner pauses it, so that the lookup cannot end
+ * before the progress is checked). The server's window/workDoneProgress shows as VS Code's
+ * window progress ("depwarden: checking N/M packages") with a notification that has a
+ * Cancel; it goes when the lookup ends. Then, after "Clear Cache" with the registry paused
+ * again, Cancel stops the lookups and the status bar says they are incomplete.
+ * The README's screenshots are taken in this window (see README_SHOTS).
+ */
+export const PROGRESS = {
+  title: 'a cold lookup shows "depwarden: checking N/M packages" with a Cancel, which goes when the lookup ends; Cancel stops a lookup and the status bar says lookups incomplete',
+  folder: 'risky-app',
+  source: 'examples/risky-app',
+  latencyMs: 150,
+  /** VS Code's window progress: the server's title and message. */
+  progress: /depwarden: checking (\d[\d,]*)\/(\d[\d,]*) packages/,
+  /** What the server says in the notification (no title there). */
+  notification: /checking \d[\d,]*\/\d[\d,]* packages/,
+  /** depwarden's status bar item while looking up, and after the Cancel. */
+  lookingUp: /looking up/,
+  cancelled: /lookups incomplete/,
+  /** The registry's answers for the example: true to the public registry where it matters (flatmap-stream was taken down, crossenv is a security placeholder). */
+  takedowns: { 'flatmap-stream': '404', crossenv: 'placeholder' } as Record<string, '404' | 'placeholder'>,
+  /** Online, the hover card of the typosquat has the registry facts and names the package it imitates. */
+  hover: { token: `"${TYPO}"`, contains: [new RegExp(`\\b${TARGET}\\b`), /published/] },
+  /** Online findings at the top of the Problems panel (errors first; the list only renders the rows in view). */
+  problems: [/security-holder|removed-from-registry/],
+} as const;
+
+/**
+ * Issue #15: the README's pictures, taken in PROGRESS's window (examples/risky-app, online
+ * against the loopback registry). Written to test-results/ on every run; copied to
+ * docs/images when DEPWARDEN_E2E_README=1 (`npm run e2e:readme`).
+ */
+export const README_SHOTS = {
+  dir: 'docs/images',
+  progress: 'risky-app-progress.png',
+  hover: 'risky-app-hover.png',
+  problems: 'risky-app-problems.png',
+  report: 'risky-app-report.png',
+} as const;
+
+/**
+ * Issue #14: "Audit the published code of name@version" from the light bulb, in real VS
+ * Code. A workspace of its own (written by the runner: it names the registry's port) locks
+ * env-stealer@1.0.1, whose tarball on the loopback registry has a postinstall that posts
+ * process.env to a webhook (test/fixtures/audit/packages.ts); background audits are off, so
+ * that only the user's click reads the tarball. The notification the user gets counts the
+ * high signals; the suspicious-code finding's hover names the signal with file:line.
+ */
+export const AUDIT_VERSION = {
+  title: '"Audit the published code" from the light bulb reads the tarball; the notification counts high signals and the hover names the signal with file:line',
+  folder: 'audit-workspace',
+  name: 'env-stealer',
+  version: '1.0.1',
+  /** Where the light bulb is opened: the install-script finding's line. */
+  token: '"env-stealer"',
+  action: 'Audit the published code of env-stealer@1.0.1',
+  notification: /env-stealer@1\.0\.1: [1-9]\d* high/,
+  /** The hover of the dependency, where the suspicious-code finding shows. */
+  findingToken: '"env-stealer"',
+  finding: [/suspicious-code/, /env-exfiltration/, /index\.js:\d+/],
 } as const;

@@ -79,6 +79,10 @@ export interface FakeRegistry {
   requests: LoggedRequest[];
   /** Added to every answer (for the benchmark's realistic latency). */
   latencyMs: number;
+  /** Holds every request (new and arriving) unanswered until resume(): a lookup that cannot end by itself. */
+  pause(): void;
+  /** Answers the held requests (each after latencyMs) and stops holding. */
+  resume(): void;
   addPackage(name: string, pkg: FakePackage): void;
   /** Serializes every package now (so that a benchmark times the client, not this server). */
   prepare(): void;
@@ -198,6 +202,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   /** Serialized packuments by name (the benchmark's are megabytes: built once, not per request). */
   const bodies = new Map<string, { body: string; etag: string }>();
   const held: http.ServerResponse[] = [];
+  let paused: (() => void)[] | undefined;
   let url = '';
 
   const server = http.createServer((req, res) => {
@@ -205,8 +210,9 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     const name = decodeURIComponent(path.slice(1));
     requests.push({ method: req.method ?? 'GET', path, name, headers: req.headers, at: Date.now() });
     const answer = () => respond(name, path, req, res);
-    if (registry.latencyMs > 0) setTimeout(answer, registry.latencyMs);
-    else answer();
+    const go = () => (registry.latencyMs > 0 ? void setTimeout(answer, registry.latencyMs) : answer());
+    if (paused) paused.push(go);
+    else go();
   });
 
   function takeFault(name: string): Fault | undefined {
@@ -349,6 +355,12 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     url,
     requests,
     latencyMs: 0,
+    pause: () => void (paused ??= []),
+    resume: () => {
+      const waiting = paused ?? [];
+      paused = undefined;
+      for (const go of waiting) go();
+    },
     addPackage: (name, pkg) => {
       packages.set(name, pkg);
       bodies.delete(name);
@@ -363,6 +375,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     close: () =>
       new Promise<void>((resolve) => {
         for (const res of held) res.socket?.destroy();
+        paused = undefined;
         server.closeAllConnections();
         server.close(() => resolve());
       }),
