@@ -9,7 +9,7 @@ import type { NpmConfig } from '../policy/npmrc';
 import { scopeOf, withTrailingSlash } from '../policy/npmrc';
 import { DEFAULT_REGISTRY, type Settings } from '../model';
 import type { Packument, PackumentLookup, VersionInfo } from './remote-data';
-import { decodeStored, encodePackument, interner, isStrongIntegrity, stringRecord, type StoredPackument } from './packument-store';
+import { compactRecord, decodeStored, encodePackument, interner, isStrongIntegrity, stringRecord, type StoredPackument } from './packument-store';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
 import { readPackumentJson } from './packument-reader';
@@ -157,7 +157,7 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
   // named "constructor", a version "__proto__"), which must never reach Object.prototype.
   const packument: Packument = {
     name: typeof doc.name === 'string' ? doc.name : fallbackName,
-    distTags: stringRecord(doc['dist-tags']),
+    distTags: compactRecord(doc['dist-tags']),
     versions: dict(),
     time: dict(),
   };
@@ -169,8 +169,9 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
     const key = JSON.stringify(r);
     const known = shared.get(key);
     if (known) return known;
-    shared.set(key, r);
-    return r;
+    const compact = compactRecord(r);
+    shared.set(key, compact);
+    return compact;
   };
   for (const [version, v] of Object.entries(versions)) {
     if (v && typeof v === 'object') packument.versions[version] = reduceVersion(version, v as Record<string, unknown>, share, intern);
@@ -211,7 +212,7 @@ function reduceVersion(
   for (const s of INSTALL_SCRIPT_NAMES) if (scripts[s]) install[s] = scripts[s];
   // npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script.
   if (v.gypfile === true && !install.install && !install.preinstall) install.install = 'node-gyp rebuild';
-  if (Object.keys(install).length) info.scripts = install;
+  if (Object.keys(install).length) info.scripts = compactRecord(install);
   const deps = share(Object.assign(dict<string>(), stringRecord(v.optionalDependencies), stringRecord(v.dependencies)));
   if (deps) info.dependencies = deps;
   // Peers are kept only where they name a source outside the registry: npm 7+ installs
