@@ -113,6 +113,45 @@ test('the concurrency limit holds', async () => {
   assert.ok(peak >= 2, `peak ${peak} (requests should overlap)`);
 });
 
+test('response bodies are read within the byte budget, however many requests are in flight', async () => {
+  // Counts bodies being read at once: from the client's first read to the end of the body.
+  let reading = 0;
+  let peak = 0;
+  const counting: typeof fetch = async (...args) => {
+    const res = await fetch(...args);
+    if (!res.body) return res;
+    const source = res.body.getReader();
+    let started = false;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!started) {
+          started = true;
+          reading++;
+          peak = Math.max(peak, reading);
+        }
+        const { done, value } = await source.read();
+        if (done) {
+          reading--;
+          controller.close();
+        } else controller.enqueue(value);
+      },
+    }, { highWaterMark: 0 }); // pulled only when the client reads
+    return new Response(body, { status: res.status, headers: res.headers });
+  };
+  // The fake registry sends no Content-Length: each body reserves 1 MiB of the budget.
+  for (let i = 0; i < 8; i++) reg.addPackage(`budget-${i}`, { versions: { '1.0.0': { deprecated: 'x'.repeat(200_000) } } });
+  const { http, registry } = client({ http: { concurrency: 8, bodyBudget: 2.5 * 1024 * 1024, fetch: counting } });
+  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => registry.lookup(`budget-${i}`)));
+  assert.ok(results.every((r) => r.status === 'ok'));
+  assert.ok(peak <= 2, `peak ${peak} bodies read at once`);
+  assert.ok(http.peakBodyBytes <= 2.5 * 1024 * 1024, `reserved ${http.peakBodyBytes}`);
+  // A body larger than the whole budget is still read (alone).
+  reg.addPackage('budget-big', { versions: { '1.0.0': { deprecated: 'y'.repeat(300_000) } } });
+  const small = client({ http: { bodyBudget: 1000 } });
+  const big = await small.registry.lookup('budget-big');
+  assert.equal(big.status === 'ok' && big.packument.versions['1.0.0'].deprecated?.length, 300_000);
+});
+
 test('500 is retried a bounded number of times, then reported', async () => {
   reg.addPackage('flaky', { versions: { '1.0.0': {} } });
   reg.fault('flaky', { kind: 'status', status: 500 });

@@ -62,6 +62,15 @@ export interface HttpPolicy {
   /** Largest body accepted (decoded bytes). */
   maxBytes: number;
   concurrency: number;
+  /**
+   * Bytes of response bodies read at once, over all requests: a body waits (its timeout
+   * paused) until the bodies being read leave room for its Content-Length (1 MiB when not
+   * declared). A count of requests alone does not bound memory: the registry sends full
+   * packuments (react 4 MB, typescript 10 MB, next 21 MB), and 16 at once were hundreds of
+   * MB that the process kept after they were read. One body larger than the budget is read
+   * alone.
+   */
+  bodyBudget: number;
   maxRedirects: number;
   /** First backoff; doubles per attempt. */
   backoffMs: number;
@@ -83,6 +92,7 @@ export const DEFAULT_HTTP_POLICY: HttpPolicy = {
   retries: 2,
   maxBytes: 128 * 1024 * 1024,
   concurrency: 16,
+  bodyBudget: 32 * 1024 * 1024,
   maxRedirects: 5,
   backoffMs: 300,
   maxRetryAfterMs: 30_000,
@@ -108,11 +118,18 @@ export class HttpClient {
   requests = 0;
   private active = 0;
   private waiting: (() => void)[] = [];
+  private readonly budget: ByteBudget;
   /** One agent (connection pool) per proxy URL and mode, closed by close(). */
   private agents = new Map<string, ProxyAgent>();
 
   constructor(policy: Partial<HttpPolicy> = {}) {
     this.policy = { ...DEFAULT_HTTP_POLICY, ...policy };
+    this.budget = new ByteBudget(this.policy.bodyBudget);
+  }
+
+  /** The most body bytes reserved at once so far (benchmarks and tests read it). */
+  get peakBodyBytes(): number {
+    return this.budget.peak;
   }
 
   async request(req: HttpRequest): Promise<HttpResult> {
@@ -149,7 +166,7 @@ export class HttpClient {
         throw new AttemptError(`not sent: credentials for ${hostOf(url) ?? 'the registry'} are never sent over plain http${proxy ? ' (through a proxy)' : ''}; use https`, false);
       }
       const controller = new AbortController();
-      const timer = setTimeout(() => controller.abort(), p.timeoutMs);
+      let timer = setTimeout(() => controller.abort(), p.timeoutMs);
       try {
         this.requests++;
         let res: Response;
@@ -183,7 +200,17 @@ export class HttpClient {
           await res.body?.cancel().catch(() => undefined);
           throw new AttemptError(`HTTP ${res.status}`, true, parseRetryAfter(responseHeaders['retry-after']));
         }
-        const bytes = await readCapped(res, p.maxBytes, controller.signal);
+        const declared = Number(res.headers.get('content-length'));
+        // Waiting for room in the budget is this process's doing, not the server's slowness.
+        clearTimeout(timer);
+        const reserved = await this.budget.take(Number.isFinite(declared) && declared > 0 ? declared : UNDECLARED_BODY_BYTES);
+        timer = setTimeout(() => controller.abort(), p.timeoutMs);
+        let bytes: Buffer;
+        try {
+          bytes = await readCapped(res, p.maxBytes, controller.signal);
+        } finally {
+          this.budget.give(reserved);
+        }
         if (req.binary) return { status: res.status, headers: responseHeaders, body: '', bytes, url };
         return { status: res.status, headers: responseHeaders, body: bytes.toString('utf8'), url };
       } finally {
@@ -225,6 +252,44 @@ export class HttpClient {
   }
 }
 
+/** What a body without a Content-Length reserves of the budget. */
+const UNDECLARED_BODY_BYTES = 1024 * 1024;
+
+/** A budget of bytes taken and given back in order of asking (first come, first served). */
+class ByteBudget {
+  private used = 0;
+  peak = 0;
+  private waiting: Array<{ bytes: number; go: () => void }> = [];
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolves with the bytes reserved (at most the whole budget) once there is room. */
+  async take(bytes: number): Promise<number> {
+    const n = Math.min(bytes, this.limit);
+    if (this.waiting.length === 0 && this.fits(n)) this.reserve(n);
+    else await new Promise<void>((go) => this.waiting.push({ bytes: n, go }));
+    return n;
+  }
+
+  give(n: number): void {
+    this.used -= n;
+    while (this.waiting.length && this.fits(this.waiting[0].bytes)) {
+      const next = this.waiting.shift()!;
+      this.reserve(next.bytes);
+      next.go();
+    }
+  }
+
+  private fits(n: number): boolean {
+    return this.used === 0 || this.used + n <= this.limit;
+  }
+
+  private reserve(n: number): void {
+    this.used += n;
+    this.peak = Math.max(this.peak, this.used);
+  }
+}
+
 async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
   const declared = Number(res.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -232,6 +297,9 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
     throw new AttemptError(`response too large (${declared} bytes)`, false);
   }
   if (!res.body) return Buffer.alloc(0);
+  // A body of declared length (and not decompressed on the way, which changes its length)
+  // is read into one buffer of that size: chunks plus their concatenation held twice it.
+  const exact = Number.isFinite(declared) && declared > 0 && !res.headers.get('content-encoding') ? Buffer.allocUnsafeSlow(declared) : undefined;
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -239,17 +307,23 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
-      total += value.byteLength;
-      if (total > maxBytes) {
+      if (total + value.byteLength > maxBytes) {
         await reader.cancel().catch(() => undefined);
         throw new AttemptError(`response too large (over ${maxBytes} bytes)`, false);
       }
-      chunks.push(value);
+      if (exact && total + value.byteLength <= exact.length) exact.set(value, total);
+      else {
+        // Longer than declared: keep what came so far as chunks too.
+        if (exact && chunks.length === 0) chunks.push(exact.subarray(0, total));
+        chunks.push(value);
+      }
+      total += value.byteLength;
     }
   } catch (e) {
     if (e instanceof AttemptError) throw e;
     throw new AttemptError(signal.aborted ? 'timeout' : 'truncated response', true);
   }
+  if (exact && chunks.length === 0) return exact.subarray(0, total);
   return Buffer.concat(chunks, total);
 }
 
