@@ -220,3 +220,31 @@ test('the default cache folder follows the platform', () => {
   assert.equal(defaultCacheDir({ HOME: '/home/u', XDG_CACHE_HOME: '/xdg' }, 'linux'), '/xdg/depwarden');
   assert.equal(defaultCacheDir({ HOME: '/Users/u' }, 'darwin'), '/Users/u/Library/Caches/depwarden');
 });
+
+test('values in memory stay within maxMemoryBytes; the rest is read back from the store, newest value of each key', async () => {
+  const dir = await tempDir();
+  try {
+    const bound = 20_000;
+    const value = (i: number, round: number) => ({ i, round, payload: 'p'.repeat(1000) });
+    const cache = createCache(dir, { maxMemoryBytes: bound });
+    for (let i = 0; i < 100; i++) await cache.put('packument', `k${i}`, value(i, 1));
+    // Rewritten keys: the store's newest line must be the one read back.
+    for (let i = 0; i < 100; i += 10) await cache.put('packument', `k${i}`, value(i, 2));
+    assert.ok(cache.bytesInMemory <= bound + 1100, `${cache.bytesInMemory} bytes in memory`);
+    for (let i = 0; i < 100; i++) {
+      const entry = await cache.get<{ i: number; round: number; payload: string }>('packument', `k${i}`);
+      assert.deepEqual(entry?.value, value(i, i % 10 === 0 ? 2 : 1), `k${i}`);
+    }
+    assert.ok(cache.bytesInMemory <= bound + 1100, `${cache.bytesInMemory} bytes in memory after reading back`);
+    // Another process's cache with the same bound reads every entry from the store.
+    const other = createCache(dir, { maxMemoryBytes: bound });
+    for (let i = 0; i < 100; i++) assert.equal((await other.get<{ i: number }>('packument', `k${i}`))?.value.i, i);
+    assert.ok(other.bytesInMemory <= bound + 1100);
+    // A memory-only cache has nowhere to read back from: it keeps everything.
+    const memoryOnly = createCache(undefined, { maxMemoryBytes: bound });
+    for (let i = 0; i < 100; i++) await memoryOnly.put('packument', `k${i}`, value(i, 1));
+    for (let i = 0; i < 100; i++) assert.equal((await memoryOnly.get<{ i: number }>('packument', `k${i}`))?.value.i, i);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

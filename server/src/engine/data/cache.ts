@@ -7,8 +7,15 @@
  *
  * A scan used to open one file per package per kind (about 5,800 opens for theia, all of
  * them misses on a cold cache). Now a process reads each store once, on its first lookup
- * of that kind, and keeps an index of key -> bytes; a value is parsed only when asked for.
- * A cold cache costs one failed open per kind.
+ * of that kind, and keeps an index of key -> where its value is in the file (the file stays
+ * open); a value is read and parsed only when asked for. A cold cache costs one failed open
+ * per kind.
+ *
+ * Memory: the index holds offsets, never the file's bytes (the language server used to
+ * keep a whole store, up to its 256 MiB bound, for as long as one key of it had not been
+ * asked for). Values asked for are kept in memory up to `maxMemoryBytes` (their size in the
+ * store), least recently used dropped first; an entry is dropped only once the store holds
+ * it, so it is read back from disk, never fetched again.
  *
  * Writes append whole lines with one write() call (O_APPEND), so two processes writing
  * the same store (two CLIs, a CLI and the server) never interleave inside a line, and the
@@ -59,6 +66,10 @@ export const MAX_AGE_MS = 30 * DAY;
 const MAX_READ_BYTES = 1024 * 1024 * 1024;
 /** How often a miss may look whether another process appended to a store. */
 const RECHECK_MS = 1000;
+/** A store is indexed this many bytes at a time (a longer line is read whole). */
+const INDEX_CHUNK_BYTES = 1024 * 1024;
+/** Values kept in memory by default, by their size in the store. */
+export const DEFAULT_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
 export interface CacheValidators {
   etag?: string;
@@ -78,15 +89,31 @@ export interface CacheOptions {
   now?: () => number;
   /** Size bound of one kind's store file (default 256 MiB). */
   maxStoreBytes?: number;
+  /**
+   * Values kept in memory, by their size in the store (default 64 MiB); entries the store
+   * holds are dropped beyond it, least recently used first. A memory-only cache keeps all.
+   */
+  maxMemoryBytes?: number;
 }
 
-/** Where an entry's line sits in a buffer read from a store. */
+/**
+ * One store file as opened (one inode): slots point into it by offset, and it stays open
+ * while they do. Closed when nothing refers to it any more (a newer file replaced it, or
+ * the cache was dropped).
+ */
+interface StoreFile {
+  handle: fs.FileHandle;
+}
+
+const openFiles = new FinalizationRegistry<fs.FileHandle>((handle) => void handle.close().catch(() => undefined));
+
+/** Where an entry's line sits in a store file. */
 interface Slot {
   storedAt: number;
   etag?: string;
   lastModified?: string;
-  buf: Buffer;
-  /** Value JSON: buf[start, end). */
+  file: StoreFile;
+  /** Value JSON: bytes [start, end) of the file. */
   start: number;
   end: number;
 }
@@ -100,6 +127,8 @@ interface Store {
   /** Bytes of lines that were superseded or unreadable: what a compaction would free. */
   deadBytes: number;
   lastCheck: number;
+  /** The file the index points into. */
+  file?: StoreFile;
 }
 
 export class DataCache {
@@ -108,8 +137,14 @@ export class DataCache {
   private readonly ttl: Record<CacheKind, number>;
   private readonly now: () => number;
   private readonly maxStoreBytes: number;
+  private readonly maxMemoryBytes: number;
+  /** Entries in memory, least recently used first, with their size in the store. */
   private memory = new Map<string, CacheEntry>();
+  private memorySizes = new Map<string, number>();
+  private memoryBytes = 0;
   private stores = new Map<CacheKind, Promise<Store>>();
+  /** The stores once read (for the synchronous "is it on disk" check of eviction). */
+  private readStores = new Map<CacheKind, Store>();
   /** Lines waiting for the next append, per kind, and the promise that append settles. */
   private pending = new Map<CacheKind, { lines: string[]; done: Promise<void> }>();
   /** Appends and compactions of one kind run one after the other within this process. */
@@ -122,6 +157,12 @@ export class DataCache {
     this.ttl = { ...DEFAULT_TTL_MS, ...options.ttlMs };
     this.now = options.now ?? Date.now;
     this.maxStoreBytes = options.maxStoreBytes ?? DEFAULT_MAX_STORE_BYTES;
+    this.maxMemoryBytes = options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES;
+  }
+
+  /** Bytes (their size in the store) of the values held in memory. */
+  get bytesInMemory(): number {
+    return this.memoryBytes;
   }
 
   isFresh(entry: CacheEntry): boolean {
@@ -132,7 +173,10 @@ export class DataCache {
   async get<T>(kind: CacheKind, key: string): Promise<CacheEntry<T> | undefined> {
     const id = memoryKey(kind, key);
     const hit = this.memory.get(id);
-    if (hit) return hit as CacheEntry<T>;
+    if (hit) {
+      this.remember(id, hit, this.memorySizes.get(id) ?? 0); // now the most recently used
+      return hit as CacheEntry<T>;
+    }
     if (!this.dir) return undefined;
     const store = await this.store(kind);
     let slot = store.index.get(key);
@@ -141,14 +185,19 @@ export class DataCache {
       slot = store.index.get(key);
     }
     if (!slot) return undefined;
-    const entry = decode(kind, key, slot);
-    // A line whose value does not parse is a miss; the next compaction drops it.
-    store.index.delete(key);
+    const entry = await readEntry(kind, key, slot);
+    // Asked for twice at once: both get the same entry.
+    const raced = this.memory.get(id);
+    if (raced) return raced as CacheEntry<T>;
     if (!entry) {
-      store.deadBytes += slot.end - slot.start;
+      // A line whose value does not parse is a miss; the next compaction drops it.
+      if (store.index.get(key) === slot) {
+        store.index.delete(key);
+        store.deadBytes += slot.end - slot.start;
+      }
       return undefined;
     }
-    this.memory.set(id, entry);
+    this.remember(id, entry, slot.end - slot.start);
     return entry as CacheEntry<T>;
   }
 
@@ -156,8 +205,9 @@ export class DataCache {
     const entry: CacheEntry<T> = { kind, key, storedAt: this.now(), value };
     if (validators.etag) entry.etag = validators.etag;
     if (validators.lastModified) entry.lastModified = validators.lastModified;
-    this.memory.set(memoryKey(kind, key), entry);
-    await this.persist(entry);
+    const line = this.persist(entry);
+    this.remember(memoryKey(kind, key), entry, line.bytes);
+    await line.done;
     return entry;
   }
 
@@ -179,13 +229,16 @@ export class DataCache {
     entry.storedAt = this.now();
     if (validators.etag) entry.etag = validators.etag;
     if (validators.lastModified) entry.lastModified = validators.lastModified;
-    await this.persist(entry);
+    await this.persist(entry).done;
   }
 
   /** Removes every entry (the "Clear Cache" command). */
   async clear(): Promise<void> {
     this.memory.clear();
+    this.memorySizes.clear();
+    this.memoryBytes = 0;
     this.stores.clear();
+    this.readStores.clear();
     if (!this.dir) return;
     await Promise.all([...this.writing.values()]);
     for (const kind of KINDS) {
@@ -193,6 +246,29 @@ export class DataCache {
       // The per-entry folders of format 1.
       await fs.rm(path.join(this.dir, kind), { recursive: true, force: true }).catch(() => undefined);
     }
+  }
+
+  /** Keeps the entry in memory as the most recently used, then drops the least recently used ones the store holds while over the bound. */
+  private remember(id: string, entry: CacheEntry, bytes: number): void {
+    this.memoryBytes -= this.memorySizes.get(id) ?? 0;
+    this.memory.delete(id);
+    this.memory.set(id, entry);
+    this.memorySizes.set(id, bytes);
+    this.memoryBytes += bytes;
+    if (this.memoryBytes <= this.maxMemoryBytes || !this.dir) return;
+    for (const [oldId, old] of this.memory) {
+      if (this.memoryBytes <= this.maxMemoryBytes || old === entry) break;
+      if (!this.onDisk(old)) continue; // not written (or not indexed) yet: kept
+      this.memoryBytes -= this.memorySizes.get(oldId) ?? 0;
+      this.memory.delete(oldId);
+      this.memorySizes.delete(oldId);
+    }
+  }
+
+  /** The store holds this very entry (same time and validators): it can be read back instead of kept. */
+  private onDisk(entry: CacheEntry): boolean {
+    const slot = this.readStores.get(entry.kind)?.index.get(entry.key);
+    return !!slot && slot.storedAt === entry.storedAt && slot.etag === entry.etag && slot.lastModified === entry.lastModified;
   }
 
   storeFile(kind: CacheKind): string {
@@ -213,6 +289,7 @@ export class DataCache {
     const store: Store = { index: new Map(), size: 0, ino: -1, deadBytes: 0, lastCheck: Date.now() };
     await this.readAppended(kind, store);
     if (store.ino === -1) await this.migrateLegacy(kind, store);
+    this.readStores.set(kind, store);
     return store;
   }
 
@@ -246,7 +323,10 @@ export class DataCache {
     await this.readAppended(kind, store);
   }
 
-  /** Indexes what was appended to the store since this process last read it (all of it the first time). */
+  /**
+   * Indexes what was appended to the store since this process last read it (all of it the
+   * first time), a chunk at a time: only offsets are kept.
+   */
   private async readAppended(kind: CacheKind, store: Store): Promise<void> {
     store.lastCheck = Date.now();
     let handle: fs.FileHandle;
@@ -255,37 +335,49 @@ export class DataCache {
     } catch {
       return; // No store yet (or no cache folder): every lookup of this kind is a miss.
     }
+    let keep = false;
     try {
       const stat = await handle.stat();
       if (!stat.isFile() || stat.size > MAX_READ_BYTES) return;
-      if (stat.ino !== store.ino || stat.size < store.size) {
-        // Replaced by a compaction (ours or another process's): start over.
+      if (stat.ino !== store.ino || stat.size < store.size || !store.file) {
+        // New, or replaced by a compaction (ours or another process's): start over. Slots
+        // of the old file are dropped with the index; it is closed once none is in use.
         store.index.clear();
         store.size = 0;
         store.deadBytes = 0;
         store.ino = stat.ino;
+        store.file = { handle };
+        openFiles.register(store.file, handle);
+        keep = true;
       }
-      if (stat.size === store.size) return;
-      const buf = Buffer.allocUnsafe(stat.size - store.size);
-      const { bytesRead } = await handle.read(buf, 0, buf.length, store.size);
-      // Lines of entries already in memory (this process's own writes, mostly) are not
-      // indexed, so that the bytes read for them can be collected.
-      store.size += indexLines(buf.subarray(0, bytesRead), store, (key) => this.memory.has(memoryKey(kind, key)));
+      const file = store.file;
+      let buf = Buffer.allocUnsafe(Math.min(INDEX_CHUNK_BYTES, stat.size - store.size));
+      while (store.size < stat.size) {
+        const want = Math.min(buf.length, stat.size - store.size);
+        const { bytesRead } = await file.handle.read(buf, 0, want, store.size);
+        if (bytesRead === 0) break;
+        const consumed = indexLines(buf.subarray(0, bytesRead), store.size, file, store);
+        // A line longer than the chunk: read it again with room for all of it.
+        if (consumed === 0 && bytesRead === buf.length) buf = Buffer.allocUnsafe(buf.length * 2);
+        else if (consumed === 0) break; // a partial line at the end: left for the next read
+        store.size += consumed;
+      }
     } catch {
       // Unreadable right now: what is indexed stays usable.
     } finally {
-      await handle.close().catch(() => undefined);
+      if (!keep) await handle.close().catch(() => undefined);
     }
   }
 
-  /** Appends the entry's line with the others queued in the same turn of the event loop. */
-  private persist(entry: CacheEntry): Promise<void> {
-    if (!this.dir) return Promise.resolve();
+  /** Appends the entry's line with the others queued in the same turn of the event loop; `bytes` is the value's size in the store. */
+  private persist(entry: CacheEntry): { bytes: number; done: Promise<void> } {
     const line = lineOf(entry);
+    const bytes = line.length;
+    if (!this.dir) return { bytes, done: Promise.resolve() };
     const queued = this.pending.get(entry.kind);
     if (queued) {
       queued.lines.push(line);
-      return queued.done;
+      return { bytes, done: queued.done };
     }
     const lines = [line];
     const kind = entry.kind;
@@ -294,7 +386,7 @@ export class DataCache {
       return this.serialized(kind, () => this.append(kind, lines));
     });
     this.pending.set(kind, { lines, done });
-    return done;
+    return { bytes, done };
   }
 
   private serialized(kind: CacheKind, work: () => Promise<void>): Promise<void> {
@@ -326,7 +418,10 @@ export class DataCache {
       return;
     }
     if (!mayCompact) return;
-    const store = await this.stores.get(kind);
+    // Index what was just written, so that these entries can leave memory (read back from
+    // disk when asked for again).
+    const store = await this.store(kind);
+    await this.readAppended(kind, store);
     const wasted = store ? store.deadBytes > store.size - store.deadBytes && store.size > 1024 * 1024 : false;
     if (size > this.maxStoreBytes || wasted) await this.compact(kind);
   }
@@ -345,7 +440,7 @@ export class DataCache {
       const buf = stat.size > MAX_READ_BYTES ? Buffer.alloc(0) : Buffer.allocUnsafe(stat.size);
       const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
       const latest: Store = { index: new Map(), size: 0, ino: stat.ino, deadBytes: 0, lastCheck: 0 };
-      indexLines(buf.subarray(0, bytesRead), latest);
+      indexLines(buf.subarray(0, bytesRead), 0, { handle }, latest);
       const now = this.now();
       const kept = [...latest.index.entries()]
         .filter(([, s]) => now - s.storedAt < MAX_AGE_MS)
@@ -353,7 +448,7 @@ export class DataCache {
       const parts: Buffer[] = [];
       let total = 0;
       for (const [key, slot] of kept) {
-        const line = Buffer.concat([Buffer.from(`${JSON.stringify(headerOf(key, slot))}\t`), slot.buf.subarray(slot.start, slot.end), NEWLINE]);
+        const line = Buffer.concat([Buffer.from(`${JSON.stringify(headerOf(key, slot))}\t`), buf.subarray(slot.start, slot.end), NEWLINE]);
         if (total + line.length > (this.maxStoreBytes * 3) / 4) break;
         total += line.length;
         parts.push(line);
@@ -401,11 +496,11 @@ function headerOf(key: string, slot: Slot): Record<string, unknown> {
 }
 
 /**
- * Indexes the whole lines of `buf` into `store` (a later line for a key replaces the
- * earlier one) and returns the bytes consumed: a trailing partial line (a write still in
- * progress, or a torn one) is left for the next read.
+ * Indexes the whole lines of `buf`, read from `file` at offset `base`, into `store` (a
+ * later line for a key replaces the earlier one) and returns the bytes consumed: a
+ * trailing partial line (a write still in progress, or a torn one) is left for the next read.
  */
-function indexLines(buf: Buffer, store: Store, known: (key: string) => boolean = () => false): number {
+function indexLines(buf: Buffer, base: number, file: StoreFile, store: Store): number {
   let pos = 0;
   while (pos < buf.length) {
     const eol = buf.indexOf(10, pos);
@@ -414,10 +509,8 @@ function indexLines(buf: Buffer, store: Store, known: (key: string) => boolean =
       pos++;
       continue;
     }
-    const slot = parseLine(buf, pos, eol);
-    if (slot && known(slot.key)) {
-      store.index.delete(slot.key);
-    } else if (slot) {
+    const slot = parseLine(buf, pos, eol, base, file);
+    if (slot) {
       const previous = store.index.get(slot.key);
       if (previous) store.deadBytes += previous.end - previous.start;
       store.index.set(slot.key, slot.slot);
@@ -429,7 +522,7 @@ function indexLines(buf: Buffer, store: Store, known: (key: string) => boolean =
   return pos;
 }
 
-function parseLine(buf: Buffer, start: number, eol: number): { key: string; slot: Slot } | undefined {
+function parseLine(buf: Buffer, start: number, eol: number, base: number, file: StoreFile): { key: string; slot: Slot } | undefined {
   const tab = buf.indexOf(9, start);
   if (tab < 0 || tab > eol) return undefined;
   let h: unknown;
@@ -443,16 +536,20 @@ function parseLine(buf: Buffer, start: number, eol: number): { key: string; slot
   if (f !== FORMAT_VERSION || typeof k !== 'string' || typeof t !== 'number' || !Number.isFinite(t)) return undefined;
   // The byte count catches a line glued to a torn one, or cut short.
   if (n !== eol - (tab + 1)) return undefined;
-  const slot: Slot = { storedAt: t, buf, start: tab + 1, end: eol };
+  const slot: Slot = { storedAt: t, file, start: base + tab + 1, end: base + eol };
   if (typeof e === 'string') slot.etag = e;
   if (typeof m === 'string') slot.lastModified = m;
   return { key: k, slot };
 }
 
-function decode(kind: CacheKind, key: string, slot: Slot): CacheEntry | undefined {
+/** The entry a slot points at, read from its file; undefined when it cannot be read or does not parse. */
+async function readEntry(kind: CacheKind, key: string, slot: Slot): Promise<CacheEntry | undefined> {
   let value: unknown;
   try {
-    value = JSON.parse(slot.buf.toString('utf8', slot.start, slot.end));
+    const buf = Buffer.allocUnsafe(slot.end - slot.start);
+    const { bytesRead } = await slot.file.handle.read(buf, 0, buf.length, slot.start);
+    if (bytesRead !== buf.length) return undefined;
+    value = JSON.parse(buf.toString('utf8'));
   } catch {
     return undefined;
   }
