@@ -109,7 +109,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
   connection.onRequest('client/registerCapability', () => null);
   connection.onRequest(() => null);
   connection.listen();
-  const deadline = t0 + (options.timeoutMs ?? 600_000);
+  const deadline = t0 + (options.timeoutMs ?? 1_200_000);
   /** Samples RSS until nothing was published and no lookup ran for SETTLE_MS (after `since`). */
   const settle = async (since: number, publishedBefore: number) => {
     let peak = 0;
