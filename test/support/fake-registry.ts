@@ -200,7 +200,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
   const faults = new Map<string, { fault: Fault; remaining: number }>();
   const requests: LoggedRequest[] = [];
   /** Serialized packuments by name (the benchmark's are megabytes: built once, not per request). */
-  const bodies = new Map<string, { body: string; etag: string }>();
+  const bodies = new Map<string, { body: Buffer; etag: string }>();
   const held: http.ServerResponse[] = [];
   let paused: (() => void)[] | undefined;
   let url = '';
@@ -324,13 +324,14 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     sendServed(req, res, bodyOf(name, pkg));
   }
 
-  function bodyOf(name: string, pkg: FakePackage): { body: string; etag: string } {
+  function bodyOf(name: string, pkg: FakePackage): { body: Buffer; etag: string } {
     let served = bodies.get(name);
     if (!served) bodies.set(name, (served = withEtag(JSON.stringify(buildPackument(url, name, pkg)))));
     return served;
   }
 
-  function withEtag(body: string): { body: string; etag: string } {
+  function withEtag(text: string): { body: Buffer; etag: string } {
+    const body = Buffer.from(text);
     return { body, etag: `"${createHash('sha1').update(body).digest('hex')}"` };
   }
 
@@ -338,7 +339,7 @@ export async function startFakeRegistry(): Promise<FakeRegistry> {
     sendServed(req, res, withEtag(JSON.stringify(doc)));
   }
 
-  function sendServed(req: http.IncomingMessage, res: http.ServerResponse, { body, etag }: { body: string; etag: string }): void {
+  function sendServed(req: http.IncomingMessage, res: http.ServerResponse, { body, etag }: { body: Buffer; etag: string }): void {
     if (req.headers['if-none-match'] === etag) {
       res.writeHead(304, { etag });
       res.end();

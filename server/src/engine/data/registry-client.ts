@@ -420,6 +420,9 @@ export class RegistryClient {
     }
     if (res.status === 401) return { status: 'error', reason: 'HTTP 401 (authentication required)', registry };
     if (res.status !== 200) return { status: 'error', reason: `HTTP ${res.status}`, registry };
+    // Reading a document of megabytes takes a while: answers that arrived together are read
+    // one per turn of the event loop, so that an editor's keystrokes and timers get in between.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const raw = readPackumentJson(res.bytes ?? Buffer.from(res.body));
     const packument = raw && reducePackument(raw, name);
     if (!packument) return { status: 'error', reason: 'malformed response', registry };

@@ -19,12 +19,51 @@ export function attachYarnImporters(project: Project): void {
   for (let i = 0; i < project.lockfiles.length; i++) {
     const lockfile = project.lockfiles[i];
     if (lockfile.importers.length > 0 || !lockfile.descriptors) continue;
-    const importers = synthesizeImporters(lockfile, project.manifests);
+    const manifests = importerManifests(lockfile, project.manifests);
+    const cached = attached.get(lockfile);
+    if (cached && sameItems(cached.manifests, manifests)) {
+      project.lockfiles[i] = cached.lockfile;
+      project.graphs.set(lockfile.path, cached.graph);
+      continue;
+    }
+    const importers = synthesizeImporters(lockfile, manifests);
     if (importers.length === 0) continue;
     const withImporters: Lockfile = { ...lockfile, importers };
+    const graph = buildGraph(withImporters);
+    attached.set(lockfile, { manifests, lockfile: withImporters, graph });
     project.lockfiles[i] = withImporters;
-    project.graphs.set(lockfile.path, buildGraph(withImporters));
+    project.graphs.set(lockfile.path, graph);
   }
+}
+
+/**
+ * The copy and graph made for a parsed lockfile, with the manifests they were made from:
+ * while those are the same objects (ParseCache keeps a manifest whose text did not
+ * change), the next scan reuses them instead of building the graph of a lockfile of
+ * thousands of entries again (a language-server re-scan of sentry did on every pass).
+ */
+const attached = new WeakMap<Lockfile, { manifests: Manifest[]; lockfile: Lockfile; graph: ReturnType<typeof buildGraph> }>();
+
+/** The manifests synthesizeImporters reads for the lockfile: its folder's, then its workspaces'. */
+function importerManifests(lockfile: Lockfile, manifests: Manifest[]): Manifest[] {
+  const dir = folderOf(lockfile.path);
+  const prefix = dir === '' ? '' : dir + '/';
+  const root = manifests.find((m) => m.path === prefix + 'package.json');
+  if (!root) return [];
+  if (!root.workspaces || root.workspaces.length === 0) return [root];
+  const isWorkspace = workspaceGlobMatcher(root.workspaces);
+  const out = [root];
+  for (const m of manifests) {
+    if (m === root || !m.path.startsWith(prefix) || !m.path.endsWith('/package.json')) continue;
+    const rel = m.path.slice(prefix.length, m.path.length - '/package.json'.length);
+    if (rel.split('/').includes('node_modules')) continue;
+    if (isWorkspace(rel)) out.push(m);
+  }
+  return out;
+}
+
+function sameItems<T>(a: T[], b: T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 /** The importers of a lockfile that has none: its folder's manifest first, then its workspaces. */
