@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { plainMessage } from './plain-text';
 
-import { GraphChildrenRequest, WhyRequest, type LspViewNode as GraphNode, type NodeRef, type Severity, type WhyParams } from '../../server/src/lsp/protocol';
+import { GraphChildrenRequest, WhyRequest, type LspViewNode as GraphNode, type NodeRef, type Severity, type WhyAnswer, type WhyParams } from '../../server/src/lsp/protocol';
 
 const VIEW_ID = 'depwarden.graph';
 const RISKY_CONTEXT = 'depwarden.graph.riskyOnly';
@@ -144,7 +144,7 @@ export function registerGraphView(context: vscode.ExtensionContext, client: Lang
         detail: lockfiles.size > 1 ? p.lockfile : undefined,
         path: p,
       })),
-      { title: `Why is ${answer.target} here? (${answer.paths.length} workspace${answer.paths.length === 1 ? '' : 's'})`, matchOnDescription: true },
+      { title: `Why is ${answer.target} here? (${pathCount(answer)})`, matchOnDescription: true },
     );
     if (!picked) return;
     try {
@@ -167,4 +167,12 @@ export function registerGraphView(context: vscode.ExtensionContext, client: Lang
     { dispose: () => pending && clearTimeout(pending) },
   );
   return { refresh: refreshSoon };
+}
+
+/** "3 paths", or "the first 200 of 1,234 paths" (one per direct dependency of each workspace that pulls the package in). */
+function pathCount(answer: WhyAnswer): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const total = Math.max(answer.total ?? 0, answer.paths.length);
+  const noun = `path${total === 1 ? '' : 's'}`;
+  return total > answer.paths.length ? `the first ${n(answer.paths.length)} of ${n(total)} ${noun}` : `${n(total)} ${noun}`;
 }

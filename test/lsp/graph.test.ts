@@ -82,9 +82,7 @@ test('depwarden/graphChildren and depwarden/why through the server; findings on 
   // why: from a position in the lockfile, and by name.
   const atEntry = (await client.connection.sendRequest('depwarden/why', { uri: lockUri, position: hostDiag.range.start })) as Why;
   assert.equal(atEntry.target, 'c@1.0.0');
-  assert.equal(atEntry.paths.length, 1);
-  assert.equal(atEntry.paths[0].names.at(-1), 'c');
-  assert.equal(atEntry.paths[0].names.length, 2);
+  assert.deepEqual(atEntry.paths.map((p) => p.names).sort(), [['a', 'c'], ['b', 'c']], 'a and b both pull c in');
   const byName = (await client.connection.sendRequest('depwarden/why', { package: 'c', version: '1.0.0' })) as Why;
   assert.deepEqual(byName, atEntry);
 
@@ -144,4 +142,40 @@ test('theia corpus through the server: roots, first expansions and a deep "why" 
     `theia over LSP: roots ${rootsMs.toFixed(1)} ms, 107 workspaces ${importersMs.toFixed(1)} ms, @theia/core's ${deps.length} deps ${depsMs.toFixed(1)} ms, ` +
       `${expandable.length} expansions ${level2Ms.toFixed(1)} ms, why async-function (${why.paths[0].names.join(' > ')}) ${whyMs.toFixed(1)} ms`,
   );
+});
+
+test('a package pulled in by four direct dependencies: the hover and the report list three paths and "1 more", "Why is this here?" all four', async (t) => {
+  const direct = ['a', 'b', 'e', 'f'];
+  const entry = (name: string, extra: Record<string, unknown> = {}) => ({ version: '1.0.0', resolved: `https://registry.npmjs.org/${name}/-/${name}-1.0.0.tgz`, integrity: integrity(name), ...extra });
+  const lock = JSON.stringify(
+    {
+      name: 'app',
+      lockfileVersion: 3,
+      requires: true,
+      packages: {
+        '': { name: 'app', dependencies: Object.fromEntries(direct.map((n) => [n, '^1.0.0'])) },
+        ...Object.fromEntries(direct.map((n) => [`node_modules/${n}`, entry(n, { dependencies: { c: '^1.0.0' } })])),
+        'node_modules/c': entry('c', { resolved: 'https://evil.example.com/c/-/c-1.0.0.tgz' }),
+      },
+    },
+    null,
+    2,
+  );
+  const manifest = JSON.stringify({ name: 'app', dependencies: Object.fromEntries(direct.map((n) => [n, '^1.0.0'])) }, null, 2);
+  const { client, dir, uri } = await openProject(t, { 'package.json': manifest, 'package-lock.json': lock }, { prefix: 'depwarden-paths-' });
+  const lockUri = uri('package-lock.json');
+  const hostDiag = await client.waitFor(() => client.diagnostics.get(lockUri)?.find((d) => d.code === 'lockfile-host'), 'lockfile-host on c');
+  const viaLines = (markdown: string) => markdown.split(/ {2}\n|\n/).filter((l) => /^\s*(- )?(via |and \d+ more path)/.test(l)).map((l) => l.replace(/^\s*- /, '').replace(/\\/g, ''));
+  const expected = ['via `a` › `c`', 'via `b` › `c`', 'via `e` › `c`', 'and 1 more path: "Why is c here?" lists them all'];
+
+  await client.connection.sendNotification('textDocument/didOpen', { textDocument: { uri: lockUri, languageId: 'json', version: 1, text: lock } });
+  const hover = (await client.connection.sendRequest('textDocument/hover', { textDocument: { uri: lockUri }, position: hostDiag.range.start })) as { contents: { value: string } };
+  assert.deepEqual(viaLines(hover.contents.value), expected, hover.contents.value);
+  const report = (await client.connection.sendRequest('depwarden/report', { linkBase: uriOf(dir) })) as string;
+  const hostSection = report.slice(report.indexOf('[`lockfile-host`]'));
+  assert.deepEqual(viaLines(hostSection.slice(0, hostSection.indexOf('\n\n', hostSection.indexOf('\n- ')))), expected, report);
+
+  const why = (await client.connection.sendRequest('depwarden/why', { package: 'c', version: '1.0.0' })) as Why & { total: number };
+  assert.deepEqual(why.paths.map((p) => p.names), direct.map((n) => [n, 'c']));
+  assert.equal(why.total, 4);
 });

@@ -121,15 +121,15 @@ test('"risky only" keeps what has a finding or leads to one', () => {
   assert.deepEqual(graphRoots(clean, FOLDER, RISKY), []);
 });
 
-test('why: the via path per workspace, from a lockfile position, a package.json line or a name', () => {
+test('why: every way in (a path from each direct dependency that pulls it in), from a lockfile position, a package.json line or a name', () => {
   const result = scanCycle();
   const byName = whyPackage(result, FOLDER, 'c');
   assert.equal(byName.target, 'c@1.0.0');
-  assert.equal(byName.paths.length, 1, 'one workspace');
-  assert.equal(byName.paths[0].names.length, 2);
-  assert.equal(byName.paths[0].names[1], 'c');
-  assert.ok(['a', 'b'].includes(byName.paths[0].names[0]));
-  assert.equal(byName.paths[0].importerLabel, 'app');
+  // a and b both depend on c: one workspace, two ways in.
+  assert.deepEqual(byName.paths.map((p) => p.names).sort(), [['a', 'c'], ['b', 'c']]);
+  assert.equal(byName.total, 2);
+  assert.ok(byName.paths.every((p) => p.importerLabel === 'app'));
+  for (const p of byName.paths) assertRevealable(result, p.ref);
 
   const lock = result.project.texts.get('package-lock.json')!;
   const inC = lock.indexOf('evil.example.com');

@@ -69,9 +69,11 @@ export interface WhyAnswer {
   /** name@version of the package asked about (empty when nothing was found). */
   target: string;
   paths: WhyPath[];
+  /** How many paths there are (`paths` holds the first MAX_WHY_PATHS, shortest first). */
+  total: number;
 }
 
-/** At most this many paths in a "why" answer (one per workspace; theia has 107). */
+/** At most this many paths in a "why" answer (one per direct dependency of each workspace that pulls the package in; theia has 107 workspaces). */
 const MAX_WHY_PATHS = 200;
 
 const SKIPPED_SECTIONS = new Set(['overrides', 'resolutions', 'pnpm.overrides', 'bundleDependencies']);
@@ -488,7 +490,7 @@ export function whyAt(result: ScanResult, folder: FolderInfo, file: string, offs
   }
   const finding = result.findings.find((f) => f.package && ((f.file === file && f.span.start <= offset && offset <= f.span.end) || f.also?.some((a) => a.file === file && a.span.start <= offset && offset <= a.span.end)));
   if (finding?.package) return whyPackage(result, folder, finding.package, finding.version ?? undefined);
-  return { target: dep ? dep.name : '', paths: [] };
+  return { target: dep ? dep.name : '', paths: [], total: 0 };
 }
 
 /** Every installed copy of name (at version, when given), in every lockfile. */
@@ -504,7 +506,7 @@ export function whyPackage(result: ScanResult, folder: FolderInfo, name: string,
     if (ids.length) targets.push({ lock, ids });
     example ??= matching[0];
   }
-  if (!example) return { target: version ? `${name}@${version}` : name, paths: [] };
+  if (!example) return { target: version ? `${name}@${version}` : name, paths: [], total: 0 };
   const versions = new Set(targets.flatMap((t) => t.ids.map((id) => t.lock.graph.byId.get(id)!.version)));
   return whyIds(result, folder, targets, example, versions.size > 1 ? name : undefined);
 }
@@ -513,13 +515,13 @@ function whyIds(result: ScanResult, folder: FolderInfo, targets: { lock: Lockfil
   const paths: WhyPath[] = [];
   for (const { lock, ids } of targets) paths.push(...shortestPaths(result, folder, lock, ids));
   paths.sort((a, b) => a.names.length - b.names.length || (a.importer < b.importer ? -1 : a.importer > b.importer ? 1 : 0));
-  return { target: label ?? `${example.name}@${example.version}`, paths: paths.slice(0, MAX_WHY_PATHS) };
+  return { target: label ?? `${example.name}@${example.version}`, paths: paths.slice(0, MAX_WHY_PATHS), total: paths.length };
 }
 
 /**
- * One shortest path per workspace to any of the targets: a BFS on reverse edges from the
- * targets gives every package its distance and next step towards them, so each
- * workspace picks its nearest direct dependency and walks down.
+ * Every way in: for each workspace, one shortest path from each of its direct dependencies
+ * that pulls a target in. A BFS on reverse edges from the targets gives every package its
+ * distance and next step towards them, so each such direct dependency walks down.
  */
 function shortestPaths(result: ScanResult, folder: FolderInfo, lock: LockfileIndex, targetIds: string[]): WhyPath[] {
   if (!lock.treeParents) {
@@ -549,24 +551,40 @@ function shortestPaths(result: ScanResult, folder: FolderInfo, lock: LockfileInd
   }
   const paths: WhyPath[] = [];
   for (const importer of lock.lockfile.importers) {
-    let best: string | undefined;
-    for (const dep of importer.dependencies) {
-      if (!dep.id || !distance.has(dep.id)) continue;
-      if (best === undefined || distance.get(dep.id)! < distance.get(best)!) best = dep.id;
-    }
-    if (best === undefined) continue;
-    const treeIds: string[] = [];
-    for (let cur: string | undefined = best; cur !== undefined; cur = next.get(cur)) treeIds.push(cur);
     const manifest = manifestForImporter(result.project, lock.lockfile.path, importer.path);
-    paths.push({
-      ref: { kind: 'package', folder: folder.uri, lockfile: lock.lockfile.path, importer: importer.path, path: treeIds },
-      lockfile: lock.lockfile.path,
-      importer: importer.path,
-      importerLabel: manifest?.name ?? (importer.path || folder.name || '(root)'),
-      names: treeIds.map((id) => lock.graph.byId.get(id)!.name),
-    });
+    const entries = new Set(importer.dependencies.map((d) => d.id).filter((id): id is string => id !== undefined && distance.has(id)));
+    for (const entry of entries) {
+      const treeIds: string[] = [];
+      for (let cur: string | undefined = entry; cur !== undefined; cur = next.get(cur)) treeIds.push(cur);
+      paths.push({
+        ref: { kind: 'package', folder: folder.uri, lockfile: lock.lockfile.path, importer: importer.path, path: treeIds },
+        lockfile: lock.lockfile.path,
+        importer: importer.path,
+        importerLabel: manifest?.name ?? (importer.path || folder.name || '(root)'),
+        names: treeIds.map((id) => lock.graph.byId.get(id)!.name),
+      });
+    }
   }
   return paths;
+}
+
+/**
+ * The dependency paths to a package (at a version, when given) as names, shortest first,
+ * each sequence once (workspaces can share one), and how many there are: the hover card
+ * and the report show the first few, "Why is this here?" lists them all (whyPackage).
+ */
+export function dependencyPaths(result: ScanResult, name: string, version?: string): { paths: string[][]; total: number } {
+  const seen = new Set<string>();
+  const out: string[][] = [];
+  const answer = whyPackage(result, { uri: '', name: '' }, name, version);
+  for (const p of answer.paths) {
+    const key = p.names.join('\u0000');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(p.names);
+  }
+  // Paths past the cap are counted, not listed.
+  return { paths: out, total: out.length + answer.total - answer.paths.length };
 }
 
 // ---------------------------------------------------------------------------------------

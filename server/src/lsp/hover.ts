@@ -18,6 +18,7 @@ import { auditKey } from '../engine/audit/audit-project';
 import type { AuditResult } from '../engine/audit/model';
 import { auditDiffLines, auditHeadline } from '../engine/rules/risk-signals';
 import { MARK, SEVERITY_MARK } from './glyphs';
+import { dependencyPaths } from './graph-view';
 
 /** How many recent versions the publisher history shows. */
 const PUBLISHER_HISTORY = 5;
@@ -25,6 +26,8 @@ const PUBLISHER_HISTORY = 5;
 const MAX_EVIDENCE = 10;
 const MAX_ADVISORIES = 10;
 const MAX_VIA = 20;
+/** Dependency paths a card or a report entry lists; "Why is this here?" lists them all. */
+const MAX_PATHS = 3;
 
 function contains(span: { start: number; end: number }, offset: number): boolean {
   return offset >= span.start && offset <= span.end;
@@ -80,7 +83,7 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
   const sections: string[] = [];
   let spanForHover: { start: number; end: number } | undefined;
   let subject: Subject | undefined;
-  let via: string[] | undefined;
+  let via: Via | undefined;
 
   const manifest = project.manifests.find((m) => m.path === file);
   const dep = manifest?.dependencies.find((d) => contains(d.propertySpan, offset));
@@ -100,7 +103,7 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
     const pkg = lockfile.packages.find((p) => contains(p.keySpan ?? p.span, offset));
     if (pkg) {
       sections.push(`**${text(pkg.name)}** · **${text(pkg.version)}**${pkg.realName ? ` (alias of ${text(pkg.realName)})` : ''} · _${text(pkg.source)}_`);
-      via = project.graphs.get(lockfile.path)?.via(pkg.id);
+      via = { name: pkg.name, ...dependencyPaths(result, pkg.name, pkg.version || undefined) };
       spanForHover = pkg.keySpan ?? pkg.span;
       subject = { name: pkg.realName ?? pkg.name, version: pkg.version || undefined, fromRegistry: pkg.source === 'registry' };
     }
@@ -128,7 +131,7 @@ export function hoverAt(result: ScanResult, file: string, offset: number, remote
   const restates = packument ? (e: string) => REGISTRY_FACT.test(e) : () => false;
   const mode = options.lockfileFindings ?? 'both';
   const shownByEditor = (f: Finding) => !f.suppressed && placesOf(f, mode).shown.some((p) => p.file === file && contains(p.span, offset));
-  const body = renderFindings(here, shownByEditor, remote, via ?? live.find((f) => f.via && f.via.length > 1)?.via, restates);
+  const body = renderFindings(here, shownByEditor, remote, via ?? viaOfFinding(result, live), restates);
   // One report line for the package, under its findings (not one per finding: the card stays short).
   const reportable = live.filter((f) => isReportable(f) && f.package === live.find(isReportable)?.package);
   const reportLine = reportable.length ? renderReportLinks(reportable, options.iocs) : undefined;
@@ -182,7 +185,7 @@ function renderFindings(
   findings: Finding[],
   shownByEditor: (f: Finding) => boolean,
   remote: RemoteData | undefined,
-  via: string[] | undefined,
+  via: Via | undefined,
   restates: (evidence: string) => boolean,
 ): string | undefined {
   const lines: string[] = [];
@@ -210,7 +213,7 @@ function renderFindings(
       lines.push(`advisories: ${advisories}`);
     }
   }
-  if (via && via.length > 1) lines.push(`via ${renderVia(via)}`);
+  if (via) lines.push(...viaLines(via));
   return lines.length ? lines.join('  \n') : undefined;
 }
 
@@ -250,6 +253,34 @@ function dedupe(findings: Finding[]): Finding[] {
     seen.add(k);
     return true;
   });
+}
+
+/** The ways a package is pulled in: the dependency paths to it (names), and how many there are. */
+export interface Via {
+  name: string;
+  paths: string[][];
+  total: number;
+}
+
+/** The paths of the first finding that is about a package pulled in by another (its own path, if the graph has none). */
+function viaOfFinding(result: ScanResult, findings: Finding[]): Via | undefined {
+  const f = findings.find((x) => x.package && x.via && x.via.length > 1);
+  if (!f) return undefined;
+  const found = dependencyPaths(result, f.package!, f.version ?? undefined);
+  return { name: f.package!, ...(found.paths.length ? found : { paths: [f.via!], total: 1 }) };
+}
+
+/**
+ * "via a › b › c" for the first few paths (a direct dependency is declared, not pulled
+ * in: its one-step path is left out), and how many more "Why is this here?" lists.
+ */
+export function viaLines(via: Via): string[] {
+  const paths = via.paths.filter((p) => p.length > 1);
+  if (paths.length === 0) return [];
+  const lines = paths.slice(0, MAX_PATHS).map((p) => `via ${renderVia(p)}`);
+  const more = paths.length - Math.min(paths.length, MAX_PATHS) + (via.total - via.paths.length);
+  if (more > 0) lines.push(`and ${more.toLocaleString('en-US')} more path${more === 1 ? '' : 's'}: "Why is ${text(via.name)} here?" lists them all`);
+  return lines;
 }
 
 /** A dependency path, each package a code span; a very long one keeps its ends. */

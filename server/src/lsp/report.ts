@@ -7,6 +7,8 @@ import { codeSpan, destination, MESSAGE_MAX, text, workspaceFileLink } from './m
 import type { CoverageContext } from './coverage';
 import { namesItsPackage } from './diagnostics';
 import { MARK, SEVERITY_MARK } from './glyphs';
+import { dependencyPaths } from './graph-view';
+import { viaLines, type Via } from './hover';
 
 /** One workspace folder as the report sees it. */
 export interface ReportFolder {
@@ -72,6 +74,17 @@ export function renderReport(folders: ReportFolder[], positions: PositionMapper,
     }
     return workspaceFileLink(`${multiRoot ? `${folder.name}/` : ''}${file}:${line}`, uri, linkBase, line);
   };
+  // The ways in of each package, once (several rules can flag one package).
+  const vias = new Map<string, Via>();
+  const viaOf = ({ folder, finding: f }: Located): Via => {
+    const key = `${folder.name}\u0000${f.package}@${f.version ?? ''}`;
+    let via = vias.get(key);
+    if (!via) {
+      const found = folder.result && f.package ? dependencyPaths(folder.result, f.package, f.version ?? undefined) : { paths: [], total: 0 };
+      vias.set(key, (via = { name: f.package ?? '', ...(found.paths.length ? found : { paths: [f.via ?? []], total: 1 }) }));
+    }
+    return via;
+  };
   const locations = ({ folder, finding }: Located): string =>
     [location(folder, finding.file, finding.span), ...(finding.also ?? []).map((a) => location(folder, a.file, a.span))].join(', ');
 
@@ -85,7 +98,7 @@ export function renderReport(folders: ReportFolder[], positions: PositionMapper,
       for (const item of sortByPackage(group)) {
         const f = item.finding;
         out.push(`- ${subjectLead(f)}${text(f.message, MESSAGE_MAX)} — ${locations(item)}`);
-        if (f.via && f.via.length > 1) out.push(`  - via ${f.via.map((v) => codeSpan(v)).join(' › ')}`);
+        if (f.via && f.via.length > 1) for (const line of viaLines(viaOf(item))) out.push(`  - ${line}`);
         for (const e of (f.evidence ?? []).slice(0, MAX_EVIDENCE)) out.push(`  - ${text(e, MESSAGE_MAX)}`);
       }
       out.push('');

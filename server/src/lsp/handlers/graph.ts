@@ -9,7 +9,7 @@ import type { WorkspaceFolderState } from '../workspace-folder';
 /** The dependency graph view and "why is this here?" (graph-view.ts computes both from the published results). */
 export function registerGraph(state: ServerState): void {
   onRequest(state.connection, GraphChildrenRequest, state.log, [] as LspViewNode[], (params) => graphNodes(state, params));
-  onRequest(state.connection, WhyRequest, state.log, { target: '', paths: [] } as WhyAnswer, (params) => why(state, params));
+  onRequest(state.connection, WhyRequest, state.log, { target: '', paths: [], total: 0 } as WhyAnswer, (params) => why(state, params));
 }
 
 const folderInfo = (folder: WorkspaceFolderState) => ({ uri: folder.uri, name: path.basename(folder.root) });
@@ -43,5 +43,5 @@ function why(state: ServerState, params: WhyParams | undefined): WhyAnswer {
       if (text !== undefined) answers.push(whyAt(result, folderInfo(folder), rel!, state.positions.document(params.uri, text).offsetAt(params.position)));
     } else if (params.package) answers.push(whyPackage(result, folderInfo(folder), params.package, params.version || undefined));
   }
-  return { target: answers.find((a) => a.paths.length)?.target ?? answers[0]?.target ?? '', paths: answers.flatMap((a) => a.paths) };
+  return { target: answers.find((a) => a.paths.length)?.target ?? answers[0]?.target ?? '', paths: answers.flatMap((a) => a.paths), total: answers.reduce((n, a) => n + a.total, 0) };
 }
