@@ -14,6 +14,7 @@ import { LspTestClient } from '../support/lsp-client';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { buildPackageTarball, sriOf } from '../support/tar-writer';
 import { npmLockText, tempProject } from '../support/fixtures';
+import { openProject } from '../support/lsp-project';
 import * as shapes from '../fixtures/audit/packages';
 
 const repo = 'github:acme/x';
@@ -109,14 +110,7 @@ test('background audits feed the verdict: the install-script warning on the stea
       esbuild: { version: '0.20.0', resolved: tgz('esbuild', '0.20.0'), integrity: sriOf(esbuild), hasInstallScript: true } as never,
     }),
   });
-  const client = new LspTestClient();
-  client.settings = { offline: false, registry: registry.url, advisories: { enabled: false }, debounceMs: 20, audit: { background: true } };
-  t.after(async () => {
-    await client.shutdown();
-    await registry.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, registry: registry.url, advisories: { enabled: false }, debounceMs: 20, audit: { background: true } }, servers: [registry] });
   // Every publish is looked at: the severities each package's install-script diagnostic went through.
   const seen = { 'env-stealer': [] as number[], esbuild: [] as number[] };
   const current = (name: keyof typeof seen) => all(client).find((d) => d.code === 'install-script' && d.message.startsWith(`${name}@`));
@@ -157,14 +151,7 @@ test('an upgrade audited in the background: the hover and the lockfile review sh
   git('init', '-q');
   git('add', '.');
   git('commit', '-qm', 'base');
-  const client = new LspTestClient();
-  client.settings = { offline: false, registry: registry.url, advisories: { enabled: false }, debounceMs: 20, audit: { background: true } };
-  t.after(async () => {
-    await client.shutdown();
-    await registry.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client } = await openProject(t, dir, { settings: { offline: false, registry: registry.url, advisories: { enabled: false }, debounceMs: 20, audit: { background: true } }, servers: [registry] });
   await client.waitFor(() => client.statuses.some((s) => !(s as { lookingUp: boolean }).lookingUp && (s as { lockfiles: number }).lockfiles === 1), 'first scan with registry data', 30_000);
   // The upgrade to the release that adds the stealing postinstall lands on disk.
   for (const [name, text] of Object.entries(files('1.0.1', stealer, true))) writeFileSync(path.join(dir, name), text);

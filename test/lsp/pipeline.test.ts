@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { npmLockText, tempProject } from '../support/fixtures';
 import { LspTestClient, uriOf } from '../support/lsp-client';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
+import { openProject } from '../support/lsp-project';
 
 const OLD = '2021-01-01T00:00:00.000Z';
 const established = { created: OLD, versions: { '1.0.0': { time: OLD, repository: 'https://github.com/x/y' } } };
@@ -45,15 +46,7 @@ test('a typosquat typed during a cold lookup is published before any registry an
   const reg = await startFakeRegistry();
   reg.fault('*', { kind: 'slow' }); // every registry answer is held: the lookup never lands
   const text = JSON.stringify({ name: 'app', dependencies: { alpha: '1.0.0', beta: '1.0.0' } }, null, 2);
-  const dir = tempProject({ 'package.json': text }, 'depwarden-local-first-');
-  const client = new LspTestClient();
-  client.settings = online(reg);
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client, dir } = await openProject(t, { 'package.json': text }, { prefix: 'depwarden-local-first-', settings: online(reg), servers: [reg] });
   const uri = await open(client, path.join(dir, 'package.json'));
   await client.waitFor(() => client.statuses.some((s) => (s as Status).lookingUp), 'a lookup in flight');
   const typed = text.replace('"alpha": "1.0.0"', '"expresss": "^4.18.2",\n    "alpha": "1.0.0"');
@@ -70,15 +63,7 @@ test('an edit publishes its own file\'s findings first, moved findings in place;
   const reg = await startFakeRegistry();
   reg.fault('*', { kind: 'slow' }); // the lookup is held open for the whole test
   const text = JSON.stringify({ name: 'app', dependencies: { alpha: '1.0.0', beta: '*' } }, null, 2);
-  const dir = tempProject({ 'package.json': text, 'package-lock.json': npmLockText({ alpha: '1.0.0', beta: '1.0.0' }) }, 'depwarden-edit-first-');
-  const client = new LspTestClient();
-  client.settings = online(reg);
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  await client.initialize(dir);
+  const { client, dir } = await openProject(t, { 'package.json': text, 'package-lock.json': npmLockText({ alpha: '1.0.0', beta: '1.0.0' }) }, { prefix: 'depwarden-edit-first-', settings: online(reg), servers: [reg] });
   const uri = await open(client, path.join(dir, 'package.json'));
   await client.waitFor(() => client.statuses.some((s) => (s as Status).lookingUp), 'a lookup in flight');
   const before = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'the unpinned range');
