@@ -44,6 +44,8 @@ export interface ServerMemory {
   parts?: MemoryParts;
   peakMb: number;
   settleMs: number;
+  /** From initialize to the first publish that carries a diagnostic (what a user sees first), or null. */
+  firstProblemMs: number | null;
   publishes: number;
   timedOut: boolean;
   /** With `edits`: RSS once settled again after the edits, the peak meanwhile, how long they took. */
@@ -91,10 +93,12 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
   if (options.registry) Object.assign(settings, { registry: options.registry, advisories: options.registry, publicRegistries: [options.registry] });
   const t0 = Date.now();
   let publishes = 0;
+  let firstProblemAt: number | null = null;
   let lookingUp = true;
   let lastEvent = Date.now();
-  connection.onNotification('textDocument/publishDiagnostics', () => {
+  connection.onNotification('textDocument/publishDiagnostics', (p: { diagnostics: unknown[] }) => {
     publishes++;
+    if (firstProblemAt === null && p.diagnostics.length > 0) firstProblemAt = Date.now();
     lastEvent = Date.now();
   });
   connection.onNotification('depwarden/status', (s: { lookingUp: boolean }) => {
@@ -135,7 +139,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
     });
     await connection.sendNotification('initialized', {});
     const first = await settle(t0, 0);
-    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, publishes, timedOut: first.timedOut };
+    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut };
     if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
     if (first.timedOut || !options.edits) return result;
     // An hour of edits, compressed: one package.json open, a dependency typed in and deleted again.
@@ -227,7 +231,7 @@ async function main(): Promise<void> {
   const chosen = folders.length ? folders.map((f) => path.resolve(f)) : ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
   console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
   const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log });
-  console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, settled after ${(r.settleMs / 1000).toFixed(1)} s, ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
+  console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, first problem after ${r.firstProblemMs === null ? '–' : `${(r.firstProblemMs / 1000).toFixed(1)} s`}, settled after ${(r.settleMs / 1000).toFixed(1)} s, ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
   const e = r.afterEdits;
   if (e) console.log(`  after ${e.edits} edits: settled RSS ${e.settledMb.toFixed(0)} MB${describeParts(e.parts)}, peak ${e.peakMb.toFixed(0)} MB, settled ${(e.ms / 1000).toFixed(1)} s after the first edit${e.timedOut ? ' (timed out before settling)' : ''}`);
 }

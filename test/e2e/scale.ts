@@ -11,6 +11,7 @@
 // Environment (besides run.ts's DEPWARDEN_E2E_CACHE, DEPWARDEN_E2E_VSIX, DEPWARDEN_E2E_KEEP):
 //   DEPWARDEN_SCALE_LIMIT_MIN  hard limit per run, cold or warm (default 10)
 //   DEPWARDEN_SCALE_SETTLE_S   quiet seconds that count as settled (default 10)
+//   DEPWARDEN_SCALE_TRACE      1: trace every LSP message into depwarden's Output log
 // Screenshots: test-results/scale-<project>.png (cold) and scale-<project>-warm.png;
 // numbers: test-results/scale-results.json.
 import { spawnSync, type ChildProcess } from 'node:child_process';
@@ -55,6 +56,13 @@ interface RunResult {
   windowToOpenMs?: number;
   firstSquiggleMs?: number | null;
   firstProblemMs?: number | null;
+  /**
+   * When VS Code activated depwarden, from the same start as firstProblemMs (its extension
+   * host's log): what of the wait is VS Code starting up, not depwarden working.
+   */
+  activatedMs?: number;
+  /** Epoch ms when the window was open (the zero of the times above); not printed. */
+  openedAt?: number;
   settledMs?: number | null;
   /** The depwarden status bar item once settled. */
   status?: string;
@@ -243,6 +251,29 @@ async function readProblemsPanel(page: Page): Promise<PanelRow[]> {
   return [...rows.values()].filter((r): r is PanelRow => r !== null);
 }
 
+/**
+ * When depwarden was first activated at or after `since` (epoch ms), read from the extension
+ * host's log (`ExtensionService#_doActivateExtension depwarden.depwarden`, local time, ms
+ * precision); undefined when not logged.
+ */
+function activationTime(userData: string, since: number): number | undefined {
+  const logs = join(userData, 'logs');
+  if (!existsSync(logs)) return undefined;
+  let found: number | undefined;
+  for (const session of readdirSync(logs)) {
+    for (const host of existsSync(join(logs, session)) ? readdirSync(join(logs, session)).filter((d) => d.startsWith('exthost')) : []) {
+      const file = join(logs, session, host, 'remoteexthost.log');
+      if (!existsSync(file)) continue;
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d\.\d{3}) .*_doActivateExtension depwarden\.depwarden\b/.exec(line);
+        const at = m ? new Date(`${m[1]}T${m[2]}`).getTime() : NaN;
+        if (at >= since && (found === undefined || at < found)) found = at;
+      }
+    }
+  }
+  return found;
+}
+
 /** The line (1-based) just inside the root manifest's dependencies (else devDependencies) object. */
 function dependenciesLine(manifest: string): number {
   const lines = readFileSync(manifest, 'utf8').split('\n');
@@ -277,6 +308,7 @@ async function measure(page: Page, url: string, workspace: string, extensionsDir
   try {
     const opened = Date.now();
     r.windowToOpenMs = opened - goto;
+    r.openedAt = opened;
     await row.dblclick();
     await page.locator('.editor-instance .monaco-editor .view-lines').first().waitFor({ timeout: 60_000 });
     // A user looks at the dependencies, which in a monorepo's root manifest are below the fold.
@@ -387,6 +419,9 @@ async function runProject(paths: SetupPaths, vsix: string, registry: string, pro
     'editor.suggestOnTriggerCharacters': false,
     // The typed line is never saved: do not bring it back in the warm run.
     'files.hotExit': 'off',
+    // DEPWARDEN_SCALE_TRACE=1: every LSP message with its time in depwarden's Output log
+    // (user-data/logs/…/exthost*/…depwarden*.log; keep it with DEPWARDEN_E2E_KEEP=1).
+    ...(process.env.DEPWARDEN_SCALE_TRACE ? { 'depwarden.trace.server': 'verbose' } : {}),
   };
   writeFileSync(join(profile.userData, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   installExtension(paths, profile, vsix);
@@ -427,6 +462,10 @@ async function runProject(paths: SetupPaths, vsix: string, registry: string, pro
       await browser?.close().catch(() => {});
       await stopGroup(server);
     }
+    if (r.openedAt !== undefined && r.windowToOpenMs !== undefined) {
+      const at = activationTime(profile.userData, r.openedAt - r.windowToOpenMs);
+      if (at !== undefined) r.activatedMs = at - r.openedAt;
+    }
     console.log(`# ${name} ${run}: ${JSON.stringify(r)}`);
   }
   if (process.env.DEPWARDEN_E2E_KEEP) console.log(`# kept ${base}`);
@@ -439,10 +478,11 @@ async function runProject(paths: SetupPaths, vsix: string, registry: string, pro
 const secs = (ms: number | null | undefined) => (ms === undefined ? '–' : ms === null ? 'none' : `${(ms / 1000).toFixed(1)} s`);
 
 function table(results: RunResult[]): string {
-  const head = ['project', 'run', 'first squiggle', 'first problem', 'settled', 'E/W/I (status bar)', 'E/W/I (depwarden rows) + other', 'RSS settled/peak', 'server CPU', 'load', 'typing→squiggle', 'top rules'];
+  const head = ['project', 'run', 'depwarden activated', 'first squiggle', 'first problem', 'settled', 'E/W/I (status bar)', 'E/W/I (depwarden rows) + other', 'RSS settled/peak', 'server CPU', 'load', 'typing→squiggle', 'top rules'];
   const rows = results.map((r) => [
     r.project,
     r.run + (r.error ? ` (${r.error})` : ''),
+    secs(r.activatedMs),
     secs(r.firstSquiggleMs),
     secs(r.firstProblemMs),
     secs(r.settledMs),
