@@ -148,15 +148,9 @@ export function buildProject(files: SourceFile[], options: ProjectOptions = {}):
   cache.retain(new Set(sorted.map((f) => f.path)));
   // yarn classic lockfiles name no importers: derive them from the manifests (on a copy).
   attachYarnImporters(project);
-  // The project-level .npmrc is the one at the root (npm reads the one beside the
-  // nearest package.json with a lockfile; monorepos keep one at the root). It comes with
-  // the repository, so it is read as untrusted: registries and policy keys only, no
-  // ${VAR} expansion, no credentials, no proxy or certificate settings (npmrc.ts).
-  const rootNpmrc = project.configFiles.get('.npmrc');
-  project.npmrc = parseNpmrc(options.outerNpmrc ?? [], options.env ?? {}, rootNpmrc);
-  // The team's policy applies at the scan root only, like npm's project .npmrc.
-  project.config = readProjectConfig(project.configFiles.get(PROJECT_CONFIG_FILE));
-  if (options.settings) applyProjectPolicy(options.settings, project.config.policy);
+  const root = applyRootConfig((path) => project.configFiles.get(path), options);
+  project.npmrc = root.npmrc;
+  project.config = root.config;
   return project;
 }
 
@@ -178,6 +172,28 @@ function addUnreadable(project: Project, path: string, role: FileRole | undefine
 }
 
 /** The manifest in the same folder as a lockfile's importer path. */
+/**
+ * The root `.npmrc` and `.depwarden.json` of a folder's files, as buildProject applies them:
+ * the npm config, and the team's policy applied into `options.settings`. The language
+ * server calls it before a scan: they decide which data plane the folder reads.
+ */
+export function rootConfigOf(files: SourceFile[], options: ProjectOptions = {}): { npmrc: NpmConfig; config: ProjectConfig } {
+  const readable = (path: string) => files.find((f) => f.path === path && f.readError === undefined)?.text;
+  return applyRootConfig(readable, options);
+}
+
+function applyRootConfig(textOf: (path: string) => string | undefined, options: ProjectOptions): { npmrc: NpmConfig; config: ProjectConfig } {
+  // The project-level .npmrc is the one at the root (npm reads the one beside the
+  // nearest package.json with a lockfile; monorepos keep one at the root). It comes with
+  // the repository, so it is read as untrusted: registries and policy keys only, no
+  // ${VAR} expansion, no credentials, no proxy or certificate settings (npmrc.ts).
+  const npmrc = parseNpmrc(options.outerNpmrc ?? [], options.env ?? {}, textOf('.npmrc'));
+  // The team's policy applies at the scan root only, like npm's project .npmrc.
+  const config = readProjectConfig(textOf(PROJECT_CONFIG_FILE));
+  if (options.settings) applyProjectPolicy(options.settings, config.policy);
+  return { npmrc, config };
+}
+
 export function manifestForImporter(project: Project, lockfilePath: string, importerPath: string): Manifest | undefined {
   const path = joinPath(joinPath(dirname(lockfilePath), importerPath), 'package.json');
   return project.manifests.find((m) => m.path === path);

@@ -4,7 +4,8 @@ import { DataPlane, dataPlaneKey } from '../engine/data/data-plane';
 import { lookupNeeds } from '../engine/data/fetch-remote';
 import type { RemoteData } from '../engine/data/remote-data';
 import type { SourceFile } from '../engine/model';
-import { roleOfPath, type Project } from '../engine/project';
+import type { NpmConfig } from '../engine/policy/npmrc';
+import { roleOfPath, rootConfigOf, type Project } from '../engine/project';
 import { scanFiles, scanFocused, type ScanResult } from '../engine/scan';
 import { findingsToDiagnostics } from './diagnostics';
 import { mergeEditPass } from './edit-pass';
@@ -254,11 +255,14 @@ export class Pipeline {
     }
     const files = folder.files(this.state.openTexts(folder));
     if (!force && folder.result && this.sameAsLastScan(folder, files)) return undefined;
+    // The plane first (the root .npmrc and .depwarden.json choose it), so that the scan
+    // reads its data: the first scan of a folder is one scan, not two.
+    this.attach(folder, this.entryFor(folder, settings, rootConfigOf(files, this.projectOptions(settings)).npmrc));
     let local = this.scanFiles(folder, files, settings);
-    // The plane is known only once the project (its .npmrc) is built: a folder whose data
-    // settings changed is scanned again with the right one's data.
-    if (local && this.entryFor(folder, settings, local.project) !== this.planeOf.get(folder)) {
-      this.attach(folder, this.entryFor(folder, settings, local.project));
+    // The project built the same config; should it ever differ, the folder is scanned again with the right data.
+    if (local && this.entryFor(folder, settings, local.project.npmrc) !== this.planeOf.get(folder)) {
+      this.state.log('[warn] the data plane chosen before the scan was not the project\'s: scanned again');
+      this.attach(folder, this.entryFor(folder, settings, local.project.npmrc));
       local = this.scanFiles(folder, files, settings);
     }
     if (!local || generation !== folder.generation) return undefined;
@@ -312,7 +316,7 @@ export class Pipeline {
   /** Queues the lookups the pass's data lacks (direct dependencies of open package.json files first). */
   private requestLookups(pass: Pass, options: LookUpOptions = {}): PlaneEntry {
     const { folder, settings, local } = pass;
-    const entry = this.entryFor(folder, settings, local.project);
+    const entry = this.entryFor(folder, settings, local.project.npmrc);
     this.attach(folder, entry);
     const urgent = this.openDirectDependencies(folder, local.project);
     if (entry.plane.request(lookupNeeds(local.project), { ...options, urgent })) {
@@ -324,11 +328,11 @@ export class Pipeline {
     return entry;
   }
 
-  private entryFor(folder: WorkspaceFolderState, settings: FolderSettings, project: Project): PlaneEntry {
-    const key = dataPlaneKey(settings, project.npmrc);
+  private entryFor(folder: WorkspaceFolderState, settings: FolderSettings, npmrc: NpmConfig): PlaneEntry {
+    const key = dataPlaneKey(settings, npmrc);
     let entry = this.planes.get(key);
     if (!entry) {
-      const plane = new DataPlane(settings, project.npmrc, { cache: this.state.dataCache, env: process.env });
+      const plane = new DataPlane(settings, npmrc, { cache: this.state.dataCache, env: process.env });
       const created: PlaneEntry = { key, plane, folders: new Set(), progressShownAt: 0 };
       plane.onLanded = (landed) => this.landed(created, landed.urgentDone, landed.finished);
       this.planes.set(key, created);
@@ -459,7 +463,7 @@ export class Pipeline {
     try {
       const remote = this.remoteFor(folder);
       folder.remote = remote;
-      const options = { settings, cache: folder.parseCache, remote, outerNpmrc: this.state.outerNpmrc, env: process.env, usage: folder.usage };
+      const options = { ...this.projectOptions(settings), cache: folder.parseCache, remote, usage: folder.usage };
       const started = performance.now();
       const result = scanFiles(files, options);
       this.scanMs.set(folder, performance.now() - started);
@@ -469,6 +473,11 @@ export class Pipeline {
       this.state.log(`[error] scan of ${folder.root} failed: ${(e as Error).stack ?? e}`);
       return undefined;
     }
+  }
+
+  /** What every scan of a folder is built with besides its files. */
+  private projectOptions(settings: FolderSettings) {
+    return { settings, outerNpmrc: this.state.outerNpmrc, env: process.env };
   }
 
   private publish(folder: WorkspaceFolderState, result: ScanResult, settings: FolderSettings): void {

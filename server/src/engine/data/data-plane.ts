@@ -28,6 +28,12 @@ export const RETRY_FAILED_MS = 60_000;
 export const CANCELLED = 'lookup cancelled';
 /** Registry lookups in flight at once (the HTTP client has its own limit too). */
 const WORKERS = 16;
+/**
+ * Other lookups in flight while urgent ones (what the person is looking at) are still
+ * outstanding: the rest wait, so that the last urgent answers (typescript's 10 MB
+ * packument, say) do not share the network and the CPU with fifteen others.
+ */
+const BACKGROUND_WHILE_URGENT = 2;
 /** Advisory queries per request while registry answers are still arriving. */
 const ADVISORY_CHUNK = 500;
 
@@ -78,6 +84,10 @@ export class DataPlane {
   private urgentQueue: string[] = [];
   private queue: string[] = [];
   private readonly urgentNames = new Set<string>();
+  /** Non-urgent lookups in flight (see BACKGROUND_WHILE_URGENT). */
+  private backgroundInFlight = 0;
+  /** Workers waiting for the urgent lookups to end (or for one to land). */
+  private waitingWorkers: Array<() => void> = [];
   private advisoryQueue: Pair[] = [];
   private readonly revalidate = new Set<string>();
   private feedsAt = -Infinity;
@@ -190,6 +200,7 @@ export class DataPlane {
     this.advisoryQueue = [];
     this.feedsWanted = false;
     this.wakeAdvisories?.();
+    this.wakeWorkers();
     this.onLanded({ urgentDone: true, finished: true });
   }
 
@@ -217,12 +228,14 @@ export class DataPlane {
     if (urgent) {
       this.urgentNames.add(name);
       this.urgentQueue.push(name);
+      this.wakeWorkers();
     } else this.queue.push(name);
   }
 
   private promote(name: string): void {
     this.urgentNames.add(name);
     this.urgentQueue.push(name); // the worker skips it in `queue` once taken
+    this.wakeWorkers();
   }
 
   /** Queues an advisory question unless the store has a fresh answer or it is asked already. */
@@ -290,19 +303,52 @@ export class DataPlane {
     }
   }
 
-  private nextName(): string | undefined {
-    while (this.urgentQueue.length || this.queue.length) {
-      const name = this.urgentQueue.length ? this.urgentQueue.shift()! : this.queue.shift()!;
-      if (this.queued.has(name)) return name; // else taken already (promoted) or cancelled
+  /**
+   * The next name to look up, urgent ones first (undefined when nothing is queued). A
+   * non-urgent one is counted in flight here, before the caller resumes: workers woken
+   * together must see each other's.
+   */
+  private async nextName(): Promise<{ name: string; background: boolean } | undefined> {
+    for (;;) {
+      while (this.urgentQueue.length) {
+        const name = this.urgentQueue.shift()!;
+        if (this.queued.has(name)) return { name, background: false }; // else taken already (promoted) or cancelled
+      }
+      if (this.urgentNames.size > 0 && this.backgroundInFlight >= BACKGROUND_WHILE_URGENT && this.queue.length && !this.cancelled) {
+        await new Promise<void>((resolve) => this.waitingWorkers.push(resolve));
+        continue;
+      }
+      while (this.queue.length) {
+        const name = this.queue.shift()!;
+        if (!this.queued.has(name)) continue;
+        this.backgroundInFlight++;
+        return { name, background: true };
+      }
+      return undefined;
     }
-    return undefined;
+  }
+
+  /** Lets waiting workers look again (an urgent answer landed, more was queued, or a cancel). */
+  private wakeWorkers(): void {
+    for (const wake of this.waitingWorkers.splice(0)) wake();
   }
 
   private async registryWorker(registry: RegistryClient): Promise<void> {
-    for (let name = this.nextName(); name !== undefined && !this.cancelled; name = this.nextName()) {
+    for (let next = await this.nextName(); next !== undefined; next = await this.nextName()) {
+      const { name, background } = next;
+      if (this.cancelled) {
+        if (background) this.backgroundInFlight--;
+        return;
+      }
       const versions = [...(this.queued.get(name) ?? [])];
       this.queued.delete(name);
-      const lookup = await registry.lookup(name, versions);
+      let lookup: Awaited<ReturnType<RegistryClient['lookup']>>;
+      try {
+        lookup = await registry.lookup(name, versions);
+      } finally {
+        if (background) this.backgroundInFlight--;
+        this.wakeWorkers();
+      }
       if (!this.pendingNames.has(name)) continue; // cancelled while in flight: the record says so
       this.data.packuments.set(name, lookup);
       this.lookedUpAt.set(name, this.now());
@@ -312,6 +358,7 @@ export class DataPlane {
       this.pendingNames.delete(name);
       this.progress.done++;
       const wasUrgent = this.urgentNames.delete(name);
+      if (wasUrgent && this.urgentNames.size === 0) this.wakeWorkers(); // the background may go on at full width
       // Ranges resolve now that the packument is here: their advisories can be asked.
       for (const spec of this.specsOf.get(name) ?? []) {
         const pair = this.resolvedPair(name, spec);
