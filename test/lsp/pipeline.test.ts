@@ -97,6 +97,22 @@ test('an edit publishes its own file\'s findings first, moved findings in place;
   assert.ok(!client.diagnostics.get(uri)!.some((d) => d.code === 'lookup-incomplete'));
 });
 
+test('typing a typosquat and undoing it at once takes the squiggle away (the full scan of the unchanged text is skipped)', async (t) => {
+  const text = JSON.stringify({ name: 'app', dependencies: { alpha: '1.0.0' } }, null, 2);
+  const { client, dir } = await openProject(t, { 'package.json': text }, { prefix: 'depwarden-undo-' });
+  const uri = await open(client, path.join(dir, 'package.json'));
+  await client.waitFor(() => client.diagnostics.has(uri), 'the first publish');
+  const typed = text.replace('"alpha": "1.0.0"', '"alpha": "1.0.0",\n    "expresss": "^4.18.2"');
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 2 }, contentChanges: [{ text: typed }] });
+  await client.waitFor(() => client.diagnostics.get(uri)?.some((d) => d.code === 'typosquat'), 'the typosquat squiggle');
+  // Undo before typing pauses long enough for the full scan (600 ms): back to the text last scanned.
+  await client.connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: 3 }, contentChanges: [{ text }] });
+  await client.waitFor(() => !client.diagnostics.get(uri)?.some((d) => d.code === 'typosquat'), 'the squiggle to go', 3000);
+  // And it stays gone once the folder's scans are done.
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.ok(!client.diagnostics.get(uri)?.some((d) => d.code === 'typosquat'), JSON.stringify(client.diagnostics.get(uri)));
+});
+
 test('opening and closing files with unchanged text costs no scan, publish, status or lookup', async (t) => {
   const reg = await startFakeRegistry();
   for (const name of ['alpha', 'beta', 'gamma']) reg.addPackage(name, established);

@@ -98,6 +98,8 @@ export class Pipeline {
   private readonly scanMs = new Map<WorkspaceFolderState, number>();
   /** Open files edited since the folder's last scan (see edited). */
   private readonly edits = new Map<WorkspaceFolderState, Set<string>>();
+  /** Files whose diagnostics an edit pass published since the folder's last full publish. */
+  private readonly editPassed = new Map<WorkspaceFolderState, Set<string>>();
   /** Folders with a change other than an edit of an open document: their next scan is a full one. */
   private readonly fullDue = new Set<WorkspaceFolderState>();
   /** Called on each full publish of the folder (see upToDate). */
@@ -286,9 +288,11 @@ export class Pipeline {
       const before = previous.project.texts.get(rel);
       const after = open.get(rel);
       if (roleOfPath(rel) !== 'manifest' || before === undefined || after === undefined) return false;
-      if (before !== after) edited.set(rel, { before, after });
+      // Typed back to the last full scan's text: what is shown came from an edit pass, so
+      // it is published again (the full path would skip the unchanged folder).
+      if (before !== after || this.editPassed.get(folder)?.has(rel)) edited.set(rel, { before, after });
     }
-    if (edited.size === 0) return false; // opened, or typed back: the full path skips an unchanged folder
+    if (edited.size === 0) return false; // opened with unchanged text: the full path skips an unchanged folder
     let fresh: ReturnType<typeof scanFocused>;
     try {
       const options = { settings, cache: folder.parseCache, remote: folder.remote, outerNpmrc: this.state.outerNpmrc, env: process.env, usage: folder.usage };
@@ -300,9 +304,12 @@ export class Pipeline {
     const findings = mergeEditPass(previous.findings, fresh.findings, edited);
     const textOf = (file: string) => fresh.project.texts.get(file);
     const byUri = findingsToDiagnostics(findings, EDIT_PASS_GENERATION, (file) => folder.uriOf(file), textOf, this.state.positions, settings.lockfileFindings);
+    const passed = this.editPassed.get(folder) ?? new Set<string>();
+    this.editPassed.set(folder, passed);
     for (const rel of edited.keys()) {
       const uri = folder.uriOf(rel);
       this.send(folder, uri, byUri.get(uri) ?? []);
+      passed.add(rel);
     }
     return true;
   }
@@ -483,6 +490,7 @@ export class Pipeline {
   private publish(folder: WorkspaceFolderState, result: ScanResult, settings: FolderSettings): void {
     const { positions } = this.state;
     const generation = ++this.publishSeq;
+    this.editPassed.delete(folder);
     folder.result = result;
     folder.resultGeneration = generation;
     const textOf = (file: string) => result.project.texts.get(file);
@@ -523,6 +531,7 @@ export class Pipeline {
     folder.result = undefined;
     this.lastSent.delete(folder);
     this.lastScanned.delete(folder);
+    this.editPassed.delete(folder);
   }
 
   /** The folder left the workspace. */
