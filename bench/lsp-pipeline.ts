@@ -35,7 +35,7 @@ import { startFakeRegistry, type FakePackage, type FakeRegistry } from '../test/
 import { fmt } from './stats';
 
 const CORPUS = path.resolve(__dirname, '../../shared/corpus/lockfiles');
-/** BENCH_CORPORA=theia-npm-v3 runs one; BENCH_KEYSTROKES=0 skips the two-folder run. */
+/** BENCH_CORPORA=theia-npm-v3 runs one; BENCH_KEYSTROKES=0 skips the two-folder run, BENCH_KEYSTROKES=only runs it alone. */
 const CORPORA = process.env.BENCH_CORPORA?.split(',') ?? ['theia-npm-v3', 'sentry-javascript-yarn-v1'];
 const SIZES = path.join(__dirname, 'packument-sizes.json');
 const OLD = '2021-01-01T00:00:00.000Z';
@@ -89,7 +89,7 @@ export async function benchPipeline(): Promise<void> {
     `\nlanguage server pipeline (dist/server.js over stdio; loopback registry, ${LATENCY_MS} ms latency per request, ${existsSync(SIZES) ? `real packument sizes (${(total / 1e6).toFixed(0)} MB in all, served ${fmt(Date.now() - t)} ms after building them)` : 'small packuments (bench/packument-sizes.json missing)'})`,
   );
   try {
-    for (const c of corpora) {
+    for (const c of process.env.BENCH_KEYSTROKES === 'only' ? [] : corpora) {
       try {
         await benchOne(c, reg);
       } catch (e) {
