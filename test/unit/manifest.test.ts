@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifest } from '../../server/src/engine/manifest/parse-manifest';
 import { classifySpec } from '../../server/src/engine/manifest/spec';
+import fc from 'fast-check';
+import semver from 'semver';
 
 const slice = (text: string, span: { start: number; end: number }) => text.slice(span.start, span.end);
 
@@ -90,6 +92,24 @@ test('classifies specs the way npm does, plus other package managers protocols',
   ];
   for (const [spec, kind] of cases) assert.equal(classifySpec('x', spec).kind, kind, spec);
   assert.equal(classifySpec('x', 'git://github.com/u/r.git').url, 'git://github.com/u/r.git');
+});
+
+test('caret and tilde ranges (classified without semver) are what semver.validRange says: ranges, and close misses are not', () => {
+  const number = fc.oneof(fc.nat(20).map(String), fc.stringMatching(/^\d{1,12}$/));
+  const ident = fc.stringMatching(/^[0-9A-Za-z-]{1,6}$/);
+  const spec = fc
+    .tuple(fc.constantFrom('^', '~', '', '>=', '^^', 'v', '~>'), number, number, number, fc.option(fc.array(ident, { minLength: 1, maxLength: 3 })), fc.constantFrom('', ' ', '.x', '-', '.'))
+    .map(([op, a, b, c, pre, tail]) => `${op}${a}.${b}.${c}${pre ? `-${pre.join('.')}` : ''}${tail}`);
+  fc.assert(
+    fc.property(spec, (s) => {
+      const kind = classifySpec('x', s).kind;
+      // Past the exact-version check (unchanged): a range when semver reads one, else a tag.
+      if (kind === 'version') return;
+      const expected = semver.validRange(s, true) !== null ? 'range' : encodeURIComponent(s) === s ? 'tag' : 'invalid';
+      assert.equal(kind, expected, s);
+    }),
+    { numRuns: 3000 },
+  );
 });
 
 test('the fast path (JSON.parse + outline) reads every corpus package.json exactly as the tolerant tree does', async () => {

@@ -6,6 +6,13 @@ import type { SpecKind } from '../model';
 // regex for the strict form answers the common case. It is tried on the trimmed spec:
 // `^\s*[=v]?\s*` on 200 KB of spaces tries every split of the run between the two `\s*`.
 const EXACT_VERSION = /^[=v]?\s*\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+/**
+ * `^1.2.3` and `~1.2.3` (prerelease allowed): ~95% of a lockfile's dependency specs, each a
+ * valid range for semver's loose parser. semver.validRange builds a Range (comparators,
+ * regexes, a cache key) for each, which was the largest part of parsing a lockfile's
+ * dependencies. Components are capped at 9 digits so that none exceeds what semver accepts.
+ */
+const CARET_TILDE_RANGE = /^[\^~]\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /**
  * Spec kinds npm resolves on the registry by the dependency's own spec: an exact version,
@@ -61,7 +68,7 @@ export function classifySpec(name: string, spec: string): ClassifiedSpec {
   if (!protocol && !spec.includes('/')) {
     const trimmed = spec.trim();
     if (EXACT_VERSION.test(trimmed)) return { kind: 'version' };
-    if (trimmed === '' || semver.validRange(spec, true) !== null) return { kind: 'range' };
+    if (CARET_TILDE_RANGE.test(spec) || trimmed === '' || trimmed === '*' || semver.validRange(spec, true) !== null) return { kind: 'range' };
     if (encodeURIComponent(spec) === spec) return { kind: 'tag' };
   }
   let parsed: npa.Result;
