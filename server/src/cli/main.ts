@@ -9,7 +9,7 @@ import { lookupProgress, type ProgressStream } from './progress';
 import { createCache, defaultCacheDir } from '../engine/data/cache';
 import { parseIocList, mergeIocLists } from '../engine/data/ioc';
 import { readOuterNpmrc } from '../engine/data/npmrc-files';
-import { countIncompletePackages } from '../engine/data/targets';
+import { countIncompletePackages, evaluateTargets } from '../engine/data/targets';
 import type { IocList } from '../engine/data/remote-data';
 import type { CliIo, ScanOutcome } from './scan-outcome';
 import { runDiff } from './diff';
@@ -98,7 +98,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   const result = scanFiles(files, { ...projectOptions, settings, remote });
   for (const e of result.ruleErrors) warn(io, `internal error in rule ${e.rule}: ${e.message}`);
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
-  const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.project, settings, remote) };
+  const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.targets ?? evaluateTargets(result.project, settings, remote)) };
   if (policy) report.policy = { file: PROJECT_CONFIG_FILE, applied: policy };
   if (ignoredConfig) report.policy = { file: PROJECT_CONFIG_FILE, applied: [], ignored: true };
   return { root, report, result, remote };

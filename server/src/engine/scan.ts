@@ -6,6 +6,7 @@ import { unparsedFile } from './rules/unparsed-file';
 import { canRun, type ScanInput } from './rules/context';
 import { ScanData } from './rules/scan-data';
 import type { RemoteData } from './data/remote-data';
+import type { EvaluatedTarget } from './data/targets';
 import { applySuppressions } from './policy/suppressions';
 import { attachStandardFixes } from './fixes/standard-fixes';
 
@@ -22,6 +23,11 @@ export interface ScanResult {
   findings: Finding[];
   /** Rules that threw (a bug, never a reason to lose the other findings). */
   ruleErrors: { rule: string; message: string }[];
+  /**
+   * With remote data: every package the remote rules judged, joined with that data (the
+   * scan's own ScanData.targets, so that the CLI's summary does not evaluate them again).
+   */
+  targets?: EvaluatedTarget[];
 }
 
 /**
@@ -69,7 +75,9 @@ function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
   findings.push(...applySuppressions(project, findings, settings, input.now));
   const shown = attributeToDirectDependencies(project, findings);
   shown.sort(compareFindings);
-  return attachStandardFixes({ project, files: fileReports(project), findings: shown, ruleErrors });
+  const result: ScanResult = { project, files: fileReports(project), findings: shown, ruleErrors };
+  if (options.remote) result.targets = input.data.targets;
+  return attachStandardFixes(result);
 }
 
 /**

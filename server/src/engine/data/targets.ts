@@ -268,9 +268,9 @@ export function isSecurityPlaceholder(p: Packument): boolean {
 /** Per packument (see versionIndexes): asked by two rules for every target on every scan. */
 const placeholders = new WeakMap<Packument, boolean>();
 
-/** How many distinct packages lack registry or advisory data (the CLI summary's lookupsIncomplete). */
-export function countIncompletePackages(project: Project, settings: Settings, remote: RemoteData): number {
+/** How many distinct packages lack registry or advisory data (the CLI summary's lookupsIncomplete), of a scan's targets (ScanResult.targets). */
+export function countIncompletePackages(targets: readonly EvaluatedTarget[]): number {
   const missing = new Set<string>();
-  for (const t of evaluateTargets(project, settings, remote)) if (t.missing.length) missing.add(`${t.name}@${t.version ?? t.spec ?? ''}`);
+  for (const t of targets) if (t.missing.length) missing.add(`${t.name}@${t.version ?? t.spec ?? ''}`);
   return missing.size;
 }
