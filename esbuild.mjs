@@ -4,14 +4,15 @@
 // does not need, and load precomputed data rather than computing it:
 // - undici (HTTP proxies only), yaml and @yarnpkg/parsers (fallback and config readers) are
 //   files of their own (dist/undici.js, yaml.js, yarnpkg-parsers.js), required on first use;
-// - the typosquat detector's derived keys and trigram postings are computed here, once,
-//   and inlined as JSON (DEPWARDEN_TYPOSQUAT_SNAPSHOT, see engine/typosquat/index.ts);
+// - the typosquat detector's tables (derived keys, trigram postings) are computed here,
+//   once, into dist/typosquat-index.bin, which the bundles read as it is on first use
+//   (engine/typosquat/popular-index.ts); the popular list itself is not bundled;
 // - dist/cli.js is a small launcher (cli/launcher.ts) that turns on Node's module compile
 //   cache (Node >= 22.1), or a V8 code cache of its own on older Node (cli/code-cache.ts),
 //   before loading the CLI itself from dist/cli-main.js, so later runs skip compiling it.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
-import { chmod, mkdir, readFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 
 const production = process.argv.includes('--production');
 const common = {
@@ -41,34 +42,39 @@ const librariesApart = {
   },
 };
 
-/** The detector snapshot of the bundled popular list, computed by running the engine's own code. */
-async function typosquatSnapshot() {
+/** The typosquat index of the bundled popular list, written by the engine's own code. */
+async function typosquatIndex() {
   const out = await build({
     ...common,
     sourcemap: false,
     minify: false,
     write: false,
-    outfile: 'snapshot.js',
+    outfile: 'index.js',
     stdin: {
-      contents: "import { TyposquatDetector, loadPopularPackages } from './server/src/engine/typosquat'; module.exports = JSON.stringify(new TyposquatDetector(loadPopularPackages()).snapshot());",
+      contents:
+        "import { loadPopularPackages, popularSource } from './server/src/engine/typosquat/popular'; import { tablesFromList, writePopularIndex } from './server/src/engine/typosquat/popular-index'; module.exports = writePopularIndex(tablesFromList(loadPopularPackages(), popularSource()));",
       resolveDir: '.',
       loader: 'ts',
     },
   });
   const mod = { exports: {} };
-  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url));
+  new Function('module', 'exports', 'require', '__dirname', out.outputFiles[0].text)(mod, mod.exports, createRequire(import.meta.url), process.cwd());
   return mod.exports;
 }
+
+/** Beside the server and CLI bundles (the .vsix and the CLI package ship it). */
+const TYPOSQUAT_INDEX_FILE = 'typosquat-index.bin';
 
 // The one version number: package.json's, shown by `depwarden --version` and in every report.
 const { version } = JSON.parse(await readFile('package.json', 'utf8'));
 const engine = {
   ...common,
   plugins: [librariesApart],
-  define: { DEPWARDEN_TYPOSQUAT_SNAPSHOT: JSON.stringify(await typosquatSnapshot()), DEPWARDEN_VERSION: JSON.stringify(version) },
+  define: { DEPWARDEN_TYPOSQUAT_INDEX: JSON.stringify(TYPOSQUAT_INDEX_FILE), DEPWARDEN_VERSION: JSON.stringify(version) },
 };
 
 await mkdir('dist', { recursive: true });
+await writeFile(`dist/${TYPOSQUAT_INDEX_FILE}`, await typosquatIndex());
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
   build({ ...engine, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' }),

@@ -7,7 +7,8 @@
 // `main` that imports `vscode`, and every dev dependency the editor build needs). The CLI
 // bundles (dist/cli.js, the launcher; dist/cli-main.js; dist/undici.js, loaded only
 // behind a proxy; dist/yaml.js and dist/yarnpkg-parsers.js, loaded only for the files that
-// need them) already contain the engine and need nothing from node_modules, so the
+// need them; dist/typosquat-index.bin, the typosquat tables built from the popular list)
+// already contain the engine and need nothing from node_modules, so the
 // package is those files, its README and its LICENSE: no dependencies to install,
 // nothing that mentions VS Code. Name, version, license and repository come from the
 // root package.json, so there is one version number to bump.
@@ -19,7 +20,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outFlag = process.argv.indexOf('--out');
 const out = resolve(outFlag > 0 ? process.argv[outFlag + 1] : join(root, 'dist', 'npm'));
 
-const bundles = ['cli.js', 'cli-main.js', 'undici.js', 'yaml.js', 'yarnpkg-parsers.js'];
+const bundles = ['cli.js', 'cli-main.js', 'undici.js', 'yaml.js', 'yarnpkg-parsers.js', 'typosquat-index.bin'];
 for (const b of bundles) {
   if (!existsSync(join(root, 'dist', b))) {
     console.error(`pack-cli: dist/${b} is missing; run \`npm run build\` first`);

@@ -58,12 +58,17 @@ test('the CLI package: its own bin, a files list, no dependencies, nothing of VS
   assert.ok(Array.isArray(manifest.files));
   assert.equal(manifest.dependencies, undefined, 'the bundles carry everything');
   assert.equal(JSON.stringify(manifest).includes('vscode'), false, JSON.stringify(manifest));
-  assert.deepEqual(packed, ['LICENSE', 'README.md', 'cli-main.js', 'cli.js', 'package.json', 'undici.js', 'yaml.js', 'yarnpkg-parsers.js']);
+  assert.deepEqual(packed, ['LICENSE', 'README.md', 'cli-main.js', 'cli.js', 'package.json', 'typosquat-index.bin', 'undici.js', 'yaml.js', 'yarnpkg-parsers.js']);
   // Installed and run the way `npx depwarden` runs it, far from this repository's node_modules.
   const away = mkdtempSync(path.join(TMP, 'away-'));
   const r = sh('npx', ['--yes', `--package=${tgz}`, '--', 'depwarden', '--version'], { cwd: away });
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, `${ROOT_PKG.version}\n`);
+  // The typosquat tables ship beside the bundles (typosquat-index.bin) and are found there.
+  writeFileSync(path.join(away, 'package.json'), JSON.stringify({ name: 'app', dependencies: { expresss: '1.0.0' } }));
+  const scan = sh('npx', ['--yes', `--package=${tgz}`, '--', 'depwarden', 'scan', away, '--offline', '--format', 'json', '--fail-on', 'never'], { cwd: away });
+  assert.equal(scan.code, 0, scan.stderr);
+  assert.ok(JSON.parse(scan.stdout).findings.some((f: { rule: string; message: string }) => f.rule === 'typosquat' && f.message.includes('"express"')), scan.stdout);
   // After a command too, as CI logs often ask.
   assert.equal(sh(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'scan', '--version']).stdout, `${ROOT_PKG.version}\n`);
 });

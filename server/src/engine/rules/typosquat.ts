@@ -2,7 +2,7 @@ import type { Dependency, Fix, LockedPackage, Manifest } from '../model';
 import { namesRegistryPackage } from '../manifest/spec';
 import { defineRule, inFocus } from './context';
 import { manifestForImporter, type Project } from '../project';
-import { popularNameDetector, POPULAR_SOURCE, type TyposquatMatch } from '../typosquat';
+import { popularNameDetector, type TyposquatMatch } from '../typosquat';
 import { popularAffixIndex } from '../typosquat/affix';
 import { LIMITS, truncate } from '../text/untrusted';
 import type { Packument, RemoteData, VersionInfo } from '../data/remote-data';
@@ -180,7 +180,7 @@ function describe(match: TyposquatMatch): string {
 
 function evidenceFor(match: TyposquatMatch): string[] {
   return [
-    `"${match.target}" is #${match.targetRank} on the list of popular npm packages (${POPULAR_SOURCE}); "${match.name}" is not on it.`,
+    `"${match.target}" is #${match.targetRank} on the list of popular npm packages (${popularNameDetector().source}); "${match.name}" is not on it.`,
     `Why it looks alike: ${match.reason.text}.`,
   ];
 }

@@ -6,17 +6,9 @@
  * They become worth a warning only when the registry says the package is the kind attackers
  * publish (registry-evidence.ts); the typosquat rule asks both.
  */
-import { loadPopularPackages, type PopularPackage } from './popular';
-import { splitScope } from './candidates';
-
-/** Only names this popular are worth imitating, and worth naming in a message. */
-const TOP_RANK = 5000;
-/** Shorter popular names ("ms", "ws", "glob") are words of their own inside other names. */
-const MIN_TARGET_LENGTH = 4;
-/** A bare name shorter than this ("core", "cli") is too generic to be a scoped package's copy. */
-const MIN_BARE_LENGTH = 5;
-/** Dropping the last letter of a short name gives another word ("react" -> "reac" is fine, "chalk" -> "chal" too). */
-const MIN_DROPPED_LENGTH = 5;
+import { popularTables } from './index';
+import type { Lookup, PopularTables } from './popular-index';
+import type { PopularPackage } from './popular';
 
 export type AffixKind = 'added-word' | 'scope-dropped' | 'last-letter-dropped';
 
@@ -30,31 +22,23 @@ export interface AffixImitation {
 }
 
 /**
- * The popular names an affixed name can point at, indexed once. Immutable after
- * construction: one instance serves every scan (popularAffixIndex).
+ * The popular names an affixed name can point at: the AFFIX_TOP_RANK most popular, in
+ * the tables of the popular list (popular-index.ts: loaded from the build's index file
+ * for the bundled list). Immutable: one instance serves every scan (popularAffixIndex).
  */
 export class AffixIndex {
-  private readonly popular = new Map<string, PopularPackage>();
-  private readonly unscoped = new Map<string, PopularPackage>();
+  private readonly popular: Lookup<PopularPackage>;
+  private readonly unscoped: Lookup<PopularPackage>;
   /** Bare name -> the one popular scoped package that uses it (null: several do). */
-  private readonly bareScoped = new Map<string, PopularPackage | null>();
+  private readonly bareScoped: Lookup<PopularPackage | null>;
   /** Popular name without its last letter -> the popular name. */
-  private readonly withoutLast = new Map<string, PopularPackage>();
+  private readonly withoutLast: Lookup<PopularPackage>;
 
-  constructor(list: PopularPackage[]) {
-    for (const p of list) this.popular.set(p.name, p);
-    for (const p of list) {
-      if (p.rank > TOP_RANK) continue;
-      const [scope, bare] = splitScope(p.name);
-      if (scope) {
-        // Typings (@types/x) are no imitation target for the library x itself.
-        if (scope === 'types' || bare.length < MIN_BARE_LENGTH) continue;
-        this.bareScoped.set(bare, this.bareScoped.has(bare) ? null : p);
-        continue;
-      }
-      if (p.name.length >= MIN_TARGET_LENGTH) this.unscoped.set(p.name, p);
-      if (p.name.length >= MIN_DROPPED_LENGTH && !this.withoutLast.has(p.name.slice(0, -1))) this.withoutLast.set(p.name.slice(0, -1), p);
-    }
+  constructor(tables: PopularTables) {
+    this.popular = tables.byName;
+    this.unscoped = tables.affixUnscoped;
+    this.bareScoped = tables.affixBareScoped;
+    this.withoutLast = tables.affixWithoutLast;
   }
 
   /** The most popular name `name` may imitate by an affix, or undefined. Popular names themselves never match. */
@@ -85,10 +69,10 @@ export class AffixIndex {
 let shared: AffixIndex | undefined;
 
 /**
- * The index over the bundled popular list, built on first use and then kept (as
- * popularNameDetector keeps its detector): it is immutable, and cheap next to a scan.
+ * The index over the bundled popular list, made on first use and then kept (as
+ * popularNameDetector keeps its detector): it is immutable, and its tables are loaded once.
  */
 export function popularAffixIndex(): AffixIndex {
-  shared ??= new AffixIndex(loadPopularPackages());
+  shared ??= new AffixIndex(popularTables());
   return shared;
 }

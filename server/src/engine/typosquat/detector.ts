@@ -15,7 +15,7 @@ import {
   type Reason,
   type ReasonKind,
 } from './candidates';
-import { NameIndex } from './name-index';
+import { tablesFromList, type PopularTables } from './popular-index';
 import type { PopularPackage } from './popular';
 
 /** A name that looks like an imitation of a popular package. */
@@ -67,121 +67,26 @@ const STRENGTH: Record<ReasonKind, number> = {
 /** Names at least this long may be two edits away from their target. */
 const LONG_NAME = 10;
 
-/**
- * Checks package names against the popular list. Build once (about 100 ms for the
- * bundled list) and reuse: a check is a few map lookups plus one trigram-index query.
- */
-const SNAPSHOT_VERSION = 1;
-const SNAPSHOT_MAPS = ['byLower', 'byUnconfused', 'bySquash', 'byShortenedSquash', 'byFlatScoped', 'byBareScoped'] as const;
-
-/** A detector's derived keys and trigram postings, built once at build time (esbuild.mjs). */
-export interface DetectorSnapshot {
-  version: number;
-  /** Length of the popular list it was built from: a snapshot of another list is ignored. */
-  count: number;
-  maps: Record<(typeof SNAPSHOT_MAPS)[number], (string | number)[]>;
-  /** NameIndex.toCompact(), base64 (little-endian int32). */
-  scopeIndex: string;
-  unscopedIndex: string;
-}
-
-function encodeInts(ints: Int32Array): string {
-  return Buffer.from(ints.buffer, ints.byteOffset, ints.byteLength).toString('base64');
-}
-
-function decodeInts(base64: string): Int32Array {
-  const bytes = Buffer.from(base64, 'base64');
-  // A copy: Int32Array needs a 4-byte-aligned offset, which a pooled Buffer may not have.
-  const ints = new Int32Array(bytes.length >> 2);
-  new Uint8Array(ints.buffer).set(bytes.subarray(0, ints.length << 2));
-  return ints;
-}
-
 /** Names remembered by a detector before the memo starts over (a few MB at most). */
 const MEMO_LIMIT = 100_000;
 
+/**
+ * Checks package names against the popular list: a check is a few table lookups plus one
+ * trigram-index query. The tables come from the list (built here), or from the index file
+ * written at build time (popular-index.ts), which loads without computing anything.
+ */
 export class TyposquatDetector {
   private readonly memo = new Map<string, TyposquatMatch[]>();
-  private readonly byName = new Map<string, PopularPackage>();
-  private readonly byLower = new Map<string, PopularPackage>();
-  private readonly bySquash = new Map<string, PopularPackage>();
-  /** Names of three or more words, squashed without their last word ("load-yaml-file" -> "loadyaml"). */
-  private readonly byShortenedSquash = new Map<string, PopularPackage>();
-  /** "@types/node" is also reachable as "typesnode" (scope and name run together). */
-  private readonly byFlatScoped = new Map<string, PopularPackage>();
-  private readonly byUnconfused = new Map<string, PopularPackage>();
-  /** Bare names of scoped packages ("core-http" -> @azure/core-http), when only one scope uses it. */
-  private readonly byBareScoped = new Map<string, PopularPackage | null>();
-  /** Popular packages of each scope, most popular first. */
-  private readonly scopes = new Map<string, PopularPackage[]>();
-  private readonly scopeIndex: NameIndex;
-  /** Squashed scope -> the popular scope spelled that way (the scope index holds the squashed forms). */
-  private readonly scopeBySquash = new Map<string, string>();
-  private readonly unscoped: PopularPackage[] = [];
-  private readonly unscopedIndex: NameIndex;
+  private readonly tables: PopularTables;
 
-  /**
-   * `memo: false` checks every name afresh (for measuring the index itself). `snapshot`:
-   * what snapshot() gave for the same list (at build time, for the bundled list), so that
-   * loading copies the derived keys and trigram postings instead of computing them.
-   */
-  constructor(popular: PopularPackage[], private readonly options: { memo?: boolean } = {}, snapshot?: DetectorSnapshot) {
-    const fromSnapshot = snapshot !== undefined && snapshot.version === SNAPSHOT_VERSION && snapshot.count === popular.length;
-    for (const p of popular) {
-      this.byName.set(p.name, p);
-      const [scope, bare] = splitScope(p.name);
-      if (scope) {
-        const list = this.scopes.get(scope);
-        if (list) list.push(p);
-        else this.scopes.set(scope, [p]);
-        if (fromSnapshot) continue;
-        setFirst(this.byFlatScoped, squash(scope + bare), p);
-        const other = this.byBareScoped.get(bare);
-        this.byBareScoped.set(bare, other === undefined ? p : null);
-      } else {
-        this.unscoped.push(p);
-        if (fromSnapshot) continue;
-        setFirst(this.bySquash, squash(p.name), p);
-        const segments = p.name.split(/[-_.]/);
-        if (segments.length >= 3) setFirst(this.byShortenedSquash, squash(segments.slice(0, -1).join('')), p);
-      }
-      setFirst(this.byLower, p.name.toLowerCase(), p);
-      setFirst(this.byUnconfused, unconfuse(p.name), p);
-    }
-    if (fromSnapshot) {
-      for (const field of SNAPSHOT_MAPS) {
-        const map = this[field] as Map<string, PopularPackage | null>;
-        const flat = snapshot.maps[field];
-        // [key, index] pairs; key 0: the package's own name; index -1: null (ambiguous).
-        for (let i = 0; i < flat.length; i += 2) {
-          const at = flat[i + 1] as number;
-          const p = at < 0 ? null : popular[at];
-          map.set(flat[i] === 0 ? p!.name : (flat[i] as string), p);
-        }
-      }
-    }
-    for (const scope of this.scopes.keys()) setFirst(this.scopeBySquash, squash(scope), scope);
-    this.scopeIndex = new NameIndex([...this.scopeBySquash.keys()], fromSnapshot ? decodeInts(snapshot.scopeIndex) : undefined);
-    this.unscopedIndex = new NameIndex(this.unscoped.map((p) => p.name), fromSnapshot ? decodeInts(snapshot.unscopedIndex) : undefined);
+  /** `memo: false` checks every name afresh (for measuring the index itself). */
+  constructor(popular: PopularPackage[] | PopularTables, private readonly options: { memo?: boolean } = {}) {
+    this.tables = Array.isArray(popular) ? tablesFromList(popular) : popular;
   }
 
-  /** What a later constructor over the same list can load instead of computing (JSON-safe). */
-  snapshot(): DetectorSnapshot {
-    const at = new Map<PopularPackage, number>();
-    [...this.byName.values()].forEach((p, i) => at.set(p, i));
-    const maps = {} as DetectorSnapshot['maps'];
-    for (const field of SNAPSHOT_MAPS) {
-      const flat: (string | number)[] = [];
-      for (const [key, p] of this[field] as Map<string, PopularPackage | null>) flat.push(p && key === p.name ? 0 : key, p ? at.get(p)! : -1);
-      maps[field] = flat;
-    }
-    return {
-      version: SNAPSHOT_VERSION,
-      count: this.byName.size,
-      maps,
-      scopeIndex: encodeInts(this.scopeIndex.toCompact()),
-      unscopedIndex: encodeInts(this.unscopedIndex.toCompact()),
-    };
+  /** Where the list comes from, e.g. "npm-high-impact@1.13.0" (empty for a list given in code). */
+  get source(): string {
+    return this.tables.source;
   }
 
   /**
@@ -189,20 +94,20 @@ export class TyposquatDetector {
    * moving to "@<project>/<name>": the unscoped spelling is then their own older name.
    */
   private isUnscopedFamily(scope: string): boolean {
-    return this.byName.has(scope);
+    return this.tables.byName.has(scope);
   }
 
   isPopular(name: string): boolean {
-    return this.byName.has(name);
+    return this.tables.byName.has(name);
   }
 
   get size(): number {
-    return this.byName.size;
+    return this.tables.size;
   }
 
   /** The best explanation of `name` as an imitation of a popular package, if any. */
   check(name: string, options: CheckOptions = {}): TyposquatMatch | undefined {
-    if (!isPackageName(name) || this.byName.has(name) || isAllowed(name, options.allow)) return undefined;
+    if (!isPackageName(name) || this.tables.byName.has(name) || isAllowed(name, options.allow)) return undefined;
     const candidates = this.candidates(name, options.unscopedCopies === true);
     return best(options.judge ? candidates.filter(options.judge) : candidates);
   }
@@ -231,16 +136,16 @@ export class TyposquatDetector {
     };
 
     const lower = name.toLowerCase();
-    if (lower !== name || this.byLower.has(lower)) add(this.byLower.get(lower), { kind: 'casing', text: 'different letter case' });
+    if (lower !== name || this.tables.byLower.has(lower)) add(this.tables.byLower.get(lower), { kind: 'casing', text: 'different letter case' });
     if (unconfuse(name) !== lower) {
-      const target = this.byUnconfused.get(unconfuse(name));
+      const target = this.tables.byUnconfused.get(unconfuse(name));
       if (target) add(target, { kind: 'look-alike', text: describeLookAlike(name, target.name) });
     }
 
     const [scope, bare] = splitScope(lower);
     if (scope) {
       // Only the owner of a scope can publish in it: a name in a popular scope is no squat.
-      if (!this.scopes.has(scope)) this.checkScope(scope, bare, add);
+      if (!this.tables.scopes.has(scope)) this.checkScope(scope, bare, add);
     } else {
       this.checkUnscoped(lower, add, unscopedCopies);
     }
@@ -251,20 +156,20 @@ export class TyposquatDetector {
     // Compared without separators, so "@typescript_eslinter" is two letters from "@typescript-eslint".
     const squashed = squash(scope);
     const similar: { scope: string; text: string }[] = [];
-    const sameLetters = this.scopeBySquash.get(squashed);
+    const sameLetters = this.tables.scopeBySquash.get(squashed);
     if (sameLetters) similar.push({ scope: sameLetters, text: 'changed separators' });
     const max = squashed.length >= LONG_NAME ? 2 : 1;
-    for (const { id, distance } of this.scopeIndex.within(squashed, max)) {
-      const otherSquashed = this.scopeIndex.names[id];
-      const other = this.scopeBySquash.get(otherSquashed)!;
+    for (const { id, distance } of this.tables.scopeIndex.within(squashed, max)) {
+      const otherSquashed = this.tables.scopeIndex.names[id];
+      const other = this.tables.scopeBySquash.get(otherSquashed)!;
       if (!isPlausibleScopeSlip(scope, other, distance)) continue;
       let text = distance === 1 ? classifySingleEdit(squashed, otherSquashed).text : describeDoubleEdit(squashed, otherSquashed);
       if (separatorsOf(scope) !== separatorsOf(other)) text += ' and changed separators';
       similar.push({ scope: other, text });
     }
     for (const s of similar) {
-      const members = this.scopes.get(s.scope)!;
-      const target = this.byName.get(`@${s.scope}/${bare}`) ?? members.find((p) => splitScope(p.name)[1].includes(bare)) ?? members[0];
+      const members = this.tables.scopes.get(s.scope)!;
+      const target = this.tables.byName.get(`@${s.scope}/${bare}`) ?? members.find((p) => splitScope(p.name)[1].includes(bare)) ?? members[0];
       add(target, { kind: 'scope', text: `scope "@${scope}" imitates "@${s.scope}": ${s.text}` });
     }
   }
@@ -272,32 +177,32 @@ export class TyposquatDetector {
   private checkUnscoped(name: string, add: (t: PopularPackage | undefined, r: Reason) => void, unscopedCopies: boolean): void {
     const squashed = squash(name);
     // "@types-node" typed without its slash, or "types-node" without the @.
-    const flat = this.byFlatScoped.get(squash(name.replace(/^@/, '')));
+    const flat = this.tables.byFlatScoped.get(squash(name.replace(/^@/, '')));
     if (flat && !this.isUnscopedFamily(splitScope(flat.name)[0])) add(flat, { kind: 'scope', text: 'scoped name written without its scope' });
     if (name.startsWith('@')) return;
 
-    const bareCopy = unscopedCopies ? this.byBareScoped.get(name) : undefined;
+    const bareCopy = unscopedCopies ? this.tables.byBareScoped.get(name) : undefined;
     // Typings (@types/x) are not an imitation target for the library x itself.
     if (bareCopy && name.length >= 8 && hasSeparator(name) && !bareCopy.name.startsWith('@types/')) add(bareCopy, { kind: 'scope', text: 'scoped name published without its scope' });
 
-    const sameLetters = this.bySquash.get(squashed);
+    const sameLetters = this.tables.bySquash.get(squashed);
     if (sameLetters && !differsOnlyBeforeVersion(name, sameLetters.name)) {
       add(sameLetters, { kind: 'separator', text: hasSeparator(name) ? 'changed separators' : 'separators removed' });
     }
     if (!hasSeparator(name) && name.length >= 6) {
       // "loadyaml" for "load-yaml-file": run together from memory, last word forgotten.
-      const shortened = this.byShortenedSquash.get(squashed);
+      const shortened = this.tables.byShortenedSquash.get(squashed);
       if (shortened) add(shortened, { kind: 'shortened', text: `separators removed and "${shortened.name.slice(shortened.name.search(/[-_.][^-_.]*$/))}" dropped` });
     }
 
     for (const strip of stripAffixes(name)) {
-      const target = this.byName.get(strip.base) ?? this.bySquash.get(squash(strip.base));
+      const target = this.tables.byName.get(strip.base) ?? this.tables.bySquash.get(squash(strip.base));
       if (target && target.name.length >= 2) add(target, { kind: 'affix', text: describeAffix(strip) });
     }
 
     const max = name.length >= LONG_NAME ? 2 : 1;
-    for (const { id, distance } of this.unscopedIndex.within(name, max)) {
-      const target = this.unscoped[id];
+    for (const { id, distance } of this.tables.unscopedIndex.within(name, max)) {
+      const target = this.tables.unscoped(id);
       if (distance === 1) {
         const edit = classifySingleEdit(name, target.name);
         if (isPlausibleSlip(edit, name, target.name)) add(target, { kind: edit.kind, text: edit.text });
@@ -322,10 +227,6 @@ function isPackageName(name: string): boolean {
 
 function separatorsOf(name: string): string {
   return name.replace(/[^-_.]/g, '');
-}
-
-function setFirst<K, V>(map: Map<K, V>, key: K, value: V): void {
-  if (!map.has(key)) map.set(key, value);
 }
 
 function isAllowed(name: string, allow: ReadonlySet<string> | undefined): boolean {

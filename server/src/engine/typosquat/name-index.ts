@@ -14,54 +14,80 @@ import { boundedDistance } from './candidates';
  */
 export class NameIndex {
   readonly names: string[];
-  /** Trigram -> ids of the names that contain it, ordered by name length. */
-  private readonly postings = new Map<number, Int32Array>();
+  /**
+   * The postings in flat arrays (what toCompact() writes and the constructor reads back
+   * without computing anything): the distinct trigrams in ascending order, the start of
+   * each one's list in `ids` (one more entry for the end), and the lists themselves,
+   * each ordered by name length. A binary search finds a trigram: no Map to fill when
+   * the index is loaded, which for the bundled list was ~15,000 inserts at start.
+   */
+  private readonly grams: Int32Array;
+  private readonly starts: Int32Array;
+  private readonly ids: Int32Array;
   private readonly lengths: Uint16Array;
-  private readonly byLength: number[][] = [];
+  /** Ids ordered by name length (stable), and where each length starts in that order. */
+  private readonly byLength: Int32Array;
+  private readonly lengthStarts: Int32Array;
   /** Scratch counters for one query (the index serves one caller at a time). */
   private readonly counts: Uint16Array;
 
   /**
-   * `compact`: the postings as toCompact() wrote them (at build time, for the bundled
+   * `compact`: what toCompact() wrote for the same names (at build time, for the bundled
    * list), so that loading skips computing every name's trigrams.
    */
   constructor(names: string[], compact?: Int32Array) {
     this.names = names;
     this.lengths = new Uint16Array(names.length);
     this.counts = new Uint16Array(names.length);
-    const order = names.map((_, id) => id).sort((a, b) => names[a].length - names[b].length);
-    for (const id of order) {
+    // Counting sort by length: the same order as a stable sort of the ids by length.
+    let maxLength = 0;
+    for (let id = 0; id < names.length; id++) {
       this.lengths[id] = names[id].length;
-      (this.byLength[names[id].length] ??= []).push(id);
+      if (names[id].length > maxLength) maxLength = names[id].length;
     }
+    this.lengthStarts = new Int32Array(maxLength + 2);
+    for (let id = 0; id < names.length; id++) this.lengthStarts[this.lengths[id] + 1]++;
+    for (let len = 1; len < this.lengthStarts.length; len++) this.lengthStarts[len] += this.lengthStarts[len - 1];
+    this.byLength = new Int32Array(names.length);
+    const next = this.lengthStarts.slice(0, maxLength + 1);
+    for (let id = 0; id < names.length; id++) this.byLength[next[this.lengths[id]]++] = id;
     if (compact) {
-      // [gram, count, ids...] repeated; subarrays share the one buffer.
-      for (let i = 0; i < compact.length; i += 2 + compact[i + 1]) this.postings.set(compact[i], compact.subarray(i + 2, i + 2 + compact[i + 1]));
+      // [count, grams..., starts (count + 1)..., ids...]; views of the one buffer.
+      const count = compact[0];
+      this.grams = compact.subarray(1, 1 + count);
+      this.starts = compact.subarray(1 + count, 2 + 2 * count);
+      this.ids = compact.subarray(2 + 2 * count, 2 + 2 * count + this.starts[count]);
       return;
     }
     const lists = new Map<number, number[]>();
-    for (const id of order) {
+    for (const id of this.byLength) {
       for (const g of distinctTrigrams(names[id])) {
         const list = lists.get(g);
         if (list) list.push(id);
         else lists.set(g, [id]);
       }
     }
-    for (const [g, list] of lists) this.postings.set(g, new Int32Array(list));
+    const grams = [...lists.keys()].sort((a, b) => a - b);
+    this.grams = Int32Array.from(grams);
+    this.starts = new Int32Array(grams.length + 1);
+    let total = 0;
+    for (let i = 0; i < grams.length; i++) {
+      this.starts[i] = total;
+      total += lists.get(grams[i])!.length;
+    }
+    this.starts[grams.length] = total;
+    this.ids = new Int32Array(total);
+    for (let i = 0; i < grams.length; i++) this.ids.set(lists.get(grams[i])!, this.starts[i]);
   }
 
   /** The postings in one array, for `new NameIndex(names, compact)`. */
   toCompact(): Int32Array {
-    let size = 0;
-    for (const list of this.postings.values()) size += 2 + list.length;
-    const out = new Int32Array(size);
-    let i = 0;
-    for (const [g, list] of this.postings) {
-      out[i] = g;
-      out[i + 1] = list.length;
-      out.set(list, i + 2);
-      i += 2 + list.length;
-    }
+    const count = this.grams.length;
+    const out = new Int32Array(2 + 2 * count + this.ids.length);
+    out[0] = count;
+    out.set(this.grams, 1);
+    out.set(this.starts, 1 + count);
+    out.set(this.ids, 2 + 2 * count);
     return out;
   }
 
@@ -81,16 +107,21 @@ export class NameIndex {
     const grams = distinctTrigrams(query);
     const needed = grams.length - 4 * max;
     if (needed <= 0) {
-      for (let len = Math.max(0, minLen); len <= maxLen; len++) for (const id of this.byLength[len] ?? []) consider(id);
+      const { byLength, lengthStarts } = this;
+      const last = lengthStarts.length - 2;
+      for (let len = Math.max(0, minLen); len <= Math.min(maxLen, last); len++) {
+        for (let i = lengthStarts[len]; i < lengthStarts[len + 1]; i++) consider(byLength[i]);
+      }
       return out;
     }
     const touched: number[] = [];
-    const { counts, lengths } = this;
+    const { counts, lengths, ids } = this;
     for (const g of grams) {
-      const list = this.postings.get(g);
-      if (!list) continue;
-      for (let i = this.firstOfLength(list, minLen); i < list.length; i++) {
-        const id = list[i];
+      const at = this.gramAt(g);
+      if (at < 0) continue;
+      const end = this.starts[at + 1];
+      for (let i = this.firstOfLength(this.starts[at], end, minLen); i < end; i++) {
+        const id = ids[i];
         if (lengths[id] > maxLen) break;
         if (counts[id] === 0) touched.push(id);
         counts[id]++;
@@ -103,13 +134,26 @@ export class NameIndex {
     return out;
   }
 
-  /** Index of the first id in a length-ordered list whose name is at least `len` long. */
-  private firstOfLength(list: Int32Array, len: number): number {
+  /** Position of a trigram in `grams`, or -1. */
+  private gramAt(g: number): number {
+    const { grams } = this;
     let lo = 0;
-    let hi = list.length;
+    let hi = grams.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (this.lengths[list[mid]] < len) lo = mid + 1;
+      if (grams[mid] < g) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < grams.length && grams[lo] === g ? lo : -1;
+  }
+
+  /** Index of the first id in ids[from, to) (ordered by length) whose name is at least `len` long. */
+  private firstOfLength(from: number, to: number, len: number): number {
+    let lo = from;
+    let hi = to;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.lengths[this.ids[mid]] < len) lo = mid + 1;
       else hi = mid;
     }
     return lo;

@@ -1,5 +1,3 @@
-import data from '../data/popular-names.json';
-
 /** A name from the bundled popular list (npm-high-impact). */
 export interface PopularPackage {
   name: string;
@@ -16,12 +14,24 @@ interface PopularNamesFile {
   names: [string, number, number][];
 }
 
+/**
+ * The list as committed (data/popular-names.json). Required on first use rather than
+ * imported: the bundles read the index built from it at build time (popular-index.ts)
+ * and do not carry the list itself.
+ */
+function popularNames(): PopularNamesFile {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  return require('../data/popular-names.json') as PopularNamesFile;
+}
+
 /** Where the bundled list comes from, e.g. "npm-high-impact@1.13.0". */
-export const POPULAR_SOURCE: string = (data as unknown as PopularNamesFile).source;
+export function popularSource(): string {
+  return popularNames().source;
+}
 
 /** The bundled list, most popular first. */
 export function loadPopularPackages(): PopularPackage[] {
-  return (data as unknown as PopularNamesFile).names.map(([name, downloadsRank, dependentsRank], i) => ({
+  return popularNames().names.map(([name, downloadsRank, dependentsRank], i) => ({
     name,
     rank: i + 1,
     downloadsRank,
