@@ -105,7 +105,8 @@ export type AdvisoryRoute = 'public' | 'private-scope' | 'private-registry';
 export function advisoryRoute(npmrc: NpmConfig, name: string, settings: Pick<Settings, 'registry' | 'publicRegistries'>): AdvisoryRoute {
   const registry = registryForName(npmrc, name, settings.registry);
   const host = hostOf(registry);
-  if (host && publicNpmHosts(settings.publicRegistries).has(host)) return 'public';
+  // Asked for every package of a scan: npm's own hosts without building publicNpmHosts' Set.
+  if (host && (PUBLIC_REGISTRY_HOSTS.includes(host) || (settings.publicRegistries?.length && publicNpmHosts(settings.publicRegistries).has(host)))) return 'public';
   const mapped = mappedScopeRegistry(npmrc, name);
   return mapped !== undefined && withTrailingSlash(mapped) === registry ? 'private-scope' : 'private-registry';
 }

@@ -12,6 +12,8 @@ const PLAIN_HTTP_HOST = /^(https?):\/\/([a-z0-9.-]+)(:\d+)?(?=[/?#]|$)/;
  * registry client (which sends through the HTTP client) both need it.
  */
 export function hostOf(url: string): string | undefined {
+  const plain = plainHttpHost(url);
+  if (plain !== undefined) return plain;
   if (!/^https?:\/\//i.test(url)) return undefined;
   const m = PLAIN_HTTP_HOST.exec(url);
   if (m) {
@@ -24,4 +26,37 @@ export function hostOf(url: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * What PLAIN_HTTP_HOST finds, read without a regex (no match array, no captures: it is
+ * asked for every lockfile entry by several rules); undefined when the URL is not of
+ * that plain shape, and hostOf then takes the general way.
+ */
+function plainHttpHost(url: string): string | undefined {
+  const https = url.startsWith('https://');
+  if (!https && !url.startsWith('http://')) return undefined;
+  const start = https ? 8 : 7;
+  let i = start;
+  for (; i < url.length; i++) {
+    const c = url.charCodeAt(i);
+    // [a-z0-9.-]
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 46 || c === 45)) break;
+  }
+  if (i === start) return undefined;
+  const hostEnd = i;
+  if (url.charCodeAt(i) === 58 /* : */) {
+    for (i++; i < url.length; i++) {
+      const c = url.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+    }
+    if (i === hostEnd + 1) return undefined;
+  }
+  if (i < url.length) {
+    const c = url.charCodeAt(i);
+    if (c !== 47 /* / */ && c !== 63 /* ? */ && c !== 35 /* # */) return undefined;
+  }
+  if (i === hostEnd) return url.slice(start, hostEnd);
+  const port = url.slice(hostEnd, i);
+  return port === (https ? ':443' : ':80') ? url.slice(start, hostEnd) : url.slice(start, i);
 }
