@@ -170,21 +170,28 @@ async function readRegularFile(file: string, maxBytes: number): Promise<FileRead
     if (stat.size > maxBytes) return tooLarge(stat.size, maxBytes);
     const chunks: Buffer[] = [];
     let total = 0;
+    // The size the stat gave and one byte more (which shows a file that grew since), then
+    // small reads until the end: a chunk of READ_CHUNK for every file was 1 MB of memory
+    // outside the heap per package.json, and that pressure alone set off full GCs.
+    let next = Math.min(stat.size + 1, READ_CHUNK);
     for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(READ_CHUNK, maxBytes + 1 - total));
+      const chunk = Buffer.allocUnsafe(Math.min(next, maxBytes + 1 - total));
       const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
       if (bytesRead === 0) break;
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
       if (total > maxBytes) return tooLarge(total, maxBytes); // it grew since the check
+      next = bytesRead < chunk.length ? SMALL_READ : READ_CHUNK;
     }
-    return { text: stripBom(Buffer.concat(chunks, total).toString('utf8')) };
+    return { text: stripBom((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString('utf8')) };
   } finally {
     await handle.close();
   }
 }
 
 const READ_CHUNK = 1024 * 1024;
+/** After a short read: the read that finds the end (Node serves buffers this small from a shared pool). */
+const SMALL_READ = 4095;
 
 function tooLarge(size: number, maxBytes: number): FileRead {
   return { readError: `the file is ${size} bytes, over the ${maxBytes}-byte limit` };
