@@ -15,6 +15,7 @@ import { advisoryKey } from './remote-data';
 import { advisoryRoute, hostOf, registryForName } from './registry-client';
 import { describeFeed } from './malware-feed';
 import { isPlainVersion } from '../text/untrusted';
+import { isValidVersion } from '../text/version';
 import { isRegistrySpecKind } from '../manifest/spec';
 
 export interface PackageTarget {
@@ -51,7 +52,7 @@ export function collectTargets(project: Project): PackageTarget[] {
     const graph = project.graphs.get(lockfile.path);
     const seen = new Set<string>();
     for (const p of lockfile.packages) {
-      if (p.source !== 'registry' || !semver.valid(p.version)) continue;
+      if (p.source !== 'registry' || !isValidVersion(p.version)) continue;
       const name = p.realName ?? p.name;
       const key = `${name}@${p.version}`;
       if (seen.has(key)) continue;

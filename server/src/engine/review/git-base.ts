@@ -1,4 +1,9 @@
-import { execFile } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
+
+/** Loaded on first use: every CLI run would otherwise load child_process (~5 ms) for `depwarden diff` alone. */
+function childProcess(): typeof ChildProcess {
+  return require('node:child_process') as typeof ChildProcess;
+}
 
 /**
  * Reads a file as it is at a git revision. execFile, never a shell: the revision and the
@@ -11,7 +16,7 @@ export function readAtRevision(cwd: string, rev: string, relPath: string): Promi
       reject(new Error(`invalid revision "${rev}"`));
       return;
     }
-    execFile('git', ['show', `${rev}:./${relPath}`], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
+    childProcess().execFile('git', ['show', `${rev}:./${relPath}`], { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8' }, (err, stdout, stderr) => {
       if (!err) {
         resolve(stdout);
         return;

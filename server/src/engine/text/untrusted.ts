@@ -9,6 +9,7 @@
  * the editor's diagnostics and code action titles.
  */
 import semver from 'semver';
+import { isPlainRelease } from './version';
 
 /** Caps in UTF-16 code units, ellipsis included. */
 export const LIMITS = {
@@ -72,5 +73,6 @@ export function cleanText(s: string, max: number = LIMITS.message): string {
  * surrounding blanks, and normalise them away.
  */
 export function isPlainVersion(v: string | undefined | null): v is string {
-  return typeof v === 'string' && v.length <= LIMITS.version && /^[0-9][0-9A-Za-z.+-]*$/.test(v) && semver.valid(v) === v.split('+')[0];
+  if (typeof v !== 'string' || v.length > LIMITS.version) return false;
+  return isPlainRelease(v) || (/^[0-9][0-9A-Za-z.+-]*$/.test(v) && semver.valid(v) === v.split('+')[0]);
 }
