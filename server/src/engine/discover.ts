@@ -9,6 +9,7 @@ import {
   SOURCE_SKIP_DIRS,
   usageKindOfPath,
   usageOfText,
+  type FileUsage,
   type UsageFileKind,
   type UsageIndex,
 } from './source-usage';
@@ -51,10 +52,15 @@ export interface DiscoverOptions {
  * Symlinked files are read under the rules of `readFileInside`.
  */
 export async function discoverProjectFiles(root: string, options: DiscoverOptions = {}): Promise<DiscoveredFiles> {
-  const files: SourceFile[] = [];
   const usage = options.indexSources === false ? undefined : emptyUsageIndex();
   const maxFileBytes = options.maxFileBytes ?? MAX_FILE_BYTES;
   const realRoot = await fs.realpath(root);
+  // The walk lists what to read, in walk order; the reads then overlap (READS_AT_ONCE at a
+  // time: one after the other, the process mostly waited on the disk), and their results
+  // are taken in walk order, so the files and the usage index are the same as one by one.
+  // A source file's text is reduced to the names it uses as soon as it is read.
+  const reads: ((() => Promise<void>) | undefined)[] = [];
+  const results: (() => void)[] = [];
   let sourceCount = 0;
   async function walk(dir: string, rel: string, indexHere: boolean): Promise<void> {
     let entries: import('node:fs').Dirent[];
@@ -79,20 +85,46 @@ export async function discoverProjectFiles(root: string, options: DiscoverOption
         if (!usage || !indexHere) continue;
         const kind = usageKindOfPath(childRel)!;
         if (kind === 'source' && ++sourceCount > (options.maxSourceFiles ?? MAX_SOURCE_FILES)) {
-          usage.unindexedDirs.add(rel);
+          const dirRel = rel;
+          results.push(() => usage.unindexedDirs.add(dirRel));
           continue;
         }
-        const read = await readFileInside(realRoot, abs, options.maxSourceBytes ?? MAX_SOURCE_BYTES);
-        if (read) recordUsage(usage, childRel, kind, read);
+        let found: FileUsage | undefined;
+        reads.push(async () => {
+          const read = await readFileInside(realRoot, abs, options.maxSourceBytes ?? MAX_SOURCE_BYTES);
+          if (read) found = usageOf(childRel, kind, read);
+        });
+        results.push(() => {
+          if (found) usage.files.set(childRel, found);
+        });
         continue;
       }
-      const read = await readFileInside(realRoot, abs, maxFileBytes);
-      if (read) files.push(toSourceFile(childRel, read));
+      let read: FileRead | undefined;
+      reads.push(async () => {
+        read = await readFileInside(realRoot, abs, maxFileBytes);
+      });
+      results.push(() => {
+        if (read) files.push(toSourceFile(childRel, read));
+      });
     }
   }
+  const files: SourceFile[] = [];
   await walk(realRoot, '', true);
+  let next = 0;
+  const worker = async () => {
+    while (next < reads.length) {
+      const read = reads[next];
+      reads[next++] = undefined;
+      await read!();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, reads.length) }, worker));
+  for (const take of results) take();
   return usage ? { files, usage } : { files };
 }
+
+/** File reads in flight at once during discovery (libuv runs four at a time by default). */
+const READS_AT_ONCE = 8;
 
 /** A file's text, or why it was not read. */
 export type FileRead = { text: string } | { readError: string };
@@ -212,7 +244,11 @@ function kindOf(stat: Stats): string {
 
 /** What one source or configuration file uses; a file that was not read is marked incomplete (no false "unused"). */
 export function recordUsage(usage: UsageIndex, rel: string, kind: UsageFileKind, read: FileRead): void {
-  usage.files.set(rel, 'text' in read ? usageOfText(kind, rel, read.text) : { kind, names: [], incomplete: true });
+  usage.files.set(rel, usageOf(rel, kind, read));
+}
+
+function usageOf(rel: string, kind: UsageFileKind, read: FileRead): FileUsage {
+  return 'text' in read ? usageOfText(kind, rel, read.text) : { kind, names: [], incomplete: true };
 }
 
 function stripBom(text: string): string {
