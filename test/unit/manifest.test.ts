@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseManifest } from '../../server/src/engine/manifest/parse-manifest';
-import { classifySpec } from '../../server/src/engine/manifest/spec';
+import { classifySpec, isBoundedSimpleSpec } from '../../server/src/engine/manifest/spec';
 import fc from 'fast-check';
 import semver from 'semver';
 
@@ -110,6 +110,27 @@ test('caret and tilde ranges (classified without semver) are what semver.validRa
     }),
     { numRuns: 3000 },
   );
+});
+
+test('specs taken as bounded without semver are ranges whose every comparator set has an upper bound', () => {
+  const number = fc.oneof(fc.nat(20).map(String), fc.stringMatching(/^\d{1,12}$/));
+  const ident = fc.stringMatching(/^[0-9A-Za-z-]{1,6}$/);
+  const spec = fc
+    .tuple(fc.constantFrom('^', '~', '', '>=', 'v', '<'), number, number, number, fc.option(fc.array(ident, { minLength: 1, maxLength: 3 })), fc.constantFrom('', ' ', '.x', '-'))
+    .map(([op, a, b, c, pre, tail]) => `${op}${a}.${b}.${c}${pre ? `-${pre.join('.')}` : ''}${tail}`);
+  let bounded = 0;
+  fc.assert(
+    fc.property(spec, (s) => {
+      if (!isBoundedSimpleSpec(s)) return;
+      bounded++;
+      assert.notEqual(semver.validRange(s, { loose: true }), null, s);
+      for (const set of new semver.Range(s, { loose: true }).set) assert.ok(set.some((c) => c.operator === '<' || c.operator === '<=' || c.operator === ''), s);
+    }),
+    { numRuns: 3000 },
+  );
+  assert.ok(bounded > 100, 'the generator reaches the fast path');
+  assert.equal(isBoundedSimpleSpec('>=1.2.3'), false);
+  assert.equal(isBoundedSimpleSpec('*'), false);
 });
 
 test('the fast path (JSON.parse + outline) reads every corpus package.json exactly as the tolerant tree does', async () => {

@@ -104,8 +104,13 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
   const isPublic = (name: string) => advisoryRoute(project.npmrc, name, settings) === 'public';
   const asked = new Set<string>();
   const askAdvisories = async (pairs: { name: string; version: string }[]): Promise<Map<string, AdvisoryLookup>> => {
-    const fresh = pairs.filter((p) => isPublic(p.name) && !asked.has(advisoryKey(p.name, p.version)));
-    for (const p of fresh) asked.add(advisoryKey(p.name, p.version));
+    const fresh: { name: string; version: string }[] = [];
+    for (const p of pairs) {
+      const key = advisoryKey(p.name, p.version);
+      if (asked.has(key) || !isPublic(p.name)) continue;
+      asked.add(key);
+      fresh.push(p);
+    }
     return advisory && fresh.length ? advisory.lookup(fresh) : new Map();
   };
 

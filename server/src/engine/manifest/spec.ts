@@ -15,6 +15,17 @@ const EXACT_VERSION = /^[=v]?\s*\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z
 const CARET_TILDE_RANGE = /^[\^~]\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
 
 /**
+ * True for `^1.2.3`, `~1.2.3` and `1.2.3` (prerelease allowed): ranges with an upper bound,
+ * known without building a semver Range (unpinned-range asks for every dependency).
+ */
+export function isBoundedSimpleSpec(spec: string): boolean {
+  return CARET_TILDE_RANGE.test(spec) || PLAIN_EXACT_VERSION.test(spec);
+}
+
+/** `1.2.3` or `1.2.3-rc.1`, parts small enough for semver: an exact version. */
+const PLAIN_EXACT_VERSION = /^\d{1,9}\.\d{1,9}\.\d{1,9}(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?$/;
+
+/**
  * Spec kinds npm resolves on the registry by the dependency's own spec: an exact version,
  * a range, a dist-tag, or an `npm:` alias (which resolves its target name there).
  */

@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { isBoundedSimpleSpec } from '../manifest/spec';
 import type { Fix, LockedPackage, Manifest } from '../model';
 import { defineRule, inFocus } from './context';
 import { dirname, lockedDirectDependency, type Project } from '../project';
@@ -67,6 +68,7 @@ export function unboundedReason(spec: string, isTag: boolean): string | undefine
   const s = spec.trim();
   if (isTag) return `follows the dist-tag "${s}"`;
   if (s === '' || s === '*' || s === 'x' || s === 'X') return 'accepts any version';
+  if (isBoundedSimpleSpec(s)) return undefined;
   const range = semver.validRange(s, { loose: true });
   if (range === null) return undefined;
   // Unbounded when some comparator set has no upper limit.

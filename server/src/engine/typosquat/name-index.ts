@@ -30,6 +30,11 @@ export class NameIndex {
   private readonly lengthStarts: Int32Array;
   /** Scratch counters for one query (the index serves one caller at a time). */
   private readonly counts: Uint16Array;
+  /**
+   * Distance rows for one query, kept: a typed array of this size lives outside the heap,
+   * and one per query (thousands per scan) was most of what the index allocated.
+   */
+  private scratch?: Int32Array;
 
   /**
    * `compact`: what toCompact() wrote for the same names (at build time, for the bundled
@@ -97,7 +102,7 @@ export class NameIndex {
     const minLen = query.length - max;
     const maxLen = query.length + max;
     // npm names are at most 214 characters; longer ones (attacker input) get their own buffer.
-    const scratch = new Int32Array(3 * (215 + max + 1));
+    const scratch = (this.scratch ??= new Int32Array(3 * (215 + 2 + 1)));
     const consider = (id: number) => {
       const name = this.names[id];
       if (name === query) return;
