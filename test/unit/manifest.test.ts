@@ -160,6 +160,16 @@ test('the fast path (JSON.parse + outline) reads every corpus package.json exact
   // Half-typed and duplicate-key documents go the tolerant way and still agree with it.
   const dup = '{"dependencies": {"a": "1", "a": "2", "b": {"nested": true}}, "overrides": {"x": {".": "1", "y": "2"}}}';
   assert.deepEqual(parseManifest('p', dup), parseManifestTolerantly('p', dup));
+  // bundleDependencies arrays are read from the outline too, element by element.
+  for (const bundled of [
+    '{"bundleDependencies": ["a", "@s/b"], "dependencies": {"a": "1"}}',
+    '{"bundledDependencies": [ "a" ,\n  "b\\"c", 1, null, {"x": ["y"]}, ["z"], "d" ] , "bundleDependencies": []}',
+    '{"bundleDependencies": true, "bundledDependencies": ["a"]}',
+    '{"bundleDependencies": ["a"], "bundleDependencies": ["b", "c"]}',
+  ]) {
+    assert.deepEqual(parseManifest('p', bundled), parseManifestTolerantly('p', bundled), bundled);
+  }
+  assert.deepEqual(parseManifest('p', '{"bundledDependencies": ["b\\"c"]}').dependencies.map((d) => d.name), ['b"c']);
 });
 
 test('a package.json with tens of thousands of syntax errors is described in linear time (each error no longer re-splits the text before it)', () => {

@@ -298,6 +298,24 @@ function scanMembers(text: string, at: number, children: Map<number, JsonMember[
   return members;
 }
 
+/**
+ * The spans of the elements of the array at `at` (valid JSON only: text JSON.parse
+ * accepted, as the fast outline reads), or [] when there is no array there.
+ */
+export function arrayElementSpans(text: string, at: number): Span[] {
+  const out: Span[] = [];
+  if (text.charCodeAt(at) !== 0x5b /* [ */) return out;
+  let i = skipWhitespace(text, at + 1);
+  while (i < text.length && text.charCodeAt(i) !== 0x5d /* ] */) {
+    const end = valueEnd(text, i);
+    out.push({ start: i, end });
+    i = skipWhitespace(text, end);
+    if (text.charCodeAt(i) !== 0x2c /* , */) break;
+    i = skipWhitespace(text, i + 1);
+  }
+  return out;
+}
+
 /** The tolerant outline, over jsonc-parser's tree of a damaged file. */
 function treeOutline(root: Node): JsonOutline {
   return {

@@ -1,7 +1,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError as JsoncError } from 'jsonc-parser';
 import type { Dependency, DependencySection, Manifest, ParseError, Span } from '../model';
 import { classifySpec } from './spec';
-import { JSON_ERROR_WORDS, parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
+import { arrayElementSpans, JSON_ERROR_WORDS, parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
 import { deepNestingMessage, findDeepNesting } from '../json-depth';
 import { findMergeConflicts, mergeConflictError } from '../merge-conflict';
 
@@ -99,12 +99,12 @@ export function parseManifest(path: string, text: string): Manifest {
   if (deep) return deep;
   // Fast path for the usual case, valid JSON: JSON.parse for the value and a scan for the
   // spans (jsonc-parser's tree costs several times more; monorepos have hundreds of these).
-  // bundleDependencies are arrays, which the outline does not list: those take the tree.
   const doc = text.trim() === '' ? undefined : parseJsonDocument(text, { jsonc: false });
-  if (doc && doc.errors.length === 0 && isPlainObject(doc.value) && !('bundleDependencies' in doc.value) && !('bundledDependencies' in doc.value)) {
+  if (doc && doc.errors.length === 0 && isPlainObject(doc.value)) {
     const manifest: Manifest = { path, dependencies: [], parseErrors: [], json: doc.value };
     const root = doc.outline.members(null).map((m) => outlineView(text, doc.outline, m));
     collectDependencies(root, manifest.dependencies);
+    for (const key of ['bundleDependencies', 'bundledDependencies']) collectBundledOutline(text, root, key, manifest.dependencies);
     return readFields(manifest);
   }
   return parseManifestTolerantly(path, text);
@@ -277,6 +277,17 @@ function collectBundled(root: Node, key: string, out: Dependency[]): void {
       nameSpan: spanOf(item),
       propertySpan: spanOf(item),
     });
+  }
+}
+
+/** collectBundled over the outline: the string elements of the last `key` member's array. */
+function collectBundledOutline(text: string, root: PropertyView[], key: string, out: Dependency[]): void {
+  const prop = property(root, key);
+  if (!prop?.valueSpan) return;
+  for (const span of arrayElementSpans(text, prop.valueSpan.start)) {
+    if (text.charCodeAt(span.start) !== 34 /* " */) continue;
+    const name = JSON.parse(text.slice(span.start, span.end)) as string;
+    out.push({ name, spec: '', section: 'bundleDependencies', kind: 'range', nameSpan: span, propertySpan: { ...span } });
   }
 }
 
