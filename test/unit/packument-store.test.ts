@@ -63,6 +63,16 @@ test('stored form: decoded it is the reduced packument again, with dependencies 
   assert.equal(decoded.versions['1.0.0'].strongIntegrity, true);
 });
 
+test('stored form: a version named __proto__ stays a version (a key, never a prototype)', () => {
+  const doc = JSON.parse(JSON.stringify(raw()).replace('"versions":{', '"versions":{"__proto__":{"version":"__proto__","scripts":{"postinstall":"x"}},'));
+  const reduced = reducePackument(doc, 'busy')!;
+  assert.ok(Object.prototype.hasOwnProperty.call(reduced.versions, '__proto__'));
+  const decoded = decodeStored(JSON.parse(JSON.stringify(encodePackument(reduced))))!;
+  assert.ok(Object.prototype.hasOwnProperty.call(decoded.versions, '__proto__'), 'kept through the stored form');
+  assert.deepEqual(plain(decoded), plain(reduced));
+  assert.equal(({} as Record<string, unknown>).scripts, undefined);
+});
+
 test('stored form: versions share one record per distinct dependency set, on disk and in memory', () => {
   const reduced = reducePackument(raw(), 'busy')!;
   const stored = encodePackument(reduced);

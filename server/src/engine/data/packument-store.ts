@@ -71,7 +71,9 @@ export function encodePackument(p: Packument): StoredPackument {
     }
     return i;
   };
-  const versions: Record<string, StoredVersion> = {};
+  // Null prototype: a version named "__proto__" stays a key (on a plain object the
+  // assignment below would set the prototype and the version would be lost).
+  const versions: Record<string, StoredVersion> = Object.create(null);
   for (const [version, v] of Object.entries(p.versions)) {
     const s: StoredVersion = {};
     if (v.scripts) s.s = v.scripts;
