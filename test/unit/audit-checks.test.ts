@@ -134,3 +134,34 @@ test('an exfiltration host in a library comment is low; in library code medium; 
   assert.equal(lib("const url = 'https://pastebin.com/raw/abc';"), 'medium');
   assert.equal(lib("const url = 'https://pastebin.com/raw/abc';", { postinstall: 'node lib/a.js' }), 'high');
 });
+
+/** A valid WebAssembly module of about `size` bytes: the header and one custom section of padding. */
+function wasmModule(size: number): Buffer {
+  const payload = Buffer.concat([Buffer.from([1, 0x78]), Buffer.alloc(size, 7)]); // name "x", then bytes
+  const leb = (n: number) => {
+    const out: number[] = [];
+    do {
+      let b = n & 0x7f;
+      n >>>= 7;
+      if (n) b |= 0x80;
+      out.push(b);
+    } while (n);
+    return Buffer.from(out);
+  };
+  return Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), Buffer.from([0]), leb(payload.length), payload]);
+}
+
+test('an inline WebAssembly module (prisma, ssh2) is a low packed blob at load time, medium at install time; the magic alone in front of a payload is not', () => {
+  const blobSignal = (base64: string, scripts?: Record<string, string>) =>
+    ok(audit({ manifest: { name: 'w', version: '1.0.0', main: 'lib/a.js', ...(scripts ? { scripts } : {}) }, files: [{ path: 'lib/a.js', content: `const bytes = Buffer.from('${base64}', 'base64');\nmodule.exports = WebAssembly.compile(bytes);\n` }] })).signals.find((s) => s.id === 'packed-blob');
+  const wasm = wasmModule(3000).toString('base64');
+  const atLoad = blobSignal(wasm);
+  assert.equal(atLoad?.severity, 'low');
+  assert.match(atLoad!.message, /WebAssembly module/);
+  assert.equal(blobSignal(wasm, { postinstall: 'node lib/a.js' })?.severity, 'medium');
+  // The same magic and version in front of JavaScript: not a module, so the usual packed blob.
+  const forged = Buffer.concat([Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]), Buffer.from('require("child_process").exec("id");'.repeat(80))]).toString('base64');
+  const fake = blobSignal(forged);
+  assert.equal(fake?.severity, 'medium');
+  assert.doesNotMatch(fake!.message, /WebAssembly/);
+});

@@ -462,7 +462,14 @@ function checkObfuscation(file: string, text: string, installTime: boolean, out:
         const blob = longestEncodedRun(text, lineStart, lineEnd);
         if (blob.length >= 1000) {
           reportedBlob = true;
-          out.add('packed-blob', installTime ? 'high' : 'medium', `a ${blob.length}-character base64/hex blob in code that decodes data at run time`, evidenceAt(file, text, blob.start), installTime);
+          if (isWasmModule(text, blob.start, blob.length)) {
+            // prisma, ssh2 and others ship compiled WebAssembly inline: it runs as WebAssembly,
+            // with only what the JavaScript around it imports (checked on its own), not as code
+            // to eval. Still said, one step lower.
+            out.add('packed-blob', installTime ? 'medium' : 'low', `a ${blob.length}-character base64 WebAssembly module (a valid one: compiled as WebAssembly, not evaluated as JavaScript)`, evidenceAt(file, text, blob.start), installTime);
+          } else {
+            out.add('packed-blob', installTime ? 'high' : 'medium', `a ${blob.length}-character base64/hex blob in code that decodes data at run time`, evidenceAt(file, text, blob.start), installTime);
+          }
         }
       }
       if (!reportedEntropy && length >= 5000 && entropy(text, lineStart, Math.min(lineEnd, lineStart + 200_000)) > 5.6) {
@@ -496,6 +503,26 @@ function isHex(text: string, at: number, n: number): boolean {
 
 function isBase64Char(c: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 43 || c === 47 || c === 61 || c === 45 || c === 95;
+}
+
+/** WebAssembly's magic and version 1 (`\0asm` 01 00 00 00), base64-encoded: the first 8 characters cover the first 6 bytes. */
+const WASM_BASE64_PREFIX = 'AGFzbQEA';
+/** Blobs decoded to be validated at most this long (base64 characters): larger ones stay plain packed blobs. */
+const WASM_MAX_BASE64 = 40 * 1024 * 1024;
+
+/**
+ * Whether the base64 run is a whole, valid WebAssembly module. The magic alone can be put
+ * in front of anything, so the decoded bytes are validated (WebAssembly.validate parses,
+ * never instantiates or runs). base64url and padding are accepted as Node decodes them.
+ */
+function isWasmModule(text: string, start: number, length: number): boolean {
+  if (length > WASM_MAX_BASE64 || !text.startsWith(WASM_BASE64_PREFIX, start)) return false;
+  try {
+    const wasm = (globalThis as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly;
+    return wasm !== undefined && wasm.validate(Buffer.from(text.slice(start, start + length), 'base64'));
+  } catch {
+    return false;
+  }
 }
 
 /** The longest run of base64 (or hex, a subset) characters between start and end. */
