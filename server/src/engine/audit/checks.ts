@@ -398,7 +398,7 @@ function checkCode(file: string, text: string, installTime: boolean, own: OwnOri
   const cred = firstOf(text, CREDENTIAL_MARKERS);
   if (cred) out.add('credential-read', installTime ? (net ? 'high' : 'medium') : 'low', `refers to ${cred.match}, where credentials live${installTime && net ? ', in install-time code that uses the network' : ''}`, evidenceAt(file, text, cred.index), installTime);
 
-  const wholeEnv = firstOf(text, WHOLE_ENV_MARKERS);
+  const wholeEnv = firstWholeEnvRead(text);
   if (net && wholeEnv) out.add('env-exfiltration', sev('high', 'medium'), 'takes the whole environment (tokens included) in code that uses the network', evidenceAt(file, text, wholeEnv.index), installTime);
 
   const decodeEval = findDecodeNearEval(text);
@@ -628,6 +628,33 @@ function textOf(entry: TarEntry): string | undefined {
   const head = Math.min(8192, data.byteLength);
   for (let i = 0; i < head; i++) if (data[i] === 0) return undefined;
   return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+}
+
+/**
+ * The first read of the whole environment that is not narrowed to a prefix at once.
+ * `Object.keys(process.env).filter((key) => /^debug_/i.test(key))` is how the debug
+ * library (bundled into prisma and many others) reads its own settings: a read of some
+ * variables by name, not of every token. Any other whole read counts.
+ */
+function firstWholeEnvRead(text: string): { index: number; match: string } | undefined {
+  let best: { index: number; match: string } | undefined;
+  for (const marker of WHOLE_ENV_MARKERS) {
+    // At most 50 occurrences per marker: a file of thousands is judged by its first ones.
+    for (let i = text.indexOf(marker), n = 0; i >= 0 && n < 50 && (!best || i < best.index); i = text.indexOf(marker, i + marker.length), n++) {
+      if (narrowedToPrefix(text, i + marker.length)) continue;
+      best = { index: i, match: marker };
+      break;
+    }
+  }
+  return best;
+}
+
+/** Whether what follows a `process.env` key read (`)` then `.filter(`) keeps only names with a prefix, within 120 characters. */
+function narrowedToPrefix(text: string, after: number): boolean {
+  const next = text.slice(after, after + 160).replace(/\s+/g, '');
+  if (!next.startsWith(').filter(')) return false;
+  const test = next.slice(0, 120);
+  return /\.startsWith\(["'`][A-Za-z_]/.test(test) || /\/\^[A-Za-z_]/.test(test) || /\.indexOf\(["'`][A-Za-z_][^"'`]*["'`]\)===0/.test(test);
 }
 
 function firstOf(text: string, needles: readonly string[]): { index: number; match: string } | undefined {
