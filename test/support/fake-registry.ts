@@ -36,6 +36,12 @@ export interface FakePackage {
   distTags?: Record<string, string>;
   /** ISO date of `time.created`; default 2020-01-01. */
   created?: string;
+  /**
+   * Serve `time` with the versions' dates only, no `created` and `modified`: the shape of
+   * the registry on the machines this is built on (shared/docs/ENVIRONMENT.md), which
+   * rules must take without parsing every date again on every scan.
+   */
+  versionTimesOnly?: boolean;
   maintainers?: string[];
   /**
    * Pad the served document to about this many bytes (the benchmark's realistic sizes):
@@ -138,6 +144,10 @@ export function buildPackument(baseUrl: string, name: string, pkg: FakePackage):
   };
   if (pkg.maintainers) doc.maintainers = pkg.maintainers.map((m) => ({ name: m, email: `${m}@example.com` }));
   if (pkg.padToBytes) pad(doc, name, created, pkg.padToBytes);
+  if (pkg.versionTimesOnly) {
+    delete time.created;
+    delete time.modified;
+  }
   return doc;
 }
 
