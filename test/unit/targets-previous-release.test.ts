@@ -1,5 +1,5 @@
 /**
- * previousRelease answers from an index built once per packument (targets.ts); it must give
+ * previousRelease remembers its answers per packument and version (targets.ts); it must give
  * what the plain definition gives: the highest lower version, prereleases only compared
  * with prereleases, and of versions that compare equal (build metadata) the first listed.
  */

@@ -151,7 +151,7 @@ class TomlReader {
   }
 
   /**
-   * Arrays and inline tables recurse once per level: a hostile bunfig.toml of `[[[[…`
+   * Arrays and inline tables recurse once per level: a hostile bunfig.toml of `[[[[...`
    * overflowed the stack. No real config nests deeper than a few levels.
    */
   private enter(): void {
