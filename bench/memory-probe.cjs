@@ -10,8 +10,10 @@ if (file) {
   const write = () => {
     const m = process.memoryUsage();
     const h = v8.getHeapStatistics();
-    const spaces = Object.fromEntries(v8.getHeapSpaceStatistics().map((s) => [s.space_name, Math.round(s.space_used_size / 1024)]));
-    writeFileSync(file, JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, committed: h.total_physical_size, malloced: h.malloced_memory, spacesKb: spaces }));
+    const stats = v8.getHeapSpaceStatistics();
+    const spaces = Object.fromEntries(stats.map((s) => [s.space_name, Math.round(s.space_used_size / 1024)]));
+    const spacesCommittedKb = Object.fromEntries(stats.map((s) => [s.space_name, Math.round(s.physical_space_size / 1024)]));
+    writeFileSync(file, JSON.stringify({ rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, arrayBuffers: m.arrayBuffers, committed: h.total_physical_size, malloced: h.malloced_memory, spacesKb: spaces, spacesCommittedKb }));
   };
   setInterval(write, 1000).unref();
 }

@@ -2,14 +2,14 @@
  * The language server's memory with big monorepos open (issue #15 item 2, #13 item 5):
  * starts dist/server.js over stdio like an editor, with corpus folders as workspace
  * folders, online, and samples the process's RSS (/proc/<pid>/status) until the lookups
- * settle (status `lookingUp` false and no publish for SETTLE_MS). Prints the settled RSS,
+ * settle (status `lookingUp` false and no publish for --settle-ms, default 5 s). Prints the settled RSS,
  * the peak (VmHWM) and the time to settle; with --edits N it then opens the last folder's
  * package.json and types a dependency line into it and deletes it again, one character per
  * didChange, N changes in all (the issue's "after an hour of edits"), waits for the server
  * to settle again and prints the RSS after.
  *
  *   node --import tsx bench/server-memory.ts [--registry URL] [--cache-dir DIR] [--offline] [--server FILE]
- *        [--edits N] [--edit-interval MS] [--heap-snapshots DIR] [--log FILE] [folder...]
+ *        [--edits N] [--edit-interval MS] [--heap-snapshots DIR] [--log FILE] [--settle-ms MS] [folder...]
  *
  * --heap-snapshots DIR writes a V8 heap snapshot of the server into DIR at each settled
  * point (--heapsnapshot-signal): what holds the memory, for diagnosis (it costs time and
@@ -25,11 +25,11 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { SERVER_ENV } from '../server/src/lsp/server-env';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 const ROOT = path.resolve(__dirname, '..');
 const CORPUS = path.resolve(ROOT, '../shared/corpus/lockfiles');
-const SETTLE_MS = 5000;
 
 /** What the server's RSS is made of when it settled (bench/memory-probe.cjs), in MB. */
 export interface MemoryParts {
@@ -37,6 +37,8 @@ export interface MemoryParts {
   heapCommittedMb: number;
   externalMb: number;
   arrayBuffersMb: number;
+  /** Committed (physical) MB of each V8 heap space: where used and committed part. */
+  spacesMb?: Record<string, { used: number; committed: number }>;
 }
 
 export interface ServerMemory {
@@ -67,6 +69,8 @@ export interface MemoryOptions {
   log?: string;
   /** Writes a heap snapshot of the server here at each settled point. */
   heapSnapshots?: string;
+  /** Quiet time (no lookup, no publish) after which the server counts as settled (default 5000 ms). */
+  settleMs?: number;
 }
 
 /** The line typed and deleted by the simulated edits: a real package, so lookups of its prefixes and of it happen as they would. */
@@ -86,7 +90,8 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
   const child = spawn(process.execPath, [...nodeArgs, options.server ?? path.join(ROOT, 'dist/server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'ignore'],
     cwd: options.heapSnapshots ? path.resolve(options.heapSnapshots) : undefined,
-    env: { ...process.env, DEPWARDEN_MEMORY_PROBE: probe },
+    // As the client starts it (client/src/extension.ts).
+    env: { ...process.env, ...SERVER_ENV, DEPWARDEN_MEMORY_PROBE: probe },
   });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
   const settings: Record<string, unknown> = { offline: Boolean(options.offline) };
@@ -114,7 +119,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
   connection.onRequest(() => null);
   connection.listen();
   const deadline = t0 + (options.timeoutMs ?? 1_200_000);
-  /** Samples RSS until nothing was published and no lookup ran for SETTLE_MS (after `since`). */
+  /** Samples RSS until nothing was published and no lookup ran for the settle time (after `since`). */
   const settle = async (since: number, publishedBefore: number) => {
     let peak = 0;
     let settled = 0;
@@ -123,7 +128,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
       const m = memoryOf(child.pid!);
       peak = Math.max(peak, m.hwm);
       settled = m.rss;
-      if (publishes > publishedBefore && !lookingUp && Date.now() - lastEvent > SETTLE_MS && lastEvent >= since) return { settled, peak, at: lastEvent, timedOut: false };
+      if (publishes > publishedBefore && !lookingUp && Date.now() - lastEvent > (options.settleMs ?? 5000) && lastEvent >= since) return { settled, peak, at: lastEvent, timedOut: false };
       if (Date.now() > deadline) return { settled, peak, at: Date.now(), timedOut: true };
     }
   };
@@ -178,9 +183,11 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
 
 function partsOf(probe: string): MemoryParts | undefined {
   try {
-    const p = JSON.parse(readFileSync(probe, 'utf8')) as { heapUsed: number; committed: number; external: number; arrayBuffers: number };
+    const p = JSON.parse(readFileSync(probe, 'utf8')) as { heapUsed: number; committed: number; external: number; arrayBuffers: number; spacesKb?: Record<string, number>; spacesCommittedKb?: Record<string, number> };
     const mb = (x: number) => x / 1024 / 1024;
-    return { heapUsedMb: mb(p.heapUsed), heapCommittedMb: mb(p.committed), externalMb: mb(p.external), arrayBuffersMb: mb(p.arrayBuffers) };
+    const spacesMb: MemoryParts['spacesMb'] = {};
+    for (const [space, kb] of Object.entries(p.spacesCommittedKb ?? {})) spacesMb[space] = { used: (p.spacesKb?.[space] ?? 0) / 1024, committed: kb / 1024 };
+    return { heapUsedMb: mb(p.heapUsed), heapCommittedMb: mb(p.committed), externalMb: mb(p.external), arrayBuffersMb: mb(p.arrayBuffers), spacesMb };
   } catch {
     return undefined; // not written yet
   }
@@ -189,6 +196,12 @@ function partsOf(probe: string): MemoryParts | undefined {
 /** `heap 120/150 MB, external 12 MB`: what the RSS is made of. */
 export function describeParts(p: MemoryParts | undefined): string {
   return p ? ` (V8 heap ${p.heapUsedMb.toFixed(0)} MB used / ${p.heapCommittedMb.toFixed(0)} MB committed, external ${p.externalMb.toFixed(0)} MB)` : '';
+}
+
+/** `old 90/120, new 2/16, ...`: used/committed MB of the V8 heap spaces that commit a megabyte or more. */
+export function describeSpaces(p: MemoryParts | undefined): string {
+  const spaces = Object.entries(p?.spacesMb ?? {}).filter(([, s]) => s.committed >= 1);
+  return spaces.map(([name, s]) => `${name.replace(/_space$/, '')} ${s.used.toFixed(0)}/${s.committed.toFixed(0)}`).join(', ');
 }
 
 /** Asks the server for a heap snapshot (SIGUSR2) and waits until the file stops growing. */
@@ -225,15 +238,18 @@ async function main(): Promise<void> {
   const edits = Number(flag('--edits') ?? 0);
   const editIntervalMs = Number(flag('--edit-interval') ?? 50);
   const heapSnapshots = flag('--heap-snapshots');
+  const settleMs = Number(flag('--settle-ms') ?? 5000);
   const log = flag('--log');
   const offline = args.includes('--offline');
   const folders = args.filter((a) => !a.startsWith('--'));
   const chosen = folders.length ? folders.map((f) => path.resolve(f)) : ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
   console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
-  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log });
+  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log, settleMs });
   console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, first problem after ${r.firstProblemMs === null ? '–' : `${(r.firstProblemMs / 1000).toFixed(1)} s`}, settled after ${(r.settleMs / 1000).toFixed(1)} s, ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
+  if (r.parts?.spacesMb) console.log(`  heap spaces, MB used/committed: ${describeSpaces(r.parts)}`);
   const e = r.afterEdits;
   if (e) console.log(`  after ${e.edits} edits: settled RSS ${e.settledMb.toFixed(0)} MB${describeParts(e.parts)}, peak ${e.peakMb.toFixed(0)} MB, settled ${(e.ms / 1000).toFixed(1)} s after the first edit${e.timedOut ? ' (timed out before settling)' : ''}`);
+  if (e?.parts?.spacesMb) console.log(`  heap spaces after the edits, MB used/committed: ${describeSpaces(e.parts)}`);
 }
 
 if (require.main === module) void main();
