@@ -70,7 +70,7 @@ export interface MemoryOptions {
   /** Writes a heap snapshot of the server here at each settled point. */
   heapSnapshots?: string;
   /** Quiet time (no lookup, no publish) after which the server counts as settled (default 5000 ms). */
-  settleMs?: number;
+  quietMs?: number;
 }
 
 /** The line typed and deleted by the simulated edits: a real package, so lookups of its prefixes and of it happen as they would. */
@@ -128,7 +128,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
       const m = memoryOf(child.pid!);
       peak = Math.max(peak, m.hwm);
       settled = m.rss;
-      if (publishes > publishedBefore && !lookingUp && Date.now() - lastEvent > (options.settleMs ?? 5000) && lastEvent >= since) return { settled, peak, at: lastEvent, timedOut: false };
+      if (publishes > publishedBefore && !lookingUp && Date.now() - lastEvent > (options.quietMs ?? 5000) && lastEvent >= since) return { settled, peak, at: lastEvent, timedOut: false };
       if (Date.now() > deadline) return { settled, peak, at: Date.now(), timedOut: true };
     }
   };
@@ -238,13 +238,13 @@ async function main(): Promise<void> {
   const edits = Number(flag('--edits') ?? 0);
   const editIntervalMs = Number(flag('--edit-interval') ?? 50);
   const heapSnapshots = flag('--heap-snapshots');
-  const settleMs = Number(flag('--settle-ms') ?? 5000);
+  const quietMs = Number(flag('--settle-ms') ?? 5000);
   const log = flag('--log');
   const offline = args.includes('--offline');
   const folders = args.filter((a) => !a.startsWith('--'));
   const chosen = folders.length ? folders.map((f) => path.resolve(f)) : ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
   console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
-  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log, settleMs });
+  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log, quietMs });
   console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, first problem after ${r.firstProblemMs === null ? '–' : `${(r.firstProblemMs / 1000).toFixed(1)} s`}, settled after ${(r.settleMs / 1000).toFixed(1)} s, ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
   if (r.parts?.spacesMb) console.log(`  heap spaces, MB used/committed: ${describeSpaces(r.parts)}`);
   const e = r.afterEdits;
