@@ -1,9 +1,9 @@
 /**
  * The language server's memory with big monorepos open (issue #15 item 2, #13 item 5):
- * starts dist/server.js over stdio like an editor, with corpus folders as workspace
- * folders, online, and samples the process's RSS (/proc/<pid>/status) until the lookups
+ * starts dist/server.js over stdio like an editor (with the client's Node options and
+ * environment, server-env.ts), with corpus folders as workspace folders, online, and samples the process's RSS (/proc/<pid>/status) until the lookups
  * settle (status `lookingUp` false and no publish for --settle-ms, default 5 s). Prints the settled RSS,
- * the peak (VmHWM) and the time to settle; with --edits N it then opens the last folder's
+ * the peak (VmHWM), the time to settle and the CPU time used meanwhile; with --edits N it then opens the last folder's
  * package.json and types a dependency line into it and deletes it again, one character per
  * didChange, N changes in all (the issue's "after an hour of edits"), waits for the server
  * to settle again and prints the RSS after.
@@ -25,7 +25,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SERVER_ENV } from '../server/src/lsp/server-env';
+import { SERVER_ENV, SERVER_EXEC_ARGV } from '../server/src/lsp/server-env';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -46,6 +46,8 @@ export interface ServerMemory {
   parts?: MemoryParts;
   peakMb: number;
   settleMs: number;
+  /** CPU seconds (user + system) the server used until it settled. */
+  cpuSeconds: number;
   /** From initialize to the first publish that carries a diagnostic (what a user sees first), or null. */
   firstProblemMs: number | null;
   publishes: number;
@@ -83,14 +85,22 @@ function memoryOf(pid: number): { rss: number; hwm: number } {
   return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
 }
 
+/** CPU seconds (user + system) a process has used so far (Linux): what the memory settings cost in work, load or not. */
+function cpuSecondsOf(pid: number): number {
+  // Fields after the command name, which is in parentheses and may contain spaces.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 export async function measureServerMemory(options: MemoryOptions): Promise<ServerMemory> {
   const storage = options.cacheDir ? path.resolve(options.cacheDir) : mkdtempSync(path.join(tmpdir(), 'depwarden-bench-memory-'));
-  const nodeArgs = ['--require', path.join(__dirname, 'memory-probe.cjs'), ...(options.heapSnapshots ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
+  const nodeArgs = [...SERVER_EXEC_ARGV, '--require', path.join(__dirname, 'memory-probe.cjs'), ...(options.heapSnapshots ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
   const probe = path.join(storage, `memory-probe-${process.pid}.json`);
   const child = spawn(process.execPath, [...nodeArgs, options.server ?? path.join(ROOT, 'dist/server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'ignore'],
     cwd: options.heapSnapshots ? path.resolve(options.heapSnapshots) : undefined,
-    // As the client starts it (client/src/extension.ts).
+    // As the client starts it (client/src/extension.ts, server-env.ts).
     env: { ...process.env, ...SERVER_ENV, DEPWARDEN_MEMORY_PROBE: probe },
   });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
@@ -144,7 +154,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
     });
     await connection.sendNotification('initialized', {});
     const first = await settle(t0, 0);
-    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut };
+    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, cpuSeconds: cpuSecondsOf(child.pid!), firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut };
     if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
     if (first.timedOut || !options.edits) return result;
     // An hour of edits, compressed: one package.json open, a dependency typed in and deleted again.
@@ -245,7 +255,7 @@ async function main(): Promise<void> {
   const chosen = folders.length ? folders.map((f) => path.resolve(f)) : ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
   console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
   const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log, quietMs });
-  console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, first problem after ${r.firstProblemMs === null ? '–' : `${(r.firstProblemMs / 1000).toFixed(1)} s`}, settled after ${(r.settleMs / 1000).toFixed(1)} s, ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
+  console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, first problem after ${r.firstProblemMs === null ? '–' : `${(r.firstProblemMs / 1000).toFixed(1)} s`}, settled after ${(r.settleMs / 1000).toFixed(1)} s (${r.cpuSeconds.toFixed(1)} s of CPU), ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
   if (r.parts?.spacesMb) console.log(`  heap spaces, MB used/committed: ${describeSpaces(r.parts)}`);
   const e = r.afterEdits;
   if (e) console.log(`  after ${e.edits} edits: settled RSS ${e.settledMb.toFixed(0)} MB${describeParts(e.parts)}, peak ${e.peakMb.toFixed(0)} MB, settled ${(e.ms / 1000).toFixed(1)} s after the first edit${e.timedOut ? ' (timed out before settling)' : ''}`);

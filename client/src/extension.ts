@@ -11,7 +11,7 @@ import { registerGraphView } from './graph-view';
 import { showAlerts } from './alerts';
 import { auditVersion } from './audit';
 import { AUDIT_VERSION_COMMAND, ClearCacheRequest, COPY_IOC_BY_ID, MANAGE_TRUST, SCANNED_FILE_GLOBS, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
-import { SERVER_ENV } from '../../server/src/lsp/server-env';
+import { SERVER_ENV, SERVER_EXEC_ARGV } from '../../server/src/lsp/server-env';
 
 /**
  * Source and tool configuration files: the server keeps only the package names they use
@@ -30,9 +30,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    // The language client adds these to the extension host's environment (server-env.ts).
-    run: { module: serverModule, transport: TransportKind.ipc, options: { env: { ...SERVER_ENV } } },
-    debug: { module: serverModule, transport: TransportKind.ipc, options: { env: { ...SERVER_ENV }, execArgv: ['--nolazy', '--inspect=6019'] } },
+    // Memory settings (server-env.ts); the language client adds `env` to the extension host's environment.
+    run: { module: serverModule, transport: TransportKind.ipc, options: { env: { ...SERVER_ENV }, execArgv: [...SERVER_EXEC_ARGV] } },
+    debug: { module: serverModule, transport: TransportKind.ipc, options: { env: { ...SERVER_ENV }, execArgv: [...SERVER_EXEC_ARGV, '--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
     documentSelector: [
