@@ -12,8 +12,10 @@
  * frees the dead buffers' memory: V8 releases it when the sweeping of the full collection
  * is finished, which an idle process never asks for.
  *
- * `gc` is V8's own (the flag --expose-gc turned on at run time, as jest does), so the
- * client launches the server without extra flags. Where it cannot be had, nothing happens.
+ * It runs after lookups only, never on a keystroke's scan: the full collection pauses the
+ * server for 0.1-0.4 s (100 MB of live objects on this 2-core machine), once per lookup run.
+ * `gc` is V8's own (the flag --expose-gc turned on at run time, as jest does, so the server
+ * needs no launch flag for it). Where it cannot be had, nothing happens.
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
