@@ -7,8 +7,8 @@
  * packuments). V8 collects that garbage only as the program allocates more, and an idle
  * language server allocates almost nothing: after a cold lookup of sentry it sat at 417 MB
  * with 235 MB of V8 heap in use for 114 MB of live objects, and 65 MB of dead response
- * buffers, for as long as nobody typed. So when the last answer has landed and the server
- * stayed quiet a moment, it collects once. The second, minor, collection a moment later
+ * buffers, for as long as nobody typed. So when the last answer has landed, the scans that
+ * merge the answers are done and the server stayed quiet a moment, it collects once. The second, minor, collection a moment later
  * frees the dead buffers' memory: V8 releases it when the sweeping of the full collection
  * is finished, which an idle process never asks for.
  *
@@ -20,7 +20,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 
-/** Quiet time after the last lookup landed before collecting. */
+/** Quiet time after lookups finished, or the last scan after them settled, before collecting. */
 const IDLE_MS = 2000;
 /** Time between the full collection and the minor one that frees dead buffers. */
 const FINISH_MS = 500;
@@ -59,12 +59,33 @@ function compacting(collect: Gc): void {
   }
 }
 
-/** Collects once IDLE_MS after the last call (each call pushes it back). */
-export function collectWhenIdle(): void {
+/** After lookups finished, scans that settle within this time push the collection back. */
+const ARMED_MS = 60_000;
+
+let armedUntil = 0;
+
+/** Lookups finished: collect once the scans that merge their answers are done and the server is quiet. */
+export function lookupsFinished(): void {
+  armedUntil = Date.now() + ARMED_MS;
+  collectSoon();
+}
+
+/**
+ * A scan settled: after lookups, the folders are scanned again with the answers (each
+ * scan of a monorepo takes seconds on a busy machine, and makes garbage of its own), so
+ * the collection waits until the last of them is done.
+ */
+export function scanSettled(): void {
+  if (Date.now() < armedUntil) collectSoon();
+}
+
+/** Collects IDLE_MS after the last call (each call pushes it back). */
+function collectSoon(): void {
   const collect = exposedGc();
   if (!collect) return;
   clearTimeout(timer);
   timer = setTimeout(() => {
+    armedUntil = 0;
     compacting(collect);
     timer = setTimeout(() => collect({ type: 'minor' }), FINISH_MS);
     timer.unref();

@@ -8,7 +8,7 @@ import type { NpmConfig } from '../engine/policy/npmrc';
 import { roleOfPath, rootConfigOf, type Project } from '../engine/project';
 import { scanFiles, scanFocused, type ScanResult } from '../engine/scan';
 import { findingsToDiagnostics } from './diagnostics';
-import { collectWhenIdle } from './idle-gc';
+import { lookupsFinished } from './idle-gc';
 import { mergeEditPass } from './edit-pass';
 import type { FolderSettings, ServerState } from './state';
 import type { WorkspaceFolderState } from './workspace-folder';
@@ -393,7 +393,7 @@ export class Pipeline {
       this.endProgress(entry);
       this.markFetching(entry);
       // What the lookups read and dropped is garbage an idle server would keep (idle-gc.ts).
-      collectWhenIdle();
+      lookupsFinished();
     } else this.reportProgress(entry);
   }
 

@@ -6,6 +6,7 @@ import { countSourceFiles, isInSkippedSourceDir, MAX_SOURCE_BYTES, MAX_SOURCE_FI
 import { ParseCache, roleOfPath } from '../engine/project';
 import type { ScanResult } from '../engine/scan';
 import type { RemoteData } from '../engine/data/remote-data';
+import { scanSettled } from './idle-gc';
 
 /**
  * One workspace folder: the files on disk (kept current by file-watcher events), the
@@ -56,6 +57,7 @@ export class WorkspaceFolderState {
   /** A complete scan is out: whoever waited for this state can look now. */
   settled(): void {
     for (const w of this.settledWaiters.splice(0)) w(true);
+    scanSettled();
   }
 
   async loadFromDisk(): Promise<void> {

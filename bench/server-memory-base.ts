@@ -1,0 +1,235 @@
+/**
+ * The language server's memory with big monorepos open (issue #15 item 2, #13 item 5):
+ * starts dist/server.js over stdio like an editor, with corpus folders as workspace
+ * folders, online, and samples the process's RSS (/proc/<pid>/status) until the lookups
+ * settle (status `lookingUp` false and no publish for SETTLE_MS). Prints the settled RSS,
+ * the peak (VmHWM) and the time to settle; with --edits N it then opens the last folder's
+ * package.json and types a dependency line into it and deletes it again, one character per
+ * didChange, N changes in all (the issue's "after an hour of edits"), waits for the server
+ * to settle again and prints the RSS after.
+ *
+ *   node --import tsx bench/server-memory.ts [--registry URL] [--cache-dir DIR] [--offline] [--server FILE]
+ *        [--edits N] [--edit-interval MS] [--heap-snapshots DIR] [--log FILE] [folder...]
+ *
+ * --heap-snapshots DIR writes a V8 heap snapshot of the server into DIR at each settled
+ * point (--heapsnapshot-signal): what holds the memory, for diagnosis (it costs time and
+ * memory itself, so the RSS printed is sampled before it).
+ *
+ * Default folders: theia and sentry from the corpus. Without --registry it asks the live
+ * registry (and OSV): a benchmark, never a test. --cache-dir DIR is the editor's storage
+ * folder (the disk cache is DIR/cache), kept between runs so that a warm run reads it
+ * instead of the network; without it a fresh temporary one is used.
+ */
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
+
+const ROOT = path.resolve(__dirname, '..');
+const CORPUS = path.resolve(ROOT, '../shared/corpus/lockfiles');
+const SETTLE_MS = 5000;
+
+/** What the server's RSS is made of when it settled (bench/memory-probe.cjs), in MB. */
+export interface MemoryParts {
+  heapUsedMb: number;
+  heapCommittedMb: number;
+  externalMb: number;
+  arrayBuffersMb: number;
+}
+
+export interface ServerMemory {
+  settledMb: number;
+  parts?: MemoryParts;
+  peakMb: number;
+  settleMs: number;
+  publishes: number;
+  timedOut: boolean;
+  /** With `edits`: RSS once settled again after the edits, the peak meanwhile, how long they took. */
+  afterEdits?: { edits: number; settledMb: number; parts?: MemoryParts; peakMb: number; ms: number; timedOut: boolean };
+}
+
+export interface MemoryOptions {
+  folders: string[];
+  registry?: string;
+  cacheDir?: string;
+  offline?: boolean;
+  timeoutMs?: number;
+  server?: string;
+  /** didChange edits to a package.json once settled (0: none). */
+  edits?: number;
+  /** Milliseconds between edits (default 50: a fast typist, so scans coalesce as they do in the editor). */
+  editIntervalMs?: number;
+  /** Appends the server's log messages to this file. */
+  log?: string;
+  /** Writes a heap snapshot of the server here at each settled point. */
+  heapSnapshots?: string;
+}
+
+/** The line typed and deleted by the simulated edits: a real package, so lookups of its prefixes and of it happen as they would. */
+const TYPED = '"left-pad": "^1.3.0",\n    ';
+
+/** VmRSS and VmHWM of a process, in MB (Linux). */
+function memoryOf(pid: number): { rss: number; hwm: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? 0);
+  return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+}
+
+export async function measureServerMemory(options: MemoryOptions): Promise<ServerMemory> {
+  const storage = options.cacheDir ? path.resolve(options.cacheDir) : mkdtempSync(path.join(tmpdir(), 'depwarden-bench-memory-'));
+  const nodeArgs = ['--require', path.join(__dirname, 'memory-probe.cjs'), ...(options.heapSnapshots ? ['--heapsnapshot-signal=SIGUSR2'] : [])];
+  const probe = path.join(storage, `memory-probe-${process.pid}.json`);
+  const child = spawn(process.execPath, [...nodeArgs, options.server ?? path.join(ROOT, 'dist/server.js'), '--stdio'], {
+    stdio: ['pipe', 'pipe', 'ignore'],
+    cwd: options.heapSnapshots ? path.resolve(options.heapSnapshots) : undefined,
+    env: { ...process.env, DEPWARDEN_MEMORY_PROBE: probe },
+  });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const settings: Record<string, unknown> = { offline: Boolean(options.offline) };
+  if (options.registry) Object.assign(settings, { registry: options.registry, advisories: options.registry, publicRegistries: [options.registry] });
+  const t0 = Date.now();
+  let publishes = 0;
+  let lookingUp = true;
+  let lastEvent = Date.now();
+  connection.onNotification('textDocument/publishDiagnostics', () => {
+    publishes++;
+    lastEvent = Date.now();
+  });
+  connection.onNotification('depwarden/status', (s: { lookingUp: boolean }) => {
+    lookingUp = s.lookingUp;
+    lastEvent = Date.now();
+  });
+  connection.onNotification('window/logMessage', (m: { message: string }) => {
+    if (options.log) appendFileSync(options.log, `${((Date.now() - t0) / 1000).toFixed(1)}s ${m.message}\n`);
+  });
+  connection.onNotification(() => {});
+  connection.onRequest('workspace/configuration', (p: { items: Array<{ section?: string }> }) => p.items.map((i) => (i.section === 'depwarden' ? settings : null)));
+  connection.onRequest('client/registerCapability', () => null);
+  connection.onRequest(() => null);
+  connection.listen();
+  const deadline = t0 + (options.timeoutMs ?? 1_200_000);
+  /** Samples RSS until nothing was published and no lookup ran for SETTLE_MS (after `since`). */
+  const settle = async (since: number, publishedBefore: number) => {
+    let peak = 0;
+    let settled = 0;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 250));
+      const m = memoryOf(child.pid!);
+      peak = Math.max(peak, m.hwm);
+      settled = m.rss;
+      if (publishes > publishedBefore && !lookingUp && Date.now() - lastEvent > SETTLE_MS && lastEvent >= since) return { settled, peak, at: lastEvent, timedOut: false };
+      if (Date.now() > deadline) return { settled, peak, at: Date.now(), timedOut: true };
+    }
+  };
+  try {
+    const folders = options.folders.map((f) => ({ uri: pathToFileURL(f).toString(), name: path.basename(f) }));
+    await connection.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: folders[0].uri,
+      workspaceFolders: folders,
+      // The disk cache goes to <globalStoragePath>/cache, as in VS Code.
+      initializationOptions: { globalStoragePath: storage },
+      capabilities: { workspace: { configuration: true, workspaceFolders: true }, textDocument: { codeAction: { dataSupport: true, resolveSupport: { properties: ['edit'] } } } },
+    });
+    await connection.sendNotification('initialized', {});
+    const first = await settle(t0, 0);
+    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, publishes, timedOut: first.timedOut };
+    if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
+    if (first.timedOut || !options.edits) return result;
+    // An hour of edits, compressed: one package.json open, a dependency typed in and deleted again.
+    const file = path.join(options.folders[options.folders.length - 1], 'package.json');
+    const uri = pathToFileURL(file).toString();
+    const original = readFileSync(file, 'utf8');
+    const at = Math.max(original.indexOf('"dependencies": {'), original.indexOf('"devDependencies": {'));
+    if (at < 0) throw new Error(`${file} has no "dependencies" or "devDependencies"`);
+    const insertAt = original.indexOf('{', at) + 1;
+    const head = original.slice(0, insertAt) + '\n    ';
+    const tail = original.slice(insertAt).replace(/^\s*/, '');
+    await connection.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId: 'json', version: 1, text: original } });
+    const t1 = Date.now();
+    const before = publishes;
+    let typed = 0;
+    let growing = true;
+    for (let i = 0; i < options.edits; i++) {
+      typed += growing ? 1 : -1;
+      if (typed === TYPED.length) growing = false;
+      if (typed === 0) growing = true;
+      const text = typed === 0 ? original : head + TYPED.slice(0, typed) + tail;
+      await connection.sendNotification('textDocument/didChange', { textDocument: { uri, version: i + 2 }, contentChanges: [{ text }] });
+      await new Promise((r) => setTimeout(r, options.editIntervalMs ?? 50));
+    }
+    const after = await settle(t1, before);
+    result.afterEdits = { edits: options.edits, settledMb: after.settled, parts: partsOf(probe), peakMb: after.peak, ms: after.at - t1, timedOut: after.timedOut };
+    if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
+    return result;
+  } finally {
+    connection.dispose();
+    child.kill();
+    rmSync(probe, { force: true });
+    if (!options.cacheDir) rmSync(storage, { recursive: true, force: true });
+  }
+}
+
+function partsOf(probe: string): MemoryParts | undefined {
+  try {
+    const p = JSON.parse(readFileSync(probe, 'utf8')) as { heapUsed: number; committed: number; external: number; arrayBuffers: number };
+    const mb = (x: number) => x / 1024 / 1024;
+    return { heapUsedMb: mb(p.heapUsed), heapCommittedMb: mb(p.committed), externalMb: mb(p.external), arrayBuffersMb: mb(p.arrayBuffers) };
+  } catch {
+    return undefined; // not written yet
+  }
+}
+
+/** `heap 120/150 MB, external 12 MB`: what the RSS is made of. */
+export function describeParts(p: MemoryParts | undefined): string {
+  return p ? ` (V8 heap ${p.heapUsedMb.toFixed(0)} MB used / ${p.heapCommittedMb.toFixed(0)} MB committed, external ${p.externalMb.toFixed(0)} MB)` : '';
+}
+
+/** Asks the server for a heap snapshot (SIGUSR2) and waits until the file stops growing. */
+async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  const count = () => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
+  const known = new Set(count());
+  process.kill(pid, 'SIGUSR2');
+  let lastSize = -1;
+  for (let i = 0; i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const fresh = count().filter((f) => !known.has(f));
+    if (!fresh.length) continue;
+    const size = statSync(path.join(dir, fresh[0])).size;
+    if (size > 0 && size === lastSize) {
+      console.log(`  heap snapshot: ${path.join(dir, fresh[0])}`);
+      return;
+    }
+    lastSize = size;
+  }
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const flag = (name: string) => {
+    const i = args.indexOf(name);
+    if (i < 0) return undefined;
+    const v = args[i + 1];
+    args.splice(i, 2);
+    return v;
+  };
+  const registry = flag('--registry');
+  const cacheDir = flag('--cache-dir');
+  const server = flag('--server');
+  const edits = Number(flag('--edits') ?? 0);
+  const editIntervalMs = Number(flag('--edit-interval') ?? 50);
+  const heapSnapshots = flag('--heap-snapshots');
+  const log = flag('--log');
+  const offline = args.includes('--offline');
+  const folders = args.filter((a) => !a.startsWith('--'));
+  const chosen = folders.length ? folders.map((f) => path.resolve(f)) : ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
+  console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
+  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log });
+  console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, settled after ${(r.settleMs / 1000).toFixed(1)} s, ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
+  const e = r.afterEdits;
+  if (e) console.log(`  after ${e.edits} edits: settled RSS ${e.settledMb.toFixed(0)} MB${describeParts(e.parts)}, peak ${e.peakMb.toFixed(0)} MB, settled ${(e.ms / 1000).toFixed(1)} s after the first edit${e.timedOut ? ' (timed out before settling)' : ''}`);
+}
+
+if (require.main === module) void main();
