@@ -250,7 +250,7 @@ export function isSecurityPlaceholder(p: Packument): boolean {
   return placeholder;
 }
 
-/** Per packument (see versionIndexes): asked by two rules for every target on every scan. */
+/** Per packument (see previousReleases): asked by two rules for every target on every scan. */
 const placeholders = new WeakMap<Packument, boolean>();
 
 /** How many distinct packages lack registry or advisory data (the CLI summary's lookupsIncomplete), of a scan's targets (ScanResult.targets). */
