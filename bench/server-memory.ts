@@ -1,7 +1,7 @@
 /**
  * The language server's memory with big monorepos open (issue #15 item 2, #13 item 5):
  * starts dist/server.js over stdio like an editor (with the client's Node options and
- * environment, server-env.ts), with corpus folders as workspace folders, online, and samples the process's RSS (/proc/<pid>/status) until the lookups
+ * environment, SERVER_ENV in protocol.ts), with corpus folders as workspace folders, online, and samples the process's RSS (/proc/<pid>/status) until the lookups
  * settle (status `lookingUp` false and no publish for --settle-ms, default 5 s). Prints the settled RSS,
  * the peak (VmHWM), the time to settle and the CPU time used meanwhile; with --edits N it then opens the last folder's
  * package.json and types a dependency line into it and deletes it again, one character per
@@ -25,7 +25,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSyn
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { SERVER_ENV, SERVER_EXEC_ARGV } from '../server/src/lsp/server-env';
+import { SERVER_ENV, SERVER_EXEC_ARGV } from '../server/src/lsp/protocol';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -100,7 +100,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
   const child = spawn(process.execPath, [...nodeArgs, options.server ?? path.join(ROOT, 'dist/server.js'), '--stdio'], {
     stdio: ['pipe', 'pipe', 'ignore'],
     cwd: options.heapSnapshots ? path.resolve(options.heapSnapshots) : undefined,
-    // As the client starts it (client/src/extension.ts, server-env.ts).
+    // As the client starts it (client/src/extension.ts, protocol.ts).
     env: { ...process.env, ...SERVER_ENV, DEPWARDEN_MEMORY_PROBE: probe },
   });
   const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));

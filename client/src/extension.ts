@@ -10,8 +10,7 @@ import { onLockfileChanged } from './review';
 import { registerGraphView } from './graph-view';
 import { showAlerts } from './alerts';
 import { auditVersion } from './audit';
-import { AUDIT_VERSION_COMMAND, ClearCacheRequest, COPY_IOC_BY_ID, MANAGE_TRUST, SCANNED_FILE_GLOBS, ScanRequest, StatusNotification } from '../../server/src/lsp/protocol';
-import { SERVER_ENV, SERVER_EXEC_ARGV } from '../../server/src/lsp/server-env';
+import { AUDIT_VERSION_COMMAND, ClearCacheRequest, COPY_IOC_BY_ID, MANAGE_TRUST, SCANNED_FILE_GLOBS, ScanRequest, SERVER_ENV, SERVER_EXEC_ARGV, StatusNotification } from '../../server/src/lsp/protocol';
 
 /**
  * Source and tool configuration files: the server keeps only the package names they use
@@ -30,7 +29,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
   const serverOptions: ServerOptions = {
-    // Memory settings (server-env.ts); the language client adds `env` to the extension host's environment.
+    // Memory settings (protocol.ts); the language client adds `env` to the extension host's environment.
     run: { module: serverModule, transport: TransportKind.ipc, options: { env: { ...SERVER_ENV }, execArgv: [...SERVER_EXEC_ARGV] } },
     debug: { module: serverModule, transport: TransportKind.ipc, options: { env: { ...SERVER_ENV }, execArgv: [...SERVER_EXEC_ARGV, '--nolazy', '--inspect=6019'] } },
   };
