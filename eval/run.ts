@@ -100,13 +100,14 @@ function ensureCli(): string {
 
 /**
  * A private copy of the CLI: every scan of one run uses the same build even if dist/ is
- * rebuilt meanwhile. cli.js is a launcher that loads its siblings (cli-main.js, and
- * undici.js behind a proxy), so every .js file beside it is copied with it.
+ * rebuilt meanwhile. cli.js is a launcher that loads its siblings (cli-main.js, undici.js
+ * behind a proxy, the typosquat tables in typosquat-index.bin), so every .js and .bin
+ * file beside it is copied with it.
  */
 async function snapshotCli(cli: string, dir: string): Promise<{ path: string; sha256: string; builtAt: string }> {
   const hash = createHash('sha256');
   const from = path.dirname(cli);
-  const siblings = (await fs.readdir(from)).filter((f) => f.endsWith('.js')).sort();
+  const siblings = (await fs.readdir(from)).filter((f) => f.endsWith('.js') || f.endsWith('.bin')).sort();
   for (const name of siblings) {
     const text = await fs.readFile(path.join(from, name));
     hash.update(name).update(text);
