@@ -296,7 +296,7 @@ export class Pipeline {
     if (edited.size === 0) return false; // opened with unchanged text: the full path skips an unchanged folder
     let fresh: ReturnType<typeof scanFocused>;
     try {
-      const options = { settings, cache: folder.parseCache, remote: folder.remote, outerNpmrc: this.state.outerNpmrc, env: process.env, usage: folder.usage };
+      const options = { ...this.projectOptions(settings), cache: folder.parseCache, remote: folder.remote, usage: folder.usage };
       fresh = scanFocused(folder.files(open), { ...options, focus: new Set(edited.keys()) });
     } catch (e) {
       this.state.log(`[error] scan of the edited files of ${folder.root} failed: ${(e as Error).stack ?? e}`);
