@@ -91,6 +91,27 @@ test('a cold cache costs one open per kind, a warm one reads one store per kind,
   }
 });
 
+test('mayHold: false only when neither memory nor the store holds an entry of the kind', async () => {
+  const dir = await tempDir();
+  try {
+    const memoryOnly = createCache();
+    assert.equal(await memoryOnly.mayHold('packument'), false);
+    await memoryOnly.put('packument', 'k', { v: 1 });
+    assert.equal(await memoryOnly.mayHold('packument'), true);
+    assert.equal(await memoryOnly.mayHold('audit'), false);
+
+    assert.equal(await createCache(dir).mayHold('packument'), false, 'cold folder');
+    await createCache(dir).put('advisory-query', 'k', { vulns: [] });
+    const reader = createCache(dir);
+    assert.equal(await reader.mayHold('advisory-query'), true, 'written by another cache');
+    assert.equal(await reader.mayHold('packument'), false);
+    await reader.clear();
+    assert.equal(await reader.mayHold('advisory-query'), false, 'after clear');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('corrupt, truncated and foreign lines read as misses; the entries around them survive', async () => {
   const dir = await tempDir();
   try {

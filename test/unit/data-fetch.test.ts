@@ -180,9 +180,27 @@ test('IOC entries become known-malware even with advisories off and the registry
   assert.match(malware[0].message, /indicator-of-compromise/);
 });
 
-test('progress is reported per looked-up name', async () => {
+test('progress is reported per looked-up name; offline with nothing cached, all at once', async () => {
   const files = projectFiles();
   const seen: string[] = [];
-  await fetchRemoteData(buildProject(files), settingsFor({ offline: true }), { onProgress: (p) => seen.push(`${p.done}/${p.total}`) });
+  await fetchRemoteData(buildProject(files), settingsFor({ advisories: null }), { onProgress: (p) => seen.push(`${p.done}/${p.total}`) });
   assert.deepEqual(seen, ['0/3', '1/3', '2/3', '3/3']);
+  seen.length = 0;
+  await fetchRemoteData(buildProject(files), settingsFor({ offline: true }), { onProgress: (p) => seen.push(`${p.done}/${p.total}`) });
+  assert.deepEqual(seen, ['0/3', '3/3']);
+});
+
+test('offline, a cache holding some packuments answers for those and says offline for the rest', async () => {
+  const files = projectFiles();
+  const project = buildProject(files, { outerNpmrc: userNpmrc(), env: { ACME_TOKEN: 'tok-123' } });
+  const cache = createCache();
+  // Filled online (advisories off), then read offline: the fast path for an empty cache must not apply.
+  const online = await fetchRemoteData(project, settingsFor({ advisories: null }), { cache });
+  const looked = [...online.packuments].filter(([, l]) => l.status === 'ok').map(([n]) => n);
+  assert.ok(looked.length > 0);
+  const offline = await fetchRemoteData(project, settingsFor({ offline: true }), { cache });
+  for (const name of looked) assert.equal(offline.packuments.get(name)?.status, 'ok', name);
+  // Advisories were never cached: each one is missing as offline, none is "no advisories".
+  assert.ok(offline.advisories.size > 0);
+  for (const [key, a] of offline.advisories) assert.deepEqual(a, { status: 'error', reason: 'offline' }, key);
 });

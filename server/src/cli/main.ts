@@ -95,7 +95,7 @@ export async function runScanPipeline(options: CliOptions, io: CliIo): Promise<S
   shown?.end();
   progress(`${remote.requests} network request${remote.requests === 1 ? '' : 's'}${settings.offline ? ' (offline)' : ''}`);
   if (options.audit) await auditProject(project, settings, remote, cache, options.audit, progress);
-  const result = scanFiles(files, { ...projectOptions, settings, remote });
+  const result = scanFiles(files, { ...projectOptions, settings, remote, project });
   for (const e of result.ruleErrors) warn(io, `internal error in rule ${e.rule}: ${e.message}`);
   progress(`${result.files.length} files parsed, ${result.findings.length} findings`);
   const report: Report = { root, files: result.files, findings: result.findings, texts: result.project.texts, lookupsIncomplete: countIncompletePackages(result.targets ?? evaluateTargets(result.project, settings, remote)) };

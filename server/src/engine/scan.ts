@@ -15,6 +15,11 @@ export interface ScanOptions extends ProjectOptions {
   now?: Date;
   /** Registry/advisory data; without it the remote rules do not run. */
   remote?: RemoteData;
+  /**
+   * The project these files and options build, when the caller built it already (the CLI
+   * does, to gather the remote data first): reused instead of built a second time.
+   */
+  project?: Project;
 }
 
 export interface ScanResult {
@@ -51,7 +56,7 @@ export function scanFiles(files: SourceFile[], options: ScanOptions = {}): ScanR
 
 function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
   const settings = options.settings ?? defaultSettings();
-  const project = buildProject(files, options);
+  const project = options.project ?? buildProject(files, options);
   const scan: ScanInput = { project, settings, now: options.now ?? new Date(), remote: options.remote };
   // Built once here, so that every rule of the scan shares its indexes and lookups.
   const input = { ...scan, data: new ScanData(scan) };

@@ -19,6 +19,7 @@ import type { AuditResult } from './model';
  */
 export async function readCachedAudits(project: Project, cache: DataCache, skip: (sha512: string) => boolean = () => false): Promise<Map<string, AuditResult>> {
   const out = new Map<string, AuditResult>();
+  if (!(await cache.mayHold('audit'))) return out; // nothing ever audited: no lookup per tarball
   const seen = new Set<string>();
   for (const l of project.lockfiles) {
     for (const p of l.packages) {

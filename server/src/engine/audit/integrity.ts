@@ -42,8 +42,13 @@ export function sha512Integrity(bytes: Uint8Array): string {
   return `sha512-${createHash('sha512').update(bytes).digest('base64')}`;
 }
 
+const SRI_SEPARATOR = /[\s?]/;
+
 /** The sha512 token of an SRI string (`sha512-…`), options cut; undefined when it names none (an old lockfile's sha1). */
 export function sriSha512(integrity: string | undefined): string | undefined {
+  // A lockfile's usual value, one sha512 and nothing else, needs no splitting (asked for
+  // every entry of every scan).
+  if (integrity?.startsWith('sha512-') && !SRI_SEPARATOR.test(integrity)) return integrity;
   for (const token of (integrity ?? '').split(/\s+/)) if (token.startsWith('sha512-')) return token.split('?')[0];
   return undefined;
 }

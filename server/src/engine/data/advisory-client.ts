@@ -44,11 +44,13 @@ export class AdvisoryClient {
     const ids = new Map<string, QueryResult>();
     const toQuery: PackageVersion[] = [];
     const seen = new Set<string>();
+    // Offline with no answer cached, each would miss: not asked for one by one.
+    const cached = !offline || (await cache.mayHold('advisory-query'));
     for (const p of packages) {
       const key = advisoryKey(p.name, p.version);
       if (seen.has(key)) continue;
       seen.add(key);
-      const hit = await cache.get<QueryResult>('advisory-query', this.cacheKey(key));
+      const hit = cached ? await cache.get<QueryResult>('advisory-query', this.cacheKey(key)) : undefined;
       if (hit && isQueryResult(hit.value) && (offline || (!this.options.revalidate && cache.isFresh(hit)))) ids.set(key, hit.value);
       else if (offline) out.set(key, { status: 'error', reason: 'offline' });
       else toQuery.push(p);

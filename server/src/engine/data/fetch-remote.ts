@@ -123,13 +123,20 @@ async function gatherRemoteData(project: Project, settings: Settings, options: F
   const packuments = new Map<string, PackumentLookup>();
   const progress: FetchProgress = { done: 0, total: needed.size };
   options.onProgress?.(progress);
-  await Promise.all(
-    [...needed].map(async ([name, versions]) => {
-      packuments.set(name, await registry.lookup(name, [...versions]));
-      progress.done++;
-      options.onProgress?.(progress);
-    }),
-  );
+  const misses = await registry.offlineMisses(needed.keys());
+  if (misses) {
+    for (const [name, lookup] of misses) packuments.set(name, lookup);
+    progress.done = progress.total;
+    options.onProgress?.(progress);
+  } else {
+    await Promise.all(
+      [...needed].map(async ([name, versions]) => {
+        packuments.set(name, await registry.lookup(name, [...versions]));
+        progress.done++;
+        options.onProgress?.(progress);
+      }),
+    );
+  }
 
   // Ranges without a lockfile are judged at the version they resolve to today.
   const resolvedPairs: { name: string; version: string }[] = [];

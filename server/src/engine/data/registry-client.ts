@@ -361,12 +361,27 @@ export class RegistryClient {
     return promise;
   }
 
+  /**
+   * Offline with nothing cached, every lookup can only miss: their answers at once, the
+   * ones lookup() would give, without a cache read per name. Undefined when the cache may
+   * hold something (then lookup() each).
+   */
+  async offlineMisses(names: Iterable<string>): Promise<Map<string, PackumentLookup> | undefined> {
+    const { cache, offline } = this.options;
+    if (!offline || (await cache.mayHold('packument')) || (await cache.mayHold('packument-gone'))) return undefined;
+    const out = new Map<string, PackumentLookup>();
+    for (const name of names) {
+      const registry = this.registryFor(name);
+      out.set(name, unusableRegistry(registry) ?? { status: 'error', reason: 'offline', registry });
+    }
+    return out;
+  }
+
   private async lookupUncoalesced(name: string, versions: string[]): Promise<PackumentLookup> {
     const { cache, offline } = this.options;
     const registry = this.registryFor(name);
-    // A project .npmrc's `registry=${VAR}` is not expanded (npmrc.ts): say so once rather
-    // than retrying a URL that cannot be fetched.
-    if (!/^https?:\/\//i.test(registry) || !hostOf(registry)) return { status: 'error', reason: 'the configured registry is not an http(s) URL (a project .npmrc gets no ${VAR} expansion)', registry };
+    const unusable = unusableRegistry(registry);
+    if (unusable) return unusable;
     const key = packumentUrl(registry, name);
     const stored = await cache.get<unknown>('packument', key);
     // Decoded once per process: the entry keeps the decoded form from then on.
@@ -435,6 +450,15 @@ export class RegistryClient {
     await cache.put('packument', key, new CachedPackument(packument, absent), validators);
     return { status: 'ok', packument, registry, fromCache: false };
   }
+}
+
+/**
+ * A registry URL no lookup can use. A project .npmrc's `registry=${VAR}` is not expanded
+ * (npmrc.ts): say so once rather than retry a URL that cannot be fetched.
+ */
+function unusableRegistry(registry: string): PackumentLookup | undefined {
+  if (/^https?:\/\//i.test(registry) && hostOf(registry)) return undefined;
+  return { status: 'error', reason: 'the configured registry is not an http(s) URL (a project .npmrc gets no ${VAR} expansion)', registry };
 }
 
 function takedownOf(status: number, body: string): GoneHow | undefined {

@@ -46,7 +46,19 @@ export function workspaceNames(project: Project): Set<string> {
   return new Set(project.manifests.map((m) => m.name).filter((n): n is string => !!n));
 }
 
+/**
+ * The project's targets, collected once per project: the download step asks for them and
+ * then the scan's rules do (a project is not changed once built).
+ */
 export function collectTargets(project: Project): PackageTarget[] {
+  let targets = targetsOf.get(project);
+  if (!targets) targetsOf.set(project, (targets = collectTargetsOnce(project)));
+  return targets;
+}
+
+const targetsOf = new WeakMap<Project, PackageTarget[]>();
+
+function collectTargetsOnce(project: Project): PackageTarget[] {
   const targets: PackageTarget[] = [];
   for (const lockfile of project.lockfiles) {
     const graph = project.graphs.get(lockfile.path);
