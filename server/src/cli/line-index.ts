@@ -2,6 +2,12 @@
 export class LineIndex {
   private starts: number[] = [0];
   constructor(text: string) {
+    // Most files break lines with \n alone: indexOf finds them much faster than a loop over
+    // every character (a 1.2 MB lockfile is indexed for each report that cites it).
+    if (text.indexOf('\r') === -1) {
+      for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) this.starts.push(i + 1);
+      return;
+    }
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (c === 10) this.starts.push(i + 1);
