@@ -33,7 +33,7 @@ const versionArb = fc.oneof(
   fc.tuple(part, part, part).map(([a, b, c]) => `${a}.${b}.${c}`),
   fc.tuple(part, part, part, fc.constantFrom('alpha', 'beta.1', 'rc.2', '0')).map(([a, b, c, p]) => `${a}.${b}.${c}-${p}`),
   fc.tuple(part, part, part, fc.constantFrom('build1', 'sha.abc')).map(([a, b, c, m]) => `${a}.${b}.${c}+${m}`),
-  fc.constantFrom('latest', 'v1', '1.0', 'not a version'),
+  fc.constantFrom('latest', 'v1', '1.0', 'not a version', 'v1.2.3', '=2.0.0', '01.2.3', '1.02.3', '123456789012345.0.1', '1234567890123456.0.1', '99999999999999999.0.0'),
 );
 
 test('previousRelease gives what the plain definition gives, for any version list', () => {
