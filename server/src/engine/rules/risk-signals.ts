@@ -16,6 +16,7 @@ import { firstPublished, formatAge } from './new-package';
 import { popularNameDetector } from '../typosquat';
 import { LIMITS, truncate } from '../text/untrusted';
 import type { AuditResult, AuditSignal } from '../audit/model';
+import { compareVersions, isValidVersion } from '../text/version';
 
 const DAY = 24 * 3600_000;
 
@@ -323,8 +324,9 @@ export function signalPlace(s: AuditSignal): string {
 /** Who has published any version of a package up to (not including) `before`; maintainers when the registry gives no publishers. */
 export function publishersOf(p: Packument, before?: string): Set<string> {
   const out = new Set<string>();
+  const bounded = before !== undefined && isValidVersion(before);
   for (const [v, info] of Object.entries(p.versions)) {
-    if (before !== undefined && semver.valid(v) && semver.valid(before) && !semver.lt(v, before)) continue;
+    if (bounded && isValidVersion(v) && compareVersions(v, before) >= 0) continue;
     if (info.publisher) out.add(info.publisher);
   }
   if (out.size === 0) for (const m of p.maintainers ?? []) out.add(m);
@@ -333,7 +335,7 @@ export function publishersOf(p: Packument, before?: string): Set<string> {
 
 /** The version of `spec` a parent release would have got: the highest published by `at` (one day of slack), else the highest at all. */
 export function versionAt(p: Packument, spec: string, at: number | undefined): VersionInfo | undefined {
-  const all = Object.keys(p.versions).filter((v) => semver.valid(v));
+  const all = Object.keys(p.versions).filter((v) => isValidVersion(v));
   const then = at === undefined ? all : all.filter((v) => (publishedAt(p, v) ?? 0) <= at + DAY);
   let pick: string | null = null;
   try {
@@ -341,7 +343,7 @@ export function versionAt(p: Packument, spec: string, at: number | undefined): V
   } catch {
     pick = null;
   }
-  if (!pick) pick = then.sort(semver.compare).pop() ?? null;
+  if (!pick) pick = then.sort(compareVersions).pop() ?? null;
   return pick ? p.versions[pick] : undefined;
 }
 

@@ -1,9 +1,9 @@
-import semver from 'semver';
 import { defineRule } from './context';
 import { trustSignals, type TrustSignal } from '../review/trust-delta';
 import { describeTarget, previousRelease, targetReport } from '../data/targets';
 import { assessAddedDependency, publishersOf, weighAudit, type AddedDependencyRisk, type AuditWeight } from './risk-signals';
 import { LIMITS, truncate } from '../text/untrusted';
+import { compareVersions, releaseParts } from '../text/version';
 
 /** Added dependencies judged per release; the rest are counted (bounded work and output). */
 const MAX_JUDGED = 10;
@@ -111,5 +111,7 @@ function dependencyLine(d: AddedDependencyRisk): string {
 }
 
 function isPatchBump(from: string, to: string): boolean {
-  return semver.major(from) === semver.major(to) && semver.minor(from) === semver.minor(to) && semver.gt(to, from);
+  const a = releaseParts(from);
+  const b = releaseParts(to);
+  return a[0] === b[0] && a[1] === b[1] && compareVersions(to, from) > 0;
 }
