@@ -91,6 +91,63 @@ test('a cold cache costs one open per kind, a warm one reads one store per kind,
   }
 });
 
+/** Opens and reads (of the handles opened) under `dir` while `fn` runs. */
+async function countReads(dir: string, fn: () => Promise<void>): Promise<{ opens: number; reads: number }> {
+  const original = fsPromises.open;
+  const counts = { opens: 0, reads: 0 };
+  fsPromises.open = (async (file: Parameters<typeof original>[0], ...rest: unknown[]) => {
+    const handle = await (original as (...a: unknown[]) => ReturnType<typeof original>)(file, ...rest);
+    if (!String(file).startsWith(dir)) return handle;
+    counts.opens++;
+    const read = handle.read.bind(handle) as (...a: unknown[]) => unknown;
+    (handle as unknown as { read: unknown }).read = (...args: unknown[]) => {
+      counts.reads++;
+      return read(...args);
+    };
+    return handle;
+  }) as typeof original;
+  try {
+    await fn();
+  } finally {
+    fsPromises.open = original;
+  }
+  return counts;
+}
+
+test('values asked for together are read together: a warm lookup of 500 entries reads each store a few times, not 500', async () => {
+  const dir = await tempDir();
+  try {
+    const keys = Array.from({ length: 500 }, (_, i) => `https://r/p${i}`);
+    const writer = createCache(dir);
+    await Promise.all(keys.map((k, i) => writer.put('packument', k, { i, pad: 'x'.repeat(i % 7 === 0 ? 70_000 : 100) })));
+    await Promise.all(keys.map((k, i) => writer.put('advisory-query', k, { vulns: [i] })));
+    // A damaged line among them is a miss; its neighbours still read.
+    const store = path.join(dir, 'packument.store');
+    const text = await readFile(store, 'utf8');
+    await writeFile(store, text.replace('{"i":3,', '{"i":3,,'));
+
+    const warm = createCache(dir);
+    const counts = await countReads(dir, async () => {
+      const [packuments, advisories] = await Promise.all([
+        Promise.all(keys.map((k) => warm.get('packument', k))),
+        Promise.all(keys.map((k) => warm.get('advisory-query', k))),
+      ]);
+      packuments.forEach((e, i) => assert.deepEqual(e?.value, i === 3 ? undefined : { i, pad: 'x'.repeat(i % 7 === 0 ? 70_000 : 100) }, `packument ${i}`));
+      advisories.forEach((e, i) => assert.deepEqual(e?.value, { vulns: [i] }, `advisory ${i}`));
+    });
+    assert.equal(counts.opens, 2);
+    // The index pass reads each store in 1 MiB chunks (the packument store is ~5 MB); the
+    // values then come in runs of at most 8 MiB.
+    assert.ok(counts.reads <= 12, `${counts.reads} reads`);
+
+    // Asked one at a time, each is still answered (one read each).
+    const oneByOne = createCache(dir);
+    for (const i of [499, 0, 250]) assert.deepEqual((await oneByOne.get('advisory-query', keys[i]))?.value, { vulns: [i] });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('mayHold: false only when neither memory nor the store holds an entry of the kind', async () => {
   const dir = await tempDir();
   try {

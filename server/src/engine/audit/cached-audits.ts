@@ -20,19 +20,24 @@ import type { AuditResult } from './model';
 export async function readCachedAudits(project: Project, cache: DataCache, skip: (sha512: string) => boolean = () => false): Promise<Map<string, AuditResult>> {
   const out = new Map<string, AuditResult>();
   if (!(await cache.mayHold('audit'))) return out; // nothing ever audited: no lookup per tarball
-  const seen = new Set<string>();
+  // Asked all at once, so that the cache reads its store once for them (cache.ts readSlot).
+  const asked = new Map<string, { name: string; version: string }>();
   for (const l of project.lockfiles) {
     for (const p of l.packages) {
       if (p.source !== 'registry' || !p.version) continue;
       const sha = sriSha512(p.integrity);
-      if (!sha || seen.has(sha) || skip(sha)) continue;
-      seen.add(sha);
-      const entry = await cache.get<AuditResult>('audit', cacheKey(sha));
-      // The cache folder is outside the workspace but still read as untrusted: shape-checked,
-      // and it must be the audit of these very bytes.
-      if (!entry || !isAuditResult(entry.value) || entry.value.integrity !== sha) continue;
-      out.set(auditKey(p.realName ?? p.name, p.version), { ...entry.value, fromCache: true });
+      if (!sha || asked.has(sha) || skip(sha)) continue;
+      asked.set(sha, { name: p.realName ?? p.name, version: p.version });
     }
+  }
+  const entries = await Promise.all([...asked.keys()].map((sha) => cache.get<AuditResult>('audit', cacheKey(sha))));
+  let i = 0;
+  for (const [sha, p] of asked) {
+    const entry = entries[i++];
+    // The cache folder is outside the workspace but still read as untrusted: shape-checked,
+    // and it must be the audit of these very bytes.
+    if (!entry || !isAuditResult(entry.value) || entry.value.integrity !== sha) continue;
+    out.set(auditKey(p.name, p.version), { ...entry.value, fromCache: true });
   }
   return out;
 }

@@ -43,14 +43,18 @@ export class AdvisoryClient {
     const out = new Map<string, AdvisoryLookup>();
     const ids = new Map<string, QueryResult>();
     const toQuery: PackageVersion[] = [];
-    const seen = new Set<string>();
-    // Offline with no answer cached, each would miss: not asked for one by one.
-    const cached = !offline || (await cache.mayHold('advisory-query'));
+    const asked = new Map<string, PackageVersion>();
     for (const p of packages) {
       const key = advisoryKey(p.name, p.version);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      const hit = cached ? await cache.get<QueryResult>('advisory-query', this.cacheKey(key)) : undefined;
+      if (!asked.has(key)) asked.set(key, p);
+    }
+    // Offline with no answer cached, each would miss: not asked for one by one. Otherwise
+    // all at once, so that the cache reads its store once for them (cache.ts readSlot).
+    const cached = !offline || (await cache.mayHold('advisory-query'));
+    const hits = cached ? await Promise.all([...asked.keys()].map((key) => cache.get<QueryResult>('advisory-query', this.cacheKey(key)))) : [];
+    let i = 0;
+    for (const [key, p] of asked) {
+      const hit = hits[i++];
       if (hit && isQueryResult(hit.value) && (offline || (!this.options.revalidate && cache.isFresh(hit)))) ids.set(key, hit.value);
       else if (offline) out.set(key, { status: 'error', reason: 'offline' });
       else toQuery.push(p);
