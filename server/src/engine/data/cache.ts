@@ -66,8 +66,12 @@ export const MAX_AGE_MS = 30 * DAY;
 const MAX_READ_BYTES = 1024 * 1024 * 1024;
 /** How often a miss may look whether another process appended to a store. */
 const RECHECK_MS = 1000;
-/** A store is indexed this many bytes at a time (a longer line is read whole). */
-const INDEX_CHUNK_BYTES = 1024 * 1024;
+/**
+ * A store is indexed this many bytes at a time (a longer line is read whole). The index pass
+ * reads the whole store anyway: a larger chunk costs a larger passing buffer, not more I/O,
+ * and a cache of up to this size is then read with one read (see StoreFile.recent).
+ */
+const INDEX_CHUNK_BYTES = 16 * 1024 * 1024;
 /** Values kept in memory by default, by their size in the store. */
 export const DEFAULT_MAX_MEMORY_BYTES = 64 * 1024 * 1024;
 
@@ -103,6 +107,13 @@ export interface CacheOptions {
  */
 interface StoreFile {
   handle: fs.FileHandle;
+  /**
+   * The last bytes the index pass read, kept for the turn of the event loop after it: the
+   * values asked for right after the store is opened (a warm scan asks for all of its
+   * entries then) are taken from them instead of being read again. A store that fits in one
+   * index chunk is read once in all.
+   */
+  recent?: { start: number; bytes: Buffer };
 }
 
 const openFiles = new FinalizationRegistry<fs.FileHandle>((handle) => void handle.close().catch(() => undefined));
@@ -367,16 +378,20 @@ export class DataCache {
       }
       const file = store.file;
       let buf = Buffer.allocUnsafe(Math.min(INDEX_CHUNK_BYTES, stat.size - store.size));
+      let last: { start: number; bytes: Buffer } | undefined;
       while (store.size < stat.size) {
         const want = Math.min(buf.length, stat.size - store.size);
         const { bytesRead } = await file.handle.read(buf, 0, want, store.size);
         if (bytesRead === 0) break;
+        last = { start: store.size, bytes: buf.subarray(0, bytesRead) };
         const consumed = indexLines(buf.subarray(0, bytesRead), store.size, file, store);
         // A line longer than the chunk: read it again with room for all of it.
         if (consumed === 0 && bytesRead === buf.length) buf = Buffer.allocUnsafe(buf.length * 2);
         else if (consumed === 0) break; // a partial line at the end: left for the next read
         store.size += consumed;
       }
+      // Only the last chunk: the buffer is read into again for each chunk before it.
+      if (last) keepForValueReads(file, last.start, last.bytes);
     } catch {
       // Unreadable right now: what is indexed stays usable.
     } finally {
@@ -582,6 +597,19 @@ async function readEntry(kind: CacheKind, key: string, slot: Slot): Promise<Cach
  * Runs are read one after another, so at most one run's bytes are held at a time.
  */
 const READ_GAP_BYTES = 64 * 1024;
+
+/** Keeps an index chunk (StoreFile.recent) until the turn after the reads queued now have run. */
+function keepForValueReads(file: StoreFile, start: number, bytes: Buffer): void {
+  const recent = { start, bytes };
+  file.recent = recent;
+  // Reads queued by the lookups this store's opening wakes run in the next check phase
+  // (readSlot's setImmediate); released in the one after.
+  setImmediate(() =>
+    setImmediate(() => {
+      if (file.recent === recent) file.recent = undefined;
+    }),
+  );
+}
 const READ_RUN_BYTES = 8 * 1024 * 1024;
 
 interface SlotRead {
@@ -618,6 +646,11 @@ async function readQueued(): Promise<void> {
       }
       const run = reads.slice(i, j);
       i = j;
+      const recent = file.recent;
+      if (recent && start >= recent.start && end <= recent.start + recent.bytes.length) {
+        for (const r of run) r.done(recent.bytes.subarray(r.slot.start - recent.start, r.slot.end - recent.start));
+        continue;
+      }
       try {
         const buf = Buffer.allocUnsafe(end - start);
         const { bytesRead } = await file.handle.read(buf, 0, buf.length, start);
