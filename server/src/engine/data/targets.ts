@@ -15,7 +15,7 @@ import { advisoryKey } from './remote-data';
 import { advisoryRoute, hostOf, registryForName } from './registry-client';
 import { describeFeed } from './malware-feed';
 import { isPlainVersion } from '../text/untrusted';
-import { isValidVersion, plainReleaseParts, type ReleaseParts } from '../text/version';
+import { compareReleaseParts, isValidVersion, plainReleaseParts, type ReleaseParts } from '../text/version';
 import { isRegistrySpecKind } from '../manifest/spec';
 
 export interface PackageTarget {
@@ -265,7 +265,7 @@ function findPreviousRelease(packument: Packument, version: string): string | un
     if (triple) {
       // A plain version is below the asked one exactly when its numbers are (a prerelease
       // of the same numbers is below the plain version).
-      if (compareTriples(triple, asked) >= 0) continue;
+      if (compareReleaseParts(triple, asked) >= 0) continue;
       candidate = { raw: v, triple };
     } else {
       // A release is never preceded by a prerelease: those (typescript has thousands) are
@@ -295,12 +295,8 @@ function isPrereleaseShaped(v: string): boolean {
   return dash !== -1 && (plus === -1 || dash < plus);
 }
 
-function compareTriples(a: ReleaseParts, b: ReleaseParts): number {
-  return a[0] - b[0] || a[1] - b[1] || a[2] - b[2];
-}
-
 function compareCandidates(a: Candidate, b: Candidate): number {
-  if (a.triple && b.triple) return Math.sign(compareTriples(a.triple, b.triple));
+  if (a.triple && b.triple) return compareReleaseParts(a.triple, b.triple);
   a.parsed ??= semver.parse(a.raw)!;
   b.parsed ??= semver.parse(b.raw)!;
   return a.parsed.compare(b.parsed);

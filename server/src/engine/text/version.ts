@@ -56,10 +56,14 @@ export function releaseParts(v: string): ReleaseParts {
   return [parsed.major, parsed.minor, parsed.patch];
 }
 
+/** -1, 0 or 1, as semver.compare orders the plain releases with these parts. */
+export function compareReleaseParts(a: ReleaseParts, b: ReleaseParts): number {
+  return Math.sign(a[0] - b[0] || a[1] - b[1] || a[2] - b[2]);
+}
+
 /** semver.compare(a, b): -1, 0 or 1 (throwing on an invalid version), without parsing plain releases. */
 export function compareVersions(a: string, b: string): number {
   const x = plainReleaseParts(a);
   const y = x && plainReleaseParts(b);
-  if (x && y) return Math.sign(x[0] - y[0] || x[1] - y[1] || x[2] - y[2]);
-  return semver.compare(a, b);
+  return x && y ? compareReleaseParts(x, y) : semver.compare(a, b);
 }
