@@ -51,6 +51,8 @@ export interface ServerMemory {
   /** From initialize to the first publish that carries a diagnostic (what a user sees first), or null. */
   firstProblemMs: number | null;
   publishes: number;
+  /** Diagnostics shown once settled, by rule (diagnostic code). */
+  byRule?: Record<string, number>;
   timedOut: boolean;
   /** With `edits`: RSS once settled again after the edits, the peak meanwhile, how long they took. */
   afterEdits?: { edits: number; settledMb: number; parts?: MemoryParts; peakMb: number; ms: number; timedOut: boolean };
@@ -111,7 +113,11 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
   let firstProblemAt: number | null = null;
   let lookingUp = true;
   let lastEvent = Date.now();
-  connection.onNotification('textDocument/publishDiagnostics', (p: { diagnostics: unknown[] }) => {
+  // The diagnostics now shown per file, to count them by rule once settled (a cold and a
+  // warm run must end with the same).
+  const shown = new Map<string, { code?: unknown }[]>();
+  connection.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: { code?: unknown }[] }) => {
+    shown.set(p.uri, p.diagnostics);
     publishes++;
     if (firstProblemAt === null && p.diagnostics.length > 0) firstProblemAt = Date.now();
     lastEvent = Date.now();
@@ -154,7 +160,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
     });
     await connection.sendNotification('initialized', {});
     const first = await settle(t0, 0);
-    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, cpuSeconds: cpuSecondsOf(child.pid!), firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut };
+    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, cpuSeconds: cpuSecondsOf(child.pid!), firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut, byRule: countByRule(shown) };
     if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
     if (first.timedOut || !options.edits) return result;
     // An hour of edits, compressed: one package.json open, a dependency typed in and deleted again.
@@ -256,6 +262,7 @@ async function main(): Promise<void> {
   console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
   const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log, quietMs });
   console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, first problem after ${r.firstProblemMs === null ? '–' : `${(r.firstProblemMs / 1000).toFixed(1)} s`}, settled after ${(r.settleMs / 1000).toFixed(1)} s (${r.cpuSeconds.toFixed(1)} s of CPU), ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
+  if (r.byRule) console.log(`  diagnostics shown, by rule: ${Object.entries(r.byRule).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   if (r.parts?.spacesMb) console.log(`  heap spaces, MB used/committed: ${describeSpaces(r.parts)}`);
   const e = r.afterEdits;
   if (e) console.log(`  after ${e.edits} edits: settled RSS ${e.settledMb.toFixed(0)} MB${describeParts(e.parts)}, peak ${e.peakMb.toFixed(0)} MB, settled ${(e.ms / 1000).toFixed(1)} s after the first edit${e.timedOut ? ' (timed out before settling)' : ''}`);
@@ -263,3 +270,9 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) void main();
+
+function countByRule(shown: Map<string, { code?: unknown }[]>): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const diagnostics of shown.values()) for (const d of diagnostics) counts[String(d.code ?? '?')] = (counts[String(d.code ?? '?')] ?? 0) + 1;
+  return counts;
+}
