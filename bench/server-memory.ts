@@ -75,6 +75,8 @@ export interface MemoryOptions {
   heapSnapshots?: string;
   /** Quiet time (no lookup, no publish) after which the server counts as settled (default 5000 ms). */
   quietMs?: number;
+  /** Opens the first folder's root package.json right after `initialized`, as a user looking at it does (its direct dependencies are looked up first). */
+  openManifest?: boolean;
 }
 
 /** The line typed and deleted by the simulated edits: a real package, so lookups of its prefixes and of it happen as they would. */
@@ -159,6 +161,10 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
       capabilities: { workspace: { configuration: true, workspaceFolders: true }, textDocument: { codeAction: { dataSupport: true, resolveSupport: { properties: ['edit'] } } } },
     });
     await connection.sendNotification('initialized', {});
+    if (options.openManifest) {
+      const file = path.join(options.folders[0], 'package.json');
+      await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: pathToFileURL(file).toString(), languageId: 'json', version: 1, text: readFileSync(file, 'utf8') } });
+    }
     const first = await settle(t0, 0);
     const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, cpuSeconds: cpuSecondsOf(child.pid!), firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut, byRule: countByRule(shown) };
     if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
@@ -257,10 +263,11 @@ async function main(): Promise<void> {
   const quietMs = Number(flag('--settle-ms') ?? 5000);
   const log = flag('--log');
   const offline = args.includes('--offline');
+  const openManifest = args.includes('--open-manifest');
   const folders = args.filter((a) => !a.startsWith('--'));
   const chosen = folders.length ? folders.map((f) => path.resolve(f)) : ['theia-npm-v3', 'sentry-javascript-yarn-v1'].map((f) => path.join(CORPUS, f));
   console.log(`server memory: ${chosen.map((f) => path.basename(f)).join(' + ')}, ${offline ? 'offline' : `online (${registry ?? 'live registry'})`}, cache ${cacheDir ?? 'fresh'}`);
-  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log, quietMs });
+  const r = await measureServerMemory({ folders: chosen, registry, cacheDir, offline, server, edits, editIntervalMs, heapSnapshots, log, quietMs, openManifest });
   console.log(`  settled RSS ${r.settledMb.toFixed(0)} MB${describeParts(r.parts)}, peak ${r.peakMb.toFixed(0)} MB, first problem after ${r.firstProblemMs === null ? '–' : `${(r.firstProblemMs / 1000).toFixed(1)} s`}, settled after ${(r.settleMs / 1000).toFixed(1)} s (${r.cpuSeconds.toFixed(1)} s of CPU), ${r.publishes} publishes${r.timedOut ? ' (timed out before settling)' : ''}`);
   if (r.byRule) console.log(`  diagnostics shown, by rule: ${Object.entries(r.byRule).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
   if (r.parts?.spacesMb) console.log(`  heap spaces, MB used/committed: ${describeSpaces(r.parts)}`);
