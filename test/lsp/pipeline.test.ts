@@ -213,6 +213,69 @@ test('direct dependencies of an open package.json are looked up and published fi
   for (const u of [lockUri, manifestUri]) assert.ok(!(client.diagnostics.get(u) ?? []).some((d) => d.code === 'lookup-incomplete'));
 });
 
+test('while lookups land, each re-publish is what a full scan of the same data publishes', async (t) => {
+  // Answers land in batches while three lookups never end: every re-publish is a rescan of
+  // the landed names alone (scan.ts rescanLanded), never the final full scan.
+  const reg = await startFakeRegistry();
+  reg.latencyMs = 40;
+  const lock: Record<string, string | { version: string; hasInstallScript: boolean }> = { both: '1.0.0', failing: '1.0.0', scripted: { version: '1.0.0', hasInstallScript: true } };
+  for (let i = 0; i < 30; i++) {
+    lock[`extra-${i}`] = '1.0.0';
+    reg.addPackage(`extra-${i}`, established);
+  }
+  for (let i = 0; i < 3; i++) {
+    lock[`held-${i}`] = '1.0.0';
+    reg.fault(`held-${i}`, { kind: 'slow' });
+  }
+  // A direct dependency that is also a lockfile entry: its finding shows on the package.json line.
+  reg.addPackage('both', { created: OLD, versions: { '1.0.0': { time: OLD, repository: 'https://github.com/x/y', deprecated: 'use another' } } });
+  // The lockfile says it has an install script; the registry says it has none: the lockfile's hint goes away once that lands.
+  reg.addPackage('scripted', established);
+  reg.fault('failing', { kind: 'status', status: 500 });
+  const manifest = JSON.stringify({ name: 'app', dependencies: { both: '1.0.0', failing: '1.0.0', 'held-0': '1.0.0' } }, null, 2);
+  const dir = tempProject({ 'package.json': manifest, 'package-lock.json': npmLockText(lock as never) }, 'depwarden-landing-');
+  const client = new LspTestClient();
+  client.settings = online(reg);
+  t.after(async () => {
+    await client.shutdown();
+    await reg.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const lockUri = uriOf(path.join(dir, 'package-lock.json'));
+  const manifestUri = uriOf(path.join(dir, 'package.json'));
+  const all = () => [...(client.diagnostics.get(lockUri) ?? []), ...(client.diagnostics.get(manifestUri) ?? [])];
+  await client.initialize(dir);
+  await open(client, path.join(dir, 'package.json'));
+  await client.waitFor(() => all().some((d) => d.code === 'install-script' && d.message.includes('scripted@1.0.0')), 'the lockfile\'s install-script hint before the registry answers');
+  await client.waitFor(() => client.diagnostics.get(manifestUri)?.some((d) => d.code === 'deprecated' && d.message.includes('both@1.0.0')), 'the direct dependency\'s finding on its package.json line');
+  await client.waitFor(() => reg.requests.filter((r) => r.name.startsWith('extra-')).length === 30 && !all().some((d) => d.code === 'install-script'), 'the hint to go once the registry answered');
+  const incomplete = await client.waitFor(() => all().find((d) => d.code === 'lookup-incomplete'), 'the failed lookup reported');
+  assert.match(incomplete.message, /HTTP 500/);
+  assert.doesNotMatch(incomplete.message, /held-/, 'pending lookups are not reported missing');
+  await quiet(client, 1500);
+  assert.equal((client.statuses.at(-1) as Status).lookingUp, true, 'the lookups are still running (the rescans were all partial)');
+  const shown = () => [lockUri, manifestUri].map((u) => (client.diagnostics.get(u) ?? []).map(({ data: _data, ...d }) => d));
+  // What a full scan must show: the same, with deprecated findings as warnings (below).
+  const partial = shown().map((ds) => ds.map((d) => (d.code === 'deprecated' ? { ...d, severity: 2 } : d)));
+
+  // A settings change scans the folder in full with the same data (deprecated made a
+  // warning, to see when it is done): it finds the same.
+  client.settings = { ...online(reg), rules: { deprecated: 'warning' } };
+  await client.connection.sendNotification('workspace/didChangeConfiguration', { settings: {} });
+  await client.waitFor(() => client.diagnostics.get(manifestUri)?.some((d) => d.code === 'deprecated' && d.severity === 2), 'the full scan');
+  await quiet(client, 500);
+  assert.deepEqual(shown(), partial);
+
+  // Scan Workspace asks again about the failed name; it answers now, while the held ones
+  // still do not: the rescan of that name alone takes lookup-incomplete away.
+  reg.clearFaults();
+  reg.addPackage('failing', established);
+  for (let i = 0; i < 3; i++) reg.fault(`held-${i}`, { kind: 'slow' });
+  await client.connection.sendRequest('depwarden/scan');
+  await client.waitFor(() => !all().some((d) => d.code === 'lookup-incomplete'), 'lookup-incomplete to go');
+  assert.equal((client.statuses.at(-1) as Status).lookingUp, true, 'the held lookups are still running');
+});
+
 test('cancelling the progress stops the lookups and reports them as not checked', async (t) => {
   const reg = await startFakeRegistry();
   reg.fault('*', { kind: 'slow' }); // nothing ever lands on its own

@@ -1,12 +1,12 @@
-import type { FileReport, Finding, LockedPackage, Settings, SourceFile } from './model';
+import type { FileReport, Finding, LockedPackage, RuleId, Settings, SourceFile, Span } from './model';
 import { defaultSettings, SEVERITY_ORDER } from './model';
 import { buildProject, manifestForImporter, roleOfPath, type Project, type ProjectOptions } from './project';
 import { RULES } from './rules';
 import { unparsedFile } from './rules/unparsed-file';
-import { canRun, type ScanInput } from './rules/context';
+import { canRun, type Rule, type ScanInput } from './rules/context';
 import { ScanData } from './rules/scan-data';
 import type { RemoteData } from './data/remote-data';
-import type { EvaluatedTarget } from './data/targets';
+import type { EvaluatedTarget, PackageTarget } from './data/targets';
 import { applySuppressions } from './policy/suppressions';
 import { attachStandardFixes } from './fixes/standard-fixes';
 
@@ -20,6 +20,8 @@ export interface ScanOptions extends ProjectOptions {
    * does, to gather the remote data first): reused instead of built a second time.
    */
   project?: Project;
+  /** Keep what rescanLanded needs to follow this scan (the language server, while lookups land). */
+  keepForRescan?: boolean;
 }
 
 export interface ScanResult {
@@ -33,6 +35,28 @@ export interface ScanResult {
    * scan's own ScanData.targets, so that the CLI's summary does not evaluate them again).
    */
   targets?: EvaluatedTarget[];
+  /** What rescanLanded reuses (scans with keepForRescan and remote data). */
+  basis?: RescanBasis;
+}
+
+/**
+ * A scan's inputs and each rule's own findings (before suppressions, attribution and
+ * standard fixes, which are applied to copies), for rescanLanded.
+ */
+export interface RescanBasis {
+  project: Project;
+  settings: Settings;
+  remote: RemoteData;
+  /** The remote data's parts other than packuments and advisories: a rescan needs the same ones. */
+  auditCount: number;
+  collected: PackageTarget[];
+  evaluated: EvaluatedTarget[];
+  byRule: Map<RuleId, Finding[]>;
+  errorsByRule: Map<string, ScanResult['ruleErrors']>;
+  /** The registry names of the lockfile entry or package.json dependency at each place (see placeKey). */
+  namesAt: Map<string, string[]>;
+  /** Names that share a place with another name: always judged again together. */
+  shared: Set<string>;
 }
 
 /**
@@ -60,29 +84,181 @@ function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
   const scan: ScanInput = { project, settings, now: options.now ?? new Date(), remote: options.remote };
   // Built once here, so that every rule of the scan shares its indexes and lookups.
   const input = { ...scan, data: new ScanData(scan) };
-  const findings: Finding[] = [];
-  const ruleErrors: ScanResult['ruleErrors'] = [];
+  const byRule = new Map<RuleId, Finding[]>();
+  const errorsByRule = new Map<string, ScanResult['ruleErrors']>();
   for (const rule of RULES) {
     const setting = settings.rules[rule.id];
     if (setting === 'off' || !canRun(rule, input)) continue;
-    let produced: Finding[];
-    try {
-      produced = rule.run(input);
-    } catch (e) {
-      ruleErrors.push({ rule: rule.id, message: (e as Error).stack ?? String(e) });
-      continue;
-    }
-    for (const f of produced) {
-      if (setting) f.severity = setting;
-      findings.push(f);
+    const produced = runRule(rule, input, errorsByRule);
+    if (produced) byRule.set(rule.id, produced);
+  }
+  const keep = options.keepForRescan === true && options.remote !== undefined;
+  const result = finishScan(project, settings, input.now, byRule, errorsByRule, keep);
+  if (options.remote) result.targets = input.data.targets;
+  if (keep) {
+    const places = placeIndex(project);
+    // A rule that breaks its perName promise (a finding on no package's place) is never rescanned in part.
+    const placed = RULES.every((r) => !r.perName || (byRule.get(r.id) ?? []).every((f) => places.namesAt.has(placeKey(f))));
+    if (placed) {
+      result.basis = { project, settings, remote: options.remote!, auditCount: options.remote!.audits?.size ?? 0, collected: input.data.packageTargets, evaluated: input.data.allTargets, byRule, errorsByRule, ...places };
     }
   }
-  findings.push(...applySuppressions(project, findings, settings, input.now));
+  return result;
+}
+
+/** Runs one rule, with the severity its setting gives; undefined when it threw (recorded in `errors`). */
+function runRule(rule: Rule, input: ScanInput & { data: ScanData }, errors: Map<string, ScanResult['ruleErrors']>): Finding[] | undefined {
+  const setting = input.settings.rules[rule.id];
+  let produced: Finding[];
+  try {
+    produced = rule.run(input);
+  } catch (e) {
+    errors.set(rule.id, [{ rule: rule.id, message: (e as Error).stack ?? String(e) }]);
+    return undefined;
+  }
+  if (setting && setting !== 'off') for (const f of produced) f.severity = setting;
+  return produced;
+}
+
+/**
+ * Suppressions, attribution to direct dependencies, order and standard fixes, over every
+ * rule's findings. With `copy`, on copies: the rules' own findings are kept unchanged for
+ * a rescan.
+ */
+function finishScan(project: Project, settings: Settings, now: Date, byRule: Map<RuleId, Finding[]>, errorsByRule: Map<string, ScanResult['ruleErrors']>, copy: boolean): ScanResult {
+  const findings: Finding[] = [];
+  for (const produced of byRule.values()) for (const f of produced) findings.push(copy ? copyFinding(f) : f);
+  findings.push(...applySuppressions(project, findings, settings, now));
   const shown = attributeToDirectDependencies(project, findings);
   shown.sort(compareFindings);
-  const result: ScanResult = { project, files: fileReports(project), findings: shown, ruleErrors };
-  if (options.remote) result.targets = input.data.targets;
-  return attachStandardFixes(result);
+  const ruleErrors = [...errorsByRule.values()].flat();
+  return attachStandardFixes({ project, files: fileReports(project), findings: shown, ruleErrors });
+}
+
+/** A copy the later steps may change (they set `suppressed`, add places, fixes and evidence, complete fixes). */
+function copyFinding(f: Finding): Finding {
+  const g: Finding = { ...f, fixes: f.fixes.map((x) => ({ ...x })) };
+  if (f.also) g.also = [...f.also];
+  if (f.evidence) g.evidence = [...f.evidence];
+  return g;
+}
+
+/**
+ * The scan `previous` (made with keepForRescan) again, after the registry or advisory
+ * data of the names in `landed` changed, for the same files and settings: what the
+ * language server publishes while lookups land (a full scan of a monorepo folder every
+ * second or two was a fifth of the main thread during a cold lookup). Only the landed
+ * names' targets are joined with the data again; rules of local data alone keep their
+ * findings; `perName` rules are run for the landed names (and those whose findings read
+ * them) and keep their other findings; the other remote rules run in full. The result is
+ * the full scan's, except that kept findings were computed with the earlier clock (a
+ * release-age finding may be a rescan late to appear): the caller ends with a full scan.
+ *
+ * Undefined when the data is not the same store (another plane, other indicators or
+ * audits) or a rule threw: then the caller scans in full.
+ */
+export function rescanLanded(previous: ScanResult, options: ScanOptions & { remote: RemoteData }, landed: ReadonlySet<string>): ScanResult | undefined {
+  const basis = previous.basis;
+  const remote = options.remote;
+  if (!basis || options.settings !== basis.settings || !sameStore(basis, remote)) return undefined;
+  const { project, settings } = basis;
+  const dirty = new Set([...landed, ...basis.shared]);
+  const scan: ScanInput = { project, settings, now: options.now ?? new Date(), remote };
+  const input = { ...scan, data: new ScanData(scan, { collected: basis.collected, evaluated: basis.evaluated, landed: dirty }) };
+  const byRule = new Map<RuleId, Finding[]>();
+  const errorsByRule = new Map<string, ScanResult['ruleErrors']>();
+  for (const rule of RULES) {
+    const setting = settings.rules[rule.id];
+    if (setting === 'off' || !canRun(rule, input)) continue;
+    const before = basis.byRule.get(rule.id);
+    if (!rule.data.includes('registry') && !rule.data.includes('advisories')) {
+      // Local data alone: the files did not change, nor did its findings.
+      if (before) byRule.set(rule.id, before);
+      const errors = basis.errorsByRule.get(rule.id);
+      if (errors) errorsByRule.set(rule.id, errors);
+      continue;
+    }
+    if (!rule.perName || !before) {
+      const produced = runRule(rule, input, errorsByRule);
+      if (!produced) return undefined;
+      byRule.set(rule.id, produced);
+      continue;
+    }
+    const names = namesToJudge(rule, input.data.allTargets, dirty);
+    const fresh = runRule(rule, { ...input, only: names, data: input.data.restrictedTo(names) }, errorsByRule);
+    if (!fresh) return undefined;
+    // Each fresh finding must be about a name judged again (else the rule broke its promise).
+    const judged = (f: Finding) => (basis.namesAt.get(placeKey(f)) ?? []).some((n) => names.has(n));
+    if (!fresh.every(judged)) return undefined;
+    byRule.set(rule.id, [...before.filter((f) => !judged(f)), ...fresh]);
+  }
+  const result = finishScan(project, settings, input.now, byRule, errorsByRule, true);
+  result.targets = input.data.allTargets;
+  result.basis = { ...basis, remote, evaluated: input.data.allTargets, byRule, errorsByRule };
+  return result;
+}
+
+/** The landed names, and the names of targets whose findings read a landed name (RuleDeclaration.perName.reads). */
+function namesToJudge(rule: Rule, targets: EvaluatedTarget[], dirty: ReadonlySet<string>): ReadonlySet<string> {
+  const reads = rule.perName?.reads;
+  if (!reads) return dirty;
+  const names = new Set(dirty);
+  for (const t of targets) {
+    if (names.has(t.name)) continue;
+    for (const n of reads(t)) {
+      if (dirty.has(n)) {
+        names.add(t.name);
+        break;
+      }
+    }
+  }
+  return names;
+}
+
+/** The same store of answers, grown since: the same maps, indicators, feeds and audits. */
+function sameStore(basis: RescanBasis, remote: RemoteData): boolean {
+  const was = basis.remote;
+  return (
+    remote.packuments === was.packuments &&
+    remote.advisories === was.advisories &&
+    remote.iocs === was.iocs &&
+    remote.malwareFeeds === was.malwareFeeds &&
+    remote.audits === was.audits &&
+    (remote.audits?.size ?? 0) === basis.auditCount &&
+    remote.offline === was.offline &&
+    remote.advisoriesEnabled === was.advisoriesEnabled
+  );
+}
+
+function placeKey(f: { file: string; span: Span }): string {
+  return `${f.file}\0${f.span.start}\0${f.span.end}`;
+}
+
+/**
+ * Which registry package each lockfile entry and package.json dependency is (where a
+ * perName rule's findings go), and the names that share a place with another name.
+ */
+function placeIndex(project: Project): Pick<RescanBasis, 'namesAt' | 'shared'> {
+  const namesAt = new Map<string, string[]>();
+  const shared = new Set<string>();
+  const add = (file: string, span: Span, name: string) => {
+    const key = placeKey({ file, span });
+    const names = namesAt.get(key);
+    if (!names) namesAt.set(key, [name]);
+    else if (!names.includes(name)) {
+      names.push(name);
+      for (const n of names) shared.add(n);
+    }
+  };
+  for (const l of project.lockfiles) for (const p of l.packages) add(l.path, p.keySpan ?? p.span, p.realName ?? p.name);
+  for (const m of project.manifests) {
+    for (const d of m.dependencies) {
+      const name = (d.kind === 'alias' ? d.aliasOf?.name : undefined) ?? d.name;
+      add(m.path, d.nameSpan, name);
+      if (d.specSpan) add(m.path, d.specSpan, name);
+    }
+  }
+  return { namesAt, shared };
 }
 
 /**

@@ -6,7 +6,7 @@ import type { RemoteData } from '../engine/data/remote-data';
 import type { SourceFile } from '../engine/model';
 import type { NpmConfig } from '../engine/policy/npmrc';
 import { roleOfPath, rootConfigOf, type Project } from '../engine/project';
-import { scanFiles, scanFocused, type ScanResult } from '../engine/scan';
+import { rescanLanded, scanFiles, scanFocused, type ScanResult } from '../engine/scan';
 import { findingsToDiagnostics } from './diagnostics';
 import { lookupsFinished } from './idle-gc';
 import { mergeEditPass } from './edit-pass';
@@ -103,6 +103,8 @@ export class Pipeline {
   private readonly editPassed = new Map<WorkspaceFolderState, Set<string>>();
   /** Folders with a change other than an edit of an open document: their next scan is a full one. */
   private readonly fullDue = new Set<WorkspaceFolderState>();
+  /** Per scan result: its files, and its data plane's mark when it read the data (see scanLanded). */
+  private readonly scanned = new WeakMap<ScanResult, { texts: Map<string, string | undefined>; mark: number }>();
   /** Called on each full publish of the folder (see upToDate). */
   private readonly publishWaiters = new Map<WorkspaceFolderState, Array<() => void>>();
 
@@ -269,7 +271,7 @@ export class Pipeline {
       local = this.scanFiles(folder, files, settings);
     }
     if (!local || generation !== folder.generation) return undefined;
-    this.lastScanned.set(folder, new Map(files.map((f) => [f.path, f.readError ?? f.text])));
+    this.lastScanned.set(folder, this.scanned.get(local)?.texts ?? textsOf(files));
     return { folder, generation, files, settings, local };
   }
 
@@ -317,8 +319,7 @@ export class Pipeline {
 
   private sameAsLastScan(folder: WorkspaceFolderState, files: SourceFile[]): boolean {
     const last = this.lastScanned.get(folder);
-    if (!last || last.size !== files.length) return false;
-    return files.every((f) => last.has(f.path) && last.get(f.path) === (f.readError ?? f.text));
+    return last !== undefined && sameTexts(last, files);
   }
 
   /** Queues the lookups the pass's data lacks (direct dependencies of open package.json files first). */
@@ -415,13 +416,43 @@ export class Pipeline {
     // A scan is scheduled already (an edit): it reads the landed answers too, and goes through
     // the same steps (settled, background audits) once nothing is looked up any more.
     if (folder.timer) return;
-    const pass = await this.scan(folder, true);
+    // The last one in full: kept findings were judged with an earlier clock (rescanLanded).
+    const pass = finished ? await this.scan(folder, true) : await this.scanLanded(folder);
     if (!pass) return;
     this.publish(folder, pass.local, pass.settings);
     if (finished && !this.isLookingUp(folder)) {
       folder.settled();
       this.backgroundAudits.consider(folder, pass.local, pass.settings);
     }
+  }
+
+  /**
+   * The folder's last result with the answers landed since (rescanLanded: only the landed
+   * names are judged again), when its files, settings and data plane are the ones it was
+   * scanned with; else a full scan.
+   */
+  private async scanLanded(folder: WorkspaceFolderState): Promise<Pass | undefined> {
+    const previous = folder.result;
+    const generation = folder.generation;
+    const settings = await this.state.settingsFor(folder);
+    if (generation !== folder.generation) return undefined; // a newer change is already scheduled
+    const files = folder.files(this.state.openTexts(folder));
+    const entry = this.planeOf.get(folder);
+    const last = previous && this.scanned.get(previous);
+    const landed = last && entry?.plane.changedSince(last.mark);
+    if (!previous || !last || !entry || !landed || landed === 'all' || !settings.enable || !sameTexts(last.texts, files)) return this.scan(folder, true);
+    const mark = entry.plane.mark;
+    const remote = this.remoteFor(folder)!;
+    let local: ScanResult | undefined;
+    try {
+      local = rescanLanded(previous, { settings, remote }, landed);
+    } catch (e) {
+      this.state.log(`[error] rescan of ${folder.root} failed: ${(e as Error).stack ?? e}`);
+    }
+    if (!local) return this.scan(folder, true);
+    folder.remote = remote;
+    this.scanned.set(local, { texts: last.texts, mark });
+    return { folder, generation, files, settings, local };
   }
 
   private markFetching(entry: PlaneEntry): void {
@@ -473,10 +504,12 @@ export class Pipeline {
     try {
       const remote = this.remoteFor(folder);
       folder.remote = remote;
-      const options = { ...this.projectOptions(settings), cache: folder.parseCache, remote, usage: folder.usage };
+      const options = { ...this.projectOptions(settings), cache: folder.parseCache, remote, usage: folder.usage, keepForRescan: true };
+      const mark = this.planeOf.get(folder)?.plane.mark ?? 0;
       const started = performance.now();
       const result = scanFiles(files, options);
       this.scanMs.set(folder, performance.now() - started);
+      this.scanned.set(result, { texts: textsOf(files), mark });
       for (const e of result.ruleErrors) this.state.log(`[error] rule ${e.rule}: ${e.message}`);
       return result;
     } catch (e) {
@@ -550,6 +583,15 @@ export class Pipeline {
       this.dropIfUnused(entry);
     }
   }
+}
+
+/** A scan's files: path -> text (or why it could not be read). */
+function textsOf(files: SourceFile[]): Map<string, string | undefined> {
+  return new Map(files.map((f) => [f.path, f.readError ?? f.text]));
+}
+
+function sameTexts(texts: Map<string, string | undefined>, files: SourceFile[]): boolean {
+  return texts.size === files.length && files.every((f) => texts.has(f.path) && texts.get(f.path) === (f.readError ?? f.text));
 }
 
 function diagnosticsKey(diagnostics: Diagnostic[]): string {

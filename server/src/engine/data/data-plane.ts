@@ -86,6 +86,8 @@ export class DataPlane {
   private readonly urgentNames = new Set<string>();
   /** Non-urgent lookups in flight (see BACKGROUND_WHILE_URGENT). */
   private backgroundInFlight = 0;
+  /** Every lookup in flight: while one is, idle workers wait for more instead of ending. */
+  private inFlight = 0;
   /** Workers waiting for the urgent lookups to end (or for one to land). */
   private waitingWorkers: Array<() => void> = [];
   private advisoryQueue: Pair[] = [];
@@ -96,6 +98,12 @@ export class DataPlane {
   private wakeAdvisories: (() => void) | undefined;
   private cancelled = false;
   private readonly now: () => number;
+  /** Changes to `data` so far (see changedSince). */
+  private changes = 0;
+  /** The change at which each name's packument or one of its advisories last changed. */
+  private readonly changedAt = new Map<string, number>();
+  /** The last change that concerns every name (the malware feeds, a cancel). */
+  private everythingAt = 0;
   /** Names looked up in the current run, of all queued in it (for the progress shown). */
   readonly progress = { done: 0, total: 0 };
   /** Told whenever answers land; the caller decides how often to re-publish. */
@@ -122,6 +130,26 @@ export class DataPlane {
         advisories: { has: (key) => this.pendingAdvisories.has(key) || !this.data.advisories.has(key) },
       },
     };
+  }
+
+  /** The store as it is now, for changedSince. */
+  get mark(): number {
+    return this.changes;
+  }
+
+  /**
+   * The names whose answers changed since `mark` (what a rescan must judge again), or
+   * 'all' when something every name reads changed.
+   */
+  changedSince(mark: number): Set<string> | 'all' {
+    if (this.everythingAt > mark) return 'all';
+    const names = new Set<string>();
+    for (const [name, at] of this.changedAt) if (at > mark) names.add(name);
+    return names;
+  }
+
+  private touched(name: string): void {
+    this.changedAt.set(name, ++this.changes);
   }
 
   /** Lookups are queued or in flight (a cancelled run is not busy: what it still waits for is dropped). */
@@ -181,6 +209,7 @@ export class DataPlane {
   cancel(): void {
     if (!this.running || this.cancelled) return;
     this.cancelled = true;
+    this.everythingAt = ++this.changes;
     const at = this.now();
     for (const name of this.pendingNames) {
       this.data.packuments.set(name, { status: 'error', reason: CANCELLED, registry: registryForName(this.npmrc, name, this.settings.registry) });
@@ -228,8 +257,8 @@ export class DataPlane {
     if (urgent) {
       this.urgentNames.add(name);
       this.urgentQueue.push(name);
-      this.wakeWorkers();
     } else this.queue.push(name);
+    this.wakeWorkers();
   }
 
   private promote(name: string): void {
@@ -304,15 +333,21 @@ export class DataPlane {
   }
 
   /**
-   * The next name to look up, urgent ones first (undefined when nothing is queued). A
-   * non-urgent one is counted in flight here, before the caller resumes: workers woken
-   * together must see each other's.
+   * The next name to look up, urgent ones first (undefined when nothing is queued or in
+   * flight). It is counted in flight here, before the caller resumes: workers woken together
+   * must see each other's.
+   *
+   * While a lookup is in flight, a worker with nothing to do waits rather than ends: names
+   * queued meanwhile (a dependency typed during a long lookup) get every worker, not only
+   * those whose answers are still to come (a registry that never answers held them all).
    */
   private async nextName(): Promise<{ name: string; background: boolean } | undefined> {
     for (;;) {
       while (this.urgentQueue.length) {
         const name = this.urgentQueue.shift()!;
-        if (this.queued.has(name)) return { name, background: false }; // else taken already (promoted) or cancelled
+        if (!this.queued.has(name)) continue; // taken already (promoted) or cancelled
+        this.inFlight++;
+        return { name, background: false };
       }
       if (this.urgentNames.size > 0 && this.backgroundInFlight >= BACKGROUND_WHILE_URGENT && this.queue.length && !this.cancelled) {
         await new Promise<void>((resolve) => this.waitingWorkers.push(resolve));
@@ -322,9 +357,11 @@ export class DataPlane {
         const name = this.queue.shift()!;
         if (!this.queued.has(name)) continue;
         this.backgroundInFlight++;
+        this.inFlight++;
         return { name, background: true };
       }
-      return undefined;
+      if (this.inFlight === 0 || this.cancelled) return undefined;
+      await new Promise<void>((resolve) => this.waitingWorkers.push(resolve));
     }
   }
 
@@ -338,6 +375,8 @@ export class DataPlane {
       const { name, background } = next;
       if (this.cancelled) {
         if (background) this.backgroundInFlight--;
+        this.inFlight--;
+        this.wakeWorkers();
         return;
       }
       const versions = [...(this.queued.get(name) ?? [])];
@@ -347,10 +386,12 @@ export class DataPlane {
         lookup = await registry.lookup(name, versions);
       } finally {
         if (background) this.backgroundInFlight--;
+        this.inFlight--;
         this.wakeWorkers();
       }
       if (!this.pendingNames.has(name)) continue; // cancelled while in flight: the record says so
       this.data.packuments.set(name, lookup);
+      this.touched(name);
       this.lookedUpAt.set(name, this.now());
       const asked = this.askedVersions.get(name) ?? new Set<string>();
       this.askedVersions.set(name, asked);
@@ -393,6 +434,7 @@ export class DataPlane {
         const answer = answers[0].get(key) ?? answers[1].get(key);
         if (!answer) continue;
         this.data.advisories.set(key, answer);
+        this.touched(p.name);
         this.advisoryAt.set(key, at);
       }
       this.onLanded({ urgentDone: false, finished: false });
@@ -403,6 +445,7 @@ export class DataPlane {
     this.feedsWanted = false;
     const urls = this.settings.malwareFeeds ?? [];
     this.data.malwareFeeds = await fetchMalwareFeeds(urls, { http, cache: this.options.cache, offline: this.settings.offline });
+    this.everythingAt = ++this.changes;
     this.feedsAt = this.now();
     this.onLanded({ urgentDone: false, finished: false });
   }

@@ -356,7 +356,12 @@ export class RegistryClient {
   lookup(name: string, versions: string[] = []): Promise<PackumentLookup> {
     const pending = this.inFlight.get(name);
     if (pending) return pending;
-    const promise = this.lookupUncoalesced(name, versions);
+    // Forgotten once settled: the language server's data plane keeps one client for as
+    // long as lookups run, and a name asked again meanwhile (Scan Workspace after a
+    // failure) must be asked again, not answered with the first answer.
+    const promise: Promise<PackumentLookup> = this.lookupUncoalesced(name, versions).finally(() => {
+      if (this.inFlight.get(name) === promise) this.inFlight.delete(name);
+    });
     this.inFlight.set(name, promise);
     return promise;
   }

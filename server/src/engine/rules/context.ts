@@ -2,6 +2,7 @@ import type { Finding, Fix, FixKind, RuleId, Settings, Severity } from '../model
 import type { Project } from '../project';
 import type { RemoteData } from '../data/remote-data';
 import { ScanData } from './scan-data';
+import type { EvaluatedTarget } from '../data/targets';
 
 /** What a scan hands every rule. */
 export interface ScanInput {
@@ -20,6 +21,13 @@ export interface ScanInput {
    * scanFocused): a rule may skip the files outside it. Absent: every file.
    */
   focus?: ReadonlySet<string>;
+  /**
+   * Only findings about these registry names are wanted (a rescan after their data landed,
+   * see scan.ts rescanLanded): ScanData.targets holds theirs alone, and a `perName` rule
+   * that reads lockfile entries or package.json dependencies itself skips the others.
+   * Absent: every package.
+   */
+  only?: ReadonlySet<string>;
 }
 
 /**
@@ -56,6 +64,16 @@ export interface RuleDeclaration {
   data: readonly DataSource[];
   /** Kinds of fixes the rule attaches itself (standard fixes such as suppress come on top). */
   fixes: readonly FixKind[];
+  /**
+   * Set when the rule judges each registry package on its own: every finding is about one
+   * package, placed on that package's lockfile entry or package.json dependency, and comes
+   * from the files, the settings, the clock and that package's registry and advisory data
+   * alone, plus the data of the names `reads` returns for its target. Such a rule honours
+   * ScanInput.only; while lookups land it is run again only for the names whose data
+   * landed, and its other findings are kept (scan.ts rescanLanded; a unit test checks the
+   * result against a full scan).
+   */
+  perName?: { reads?(t: EvaluatedTarget): Iterable<string> };
   check(ctx: RuleContext): void;
 }
 
@@ -96,6 +114,11 @@ export function defineRule(declaration: RuleDeclaration): Rule {
       return findings;
     },
   };
+}
+
+/** Whether findings about the registry package `name` are wanted by this scan (see ScanInput.only). */
+export function wanted(input: ScanInput, name: string): boolean {
+  return !input.only || input.only.has(name);
 }
 
 /** Whether findings on `file` are wanted by this scan (see ScanInput.focus). */

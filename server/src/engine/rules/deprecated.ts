@@ -10,6 +10,7 @@ export const deprecated = defineRule({
   severity: 'info',
   data: ['registry'],
   fixes: ['upgrade'],
+  perName: {},
   check(ctx) {
     for (const t of ctx.data.targets) {
       const reason = t.info?.deprecated;

@@ -1,7 +1,7 @@
 import type { Lockfile } from '../model';
 import { lockfileEntryReport } from './lockfile-finding';
 import { describeManager, reportRegistryInstallScripts, verdictText } from './install-script-registry';
-import { defineRule, type RuleContext } from './context';
+import { defineRule, wanted, type RuleContext } from './context';
 import { scriptPolicyFor } from '../policy/script-policy';
 import { profileOf } from '../lockfile/profiles';
 import { weighAudit } from './risk-signals';
@@ -24,6 +24,7 @@ export const installScript = defineRule({
   severity: 'info',
   data: ['local', 'registry'],
   fixes: ['deny-scripts'],
+  perName: {},
   check(ctx) {
     const { project } = ctx;
     const known = registryKnown(ctx);
@@ -34,6 +35,7 @@ export const installScript = defineRule({
         if (!p.hasInstallScript) continue;
         // Your own workspaces and linked folders are not third-party code.
         if (p.source === 'workspace' || p.source === 'link' || p.source === 'directory') continue;
+        if (!wanted(ctx, p.realName ?? p.name)) continue;
         const unconfirmed = p.source === 'registry' ? known.get(`${l.path}\0${p.realName ?? p.name}@${p.version}`) : 'not a registry package';
         // The registry's manifest is known: install-script-registry.ts decides.
         if (unconfirmed === '') continue;

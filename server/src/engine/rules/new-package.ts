@@ -15,6 +15,7 @@ export const newPackage = defineRule({
   severity: 'warning',
   data: ['registry'],
   fixes: [],
+  perName: {},
   check(ctx) {
     const seen = new Set<string>();
     for (const t of ctx.data.targets) {

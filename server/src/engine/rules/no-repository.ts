@@ -8,6 +8,7 @@ export const noRepository = defineRule({
   severity: 'hint',
   data: ['registry'],
   fixes: [],
+  perName: {},
   check(ctx) {
     for (const t of ctx.data.targets) {
       if (!t.info || t.info.hasRepository) continue;

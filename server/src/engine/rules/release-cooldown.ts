@@ -19,6 +19,7 @@ export const releaseCooldown = defineRule({
   severity: 'warning',
   data: ['registry'],
   fixes: ['pin'],
+  perName: {},
   check(ctx) {
     const policies = readReleaseAgePolicies(ctx.project);
     for (const t of ctx.data.targets) {

@@ -1,6 +1,6 @@
 import type { LockedPackage } from '../model';
 import type { VersionInfo } from '../data/remote-data';
-import { defineRule, type RuleContext } from './context';
+import { defineRule, wanted, type RuleContext } from './context';
 import { lockfileEntryReport } from './lockfile-finding';
 import { parseRegistryTarball } from './lockfile-host';
 import { hostOf } from '../data/registry-client';
@@ -30,6 +30,7 @@ export const remoteDynamicDependency = defineRule({
   severity: 'error',
   data: ['local', 'registry'],
   fixes: [],
+  perName: {},
   check(ctx) {
     checkLockfiles(ctx);
     checkManifestTargets(ctx);
@@ -48,6 +49,7 @@ function checkLockfiles(ctx: RuleContext): void {
     for (const p of lockfile.packages) {
       if (p.source !== 'registry') continue;
       const name = p.realName ?? p.name;
+      if (!wanted(ctx, name)) continue;
       const key = `${name}@${p.version}`;
       if (seen.has(key)) continue;
       seen.add(key);

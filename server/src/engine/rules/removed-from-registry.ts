@@ -19,6 +19,7 @@ export const removedFromRegistry = defineRule({
   severity: 'error',
   data: ['registry'],
   fixes: [],
+  perName: {},
   check(ctx) {
     // A declared name the registry does not have is unknown-package's (one finding, on the
     // package.json line, saying both what a removal and a free name mean), unless that rule is off.

@@ -1,9 +1,19 @@
 import type { ScanInput } from './context';
-import { evaluateTargets, workspaceNames, type EvaluatedTarget } from '../data/targets';
+import { collectTargets, evaluateTarget, workspaceNames, type EvaluatedTarget, type PackageTarget } from '../data/targets';
 import { allowedHostsFor, scopeKey } from './allowed-hosts';
 import { auditKey } from '../audit/audit-project';
 import { sriSha512 } from '../audit/integrity';
 import type { AuditResult } from '../audit/model';
+
+/**
+ * The targets of an earlier scan of the same project, for a rescan after registry data
+ * landed (scan.ts rescanLanded): only those named in `landed` are joined with the data again.
+ */
+export interface EarlierTargets {
+  collected: PackageTarget[];
+  evaluated: EvaluatedTarget[];
+  landed: ReadonlySet<string>;
+}
 
 /**
  * What rules read besides the project itself, built once per scan on first use and shared
@@ -12,19 +22,54 @@ import type { AuditResult } from '../audit/model';
  */
 export class ScanData {
   private readonly input: ScanInput;
+  private collected?: PackageTarget[];
   private evaluated?: EvaluatedTarget[];
   private ownNames?: Set<string>;
   private readonly hostsByScope = new Map<string, Set<string>>();
 
-  constructor(input: ScanInput) {
+  constructor(
+    input: ScanInput,
+    private readonly earlier?: EarlierTargets,
+  ) {
     this.input = input;
   }
 
-  /** Every package a remote rule judges, joined with the registry and advisory data (empty without remote data). */
+  /**
+   * Every package a remote rule judges, joined with the registry and advisory data (empty
+   * without remote data); with ScanInput.only, those of the packages named there.
+   */
   get targets(): EvaluatedTarget[] {
+    const all = this.allTargets;
+    const { only } = this.input;
+    return only ? all.filter((t) => only.has(t.name)) : all;
+  }
+
+  /** Every target, whatever ScanInput.only says. */
+  get allTargets(): EvaluatedTarget[] {
     const { project, settings, remote } = this.input;
-    this.evaluated ??= remote ? evaluateTargets(project, settings, remote) : [];
+    if (!this.evaluated) {
+      if (!remote) this.evaluated = [];
+      else if (this.earlier) {
+        const { collected, evaluated, landed } = this.earlier;
+        this.evaluated = collected.map((t, i) => (landed.has(t.name) ? evaluateTarget(project, settings, remote, t) : evaluated[i]));
+      } else this.evaluated = this.packageTargets.map((t) => evaluateTarget(project, settings, remote, t));
+    }
     return this.evaluated;
+  }
+
+  /** The targets before they are joined with the data (collectTargets). */
+  get packageTargets(): PackageTarget[] {
+    this.collected ??= this.earlier?.collected ?? collectTargets(this.input.project);
+    return this.collected;
+  }
+
+  /** The same data seen by a rule that wants the findings about `only` alone (see ScanInput.only). */
+  restrictedTo(only: ReadonlySet<string>): ScanData {
+    const view = new ScanData({ ...this.input, only });
+    view.collected = this.packageTargets;
+    view.evaluated = this.allTargets;
+    view.ownNames = this.workspaceNames;
+    return view;
   }
 
   /** Names of the project's own packages (workspaces). */

@@ -12,6 +12,7 @@ export const securityHolder = defineRule({
   severity: 'error',
   data: ['registry'],
   fixes: [],
+  perName: {},
   check(ctx) {
     for (const t of ctx.data.targets) {
       if (!t.packument || !isSecurityPlaceholder(t.packument)) continue;

@@ -17,6 +17,7 @@ export const suspiciousCode = defineRule({
   severity: 'warning',
   data: ['registry'],
   fixes: [],
+  perName: {},
   check(ctx) {
     if (!ctx.remote?.audits?.size) return;
     for (const t of ctx.data.targets) {

@@ -32,6 +32,8 @@ export const trustChange = defineRule({
   severity: 'warning',
   data: ['registry'],
   fixes: [],
+  // The added dependencies' own packuments are judged too (assessAddedDependency).
+  perName: { reads: (t) => Object.keys(t.info?.dependencies ?? {}) },
   check(ctx) {
     const now = ctx.now.getTime();
     for (const t of ctx.data.targets) {

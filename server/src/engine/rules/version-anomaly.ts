@@ -14,6 +14,7 @@ export const versionAnomaly = defineRule({
   severity: 'warning',
   data: ['registry'],
   fixes: [],
+  perName: {},
   check(ctx) {
     for (const t of ctx.data.targets) {
       if (!t.packument || !t.info || !t.version || !isValidVersion(t.version)) continue;
