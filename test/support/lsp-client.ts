@@ -105,6 +105,11 @@ export class LspTestClient {
     }
   }
 
+  /** The server's process id (a benchmark reads its CPU time). */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   async shutdown(): Promise<void> {
     try {
       await this.connection.sendRequest('shutdown');
