@@ -33,9 +33,9 @@ test('reducePackument keeps repositoryUrl and a well-formed gitHead', () => {
     },
   });
   const p = reducePackument(raw, 'p')!;
-  assert.equal(p.versions['1.0.0'].repositoryUrl, 'https://github.com/o/p');
-  assert.equal(p.versions['1.0.0'].gitHead, 'abcdef0123456789abcdef0123456789abcdef01');
-  assert.equal(p.versions['1.0.1'].gitHead, undefined);
-  assert.equal(p.versions['1.0.1'].repositoryUrl, undefined);
-  assert.equal(p.versions['1.0.2'].gitHead, undefined);
+  assert.equal(p.version('1.0.0')!.repositoryUrl, 'https://github.com/o/p');
+  assert.equal(p.version('1.0.0')!.gitHead, 'abcdef0123456789abcdef0123456789abcdef01');
+  assert.equal(p.version('1.0.1')!.gitHead, undefined);
+  assert.equal(p.version('1.0.1')!.repositoryUrl, undefined);
+  assert.equal(p.version('1.0.2')!.gitHead, undefined);
 });

@@ -22,6 +22,7 @@ import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
 import { startFakeOsv, type FakeOsv } from '../support/fake-osv';
 import { startTestProxy, type TestProxy } from '../support/test-proxy';
 import { npmLockText } from '../support/fixtures';
+import { packumentFromRecords } from '../../server/src/engine/data/packument';
 
 const SECRET = 'ghp_SECRETsecretSECRET0123456789';
 const REPO = 'github:a/b';
@@ -271,12 +272,13 @@ test('row 13: a hostile packument cannot reach Object.prototype, fresh or read b
   }
   assert.equal(resolveSpec(p, 'constructor'), undefined);
   // Read back in the stored form the cache writes, and in the older full form.
-  for (const written of [encodePackument(p), p]) {
+  const fullForm = { name: p.name, distTags: p.distTags, versions: Object.fromEntries(p.versionNames.map((v) => [v, p.version(v)])), time: Object.fromEntries(p.timeKeys().map((k) => [k, p.time(k)])) };
+  for (const written of [encodePackument(p), fullForm]) {
     const fromDisk = revivePackument(JSON.parse(JSON.stringify(written)))!;
     assert.equal(resolveSpec(fromDisk, 'constructor'), undefined);
     assert.equal(resolveSpec(fromDisk, 'latest'), '1.0.0');
-    assert.equal(Object.getPrototypeOf(fromDisk.versions), null);
-    assert.equal(Object.getPrototypeOf(fromDisk.versions['1.0.0'].scripts ?? Object.create(null)), null);
+    assert.deepEqual([fromDisk.hasVersion('__proto__'), fromDisk.hasVersion('constructor')], [true, false]);
+    assert.equal(Object.getPrototypeOf(fromDisk.version('1.0.0')!.scripts ?? Object.create(null)), null);
   }
 });
 
@@ -324,7 +326,7 @@ test('project .npmrc spans point at the line that asked', () => {
 });
 
 test('a dist-tag whose value is a URL or a range is never taken as the version a spec resolves to', () => {
-  const p = { name: 'lib', distTags: Object.assign(Object.create(null), { latest: 'https://evil.example/x.tgz', next: '>=1' }), versions: Object.assign(Object.create(null), { '1.0.0': {} }), time: {} } as never;
+  const p = packumentFromRecords({ name: 'lib', distTags: Object.assign(Object.create(null), { latest: 'https://evil.example/x.tgz', next: '>=1' }), versions: { '1.0.0': {} } });
   assert.equal(resolveSpec(p, 'latest'), undefined);
   assert.equal(resolveSpec(p, 'next'), undefined);
   assert.equal(resolveSpec(p, ''), '1.0.0');

@@ -17,6 +17,7 @@ import { PositionMapper } from '../../server/src/lsp/positions';
 import { IocTexts, iocText } from '../../server/src/lsp/report-links';
 import { advisoryUrl, codeSpan, destination, link, npmPackageUrl, repositoryLinkUrl, text } from '../../server/src/lsp/markdown';
 import type { LockfileReview } from '../../server/src/engine/review/review';
+import { packumentFromRecords } from '../../server/src/engine/data/packument';
 
 // markdown-it is what VS Code's Markdown preview renders with; it is here through
 // @vscode/vsce, without types.
@@ -154,7 +155,7 @@ const HOSTILE_SPEC = '1.0.0 `` [x](command:depwarden.copyIoc?%5B%22rm%22%5D) ![]
 const HOSTILE_KEY = 'evil`` [k](https://evil.example/k) <img src=y> ``';
 
 function hostilePackument(): Packument {
-  return {
+  return packumentFromRecords({
     name: 'sneaky',
     distTags: { latest: '1.1.0' },
     versions: {
@@ -172,7 +173,7 @@ function hostilePackument(): Packument {
       },
     },
     time: { created: new Date(NOW - 900 * DAY).toISOString(), '1.0.0': new Date(NOW - 800 * DAY).toISOString(), '1.1.0': new Date(NOW - 2 * DAY).toISOString() },
-  };
+  });
 }
 
 function hostileProject() {

@@ -38,9 +38,11 @@ function raw(): Record<string, unknown> {
   return { name: 'busy', 'dist-tags': { latest: '1.59.0' }, versions, time, maintainers: [{ name: 'alice' }], readme: 'z'.repeat(100_000) };
 }
 
-/** Own entries all the way down (records have null prototypes). */
+/** Everything a packument answers, in the record form, own entries all the way down (records have null prototypes). */
 function plain(p: Packument): unknown {
-  return JSON.parse(JSON.stringify(p));
+  const versions = Object.fromEntries(p.versionNames.map((v) => [v, p.version(v)]));
+  const time = Object.fromEntries(p.timeKeys().map((k) => [k, p.time(k)]));
+  return JSON.parse(JSON.stringify({ name: p.name, distTags: p.distTags, versions, time, unpublished: p.unpublished, maintainers: p.maintainers }));
 }
 
 test('stored form: decoded it is the reduced packument again, with dependencies and non-registry peers per version', () => {
@@ -48,27 +50,28 @@ test('stored form: decoded it is the reduced packument again, with dependencies 
   const stored = JSON.parse(JSON.stringify(encodePackument(reduced)));
   const decoded = decodeStored(stored)!;
   assert.deepEqual(plain(decoded), plain(reduced));
-  const v = decoded.versions['1.31.0'];
+  const v = decoded.version('1.31.0')!;
   assert.deepEqual({ ...v.nonRegistryPeerDependencies }, { evil: 'https://evil.example/x.tgz' });
   assert.deepEqual({ ...v.dependencies }, { fsevents: '^2.0.0', a: '^3.0.0', b: '^2.0.0' });
-  assert.equal(decoded.versions['1.3.0'].deprecated, 'use 1.4');
-  assert.equal(decoded.versions['1.3.0'].hasBin, true);
-  assert.equal(decoded.versions['1.59.0'].publisher, 'mallory');
-  assert.deepEqual({ ...decoded.versions['1.59.0'].scripts }, { postinstall: 'node setup.js' });
-  assert.equal(decoded.versions['1.39.0'].hasProvenance, true);
-  assert.equal(decoded.versions['1.40.0'].hasProvenance, false);
+  assert.equal(decoded.version('1.3.0')!.deprecated, 'use 1.4');
+  assert.equal(decoded.version('1.3.0')!.hasBin, true);
+  assert.equal(decoded.version('1.59.0')!.publisher, 'mallory');
+  assert.deepEqual({ ...decoded.version('1.59.0')!.scripts }, { postinstall: 'node setup.js' });
+  assert.equal(decoded.version('1.39.0')!.hasProvenance, true);
+  assert.equal(decoded.version('1.40.0')!.hasProvenance, false);
   // What no rule or hover reads is not kept.
   assert.ok(!JSON.stringify(stored).includes('sha512-'));
   assert.ok(!JSON.stringify(stored).includes('/-/busy-'), 'no tarball URL');
-  assert.equal(decoded.versions['1.0.0'].strongIntegrity, true);
+  assert.equal(decoded.version('1.0.0')!.strongIntegrity, true);
 });
 
 test('stored form: a version named __proto__ stays a version (a key, never a prototype)', () => {
   const doc = JSON.parse(JSON.stringify(raw()).replace('"versions":{', '"versions":{"__proto__":{"version":"__proto__","scripts":{"postinstall":"x"}},'));
   const reduced = reducePackument(doc, 'busy')!;
-  assert.ok(Object.prototype.hasOwnProperty.call(reduced.versions, '__proto__'));
+  assert.ok(reduced.hasVersion('__proto__'));
+  assert.deepEqual({ ...reduced.version('__proto__')!.scripts }, { postinstall: 'x' });
   const decoded = decodeStored(JSON.parse(JSON.stringify(encodePackument(reduced))))!;
-  assert.ok(Object.prototype.hasOwnProperty.call(decoded.versions, '__proto__'), 'kept through the stored form');
+  assert.ok(decoded.hasVersion('__proto__'), 'kept through the stored form');
   assert.deepEqual(plain(decoded), plain(reduced));
   assert.equal(({} as Record<string, unknown>).scripts, undefined);
 });
@@ -80,8 +83,8 @@ test('stored form: versions share one record per distinct dependency set, on dis
   assert.ok(stored.records.length <= 13, `${stored.records.length} records`);
   assert.equal(stored.urls.length, 1);
   for (const p of [reduced, decodeStored(JSON.parse(JSON.stringify(stored)))!]) {
-    assert.equal(p.versions['1.1.0'].dependencies, p.versions['1.3.0'].dependencies, 'the same object');
-    assert.notEqual(p.versions['1.1.0'].dependencies, p.versions['1.11.0'].dependencies);
+    assert.equal(p.version('1.1.0')!.dependencies, p.version('1.3.0')!.dependencies, 'the same object');
+    assert.notEqual(p.version('1.1.0')!.dependencies, p.version('1.11.0')!.dependencies);
   }
   const full = JSON.stringify(plain(reduced)).length;
   const compact = JSON.stringify(stored).length;
@@ -90,10 +93,10 @@ test('stored form: versions share one record per distinct dependency set, on dis
 
 test('stored form: indexes out of range and junk are ignored, anything else is not a packument', () => {
   const decoded = decodeStored({ format: 2, name: 'x', distTags: { latest: 7 }, time: {}, records: [{ a: '1' }], urls: [], versions: { '1.0.0': { D: 5, R: -1, P: 0 }, '2.0.0': 'junk' } })!;
-  assert.equal(decoded.versions['1.0.0'].dependencies, undefined);
-  assert.equal(decoded.versions['1.0.0'].repositoryUrl, undefined);
-  assert.deepEqual({ ...decoded.versions['1.0.0'].nonRegistryPeerDependencies }, { a: '1' });
-  assert.equal(decoded.versions['2.0.0'], undefined);
+  assert.equal(decoded.version('1.0.0')!.dependencies, undefined);
+  assert.equal(decoded.version('1.0.0')!.repositoryUrl, undefined);
+  assert.deepEqual({ ...decoded.version('1.0.0')!.nonRegistryPeerDependencies }, { a: '1' });
+  assert.equal(decoded.version('2.0.0')!, undefined);
   assert.equal(decoded.distTags.latest, undefined);
   assert.equal(decodeStored('nope'), undefined);
   assert.equal(decodeStored({ format: 2 }), undefined);
@@ -120,14 +123,14 @@ test('the disk cache holds the stored form; a new process reads it back the same
   assert.ok(!line.includes('"integrity"') && !line.includes('"tarball"'), line);
   const fromDisk = (await lookup(true))!;
   assert.deepEqual(plain(fromDisk), plain(fetched));
-  assert.equal(fromDisk.versions['1.0.0'].dependencies, fromDisk.versions['1.0.1'].dependencies);
+  assert.equal(fromDisk.version('1.0.0')!.dependencies, fromDisk.version('1.0.1')!.dependencies);
 });
 
 test('entries written in the older full form are still read (without integrity and tarball)', () => {
   const old = { name: 'o', distTags: { latest: '1.0.0' }, time: {}, versions: { '1.0.0': { version: '1.0.0', hasRepository: true, hasBin: false, hasProvenance: false, integrity: 'sha512-x', tarball: 'https://r/o.tgz', dependencies: { a: '1' } } } };
   const p = decodeStored(JSON.parse(JSON.stringify(old)))!;
-  assert.equal(p.versions['1.0.0'].hasRepository, true);
-  assert.deepEqual({ ...p.versions['1.0.0'].dependencies }, { a: '1' });
-  assert.ok(!('integrity' in p.versions['1.0.0']) && !('tarball' in p.versions['1.0.0']));
-  assert.equal(Object.getPrototypeOf(p.versions), null);
+  assert.equal(p.version('1.0.0')!.hasRepository, true);
+  assert.deepEqual({ ...p.version('1.0.0')!.dependencies }, { a: '1' });
+  assert.ok(!('integrity' in p.version('1.0.0')!) && !('tarball' in p.version('1.0.0')!));
+  assert.deepEqual(p.versionNames, ['1.0.0']);
 });

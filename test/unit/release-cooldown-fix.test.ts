@@ -1,18 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newestSettledVersion } from '../../server/src/engine/rules/release-cooldown';
-import type { Packument } from '../../server/src/engine/data/remote-data';
+import type { Packument, VersionInfo } from '../../server/src/engine/data/remote-data';
+import { packumentFromRecords } from '../../server/src/engine/data/packument';
 
 const DAY = 24 * 3600_000;
 const now = Date.parse('2026-11-28T12:00:00Z');
 
 function packument(versions: Record<string, number>, deprecated: string[] = []): Packument {
-  const p: Packument = { name: 'x', distTags: {}, versions: {}, time: {} };
+  const records = { name: 'x', versions: {} as Record<string, Partial<VersionInfo>>, time: {} as Record<string, string> };
   for (const [v, daysAgo] of Object.entries(versions)) {
-    p.versions[v] = { version: v, hasRepository: true, hasBin: false, hasProvenance: false, ...(deprecated.includes(v) ? { deprecated: 'no' } : {}) };
-    p.time[v] = new Date(now - daysAgo * DAY).toISOString();
+    records.versions[v] = { hasRepository: true, ...(deprecated.includes(v) ? { deprecated: 'no' } : {}) };
+    records.time[v] = new Date(now - daysAgo * DAY).toISOString();
   }
-  return p;
+  return packumentFromRecords(records);
 }
 
 test('the pin target is the newest settled release the range accepts, older than the fresh one', () => {

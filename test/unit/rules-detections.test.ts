@@ -117,9 +117,9 @@ test('remote-dynamic-dependency: the URL is attacker text, capped in the message
 test('the packument keeps peer dependencies only where they leave the registry, also through the disk cache', () => {
   const raw = buildPackument(PUBLIC, 'c', { versions: { '1.0.0': { peerDependencies: { react: '^18', theme: 'user/theme' } } } });
   const p = reducePackument(raw, 'c')!;
-  assert.deepEqual({ ...p.versions['1.0.0'].nonRegistryPeerDependencies }, { theme: 'user/theme' });
+  assert.deepEqual({ ...p.version('1.0.0')!.nonRegistryPeerDependencies }, { theme: 'user/theme' });
   const revived = revivePackument(JSON.parse(JSON.stringify(p)))!;
-  assert.equal(Object.getPrototypeOf(revived.versions['1.0.0'].nonRegistryPeerDependencies), null);
+  assert.equal(Object.getPrototypeOf(revived.version('1.0.0')!.nonRegistryPeerDependencies), null);
 });
 
 test('unknown-package: a declared name the registry does not have says both stories, once, on the package.json name', () => {

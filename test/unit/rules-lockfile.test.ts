@@ -16,6 +16,7 @@ import { RULES } from '../../server/src/engine/rules';
 import { scanFiles } from '../../server/src/engine/scan';
 import { emptyRemoteData } from '../../server/src/engine/data/remote-data';
 import { fixEdits } from '../../server/src/engine/fixes/fix-edits';
+import { packumentFromRecords } from '../../server/src/engine/data/packument';
 
 // ------------------------------------------------------------ helpers
 
@@ -212,7 +213,7 @@ test('lockfile-integrity: the registry tells which cause it is, and many entries
   entries.forEach((p, i) => {
     if (i === 11) return; // never looked up
     const integrity = i < 9 ? 'sha512-BBBB' : i < 10 ? 'sha1-2jmj7l5rSw0yVb/vlWAYkK/YBwk=' : undefined;
-    remote.packuments.set(p.name, { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: { name: p.name, distTags: { latest: '1.0.0' }, versions: { '1.0.0': version(integrity) }, time: {} } });
+    remote.packuments.set(p.name, { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: packumentFromRecords({ name: p.name, distTags: { latest: '1.0.0' }, versions: { '1.0.0': version(integrity) } }) });
   });
   const findings = lockfileIntegrity.run({ project, settings: defaultSettings(), now: new Date('2026-11-28T00:00:00Z'), remote });
   assert.equal(findings.length, 1);
@@ -246,7 +247,7 @@ test('lockfile-integrity: a yarn classic URL dependency with only its #sha1 frag
     { path: 'yarn.lock', text: yarnLock },
   ];
   const remote = emptyRemoteData();
-  remote.packuments.set('left-pad', { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: { name: 'left-pad', distTags: { latest: '1.3.0' }, versions: { '1.3.0': { version: '1.3.0', hasRepository: true, hasBin: false, hasProvenance: false, strongIntegrity: true } }, time: {} } });
+  remote.packuments.set('left-pad', { status: 'ok', registry: 'https://registry.npmjs.org/', fromCache: false, packument: packumentFromRecords({ name: 'left-pad', distTags: { latest: '1.3.0' }, versions: { '1.3.0': { hasRepository: true, strongIntegrity: true } } }) });
   const f = scanFiles(files, { remote, now: new Date('2026-11-28T00:00:00Z') }).findings.filter((x) => x.rule === 'lockfile-integrity');
   assert.equal(f.length, 1);
   assert.equal(f[0].severity, 'info');

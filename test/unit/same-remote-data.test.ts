@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyRemoteData, sameRemoteData, type Packument, type RemoteData } from '../../server/src/engine/data/remote-data';
+import { packumentFromRecords } from '../../server/src/engine/data/packument';
 
-const packument: Packument = { name: 'a', distTags: {}, versions: {}, time: {} };
+const packument: Packument = packumentFromRecords({ name: 'a' });
 
 function data(): RemoteData {
   const d = emptyRemoteData();
@@ -19,7 +20,7 @@ test('sameRemoteData: equal only when every answer is the same', () => {
   assert.equal(sameRemoteData(base, again()), true, 'cache hits: same packument objects');
 
   const refetched = again();
-  refetched.packuments.set('a', { status: 'ok', packument: { ...packument }, registry: 'https://r/', fromCache: false });
+  refetched.packuments.set('a', { status: 'ok', packument: packumentFromRecords({ name: 'a' }), registry: 'https://r/', fromCache: false });
   assert.equal(sameRemoteData(base, refetched), false, 'a new packument object');
 
   const gone = again();

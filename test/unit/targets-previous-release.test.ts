@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import semver from 'semver';
 import { previousRelease } from '../../server/src/engine/data/targets';
 import type { Packument, VersionInfo } from '../../server/src/engine/data/remote-data';
+import { packumentFromRecords } from '../../server/src/engine/data/packument';
 
 function plainPreviousRelease(versions: string[], version: string): string | undefined {
   if (!semver.valid(version)) return undefined;
@@ -23,9 +24,9 @@ function plainPreviousRelease(versions: string[], version: string): string | und
 }
 
 function packumentOf(versions: string[]): Packument {
-  const record: Record<string, VersionInfo> = {};
-  for (const v of versions) record[v] = { version: v } as VersionInfo;
-  return { name: 'p', distTags: {}, versions: record, time: {} };
+  const record: Record<string, Partial<VersionInfo>> = {};
+  for (const v of versions) record[v] = {};
+  return packumentFromRecords({ name: 'p', versions: record });
 }
 
 const part = fc.integer({ min: 0, max: 4 });

@@ -13,8 +13,9 @@ import type { Project } from '../../server/src/engine/project';
 import { typosquat } from '../../server/src/engine/rules/typosquat';
 import { RULES } from '../../server/src/engine/rules';
 import { scanFiles } from '../../server/src/engine/scan';
-import { emptyRemoteData, type Packument, type PackumentLookup } from '../../server/src/engine/data/remote-data';
+import { emptyRemoteData, type PackumentLookup, type VersionInfo } from '../../server/src/engine/data/remote-data';
 import { CORPUS_DIR, corpusFindings } from '../../bench/typosquat';
+import { packumentFromRecords } from '../../server/src/engine/data/packument';
 
 const detector = popularNameDetector();
 
@@ -331,9 +332,9 @@ test('lockfile entries: squat found by real name, direct ones get a fix in packa
 // ------------------------------------------------------------ registry weighting
 
 function packumentLookup(name: string, created: string, versionCount: number): PackumentLookup {
-  const versions: Packument['versions'] = {};
-  for (let i = 0; i < versionCount; i++) versions[`1.0.${i}`] = { version: `1.0.${i}`, hasRepository: true, hasBin: false, hasProvenance: false };
-  return { status: 'ok', packument: { name, distTags: { latest: '1.0.0' }, versions, time: { created } }, registry: 'https://registry.npmjs.org/', fromCache: false };
+  const versions: Record<string, Partial<VersionInfo>> = {};
+  for (let i = 0; i < versionCount; i++) versions[`1.0.${i}`] = { hasRepository: true };
+  return { status: 'ok', packument: packumentFromRecords({ name, distTags: { latest: '1.0.0' }, versions, time: { created } }), registry: 'https://registry.npmjs.org/', fromCache: false };
 }
 
 test('with registry data: an old, much-released neighbour is dropped, a new unscoped copy is reported', () => {

@@ -337,10 +337,11 @@ function renderPackageAudit(result: AuditResult): string {
  */
 function renderAudit(p: Packument, version: string | undefined, now: Date): string | undefined {
   const lines: string[] = [];
-  const info = version ? p.versions[version] : undefined;
-  if (version && p.time[version]) {
+  const info = version ? p.version(version) : undefined;
+  const published = version ? p.time(version) : undefined;
+  if (version && published) {
     const by = info?.publisher ? ` by **${text(info.publisher)}**` : '';
-    lines.push(`**${text(version)}** published ${when(p.time[version], now)}${by}`);
+    lines.push(`**${text(version)}** published ${when(published, now)}${by}`);
   } else if (version && !info) {
     lines.push(`**${text(version)}** is not on the registry.`);
   }
@@ -356,9 +357,10 @@ function renderAudit(p: Packument, version: string | undefined, now: Date): stri
     if (parts.length) lines.push(parts.join(' · '));
   }
   const recent = releases.slice(-PUBLISHER_HISTORY);
-  if (recent.some((r) => p.versions[r.version]?.publisher)) {
-    const history = recent.map((r) => {
-      const who = p.versions[r.version]?.publisher;
+  const publishers = recent.map((r) => p.version(r.version)?.publisher);
+  if (publishers.some(Boolean)) {
+    const history = recent.map((r, i) => {
+      const who = publishers[i];
       return `${text(r.version)} ${who ? text(who) : '?'}`;
     });
     lines.push(`publishers of recent versions: ${history.join(' · ')}`);
@@ -369,8 +371,9 @@ function renderAudit(p: Packument, version: string | undefined, now: Date): stri
 /** Versions still served, oldest first by publish time. */
 function releasesByTime(p: Packument): { version: string; time: string }[] {
   const out: { version: string; time: string }[] = [];
-  for (const [version, time] of Object.entries(p.time)) {
-    if (version === 'created' || version === 'modified' || !p.versions[version] || Number.isNaN(Date.parse(time))) continue;
+  for (const version of p.versionNames) {
+    const time = p.time(version);
+    if (version === 'created' || version === 'modified' || time === undefined || Number.isNaN(Date.parse(time))) continue;
     out.push({ version, time });
   }
   return out.sort((a, b) => Date.parse(a.time) - Date.parse(b.time));
@@ -381,7 +384,7 @@ function renderLinks(s: Subject, p: Packument | undefined, rule: Finding['rule']
   const links = [link('npm', npmPackageUrl(s.name)!)];
   const versionPage = s.version ? npmPackageUrl(s.name, s.version) : undefined;
   if (versionPage) links.push(link(`published files of ${s.version}`, `${versionPage}?activeTab=code`));
-  const info = s.version ? p?.versions[s.version] : undefined;
+  const info = s.version ? p?.version(s.version) : undefined;
   const claimed = info?.repositoryUrl ?? (p ? latestRepositoryUrl(p) : undefined);
   const repo = repositoryLinkUrl(claimed);
   if (repo) {
@@ -409,7 +412,7 @@ function auditLink(uri: string, s: Subject): string | undefined {
 
 function latestRepositoryUrl(p: Packument): string | undefined {
   const latest = p.distTags.latest;
-  return latest ? p.versions[latest]?.repositoryUrl : undefined;
+  return latest ? p.version(latest)?.repositoryUrl : undefined;
 }
 
 /** The repository's tree at a commit, in the URL form of the big hosts (GitHub's elsewhere). */

@@ -246,7 +246,7 @@ export class DataPlane {
     if (age >= DEFAULT_TTL_MS.packument) return true;
     // A version newer than the packument we hold: ask once (it may have been published since).
     const asked = this.askedVersions.get(name);
-    for (const v of versions) if (!Object.prototype.hasOwnProperty.call(lookup.packument.versions, v) && !asked?.has(v)) return true;
+    for (const v of versions) if (!lookup.packument.hasVersion(v) && !asked?.has(v)) return true;
     return false;
   }
 

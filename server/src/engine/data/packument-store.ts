@@ -13,7 +13,8 @@
  * Everything here was read from the registry or from the cache folder: untrusted. Records
  * indexed by its keys have null prototypes; indexes out of range are ignored.
  */
-import type { Packument, VersionInfo } from './remote-data';
+import type { VersionInfo } from './remote-data';
+import { PackumentBuilder, type Packument, type VersionFields } from './packument';
 
 /** An SRI string naming a hash stronger than SHA-1. */
 export function isStrongIntegrity(integrity: unknown): boolean {
@@ -74,7 +75,8 @@ export function encodePackument(p: Packument): StoredPackument {
   // Null prototype: a version named "__proto__" stays a key (on a plain object the
   // assignment below would set the prototype and the version would be lost).
   const versions: Record<string, StoredVersion> = Object.create(null);
-  for (const [version, v] of Object.entries(p.versions)) {
+  for (const version of p.versionNames) {
+    const v = p.version(version)!;
     const s: StoredVersion = {};
     if (v.scripts) s.s = v.scripts;
     if (v.hasRepository) s.r = 1;
@@ -96,7 +98,9 @@ export function encodePackument(p: Packument): StoredPackument {
     }
     versions[version] = s;
   }
-  const stored: StoredPackument = { format: STORED_FORMAT, name: p.name, distTags: p.distTags, time: p.time, records, urls, versions };
+  const time: Record<string, string> = Object.create(null);
+  for (const key of p.timeKeys()) time[key] = p.time(key)!;
+  const stored: StoredPackument = { format: STORED_FORMAT, name: p.name, distTags: p.distTags, time, records, urls, versions };
   if (p.unpublished) stored.unpublished = p.unpublished;
   if (p.maintainers) stored.maintainers = p.maintainers;
   return stored;
@@ -111,14 +115,14 @@ export function decodeStored(x: unknown): Packument | undefined {
   if (!x || typeof x !== 'object') return undefined;
   const s = x as Partial<StoredPackument> & { versions?: unknown };
   if (!s.versions || typeof s.versions !== 'object') return undefined;
-  if (s.format !== STORED_FORMAT) return reviveFullForm(x as Packument);
+  if (s.format !== STORED_FORMAT) return reviveFullForm(s as { versions: object });
   const records = (Array.isArray(s.records) ? s.records : []).map((r) => adoptRecord(r));
   const urls = Array.isArray(s.urls) ? s.urls : [];
   const intern = interner();
-  const versions = dict<VersionInfo>();
+  const builder = new PackumentBuilder(typeof s.name === 'string' ? s.name : '', adoptRecord(s.distTags));
   for (const [version, raw] of Object.entries(s.versions as Record<string, StoredVersion>)) {
     if (!raw || typeof raw !== 'object') continue;
-    const info: VersionInfo = { version, hasRepository: raw.r === 1, hasBin: raw.b === 1, hasProvenance: raw.p === 1 };
+    const info: VersionFields = { hasRepository: raw.r === 1, hasBin: raw.b === 1, hasProvenance: raw.p === 1 };
     if (raw.i === 1) info.strongIntegrity = true;
     if (raw.s) info.scripts = adoptRecord(raw.s);
     if (typeof raw.d === 'string') info.deprecated = intern(raw.d);
@@ -130,30 +134,40 @@ export function decodeStored(x: unknown): Packument | undefined {
     if (peers) info.nonRegistryPeerDependencies = peers;
     const url = typeof raw.R === 'number' ? urls[raw.R] : undefined;
     if (typeof url === 'string') info.repositoryUrl = url;
-    versions[version] = info;
+    builder.version(version, info);
   }
-  const p: Packument = { name: typeof s.name === 'string' ? s.name : '', distTags: adoptRecord(s.distTags), versions, time: stringRecord(s.time) };
-  if (s.unpublished && typeof s.unpublished === 'object') {
-    p.unpublished = { time: typeof s.unpublished.time === 'string' ? s.unpublished.time : undefined, versions: stringList(s.unpublished.versions) };
-  }
-  if (Array.isArray(s.maintainers)) p.maintainers = stringList(s.maintainers);
-  return p;
+  addTimes(builder, s.time);
+  return builder.build(extras(s));
 }
 
-/** The full form as reducePackument made it before the stored form: null prototypes, no integrity hash or tarball. */
-function reviveFullForm(p: Packument): Packument {
-  const versions = dict<VersionInfo>();
+function addTimes(builder: PackumentBuilder, time: unknown): void {
+  for (const [k, v] of Object.entries(stringRecord(time))) builder.time(k, v);
+}
+
+/** `unpublished` and `maintainers` of a stored or full form, checked. */
+function extras(s: { unpublished?: unknown; maintainers?: unknown }): { unpublished?: Packument['unpublished']; maintainers?: string[] } {
+  const out: { unpublished?: Packument['unpublished']; maintainers?: string[] } = {};
+  const u = s.unpublished as { time?: unknown; versions?: unknown } | undefined;
+  if (u && typeof u === 'object') out.unpublished = { time: typeof u.time === 'string' ? u.time : undefined, versions: stringList(u.versions) };
+  if (Array.isArray(s.maintainers)) out.maintainers = stringList(s.maintainers);
+  return out;
+}
+
+/** The full form as reducePackument made it before the stored form (no integrity hash or tarball kept). */
+function reviveFullForm(p: { name?: unknown; distTags?: unknown; versions: object; time?: unknown; unpublished?: unknown; maintainers?: unknown }): Packument {
+  const builder = new PackumentBuilder(typeof p.name === 'string' ? p.name : '', compactRecord(p.distTags));
   for (const [k, v] of Object.entries(p.versions)) {
     if (!v || typeof v !== 'object') continue;
-    const { integrity, tarball: _tarball, ...kept } = v as VersionInfo & { integrity?: unknown; tarball?: unknown };
-    const info: VersionInfo = { ...kept };
+    const { integrity, tarball: _tarball, version: _version, ...kept } = v as VersionInfo & { integrity?: unknown; tarball?: unknown };
+    const info: VersionFields = { ...kept };
     if (isStrongIntegrity(integrity)) info.strongIntegrity = true;
     if (kept.scripts) info.scripts = compactRecord(kept.scripts);
     if (kept.dependencies) info.dependencies = compactRecord(kept.dependencies);
     if (kept.nonRegistryPeerDependencies) info.nonRegistryPeerDependencies = compactRecord(kept.nonRegistryPeerDependencies);
-    versions[k] = info;
+    builder.version(k, info);
   }
-  return { ...p, distTags: compactRecord(p.distTags), versions, time: stringRecord(p.time) };
+  addTimes(builder, p.time);
+  return builder.build(extras(p));
 }
 
 /**

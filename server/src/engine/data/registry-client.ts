@@ -8,7 +8,8 @@
 import type { NpmConfig } from '../policy/npmrc';
 import { scopeOf, withTrailingSlash } from '../policy/npmrc';
 import { DEFAULT_REGISTRY, type Settings } from '../model';
-import type { Packument, PackumentLookup, VersionInfo } from './remote-data';
+import type { PackumentLookup } from './remote-data';
+import { PackumentBuilder, type Packument, type VersionFields } from './packument';
 import { compactRecord, decodeStored, encodePackument, interner, isStrongIntegrity, stringRecord, type StoredPackument } from './packument-store';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
@@ -156,12 +157,7 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
   const doc = raw as Record<string, unknown>;
   // Null-prototype records: they are indexed by registry-supplied keys (a dist-tag
   // named "constructor", a version "__proto__"), which must never reach Object.prototype.
-  const packument: Packument = {
-    name: typeof doc.name === 'string' ? doc.name : fallbackName,
-    distTags: compactRecord(doc['dist-tags']),
-    versions: dict(),
-    time: dict(),
-  };
+  const builder = new PackumentBuilder(typeof doc.name === 'string' ? doc.name : fallbackName, compactRecord(doc['dist-tags']));
   const versions = doc.versions && typeof doc.versions === 'object' ? (doc.versions as Record<string, unknown>) : {};
   const shared = new Map<string, Record<string, string>>();
   const intern = interner();
@@ -175,35 +171,34 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
     return compact;
   };
   for (const [version, v] of Object.entries(versions)) {
-    if (v && typeof v === 'object') packument.versions[version] = reduceVersion(version, v as Record<string, unknown>, share, intern);
+    if (v && typeof v === 'object') builder.version(version, reduceVersion(v as Record<string, unknown>, share, intern));
   }
   const time = doc.time && typeof doc.time === 'object' ? (doc.time as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(time)) {
-    if (typeof v === 'string') packument.time[k] = v;
+    if (typeof v === 'string') builder.time(k, v);
   }
+  const extra: { unpublished?: Packument['unpublished']; maintainers?: string[] } = {};
   const unpublished = time.unpublished as Record<string, unknown> | undefined;
   if (unpublished && typeof unpublished === 'object') {
-    packument.unpublished = {
+    extra.unpublished = {
       time: typeof unpublished.time === 'string' ? unpublished.time : undefined,
       versions: Array.isArray(unpublished.versions) ? unpublished.versions.filter((x): x is string => typeof x === 'string') : [],
     };
   }
   if (Array.isArray(doc.maintainers)) {
-    packument.maintainers = doc.maintainers
+    extra.maintainers = doc.maintainers
       .map((m) => (typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { name?: unknown }).name : undefined))
       .filter((x): x is string => typeof x === 'string');
   }
-  return packument;
+  return builder.build(extra);
 }
 
 function reduceVersion(
-  version: string,
   v: Record<string, unknown>,
   share: (r: Record<string, string>) => Record<string, string> | undefined,
   intern: (s: string) => string,
-): VersionInfo {
-  const info: VersionInfo = {
-    version,
+): VersionFields {
+  const info: VersionFields = {
     hasRepository: hasRepository(v.repository),
     hasBin: hasBin(v.bin) || hasBin((v.directories as Record<string, unknown> | undefined)?.bin),
     hasProvenance: false,
@@ -405,7 +400,7 @@ export class RegistryClient {
       if (cache.isFresh(gone)) return { status: 'gone', how: gone.value.how, registry, fromCache: true };
     } else if (cached && cache.isFresh(cached)) {
       const value = cached.value;
-      const unknown = versions.filter((v) => !value.packument.versions[v] && !value.absent.includes(v));
+      const unknown = versions.filter((v) => !value.packument.hasVersion(v) && !value.absent.includes(v));
       if (unknown.length === 0) return { status: 'ok', packument: value.packument, registry, fromCache: true };
     }
     return this.fetchPackument(name, registry, key, versions, gone ? undefined : cached);
@@ -429,7 +424,7 @@ export class RegistryClient {
     const validators = { etag: res.headers.etag, lastModified: res.headers['last-modified'] };
     if (res.status === 304 && cached) {
       const absent = new Set(cached.value.absent);
-      for (const v of versions) if (!cached.value.packument.versions[v]) absent.add(v);
+      for (const v of versions) if (!cached.value.packument.hasVersion(v)) absent.add(v);
       cached.value.absent = [...absent];
       await cache.touch(cached, validators);
       return { status: 'ok', packument: cached.value.packument, registry, fromCache: false };
@@ -447,11 +442,11 @@ export class RegistryClient {
     const raw = readPackumentJson(res.bytes ?? Buffer.from(res.body));
     const packument = raw && reducePackument(raw, name);
     if (!packument) return { status: 'error', reason: 'malformed response', registry };
-    if (Object.keys(packument.versions).length === 0) {
+    if (packument.versionCount === 0) {
       await cache.put('packument-gone', key, { how: 'empty' as GoneHow });
       return { status: 'gone', how: 'empty', registry, fromCache: false };
     }
-    const absent = versions.filter((v) => !packument.versions[v]);
+    const absent = versions.filter((v) => !packument.hasVersion(v));
     await cache.put('packument', key, new CachedPackument(packument, absent), validators);
     return { status: 'ok', packument, registry, fromCache: false };
   }

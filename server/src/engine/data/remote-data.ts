@@ -4,6 +4,7 @@
  */
 
 import type { AuditResult } from '../audit/model';
+import type { Packument } from './packument';
 
 /** What the rules need of one published version (a reduced registry version document). */
 export interface VersionInfo {
@@ -36,20 +37,12 @@ export interface VersionInfo {
 
 /**
  * A reduced packument: every field a rule or a hover reads, nothing more (big packuments
- * are tens of MB; this is about 1% of that). Kept in the cache in the compact form of
- * packument-store.ts. A field added here must be added to reducePackument, to
- * packument-reader.ts (the fields read) and to the stored form.
+ * are tens of MB; this is about 1% of that), its versions in columns (packument.ts). Kept
+ * in the cache in the compact form of packument-store.ts. A field added to VersionInfo
+ * must be added to reducePackument, to packument-reader.ts (the fields read), to the
+ * columns of packument.ts and to the stored form.
  */
-export interface Packument {
-  name: string;
-  distTags: Record<string, string>;
-  versions: Record<string, VersionInfo>;
-  /** `time`: `created`, `modified` and one ISO date per version. */
-  time: Record<string, string>;
-  /** `time.unpublished` when the whole package was unpublished. */
-  unpublished?: { time?: string; versions: string[] };
-  maintainers?: string[];
-}
+export type { Packument };
 
 /** Why registry or advisory data is missing: 'offline', 'timeout', 'HTTP 500', ... */
 export type MissingReason = string;

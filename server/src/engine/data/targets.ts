@@ -113,7 +113,7 @@ function collectTargetsOnce(project: Project): PackageTarget[] {
  * range, else the highest satisfying version, preferring ones not deprecated.
  */
 export function resolveSpec(packument: Packument, spec: string): string | undefined {
-  const versions = Object.keys(packument.versions);
+  const versions = packument.versionNames;
   const trimmed = spec.trim();
   // Own keys only: the spec and the tags are untrusted, and a spec "constructor" must not
   // resolve to Object.prototype.constructor (a function where a version belongs, which
@@ -125,7 +125,7 @@ export function resolveSpec(packument: Packument, spec: string): string | undefi
     const v = ownString(packument.distTags, name);
     return isPlainVersion(v) ? v : undefined;
   };
-  const served = (v: string | undefined): v is string => v !== undefined && Object.prototype.hasOwnProperty.call(packument.versions, v);
+  const served = (v: string | undefined): v is string => v !== undefined && packument.hasVersion(v);
   if (trimmed === '' || trimmed === '*' || trimmed === 'x') return tag('latest') ?? semver.maxSatisfying(versions, '*') ?? undefined;
   if (semver.valid(trimmed)) {
     const clean = semver.clean(trimmed)!;
@@ -134,7 +134,7 @@ export function resolveSpec(packument: Packument, spec: string): string | undefi
   if (semver.validRange(trimmed, { loose: true }) === null) return tag(trimmed);
   const latest = tag('latest');
   if (served(latest) && semver.satisfies(latest, trimmed, { loose: true })) return latest;
-  const live = versions.filter((v) => !packument.versions[v].deprecated);
+  const live = versions.filter((v) => !packument.version(v)!.deprecated);
   return semver.maxSatisfying(live, trimmed, { loose: true }) ?? semver.maxSatisfying(versions, trimmed, { loose: true }) ?? undefined;
 }
 
@@ -195,7 +195,7 @@ export function evaluateTarget(project: Project, settings: Settings, remote: Rem
   else if (lookup.status === 'ok') {
     out.packument = lookup.packument;
     if (out.version === undefined && t.spec !== undefined) out.version = resolveSpec(lookup.packument, t.spec);
-    if (out.version !== undefined) out.info = ownValue(lookup.packument.versions, out.version);
+    if (out.version !== undefined) out.info = lookup.packument.version(out.version);
     // Offline, a cached packument older than the lockfile cannot tell "removed" from "newer".
     if (t.lockedVersion !== undefined && !out.info && lookup.fromCache && remote.offline) out.missing.push('registry: offline (cached data predates this version)');
   }
@@ -230,7 +230,7 @@ export function previousRelease(packument: Packument, version: string): VersionI
   if (!answers) previousReleases.set(packument, (answers = new Map()));
   let previous = answers.get(version);
   if (previous === undefined && !answers.has(version)) answers.set(version, (previous = findPreviousRelease(packument, version)));
-  return previous === undefined ? undefined : packument.versions[previous];
+  return previous === undefined ? undefined : packument.version(previous);
 }
 
 /**
@@ -259,7 +259,7 @@ function findPreviousRelease(packument: Packument, version: string): string | un
   if (!asked) return undefined;
   const prerelease = parsedAsked !== undefined && parsedAsked.prerelease.length > 0;
   let best: Candidate | undefined;
-  for (const v of Object.keys(packument.versions)) {
+  for (const v of packument.versionNames) {
     const triple = plainReleaseParts(v);
     let candidate: Candidate;
     if (triple) {
@@ -328,7 +328,7 @@ export function isSecurityPlaceholder(p: Packument): boolean {
 /** Stops at the first real version (without listing every version first: thousands for some packages). */
 function everyVersionIsPlaceholder(p: Packument): boolean {
   let any = false;
-  for (const v in p.versions) {
+  for (const v of p.versionNames) {
     if (!PLACEHOLDER.test(v)) return false;
     any = true;
   }

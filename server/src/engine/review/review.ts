@@ -50,8 +50,8 @@ export function reviewLockfile(before: Lockfile | undefined, result: ScanResult,
     if ((c.kind === 'upgraded' || c.kind === 'downgraded') && remote) {
       const lookup = remote.packuments.get(c.name);
       if (lookup?.status === 'ok') {
-        const prev = lookup.packument.versions[c.from!];
-        const cur = lookup.packument.versions[c.to!];
+        const prev = lookup.packument.version(c.from);
+        const cur = lookup.packument.version(c.to);
         if (prev && cur) trust = trustDeltas(prev, cur);
       }
     }

@@ -16,9 +16,10 @@ export const deprecated = defineRule({
       const reason = t.info?.deprecated;
       if (!reason || !t.packument) continue;
       const latest = t.packument.distTags.latest;
+      // The registry names `latest`: only a plain version may become "upgrade to".
+      const latestInfo = isPlainVersion(latest) && latest !== t.version ? t.packument.version(latest) : undefined;
       const fixes: Fix[] =
-        // The registry names `latest`: only a plain version may become "upgrade to".
-        isPlainVersion(latest) && latest !== t.version && t.packument.versions[latest] && !t.packument.versions[latest].deprecated
+        latestInfo && !latestInfo.deprecated
           ? [{ title: `Upgrade ${t.name} to ${latest}`, kind: 'upgrade', name: t.name, version: latest }]
           : [];
       ctx.report(targetReport(t, `${describeTarget(t)} is deprecated: "${truncate(reason, LIMITS.text)}"`, { fixes, span: t.versionSpan }));

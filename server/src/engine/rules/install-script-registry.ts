@@ -116,7 +116,7 @@ function riskFacts(t: EvaluatedTarget, now: number): RiskFact[] {
 function established(t: EvaluatedTarget, now: number): string {
   const p = t.packument!;
   const created = firstPublished(p);
-  const count = Object.keys(p.versions).length;
+  const count = p.versionCount;
   const prev = previousRelease(p, t.info!.version);
   const parts = [created !== undefined ? `first published ${formatAge(Math.max(0, now - created))} ago` : undefined, hasHistory(p) ? `${count} versions` : undefined, 'a repository', prev ? `the same script in ${truncate(prev.version, LIMITS.version)}` : undefined];
   return `Nothing in the registry data marks this version as risky (${parts.filter(Boolean).join(', ')})`;

@@ -25,7 +25,7 @@ export const newPackage = defineRule({
       const age = ctx.now.getTime() - created;
       if (age >= ctx.settings.newPackageDays * DAY) continue;
       seen.add(`${t.file}\0${t.name}`);
-      const count = Object.keys(t.packument.versions).length;
+      const count = t.packument.versionCount;
       ctx.report(
         targetReport(t, `"${t.name}" was first published ${formatAge(Math.max(0, age))} ago (${count} version${count === 1 ? '' : 's'} so far): new packages are how typosquats and squatted names arrive. Check who publishes it and why you need it.`, {
           evidence: [`created: ${new Date(created).toISOString()}`],
@@ -39,10 +39,10 @@ export const newPackage = defineRule({
 export function firstPublished(p: Packument): number | undefined {
   if (firstDates.has(p)) return firstDates.get(p);
   let first: number | undefined;
-  for (const [k, v] of Object.entries(p.time)) {
+  for (const k of p.timeKeys()) {
     if (k === 'modified') continue;
-    const t = Date.parse(v);
-    if (!Number.isNaN(t) && (first === undefined || t < first)) first = t;
+    const t = p.publishedAt(k);
+    if (t !== undefined && (first === undefined || t < first)) first = t;
   }
   firstDates.set(p, first);
   return first;

@@ -26,8 +26,8 @@ export const releaseCooldown = defineRule({
       // A dist-tag can name any string as a version; semver would throw on it below and
       // take the rule down for every package of the scan.
       if (!t.packument || !isPlainVersion(t.version)) continue;
-      const published = Date.parse(t.packument.time[t.version] ?? '');
-      if (Number.isNaN(published)) continue;
+      const published = t.packument.publishedAt(t.version);
+      if (published === undefined) continue;
       const manager: PackageManager | undefined = t.lockfile ? managerOfLockfile(t.lockfile.format) : managerOfManifest(t.manifest?.packageManager);
       const policy = policyFor(policies, manager, t.name);
       const age = ctx.now.getTime() - published;
@@ -43,12 +43,12 @@ export const releaseCooldown = defineRule({
       const cutoff = ctx.now.getTime() - (policy?.minAgeMs ?? ctx.settings.cooldownDays * DAY);
       const safer = newestSettledVersion(t.packument, Math.min(cutoff, policy?.before?.getTime() ?? Infinity), t.dependency?.kind === 'alias' ? t.dependency.aliasOf?.spec : t.dependency?.spec, t.version);
       const fixes: Fix[] = safer
-        ? [{ title: `Pin to ${safer} (published ${formatAge(ctx.now.getTime() - Date.parse(t.packument.time[safer]))} ago)`, kind: 'pin', version: safer, preferred: true }]
+        ? [{ title: `Pin to ${safer} (published ${formatAge(ctx.now.getTime() - t.packument.publishedAt(safer)!)} ago)`, kind: 'pin', version: safer, preferred: true }]
         : [];
       ctx.report(
         targetReport(t, `${describeTarget(t)} was published ${when}, ${why}. Fresh releases are where hijacked versions live until they are caught; prefer the previous release for now.`, {
           span: t.versionSpan,
-          evidence: [`published: ${t.packument.time[t.version]}`, ...(safer ? [`newest release older than the cooldown: ${safer}`] : [])],
+          evidence: [`published: ${t.packument.time(t.version)}`, ...(safer ? [`newest release older than the cooldown: ${safer}`] : [])],
           fixes,
         }),
       );
@@ -62,10 +62,10 @@ export const releaseCooldown = defineRule({
  * fresh one cools down.
  */
 export function newestSettledVersion(packument: Packument, cutoff: number, range: string | undefined, current: string): string | undefined {
-  const settled = Object.keys(packument.versions).filter((v) => {
-    const published = Date.parse(packument.time[v] ?? '');
+  const settled = packument.versionNames.filter((v) => {
+    const published = packument.publishedAt(v);
     // Version keys are the registry's: only plain versions may become the pin.
-    return isPlainVersion(v) && !semver.prerelease(v) && !Number.isNaN(published) && published <= cutoff && semver.lt(v, current) && !packument.versions[v].deprecated;
+    return isPlainVersion(v) && !semver.prerelease(v) && published !== undefined && published <= cutoff && semver.lt(v, current) && !packument.version(v)!.deprecated;
   });
   const validRange = range && semver.validRange(range) ? range : undefined;
   const inRange = validRange ? settled.filter((v) => semver.satisfies(v, validRange)) : [];

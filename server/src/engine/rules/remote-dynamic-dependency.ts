@@ -75,8 +75,7 @@ function checkManifestTargets(ctx: RuleContext): void {
 function publishedVersion(ctx: RuleContext, name: string, version: string): VersionInfo | undefined {
   const lookup = ctx.remote?.packuments.get(name);
   if (lookup?.status !== 'ok') return undefined;
-  const versions = lookup.packument.versions;
-  return Object.prototype.hasOwnProperty.call(versions, version) ? versions[version] : undefined;
+  return lookup.packument.version(version);
 }
 
 /** Dependencies (lockfile-recorded and published, each name once) that fetch from outside the registry. */

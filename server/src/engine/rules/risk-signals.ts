@@ -68,8 +68,7 @@ export function installHooks(info: VersionInfo | undefined): [hook: string, text
 
 /** When a version was published, from the packument's `time` (undefined when unknown). */
 export function publishedAt(p: Packument, version: string): number | undefined {
-  const t = Object.prototype.hasOwnProperty.call(p.time, version) ? Date.parse(p.time[version]) : NaN;
-  return Number.isNaN(t) ? undefined : t;
+  return p.publishedAt(version);
 }
 
 /**
@@ -79,7 +78,7 @@ export function publishedAt(p: Packument, version: string): number | undefined {
  * that need the history are left out rather than guessed.
  */
 export function hasHistory(p: Packument): boolean {
-  return Object.prototype.hasOwnProperty.call(p.time, 'created') && !Number.isNaN(Date.parse(p.time.created));
+  return p.publishedAt('created') !== undefined;
 }
 
 /**
@@ -90,7 +89,7 @@ export function hasHistory(p: Packument): boolean {
 export function isEstablished(p: Packument, at: number): boolean {
   const created = firstPublished(p);
   if (created === undefined || at - created < ESTABLISHED_DAYS * DAY) return false;
-  return !hasHistory(p) || Object.keys(p.versions).length >= ESTABLISHED_VERSIONS;
+  return !hasHistory(p) || p.versionCount >= ESTABLISHED_VERSIONS;
 }
 
 /** "young": first published less than YOUNG_DAYS before `at` (the release that matters, named by `relativeTo`). */
@@ -106,7 +105,7 @@ export function youngFact(p: Packument, at: number, relativeTo: string): RiskFac
 /** At most FEW_VERSIONS versions; not raised for a package first published a year or more before `at` (a quiet old package, not a new one). */
 export function fewVersionsFact(p: Packument, at: number): RiskFact | undefined {
   if (!hasHistory(p)) return undefined;
-  const count = Object.keys(p.versions).length;
+  const count = p.versionCount;
   if (count > FEW_VERSIONS) return undefined;
   const created = firstPublished(p)!;
   if (at - created >= ESTABLISHED_DAYS * DAY) return undefined;
@@ -325,9 +324,10 @@ export function signalPlace(s: AuditSignal): string {
 export function publishersOf(p: Packument, before?: string): Set<string> {
   const out = new Set<string>();
   const bounded = before !== undefined && isValidVersion(before);
-  for (const [v, info] of Object.entries(p.versions)) {
+  for (const v of p.versionNames) {
     if (bounded && isValidVersion(v) && compareVersions(v, before) >= 0) continue;
-    if (info.publisher) out.add(info.publisher);
+    const publisher = p.version(v)!.publisher;
+    if (publisher) out.add(publisher);
   }
   if (out.size === 0) for (const m of p.maintainers ?? []) out.add(m);
   return out;
@@ -335,7 +335,7 @@ export function publishersOf(p: Packument, before?: string): Set<string> {
 
 /** The version of `spec` a parent release would have got: the highest published by `at` (one day of slack), else the highest at all. */
 export function versionAt(p: Packument, spec: string, at: number | undefined): VersionInfo | undefined {
-  const all = Object.keys(p.versions).filter((v) => isValidVersion(v));
+  const all = p.versionNames.filter((v) => isValidVersion(v));
   const then = at === undefined ? all : all.filter((v) => (publishedAt(p, v) ?? 0) <= at + DAY);
   let pick: string | null = null;
   try {
@@ -344,7 +344,7 @@ export function versionAt(p: Packument, spec: string, at: number | undefined): V
     pick = null;
   }
   if (!pick) pick = then.sort(compareVersions).pop() ?? null;
-  return pick ? p.versions[pick] : undefined;
+  return pick ? p.version(pick) : undefined;
 }
 
 /** How risky a dependency that a release added is, judged at that release. */
@@ -402,7 +402,7 @@ export function assessAddedDependency(
     out.established = 'nothing risky in the registry data, which carries no history (its age and version count were not checked)';
   } else if (!facts.length) {
     const created = firstPublished(p);
-    const count = Object.keys(p.versions).length;
+    const count = p.versionCount;
     out.established = `established (${created !== undefined ? `first published ${formatAge(Math.max(0, at - created))} before ${label}, ` : ''}${count} versions${info?.hasRepository ? ', has a repository' : ''})`;
   }
   return out;

@@ -16,7 +16,7 @@ export const securityHolder = defineRule({
   check(ctx) {
     for (const t of ctx.data.targets) {
       if (!t.packument || !isSecurityPlaceholder(t.packument)) continue;
-      const placeholder = t.packument.distTags.latest ?? Object.keys(t.packument.versions)[0];
+      const placeholder = t.packument.distTags.latest ?? t.packument.versionNames[0];
       ctx.report(
         targetReport(t, `"${t.name}" was taken down by npm for security reasons: the registry now serves only the placeholder ${placeholder}. The package was malicious; ${describeTarget(t)} must not be installed.`,
           { evidence: [`registry: ${t.lookup?.registry ?? ''}`, `dist-tags.latest: ${placeholder}`] },

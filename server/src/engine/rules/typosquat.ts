@@ -137,7 +137,7 @@ function registryEvidence(p: Packument, version: string | undefined, popular: Pa
 }
 
 function ownVersion(p: Packument, version: string | undefined): VersionInfo | undefined {
-  return version !== undefined && Object.prototype.hasOwnProperty.call(p.versions, version) ? p.versions[version] : undefined;
+  return p.version(version);
 }
 
 function packumentOf(remote: RemoteData | undefined, name: string): Packument | undefined {
@@ -155,21 +155,12 @@ function isEstablished(p: Packument, now: Date): boolean {
   // scan, the dates of all versions were parsed each time where a registry gives no
   // `time.created` (a fifth of a scan of sentry with its registry data).
   const created = firstPublished(p);
-  return created !== undefined && now.getTime() - created > 2 * 365 * DAY && versionCount(p) >= 10;
+  return created !== undefined && now.getTime() - created > 2 * 365 * DAY && p.versionCount >= 10;
 }
 
 function isNew(p: Packument, now: Date): boolean {
   const created = firstPublished(p);
-  return (created !== undefined && now.getTime() - created < 365 * DAY) || versionCount(p) <= 3;
-}
-
-/** Asked for every lockfile entry on every scan; counted once per packument (never changed in place once landed). */
-const versionCounts = new WeakMap<Packument, number>();
-
-function versionCount(p: Packument): number {
-  let n = versionCounts.get(p);
-  if (n === undefined) versionCounts.set(p, (n = Object.keys(p.versions).length));
-  return n;
+  return (created !== undefined && now.getTime() - created < 365 * DAY) || p.versionCount <= 3;
 }
 
 /** Reasons that are slips of the keyboard read as "a typo of"; the others as "an imitation of". */

@@ -1,0 +1,263 @@
+/**
+ * A reduced packument in memory: per-version data in columns, a version's record built
+ * when a rule asks for it (issue #13 item 5).
+ *
+ * With theia and sentry open the language server holds about 220,000 versions. As one
+ * VersionInfo object per version, in a dictionary of versions, beside a dictionary of ISO
+ * date strings (`time`), that was about 60 MB of its heap (the records 21 MB, the two
+ * dictionaries 26 MB, the date strings 10-12 MB), for the two or three versions per
+ * package a rule ever reads whole (the locked one, the one before, `latest`). Here a
+ * version is an index: its name in one array, its flags a byte, its publish time a number,
+ * and each optional field (dependencies, repository URL, ...) an index into a table of the
+ * package's distinct values, so that versions with the same dependencies share one record
+ * as before. `version(v)` builds the VersionInfo on demand; nothing keeps it.
+ *
+ * Lookups by name go through a sorted index (binary search), not a dictionary keyed by
+ * the registry's strings: a version named `__proto__` or `constructor` is a name like any
+ * other and can never find Object.prototype's members.
+ */
+import type { VersionInfo } from './remote-data';
+import { encodePackument } from './packument-store';
+
+/** Version fields other than the flags, each kept as a column. */
+const OPTIONAL_FIELDS = ['scripts', 'dependencies', 'nonRegistryPeerDependencies', 'deprecated', 'publisher', 'repositoryUrl', 'gitHead'] as const;
+type OptionalField = (typeof OPTIONAL_FIELDS)[number];
+
+/** A version's record without its name: what the builder is given. */
+export type VersionFields = Omit<VersionInfo, 'version'>;
+
+const REPOSITORY = 1;
+const BIN = 2;
+const PROVENANCE = 4;
+const STRONG_INTEGRITY = 8;
+
+/** One optional field of every version: `at[i]` indexes `values`, -1 when version i lacks it. */
+interface Column {
+  at: Int32Array;
+  values: unknown[];
+}
+
+export class Packument {
+  readonly name: string;
+  readonly distTags: Record<string, string>;
+  /** `time.unpublished` when the whole package was unpublished. */
+  readonly unpublished?: { time?: string; versions: string[] };
+  readonly maintainers?: string[];
+  /** The versions the registry serves, in its order (the order of its `versions` object). */
+  readonly versionNames: readonly string[];
+  /** Indexes into versionNames, sorted by name (code units): for binary search. */
+  private readonly sorted: Uint32Array;
+  private readonly flags: Uint8Array;
+  private readonly columns: Partial<Record<OptionalField, Column>>;
+  /** Each version's `time` entry parsed (ms since the epoch), NaN when it has none or it does not parse. */
+  private readonly published: Float64Array;
+  /** A version's `time` text where it is not what toISOString gives back for `published` (or does not parse). */
+  private readonly oddTimes: Map<number, string> | undefined;
+  /** The other entries of `time`: `created`, `modified`, versions no longer served. Null prototype. */
+  private readonly otherTimes: Record<string, string>;
+
+  /** Use PackumentBuilder. */
+  constructor(parts: {
+    name: string;
+    distTags: Record<string, string>;
+    versionNames: string[];
+    flags: Uint8Array;
+    columns: Partial<Record<OptionalField, Column>>;
+    published: Float64Array;
+    oddTimes: Map<number, string> | undefined;
+    otherTimes: Record<string, string>;
+    unpublished?: { time?: string; versions: string[] };
+    maintainers?: string[];
+  }) {
+    this.name = parts.name;
+    this.distTags = parts.distTags;
+    this.versionNames = parts.versionNames;
+    this.flags = parts.flags;
+    this.columns = parts.columns;
+    this.published = parts.published;
+    this.oddTimes = parts.oddTimes;
+    this.otherTimes = parts.otherTimes;
+    if (parts.unpublished) this.unpublished = parts.unpublished;
+    if (parts.maintainers) this.maintainers = parts.maintainers;
+    const names = parts.versionNames;
+    const order = Array.from(names.keys()).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
+    this.sorted = Uint32Array.from(order);
+  }
+
+  get versionCount(): number {
+    return this.versionNames.length;
+  }
+
+  /** Whether the registry serves `version` (any string: names are the registry's, never prototype members). */
+  hasVersion(version: string): boolean {
+    return this.indexOf(version) >= 0;
+  }
+
+  /** The version's record, built now (callers keep it as long as they need it), or undefined when not served. */
+  version(version: string | undefined): VersionInfo | undefined {
+    const i = version === undefined ? -1 : this.indexOf(version);
+    return i < 0 ? undefined : this.infoAt(i);
+  }
+
+  /** `time[key]` as the registry wrote it (a version, `created`, `modified`), or undefined. */
+  time(key: string): string | undefined {
+    const i = this.indexOf(key);
+    if (i < 0) return Object.prototype.hasOwnProperty.call(this.otherTimes, key) ? this.otherTimes[key] : undefined;
+    const odd = this.oddTimes?.get(i);
+    if (odd !== undefined) return odd;
+    const t = this.published[i];
+    return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+  }
+
+  /** `time[key]` parsed (ms since the epoch), undefined when absent or not a date. */
+  publishedAt(key: string): number | undefined {
+    const i = this.indexOf(key);
+    if (i >= 0) {
+      const t = this.published[i];
+      return Number.isNaN(t) ? undefined : t;
+    }
+    const text = this.time(key);
+    const t = text === undefined ? NaN : Date.parse(text);
+    return Number.isNaN(t) ? undefined : t;
+  }
+
+  /** The keys of `time`: the served versions that have one, then the others. */
+  timeKeys(): string[] {
+    const keys = this.versionNames.filter((_, i) => !Number.isNaN(this.published[i]) || this.oddTimes?.has(i));
+    return [...keys, ...Object.keys(this.otherTimes)];
+  }
+
+  /** The stored form (packument-store.ts): what JSON.stringify writes. */
+  toJSON(): unknown {
+    return encodePackument(this);
+  }
+
+  private indexOf(version: string): number {
+    if (typeof version !== 'string') return -1;
+    const names = this.versionNames;
+    const sorted = this.sorted;
+    let lo = 0;
+    let hi = sorted.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const name = names[sorted[mid]];
+      if (name === version) return sorted[mid];
+      if (name < version) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  private infoAt(i: number): VersionInfo {
+    const f = this.flags[i];
+    const info: VersionInfo = { version: this.versionNames[i], hasRepository: (f & REPOSITORY) !== 0, hasBin: (f & BIN) !== 0, hasProvenance: (f & PROVENANCE) !== 0 };
+    if (f & STRONG_INTEGRITY) info.strongIntegrity = true;
+    for (const field of OPTIONAL_FIELDS) {
+      const column = this.columns[field];
+      const k = column ? column.at[i] : -1;
+      if (k >= 0) (info as unknown as Record<string, unknown>)[field] = column!.values[k];
+    }
+    return info;
+  }
+}
+
+/**
+ * Collects versions and `time` entries, then builds the Packument. Optional values are
+ * shared by identity (a dependency record object, a string): callers pass one object per
+ * distinct record, as reducePackument and the stored form do.
+ */
+export class PackumentBuilder {
+  private readonly names: string[] = [];
+  private readonly indexes = new Map<string, number>();
+  private readonly flags: number[] = [];
+  private readonly fields: Array<Partial<Record<OptionalField, unknown>> | undefined> = [];
+  private readonly times = new Map<string, string>();
+
+  constructor(
+    private readonly name: string,
+    private readonly distTags: Record<string, string>,
+  ) {}
+
+  /** A version; a name given twice keeps the later record, in the first one's place. */
+  version(version: string, v: VersionFields): this {
+    let i = this.indexes.get(version);
+    if (i === undefined) {
+      i = this.names.push(version) - 1;
+      this.indexes.set(version, i);
+    }
+    this.flags[i] = (v.hasRepository ? REPOSITORY : 0) | (v.hasBin ? BIN : 0) | (v.hasProvenance ? PROVENANCE : 0) | (v.strongIntegrity ? STRONG_INTEGRITY : 0);
+    let optional: Partial<Record<OptionalField, unknown>> | undefined;
+    for (const field of OPTIONAL_FIELDS) if (v[field] !== undefined) (optional ??= {})[field] = v[field];
+    this.fields[i] = optional;
+    return this;
+  }
+
+  /** A `time` entry (a version's publish date, `created`, `modified`, ...). */
+  time(key: string, value: string): this {
+    this.times.set(key, value);
+    return this;
+  }
+
+  build(extra: { unpublished?: { time?: string; versions: string[] }; maintainers?: string[] } = {}): Packument {
+    const n = this.names.length;
+    const columns: Partial<Record<OptionalField, Column>> = {};
+    for (const field of OPTIONAL_FIELDS) {
+      if (!this.fields.some((f) => f?.[field] !== undefined)) continue;
+      const at = new Int32Array(n).fill(-1);
+      const values: unknown[] = [];
+      const known = new Map<unknown, number>();
+      for (let i = 0; i < n; i++) {
+        const value = this.fields[i]?.[field];
+        if (value === undefined) continue;
+        let k = known.get(value);
+        if (k === undefined) known.set(value, (k = values.push(value) - 1));
+        at[i] = k;
+      }
+      columns[field] = { at, values };
+    }
+    const published = new Float64Array(n).fill(NaN);
+    let oddTimes: Map<number, string> | undefined;
+    const otherTimes = Object.create(null) as Record<string, string>;
+    for (const [key, text] of this.times) {
+      const i = this.indexes.get(key);
+      if (i === undefined) {
+        otherTimes[key] = text;
+        continue;
+      }
+      const t = Date.parse(text);
+      published[i] = t;
+      // Kept as text only where the number would not give the same text back (a date
+      // without milliseconds, junk): evidence and hovers quote the registry's words.
+      if (Number.isNaN(t) || new Date(t).toISOString() !== text) (oddTimes ??= new Map()).set(i, text);
+    }
+    return new Packument({
+      name: this.name,
+      distTags: this.distTags,
+      versionNames: this.names,
+      flags: Uint8Array.from(this.flags),
+      columns,
+      published,
+      oddTimes,
+      otherTimes,
+      ...extra,
+    });
+  }
+}
+
+/**
+ * A Packument from the record form, `versions` and `time` as objects keyed by version (how
+ * the registry writes them, and how tests spell a packument out). Flags not given are false.
+ */
+export function packumentFromRecords(r: {
+  name: string;
+  distTags?: Record<string, string>;
+  versions?: Record<string, Partial<VersionInfo>>;
+  time?: Record<string, string>;
+  unpublished?: { time?: string; versions: string[] };
+  maintainers?: string[];
+}): Packument {
+  const builder = new PackumentBuilder(r.name, r.distTags ?? (Object.create(null) as Record<string, string>));
+  for (const [version, info] of Object.entries(r.versions ?? {})) builder.version(version, { hasRepository: false, hasBin: false, hasProvenance: false, ...info });
+  for (const [key, text] of Object.entries(r.time ?? {})) builder.time(key, text);
+  return builder.build({ unpublished: r.unpublished, maintainers: r.maintainers });
+}
