@@ -30,6 +30,19 @@ const REPOSITORY = 1;
 const BIN = 2;
 const PROVENANCE = 4;
 const STRONG_INTEGRITY = 8;
+/** The version's `time` text is `pythonIsoTime` of its number, not toISOString's. */
+const PYTHON_TIME = 16;
+
+/**
+ * A date as Python's isoformat() writes it in UTC, which is how the registry here spells
+ * every `time` entry (`2024-12-09T00:35:24.531000+00:00`, no fraction at a whole second);
+ * npm's own registry writes toISOString's form.
+ */
+function pythonIsoTime(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  const fraction = ms % 1000 === 0 ? '' : `${iso.slice(19, 23)}000`;
+  return `${iso.slice(0, 19)}${fraction}+00:00`;
+}
 
 /** One optional field of every version: `at[i]` indexes `values`, -1 when version i lacks it. */
 interface Column {
@@ -51,7 +64,7 @@ export class Packument {
   private readonly columns: Partial<Record<OptionalField, Column>>;
   /** Each version's `time` entry parsed (ms since the epoch), NaN when it has none or it does not parse. */
   private readonly published: Float64Array;
-  /** A version's `time` text where it is not what toISOString gives back for `published` (or does not parse). */
+  /** A version's `time` text where neither toISOString nor pythonIsoTime gives it back from `published` (or it does not parse). */
   private readonly oddTimes: Map<number, string> | undefined;
   /** The other entries of `time`: `created`, `modified`, versions no longer served. Null prototype. */
   private readonly otherTimes: Record<string, string>;
@@ -106,7 +119,8 @@ export class Packument {
     const odd = this.oddTimes?.get(i);
     if (odd !== undefined) return odd;
     const t = this.published[i];
-    return Number.isNaN(t) ? undefined : new Date(t).toISOString();
+    if (Number.isNaN(t)) return undefined;
+    return this.flags[i] & PYTHON_TIME ? pythonIsoTime(t) : new Date(t).toISOString();
   }
 
   /** `time[key]` parsed (ms since the epoch), undefined when absent or not a date. */
@@ -215,6 +229,7 @@ export class PackumentBuilder {
       }
       columns[field] = { at, values };
     }
+    const flags = Uint8Array.from(this.flags);
     const published = new Float64Array(n).fill(NaN);
     let oddTimes: Map<number, string> | undefined;
     const otherTimes = Object.create(null) as Record<string, string>;
@@ -226,15 +241,18 @@ export class PackumentBuilder {
       }
       const t = Date.parse(text);
       published[i] = t;
-      // Kept as text only where the number would not give the same text back (a date
-      // without milliseconds, junk): evidence and hovers quote the registry's words.
-      if (Number.isNaN(t) || new Date(t).toISOString() !== text) (oddTimes ??= new Map()).set(i, text);
+      // Kept as text only where the number would not give the same text back in one of
+      // the registries' forms (a date without milliseconds, junk): evidence and hovers
+      // quote the registry's words.
+      if (Number.isNaN(t)) (oddTimes ??= new Map()).set(i, text);
+      else if (pythonIsoTime(t) === text) flags[i] |= PYTHON_TIME;
+      else if (new Date(t).toISOString() !== text) (oddTimes ??= new Map()).set(i, text);
     }
     return new Packument({
       name: this.name,
       distTags: this.distTags,
       versionNames: this.names,
-      flags: Uint8Array.from(this.flags),
+      flags,
       columns,
       published,
       oddTimes,
