@@ -7,7 +7,7 @@
  * date strings (`time`), that was about 60 MB of its heap (the records 21 MB, the two
  * dictionaries 26 MB, the date strings 10-12 MB), for the two or three versions per
  * package a rule ever reads whole (the locked one, the one before, `latest`). Here a
- * version is an index: its name in one array, its flags a byte, its publish time a number,
+ * version is an index: its name in one array, its flags a few bits, its publish time a number,
  * and each optional field (dependencies, repository URL, ...) an index into a table of the
  * package's distinct values, so that versions with the same dependencies share one record
  * as before. `version(v)` builds the VersionInfo on demand; nothing keeps it.
@@ -44,10 +44,27 @@ function pythonIsoTime(ms: number): string {
   return `${iso.slice(0, 19)}${fraction}+00:00`;
 }
 
-/** One optional field of every version: `at[i]` indexes `values`, -1 when version i lacks it. */
-interface Column {
-  at: Int32Array;
-  values: unknown[];
+/**
+ * What a Packument keeps per version, in one buffer (one allocation per package: the
+ * typed arrays and their buffers cost about 170 bytes of heap each, and the median
+ * package has a few dozen versions). `n` versions:
+ *
+ *   published  Float64Array(n)  each version's `time` entry parsed (ms since the epoch),
+ *                               NaN when it has none or it does not parse
+ *   ints       Int32Array(n * (2 + columns)):
+ *              [0, n)           indexes into versionNames sorted by name (code units),
+ *                               for binary search
+ *              [n, 2n)          each version's flags
+ *              [(2 + c) n, ...) column c: an index into tables[c], -1 where the version
+ *                               lacks the field
+ */
+interface Columns {
+  published: Float64Array;
+  ints: Int32Array;
+  /** Bit f set: OPTIONAL_FIELDS[f] has a column (in OPTIONAL_FIELDS order). */
+  present: number;
+  /** Per column, the package's distinct values of its field. */
+  tables: unknown[][];
 }
 
 export class Packument {
@@ -58,13 +75,8 @@ export class Packument {
   readonly maintainers?: string[];
   /** The versions the registry serves, in its order (the order of its `versions` object). */
   readonly versionNames: readonly string[];
-  /** Indexes into versionNames, sorted by name (code units): for binary search. */
-  private readonly sorted: Uint32Array;
-  private readonly flags: Uint8Array;
-  private readonly columns: Partial<Record<OptionalField, Column>>;
-  /** Each version's `time` entry parsed (ms since the epoch), NaN when it has none or it does not parse. */
-  private readonly published: Float64Array;
-  /** A version's `time` text where neither toISOString nor pythonIsoTime gives it back from `published` (or it does not parse). */
+  private readonly columns: Columns;
+  /** A version's `time` text where neither toISOString nor pythonIsoTime gives it back from its number (or it does not parse). */
   private readonly oddTimes: Map<number, string> | undefined;
   /** The other entries of `time`: `created`, `modified`, versions no longer served. Null prototype. */
   private readonly otherTimes: Record<string, string>;
@@ -74,9 +86,7 @@ export class Packument {
     name: string;
     distTags: Record<string, string>;
     versionNames: string[];
-    flags: Uint8Array;
-    columns: Partial<Record<OptionalField, Column>>;
-    published: Float64Array;
+    columns: Columns;
     oddTimes: Map<number, string> | undefined;
     otherTimes: Record<string, string>;
     unpublished?: { time?: string; versions: string[] };
@@ -85,16 +95,11 @@ export class Packument {
     this.name = parts.name;
     this.distTags = parts.distTags;
     this.versionNames = parts.versionNames;
-    this.flags = parts.flags;
     this.columns = parts.columns;
-    this.published = parts.published;
     this.oddTimes = parts.oddTimes;
     this.otherTimes = parts.otherTimes;
     if (parts.unpublished) this.unpublished = parts.unpublished;
     if (parts.maintainers) this.maintainers = parts.maintainers;
-    const names = parts.versionNames;
-    const order = Array.from(names.keys()).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0));
-    this.sorted = Uint32Array.from(order);
   }
 
   get versionCount(): number {
@@ -118,16 +123,16 @@ export class Packument {
     if (i < 0) return Object.prototype.hasOwnProperty.call(this.otherTimes, key) ? this.otherTimes[key] : undefined;
     const odd = this.oddTimes?.get(i);
     if (odd !== undefined) return odd;
-    const t = this.published[i];
+    const t = this.columns.published[i];
     if (Number.isNaN(t)) return undefined;
-    return this.flags[i] & PYTHON_TIME ? pythonIsoTime(t) : new Date(t).toISOString();
+    return this.columns.ints[this.versionNames.length + i] & PYTHON_TIME ? pythonIsoTime(t) : new Date(t).toISOString();
   }
 
   /** `time[key]` parsed (ms since the epoch), undefined when absent or not a date. */
   publishedAt(key: string): number | undefined {
     const i = this.indexOf(key);
     if (i >= 0) {
-      const t = this.published[i];
+      const t = this.columns.published[i];
       return Number.isNaN(t) ? undefined : t;
     }
     const text = this.time(key);
@@ -137,7 +142,7 @@ export class Packument {
 
   /** The keys of `time`: the served versions that have one, then the others. */
   timeKeys(): string[] {
-    const keys = this.versionNames.filter((_, i) => !Number.isNaN(this.published[i]) || this.oddTimes?.has(i));
+    const keys = this.versionNames.filter((_, i) => !Number.isNaN(this.columns.published[i]) || this.oddTimes?.has(i));
     return [...keys, ...Object.keys(this.otherTimes)];
   }
 
@@ -149,9 +154,9 @@ export class Packument {
   private indexOf(version: string): number {
     if (typeof version !== 'string') return -1;
     const names = this.versionNames;
-    const sorted = this.sorted;
+    const sorted = this.columns.ints;
     let lo = 0;
-    let hi = sorted.length - 1;
+    let hi = names.length - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const name = names[sorted[mid]];
@@ -163,13 +168,16 @@ export class Packument {
   }
 
   private infoAt(i: number): VersionInfo {
-    const f = this.flags[i];
+    const n = this.versionNames.length;
+    const { ints, present, tables } = this.columns;
+    const f = ints[n + i];
     const info: VersionInfo = { version: this.versionNames[i], hasRepository: (f & REPOSITORY) !== 0, hasBin: (f & BIN) !== 0, hasProvenance: (f & PROVENANCE) !== 0 };
     if (f & STRONG_INTEGRITY) info.strongIntegrity = true;
-    for (const field of OPTIONAL_FIELDS) {
-      const column = this.columns[field];
-      const k = column ? column.at[i] : -1;
-      if (k >= 0) (info as unknown as Record<string, unknown>)[field] = column!.values[k];
+    for (let bit = 0, c = 0; bit < OPTIONAL_FIELDS.length; bit++) {
+      if (!(present & (1 << bit))) continue;
+      const k = ints[(2 + c) * n + i];
+      if (k >= 0) (info as unknown as Record<string, unknown>)[OPTIONAL_FIELDS[bit]] = tables[c][k];
+      c++;
     }
     return info;
   }
@@ -214,10 +222,16 @@ export class PackumentBuilder {
 
   build(extra: { unpublished?: { time?: string; versions: string[] }; maintainers?: string[] } = {}): Packument {
     const n = this.names.length;
-    const columns: Partial<Record<OptionalField, Column>> = {};
-    for (const field of OPTIONAL_FIELDS) {
-      if (!this.fields.some((f) => f?.[field] !== undefined)) continue;
-      const at = new Int32Array(n).fill(-1);
+    const fields = OPTIONAL_FIELDS.filter((field) => this.fields.some((f) => f?.[field] !== undefined));
+    const buffer = new ArrayBuffer(n * 8 + n * (2 + fields.length) * 4);
+    const published = new Float64Array(buffer, 0, n).fill(NaN);
+    const ints = new Int32Array(buffer, n * 8).fill(-1);
+    const names = this.names;
+    ints.set(Array.from(names.keys()).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0)));
+    ints.set(this.flags, n);
+    let present = 0;
+    const tables = fields.map((field, c) => {
+      present |= 1 << OPTIONAL_FIELDS.indexOf(field);
       const values: unknown[] = [];
       const known = new Map<unknown, number>();
       for (let i = 0; i < n; i++) {
@@ -225,12 +239,10 @@ export class PackumentBuilder {
         if (value === undefined) continue;
         let k = known.get(value);
         if (k === undefined) known.set(value, (k = values.push(value) - 1));
-        at[i] = k;
+        ints[(2 + c) * n + i] = k;
       }
-      columns[field] = { at, values };
-    }
-    const flags = Uint8Array.from(this.flags);
-    const published = new Float64Array(n).fill(NaN);
+      return values;
+    });
     let oddTimes: Map<number, string> | undefined;
     const otherTimes = Object.create(null) as Record<string, string>;
     for (const [key, text] of this.times) {
@@ -245,16 +257,14 @@ export class PackumentBuilder {
       // the registries' forms (a date without milliseconds, junk): evidence and hovers
       // quote the registry's words.
       if (Number.isNaN(t)) (oddTimes ??= new Map()).set(i, text);
-      else if (pythonIsoTime(t) === text) flags[i] |= PYTHON_TIME;
+      else if (pythonIsoTime(t) === text) ints[n + i] |= PYTHON_TIME;
       else if (new Date(t).toISOString() !== text) (oddTimes ??= new Map()).set(i, text);
     }
     return new Packument({
       name: this.name,
       distTags: this.distTags,
-      versionNames: this.names,
-      flags,
-      columns,
-      published,
+      versionNames: names,
+      columns: { published, ints, present, tables },
       oddTimes,
       otherTimes,
       ...extra,
