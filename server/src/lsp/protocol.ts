@@ -195,18 +195,19 @@ export const SCANNED_FILE_GLOBS = {
  * variables and Node options on top of its own. bench/server-memory.ts starts
  * dist/server.js the same way.
  *
- * MALLOC_MMAP_THRESHOLD_ (glibc's malloc, Linux; ignored elsewhere): allocations of 16 KiB
+ * MALLOC_MMAP_THRESHOLD_ (glibc's malloc, Linux; ignored elsewhere): allocations of 8 KiB
  * and more get pages of their own, which go back to the system when freed. By default the
  * threshold rises with the largest block freed, so after the first large response body
  * the later ones (registry answers of up to tens of megabytes, read while a cold lookup
  * runs) came from malloc's heap, and the heap kept them: after a cold lookup of sentry the
  * server's memory outside the V8 heap stayed 40 MB larger (146-155 MB against 107-113 MB).
- * At 64 KiB the 16-64 KiB blocks of a cold lookup (response chunks, decompression
- * buffers) still came from the heap, and the few that stay among them kept it large:
- * theia + sentry cold settled at 202-209 MB with malloc's heap at 64-74 MB, at 16 KiB at
- * 189-193 MB with 53-56 MB (warm unchanged, 145-147 MB; bench/server-memory.ts, Node 20).
+ * At 64 KiB the smaller blocks of a cold lookup (response chunks, decompression buffers)
+ * still came from the heap, and the few that stay among them kept it large: theia +
+ * sentry cold settled at 202-209 MB with malloc's heap at 64-74 MB, at 16 KiB at 189-193
+ * MB with 53-56 MB (Node 20); on Node 24 (code-server's) at 208-215 MB with 60-64 MB at
+ * 16 KiB, 177-178 MB with 28-30 MB at 8 KiB, for the same CPU time (bench/server-memory.ts).
  */
-export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '16384' };
+export const SERVER_ENV: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '8192' };
 
 /**
  * --max-semi-space-size=4 (MB): V8's young generation grows to two 16 MB halves once the
