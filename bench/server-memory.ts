@@ -37,6 +37,11 @@ export interface MemoryParts {
   heapCommittedMb: number;
   externalMb: number;
   arrayBuffersMb: number;
+  /**
+   * Resident MB of glibc malloc's main heap (the `[heap]` mapping, Linux): blocks freed
+   * after a cold lookup that malloc keeps (SERVER_ENV's MALLOC_MMAP_THRESHOLD_).
+   */
+  mallocHeapMb?: number;
   /** Committed (physical) MB of each V8 heap space: where used and committed part. */
   spacesMb?: Record<string, { used: number; committed: number }>;
 }
@@ -166,7 +171,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
       await connection.sendNotification('textDocument/didOpen', { textDocument: { uri: pathToFileURL(file).toString(), languageId: 'json', version: 1, text: readFileSync(file, 'utf8') } });
     }
     const first = await settle(t0, 0);
-    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe), peakMb: first.peak, settleMs: first.at - t0, cpuSeconds: cpuSecondsOf(child.pid!), firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut, byRule: countByRule(shown) };
+    const result: ServerMemory = { settledMb: first.settled, parts: partsOf(probe, child.pid!), peakMb: first.peak, settleMs: first.at - t0, cpuSeconds: cpuSecondsOf(child.pid!), firstProblemMs: firstProblemAt === null ? null : firstProblemAt - t0, publishes, timedOut: first.timedOut, byRule: countByRule(shown) };
     if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
     if (first.timedOut || !options.edits) return result;
     // An hour of edits, compressed: one package.json open, a dependency typed in and deleted again.
@@ -192,7 +197,7 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
       await new Promise((r) => setTimeout(r, options.editIntervalMs ?? 50));
     }
     const after = await settle(t1, before);
-    result.afterEdits = { edits: options.edits, settledMb: after.settled, parts: partsOf(probe), peakMb: after.peak, ms: after.at - t1, timedOut: after.timedOut };
+    result.afterEdits = { edits: options.edits, settledMb: after.settled, parts: partsOf(probe, child.pid!), peakMb: after.peak, ms: after.at - t1, timedOut: after.timedOut };
     if (options.heapSnapshots) await heapSnapshot(child.pid!, options.heapSnapshots);
     return result;
   } finally {
@@ -203,13 +208,24 @@ export async function measureServerMemory(options: MemoryOptions): Promise<Serve
   }
 }
 
-function partsOf(probe: string): MemoryParts | undefined {
+/** Resident MB of the `[heap]` mapping of a process (Linux), undefined where there is none. */
+function mallocHeapOf(pid: number): number | undefined {
+  try {
+    const smaps = readFileSync(`/proc/${pid}/smaps`, 'utf8');
+    const m = /\[heap\]\n(?:.*\n)*?Rss:\s+(\d+) kB/.exec(smaps);
+    return m ? Number(m[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function partsOf(probe: string, pid: number): MemoryParts | undefined {
   try {
     const p = JSON.parse(readFileSync(probe, 'utf8')) as { heapUsed: number; committed: number; external: number; arrayBuffers: number; spacesKb?: Record<string, number>; spacesCommittedKb?: Record<string, number> };
     const mb = (x: number) => x / 1024 / 1024;
     const spacesMb: MemoryParts['spacesMb'] = {};
     for (const [space, kb] of Object.entries(p.spacesCommittedKb ?? {})) spacesMb[space] = { used: (p.spacesKb?.[space] ?? 0) / 1024, committed: kb / 1024 };
-    return { heapUsedMb: mb(p.heapUsed), heapCommittedMb: mb(p.committed), externalMb: mb(p.external), arrayBuffersMb: mb(p.arrayBuffers), spacesMb };
+    return { heapUsedMb: mb(p.heapUsed), heapCommittedMb: mb(p.committed), externalMb: mb(p.external), arrayBuffersMb: mb(p.arrayBuffers), mallocHeapMb: mallocHeapOf(pid), spacesMb };
   } catch {
     return undefined; // not written yet
   }
@@ -217,7 +233,8 @@ function partsOf(probe: string): MemoryParts | undefined {
 
 /** `heap 120/150 MB, external 12 MB`: what the RSS is made of. */
 export function describeParts(p: MemoryParts | undefined): string {
-  return p ? ` (V8 heap ${p.heapUsedMb.toFixed(0)} MB used / ${p.heapCommittedMb.toFixed(0)} MB committed, external ${p.externalMb.toFixed(0)} MB)` : '';
+  const malloc = p?.mallocHeapMb === undefined ? '' : `, malloc heap ${p.mallocHeapMb.toFixed(0)} MB`;
+  return p ? ` (V8 heap ${p.heapUsedMb.toFixed(0)} MB used / ${p.heapCommittedMb.toFixed(0)} MB committed, external ${p.externalMb.toFixed(0)} MB${malloc})` : '';
 }
 
 /** `old 90/120, new 2/16, ...`: used/committed MB of the V8 heap spaces that commit a megabyte or more. */

@@ -45,3 +45,29 @@ test('packument lookups: names are the registry strings, never Object.prototype 
   }
   assert.equal(p.versionCount, 4);
 });
+
+test('packument times: random dates in both forms, and near misses of them, come back as written', () => {
+  let seed = 42;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  for (let round = 0; round < 500; round++) {
+    const ms = Math.floor(random() * 4e12) - 1e12; // 1938 to 2096
+    const iso = new Date(ms).toISOString();
+    const python = `${iso.slice(0, 19)}${ms % 1000 === 0 ? '' : `${iso.slice(19, 23)}000`}+00:00`;
+    const texts = [
+      python,
+      iso,
+      python.replace('+00:00', 'Z'),
+      `${iso.slice(0, 19)}.000000+00:00`, // isoformat never writes a zero fraction
+      `${python.slice(0, 8)}31${python.slice(10)}`, // the 31st of every month
+      `${python.slice(0, 5)}02-29${python.slice(10)}`, // leap years and not
+      `${python.slice(0, 11)}24${python.slice(13)}`, // hour 24
+    ];
+    const time = Object.fromEntries(texts.map((text, i) => [`1.0.${i}`, text]));
+    const p = packumentFromRecords({ name: 'x', versions: Object.fromEntries(texts.map((_, i) => [`1.0.${i}`, {}])), time });
+    texts.forEach((text, i) => {
+      const t = Date.parse(text);
+      assert.equal(p.time(`1.0.${i}`), text);
+      assert.equal(p.publishedAt(`1.0.${i}`), Number.isNaN(t) ? undefined : t, text);
+    });
+  }
+});

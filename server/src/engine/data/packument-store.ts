@@ -141,7 +141,8 @@ export function decodeStored(x: unknown): Packument | undefined {
 }
 
 function addTimes(builder: PackumentBuilder, time: unknown): void {
-  for (const [k, v] of Object.entries(stringRecord(time))) builder.time(k, v);
+  if (!time || typeof time !== 'object' || Array.isArray(time)) return;
+  for (const [k, v] of Object.entries(time)) if (typeof v === 'string') builder.time(k, v);
 }
 
 /** `unpublished` and `maintainers` of a stored or full form, checked. */

@@ -44,6 +44,44 @@ function pythonIsoTime(ms: number): string {
   return `${iso.slice(0, 19)}${fraction}+00:00`;
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * The number `text` is pythonIsoTime of, when it is exactly that form (a real date, the
+ * fraction present unless zero); undefined otherwise. Read digit by digit: parsing and
+ * formatting every version's date to compare was most of decoding a packument.
+ */
+function pythonIsoTimeValue(text: string): number | undefined {
+  const fraction = text.length === 32;
+  if (!fraction && text.length !== 25) return undefined;
+  if (!text.endsWith('+00:00') || (fraction && (text[19] !== '.' || !text.endsWith('000+00:00')))) return undefined;
+  if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return undefined;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  const hour = digits(text, 11, 13);
+  const minute = digits(text, 14, 16);
+  const second = digits(text, 17, 19);
+  const ms = fraction ? digits(text, 20, 23) : 0;
+  if (fraction && ms === 0) return undefined; // isoformat writes no fraction at a whole second
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
+  // NaN fails every comparison; years before 1000 are left to the general path (Date.UTC reads 0-99 as 1900-1999).
+  if (!(year >= 1000 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60)) return undefined;
+  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+}
+
+/** The decimal number text[from, to) spells, NaN when it is not all digits. */
+function digits(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 /**
  * What a Packument keeps per version, in one buffer (one allocation per package: the
  * typed arrays and their buffers cost about 170 bytes of heap each, and the median
@@ -192,7 +230,8 @@ export class PackumentBuilder {
   private readonly names: string[] = [];
   private readonly indexes = new Map<string, number>();
   private readonly flags: number[] = [];
-  private readonly fields: Array<Partial<Record<OptionalField, unknown>> | undefined> = [];
+  /** Per optional field (OPTIONAL_FIELDS order), each version's value. */
+  private readonly values: unknown[][] = OPTIONAL_FIELDS.map(() => []);
   private readonly times = new Map<string, string>();
 
   constructor(
@@ -208,9 +247,7 @@ export class PackumentBuilder {
       this.indexes.set(version, i);
     }
     this.flags[i] = (v.hasRepository ? REPOSITORY : 0) | (v.hasBin ? BIN : 0) | (v.hasProvenance ? PROVENANCE : 0) | (v.strongIntegrity ? STRONG_INTEGRITY : 0);
-    let optional: Partial<Record<OptionalField, unknown>> | undefined;
-    for (const field of OPTIONAL_FIELDS) if (v[field] !== undefined) (optional ??= {})[field] = v[field];
-    this.fields[i] = optional;
+    OPTIONAL_FIELDS.forEach((field, f) => (this.values[f][i] = v[field]));
     return this;
   }
 
@@ -222,20 +259,20 @@ export class PackumentBuilder {
 
   build(extra: { unpublished?: { time?: string; versions: string[] }; maintainers?: string[] } = {}): Packument {
     const n = this.names.length;
-    const fields = OPTIONAL_FIELDS.filter((field) => this.fields.some((f) => f?.[field] !== undefined));
-    const buffer = new ArrayBuffer(n * 8 + n * (2 + fields.length) * 4);
+    const columns = this.values.filter((column) => column.some((value) => value !== undefined));
+    const buffer = new ArrayBuffer(n * 8 + n * (2 + columns.length) * 4);
     const published = new Float64Array(buffer, 0, n).fill(NaN);
     const ints = new Int32Array(buffer, n * 8).fill(-1);
     const names = this.names;
     ints.set(Array.from(names.keys()).sort((a, b) => (names[a] < names[b] ? -1 : names[a] > names[b] ? 1 : 0)));
     ints.set(this.flags, n);
     let present = 0;
-    const tables = fields.map((field, c) => {
-      present |= 1 << OPTIONAL_FIELDS.indexOf(field);
+    const tables = columns.map((column, c) => {
+      present |= 1 << this.values.indexOf(column);
       const values: unknown[] = [];
       const known = new Map<unknown, number>();
       for (let i = 0; i < n; i++) {
-        const value = this.fields[i]?.[field];
+        const value = column[i];
         if (value === undefined) continue;
         let k = known.get(value);
         if (k === undefined) known.set(value, (k = values.push(value) - 1));
@@ -251,14 +288,18 @@ export class PackumentBuilder {
         otherTimes[key] = text;
         continue;
       }
-      const t = Date.parse(text);
-      published[i] = t;
       // Kept as text only where the number would not give the same text back in one of
       // the registries' forms (a date without milliseconds, junk): evidence and hovers
       // quote the registry's words.
-      if (Number.isNaN(t)) (oddTimes ??= new Map()).set(i, text);
-      else if (pythonIsoTime(t) === text) ints[n + i] |= PYTHON_TIME;
-      else if (new Date(t).toISOString() !== text) (oddTimes ??= new Map()).set(i, text);
+      const python = pythonIsoTimeValue(text);
+      if (python !== undefined) {
+        published[i] = python;
+        ints[n + i] |= PYTHON_TIME;
+        continue;
+      }
+      const t = Date.parse(text);
+      published[i] = t;
+      if (Number.isNaN(t) || new Date(t).toISOString() !== text) (oddTimes ??= new Map()).set(i, text);
     }
     return new Packument({
       name: this.name,
