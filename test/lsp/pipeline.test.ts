@@ -4,7 +4,7 @@
  * direct dependencies of open package.json files are looked up first, progress is shown
  * and can be cancelled, and a lockfile deleted under its open tab loses its findings.
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -40,6 +40,18 @@ async function quiet(client: LspTestClient, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, ms));
     if (client.publishes.length + client.statuses.length === before) return;
   }
+}
+
+/** A client of a fresh server reading `reg`, shut down with the registry and the folder when the test ends. */
+function onlineClient(t: TestContext, reg: FakeRegistry, dir: string): LspTestClient {
+  const client = new LspTestClient();
+  client.settings = online(reg);
+  t.after(async () => {
+    await client.shutdown();
+    await reg.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return client;
 }
 
 test('a typosquat typed during a cold lookup is published before any registry answer', async (t) => {
@@ -122,13 +134,7 @@ test('opening and closing files with unchanged text costs no scan, publish, stat
     mkdirSync(path.join(dir, 'packages', sub), { recursive: true });
     writeFileSync(path.join(dir, 'packages', sub, 'package.json'), JSON.stringify({ name: sub, dependencies: { [dep]: '1.0.0' } }, null, 2));
   }
-  const client = new LspTestClient();
-  client.settings = online(reg);
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const client = onlineClient(t, reg, dir);
   await client.initialize(dir);
   const rootUri = uriOf(path.join(dir, 'package.json'));
   await client.waitFor(() => client.diagnostics.get(rootUri)?.some((d) => d.code === 'typosquat'), 'the first publish');
@@ -178,14 +184,8 @@ test('direct dependencies of an open package.json are looked up and published fi
   reg.takedown('zz-gone', '404');
   const manifest = JSON.stringify({ name: 'app', dependencies: { 'zz-gone': '1.0.0' } }, null, 2);
   const dir = tempProject({ 'package.json': manifest, 'package-lock.json': npmLockText(lock) }, 'depwarden-urgent-');
-  const client = new LspTestClient();
-  client.settings = online(reg);
+  const client = onlineClient(t, reg, dir);
   client.extraCapabilities = { window: { workDoneProgress: true } };
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
   await client.initialize(dir);
   await open(client, path.join(dir, 'package.json'));
   const lockUri = uriOf(path.join(dir, 'package-lock.json'));
@@ -234,13 +234,7 @@ test('while lookups land, each re-publish is what a full scan of the same data p
   reg.fault('failing', { kind: 'status', status: 500 });
   const manifest = JSON.stringify({ name: 'app', dependencies: { both: '1.0.0', failing: '1.0.0', 'held-0': '1.0.0' } }, null, 2);
   const dir = tempProject({ 'package.json': manifest, 'package-lock.json': npmLockText(lock as never) }, 'depwarden-landing-');
-  const client = new LspTestClient();
-  client.settings = online(reg);
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  const client = onlineClient(t, reg, dir);
   const lockUri = uriOf(path.join(dir, 'package-lock.json'));
   const manifestUri = uriOf(path.join(dir, 'package.json'));
   const all = () => [...(client.diagnostics.get(lockUri) ?? []), ...(client.diagnostics.get(manifestUri) ?? [])];
@@ -282,14 +276,8 @@ test('cancelling the progress stops the lookups and reports them as not checked'
   const lock: Record<string, string> = {};
   for (let i = 0; i < 30; i++) lock[`pkg-${i}`] = '1.0.0';
   const dir = tempProject({ 'package.json': JSON.stringify({ name: 'app', dependencies: { 'pkg-0': '1.0.0' } }, null, 2), 'package-lock.json': npmLockText(lock) }, 'depwarden-cancel-');
-  const client = new LspTestClient();
-  client.settings = online(reg);
+  const client = onlineClient(t, reg, dir);
   client.extraCapabilities = { window: { workDoneProgress: true } };
-  t.after(async () => {
-    await client.shutdown();
-    await reg.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
   await client.initialize(dir);
   const begin = await client.waitFor(() => progressOf(client).find((p) => p.value.kind === 'begin'), 'the progress to begin');
   const lockUri = uriOf(path.join(dir, 'package-lock.json'));
