@@ -35,7 +35,7 @@ export function parseBunLock(path: string, text: string): Lockfile {
 
   const workspaces = isRecord(root.workspaces) ? root.workspaces : {};
   const packages = isRecord(root.packages) ? root.packages : {};
-  const packagesMember = rootMembers.get('packages');
+  const packagesMember = rootMembers().get('packages');
   const spans = membersByKey(packagesMember ? outline.members(packagesMember) : []);
   const has = (key: string) => Object.prototype.hasOwnProperty.call(packages, key) && Array.isArray(packages[key]);
 

@@ -32,6 +32,14 @@ export interface JsonMember {
 /** Lists the members of objects, on demand: `members(null)` for the root object. */
 export interface JsonOutline {
   members(of: JsonMember | null): JsonMember[];
+  /**
+   * For callers about to walk the whole tree (npm's v1 lockfile nests a `dependencies`
+   * object per level): checks the nesting depth and, on the fast path, notes where every
+   * object and array closes, so that listing an object's members skips its nested values
+   * at once instead of reading through them again at every level. Returns the offset of the
+   * first bracket deeper than `limit`, or undefined.
+   */
+  indexBrackets(limit: number): number | undefined;
 }
 
 export interface JsonDocument {
@@ -61,7 +69,7 @@ export function parseJsonDocument(text: string, options: { jsonc: boolean }): Js
   }
 }
 
-const EMPTY_OUTLINE: JsonOutline = { members: () => [] };
+const EMPTY_OUTLINE: JsonOutline = { members: () => [], indexBrackets: () => undefined };
 
 function parseTolerantly(source: string, jsonc: boolean, nativeMessage: string): JsonDocument {
   // jsonc-parser's tree and its walks recurse per level (JSON.parse, which got here first, does not).
@@ -251,23 +259,53 @@ function keyOf(text: string, start: number, end: number): string {
 function scanOutline(text: string): JsonOutline {
   const rootStart = skipWhitespace(text, 0);
   const cache = new Map<number, JsonMember[]>();
+  let closeOf: Map<number, number> | undefined;
   return {
     members(of) {
       const at = of === null ? rootStart : of.valueStart;
       const cached = cache.get(at);
       if (cached) return cached;
-      const members = scanMembers(text, at, of === null ? cache : undefined);
+      const members = scanMembers(text, at, of === null ? cache : undefined, closeOf);
       cache.set(at, members);
       return members;
     },
+    indexBrackets(limit) {
+      const index = matchBrackets(text, limit);
+      if (typeof index === 'number') return index;
+      closeOf = index;
+      return undefined;
+    },
   };
+}
+
+/**
+ * One pass over valid JSON text: where each `{` and `[` closes, or the offset of the first
+ * one that opens level `limit + 1` (then nothing is indexed).
+ */
+function matchBrackets(text: string, limit: number): Map<number, number> | number {
+  const closeOf = new Map<number, number>();
+  const open = new Int32Array(limit);
+  let depth = 0;
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      i = stringEnd(text, i) - 1;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (depth === limit) return i;
+      open[depth++] = i;
+    } else if ((c === 0x7d /* } */ || c === 0x5d) /* ] */ && depth > 0) {
+      closeOf.set(open[--depth], i);
+    }
+  }
+  return closeOf;
 }
 
 /**
  * Members of the object at `at` ([] if there is none). With `children`, object-valued
  * members are listed too (into `children`, keyed by where their value starts).
  */
-function scanMembers(text: string, at: number, children: Map<number, JsonMember[]> | undefined): JsonMember[] {
+function scanMembers(text: string, at: number, children: Map<number, JsonMember[]> | undefined, closeOf?: Map<number, number>): JsonMember[] {
   const members: JsonMember[] = [];
   if (at < 0 || text.charCodeAt(at) !== 0x7b) return members;
   let i = skipWhitespace(text, at + 1);
@@ -283,7 +321,8 @@ function scanMembers(text: string, at: number, children: Map<number, JsonMember[
       children.set(valueStart, inner);
       end = skipWhitespace(text, inner.length ? inner[inner.length - 1].span.end : valueStart + 1) + 1;
     } else {
-      end = valueEnd(text, valueStart);
+      const close = closeOf?.get(valueStart);
+      end = close !== undefined ? close + 1 : valueEnd(text, valueStart);
     }
     members.push({
       key: keyOf(text, keyStart, keyEnd),
@@ -319,6 +358,8 @@ export function arrayElementSpans(text: string, at: number): Span[] {
 /** The tolerant outline, over jsonc-parser's tree of a damaged file. */
 function treeOutline(root: Node): JsonOutline {
   return {
+    // A tree is only built for text within the depth limit (parseTolerantly checks first).
+    indexBrackets: () => undefined,
     members(of) {
       const node = of === null ? root : of.node;
       if (!node || node.type !== 'object') return [];
@@ -381,7 +422,11 @@ export interface OpenedJsonLockfile {
   lockfile: Lockfile;
   /** The parsed root object, or undefined when the text holds none (errors say why). */
   root?: Record<string, unknown>;
-  rootMembers: Map<string, JsonMember>;
+  /**
+   * The root's members by key, listed on first call: a caller may index the brackets
+   * first (JsonOutline.indexBrackets), and the listing then skips nested values at once.
+   */
+  rootMembers(): Map<string, JsonMember>;
   outline: JsonOutline;
 }
 
@@ -399,9 +444,10 @@ export function openJsonLockfile(
   const root = doc.value;
   if (!isRecord(root)) {
     if (root !== undefined) lockfile.parseErrors.push({ message: `A ${options.fileName} must hold a JSON object.`, span: { start: 0, end: text.length } });
-    return { lockfile, rootMembers: new Map(), outline: doc.outline };
+    return { lockfile, rootMembers: () => new Map(), outline: doc.outline };
   }
-  const rootMembers = membersByKey(doc.outline.members(null));
+  let listed: Map<string, JsonMember> | undefined;
+  const rootMembers = () => (listed ??= membersByKey(doc.outline.members(null)));
   const version = root.lockfileVersion;
   if (typeof version === 'number' || typeof version === 'string') lockfile.lockfileVersion = version;
   if (version === undefined) {
@@ -410,7 +456,7 @@ export function openJsonLockfile(
     const known = options.knownVersions;
     lockfile.parseErrors.push({
       message: `Unsupported lockfileVersion ${JSON.stringify(version)} (depwarden reads ${known.slice(0, -1).join(', ')} and ${known[known.length - 1]}).`,
-      span: rootMembers.get('lockfileVersion')?.span ?? { start: 0, end: 0 },
+      span: rootMembers().get('lockfileVersion')?.span ?? { start: 0, end: 0 },
     });
   }
   return { lockfile, root, rootMembers, outline: doc.outline };

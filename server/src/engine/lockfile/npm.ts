@@ -1,7 +1,7 @@
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
 import { isRecord, membersByKey, openJsonLockfile, positionFinder, stringMap, type JsonMember, type JsonOutline } from './json-spans';
 import { workspaceGlobMatcher } from '../glob';
-import { deepNestingMessage, findDeepNesting } from '../json-depth';
+import { deepNestingMessage, MAX_JSON_DEPTH } from '../json-depth';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
 
 const KNOWN_VERSIONS = [1, 2, 3];
@@ -20,18 +20,20 @@ type Entry = Record<string, unknown>;
 export function parseNpmLock(path: string, text: string): Lockfile {
   const { lockfile, root, rootMembers, outline } = openJsonLockfile(path, text, { format: 'npm', jsonc: false, knownVersions: KNOWN_VERSIONS, fileName: 'package-lock.json' });
   if (!root) return lockfile;
-  const packagesMember = rootMembers.get('packages');
-  const dependenciesMember = rootMembers.get('dependencies');
-  if (root.lockfileVersion !== 1 && isRecord(root.packages) && packagesMember) {
-    readPackages(lockfile, root.packages, outline, packagesMember);
-  } else if (isRecord(root.dependencies) && dependenciesMember) {
-    // The tree is walked recursively, each level listing its subtree's members again:
-    // JSON.parse reads any depth, so the depth is checked first (see json-depth.ts).
-    const deep = findDeepNesting(text);
-    if (deep === undefined) readLegacyTree(lockfile, root.dependencies, outline, dependenciesMember);
-    else lockfile.parseErrors.push({ message: `${positionFinder(text)(deep)}: ${deepNestingMessage()}`, span: { start: deep, end: deep + 1 } });
-  } else if (isRecord(root.packages) && packagesMember) {
-    readPackages(lockfile, root.packages, outline, packagesMember);
+  const packagesMember = () => rootMembers().get('packages');
+  if (root.lockfileVersion !== 1 && isRecord(root.packages) && packagesMember()) {
+    readPackages(lockfile, root.packages, outline, packagesMember()!);
+  } else if (isRecord(root.dependencies)) {
+    // The tree is walked recursively: JSON.parse reads any depth, so the depth is checked
+    // first (see json-depth.ts), in the same pass that indexes where each level closes
+    // (before the root is listed, so that the listing skips the tree at once too).
+    const deep = outline.indexBrackets(MAX_JSON_DEPTH);
+    const dependenciesMember = rootMembers().get('dependencies');
+    if (deep !== undefined) lockfile.parseErrors.push({ message: `${positionFinder(text)(deep)}: ${deepNestingMessage()}`, span: { start: deep, end: deep + 1 } });
+    else if (dependenciesMember) readLegacyTree(lockfile, root.dependencies, outline, dependenciesMember);
+    else if (isRecord(root.packages) && packagesMember()) readPackages(lockfile, root.packages, outline, packagesMember()!);
+  } else if (isRecord(root.packages) && packagesMember()) {
+    readPackages(lockfile, root.packages, outline, packagesMember()!);
   }
   lockfile.parsed = lockfile.parseErrors.length === 0;
   return lockfile;
@@ -130,6 +132,12 @@ function memberFinder(members: JsonMember[], keys: string[]): (i: number, key: s
   if (aligned) return (i) => members[i];
   const byKey = membersByKey(members);
   return (_i, key) => byKey.get(key);
+}
+
+/** The last member named `key` (JSON.parse keeps the last of duplicates). */
+function lastMember(members: JsonMember[], key: string): JsonMember | undefined {
+  for (let i = members.length - 1; i >= 0; i--) if (members[i].key === key) return members[i];
+  return undefined;
 }
 
 function importerOf(path: string, entry: Entry, index: NodeModulesIndex): Importer {
@@ -253,12 +261,14 @@ function collectLegacy(
   parentId: string,
   entries: Map<string, Entry>,
 ): void {
-  const spans = membersByKey(outline.members(member));
-  for (const name of Object.keys(dependencies)) {
+  const names = Object.keys(dependencies);
+  const spanOf = memberFinder(outline.members(member), names);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     const entry = dependencies[name];
     if (!isRecord(entry)) continue;
     const id = parentId === '' ? `node_modules/${name}` : `${parentId}/node_modules/${name}`;
-    const m = spans.get(name);
+    const m = spanOf(i, name);
     const version = str(entry.version) ?? '';
     const resolved = str(entry.resolved);
     const pkg: LockedPackage = { id, name, version, source: 'registry', span: m?.span ?? NO_SPAN, dependencies: [] };
@@ -272,7 +282,7 @@ function collectLegacy(
     lockfile.packages.push(pkg);
     entries.set(id, entry);
     if (isRecord(entry.dependencies) && m) {
-      const nested = membersByKey(outline.members(m)).get('dependencies');
+      const nested = lastMember(outline.members(m), 'dependencies');
       if (nested) collectLegacy(lockfile, entry.dependencies, outline, nested, id, entries);
     }
   }

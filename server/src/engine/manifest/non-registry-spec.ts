@@ -20,6 +20,11 @@ const MAX_PARSED_SPEC = 4096;
  * specs (versions, ranges, tags, `npm:` aliases) and local paths give undefined.
  */
 export function nonRegistrySpec(name: string, spec: string): NonRegistrySpec | undefined {
+  // A git or tarball source is a URL (`scheme:`), a shorthand (`user/repo`, `github:x/y`)
+  // or a path-like spec, so it holds a ':' or a '/'. Without either, npm reads a version,
+  // a range or a tag: asked for every dependency of every lockfile entry, this answers
+  // most of them without classifying the spec.
+  if (spec.indexOf(':') === -1 && spec.indexOf('/') === -1) return undefined;
   if (spec.length > MAX_PARSED_SPEC) {
     const scheme = /^([a-z][a-z0-9+.-]{0,20}):\/\//i.exec(spec)?.[1]?.toLowerCase();
     if (!scheme) return undefined;

@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { LockedPackage } from '../model';
 import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule } from './context';
-import { parseRegistryTarball } from './lockfile-host';
+import { resolvedTarball } from './registry-tarball';
 
 /**
  * An entry called `lodash` whose tarball URL is `/evil/-/evil-1.0.0.tgz` installs `evil`
@@ -29,7 +29,7 @@ export const lockfileNameMismatch = defineRule({
 /** Why the entry's name or version disagrees with its registry tarball URL, or undefined. */
 export function nameMismatch(p: LockedPackage): string | undefined {
   if (!p.resolved || p.source === 'git' || p.source === 'link' || p.source === 'workspace' || p.source === 'directory') return undefined;
-  const t = parseRegistryTarball(p.resolved);
+  const t = resolvedTarball(p);
   if (!t) return undefined;
   const expected = p.realName ?? p.name;
   const label = p.realName && p.realName !== p.name ? `${p.name} (alias of ${p.realName})` : p.name;

@@ -2,7 +2,7 @@ import type { LockedPackage } from '../model';
 import type { VersionInfo } from '../data/remote-data';
 import { defineRule, wanted, type RuleContext } from './context';
 import { lockfileEntryReport } from './lockfile-finding';
-import { parseRegistryTarball } from './lockfile-host';
+import { parseRegistryTarball } from './registry-tarball';
 import { hostOf } from '../data/registry-client';
 import { describeTarget, targetReport } from '../data/targets';
 import { nonRegistrySpec, type NonRegistrySpec } from '../manifest/non-registry-spec';

@@ -1,0 +1,103 @@
+import type { LockedPackage } from '../model';
+import { hostOf } from '../data/registry-client';
+
+/** A tarball URL shaped like a registry's: `<base>/<name>/-/<file>.tgz`. */
+export interface RegistryTarball {
+  host: string;
+  /** The registry base URL the path sits under (with trailing slash). */
+  base: string;
+  /** Package name from the path (`@scope/name` for scoped packages). */
+  name: string;
+  /** The tarball file name without `.tgz`. */
+  file: string;
+  /** The version in the file name, when the file is `<unscoped name>-<version>.tgz`. */
+  version?: string;
+}
+
+/**
+ * Reads a registry-style tarball URL. npm's registry and the usual private ones
+ * (Verdaccio, Artifactory, Nexus, GitLab) all serve `/<name>/-/<name>-<version>.tgz`
+ * under their base path; scoped names appear as `@scope/name` or `@scope%2fname`.
+ */
+export function parseRegistryTarball(url: string, knownHost?: string): RegistryTarball | undefined {
+  // String operations rather than new URL() or a backtracking regex: this runs for every
+  // lockfile entry, and was the slowest part of the lockfile rules.
+  const schemeEnd = url.indexOf('://');
+  if (schemeEnd < 0) return undefined;
+  const scheme = url.slice(0, schemeEnd).toLowerCase();
+  if (scheme !== 'https' && scheme !== 'http') return undefined;
+  let end = url.length;
+  for (const c of ['#', '?']) {
+    const i = url.indexOf(c, schemeEnd);
+    if (i >= 0 && i < end) end = i;
+  }
+  const pathStart = url.indexOf('/', schemeEnd + 3);
+  if (pathStart < 0 || pathStart >= end) return undefined;
+  const dash = url.lastIndexOf('/-/', end);
+  if (dash < pathStart || !url.endsWith('.tgz', end) || end - dash - 3 <= 4) return undefined;
+  let file = url.slice(dash + 3, end - 4);
+  if (file.includes('/')) return undefined;
+  const lastSlash = url.lastIndexOf('/', dash - 1);
+  if (lastSlash < pathStart) return undefined;
+  let name = url.slice(lastSlash + 1, dash);
+  let nameStart = lastSlash + 1;
+  if (!name.startsWith('@')) {
+    const scopeSlash = url.lastIndexOf('/', lastSlash - 1);
+    if (scopeSlash >= pathStart && url[scopeSlash + 1] === '@') {
+      nameStart = scopeSlash + 1;
+      name = url.slice(nameStart, dash);
+    }
+  }
+  if (name === '' || name === '@') return undefined;
+  if (name.includes('%') || file.includes('%')) {
+    try {
+      name = decodeURIComponent(name);
+      file = decodeURIComponent(file);
+    } catch {
+      return undefined;
+    }
+  }
+  if (name.startsWith('@') && !name.includes('/')) return undefined;
+  const unscoped = name.slice(name.indexOf('/') + 1);
+  const version = file.startsWith(unscoped + '-') ? file.slice(unscoped.length + 1) : undefined;
+  const host = knownHost ?? hostOf(url) ?? url.slice(schemeEnd + 3, pathStart).toLowerCase();
+  return { host, base: `${scheme}://${url.slice(schemeEnd + 3, nameStart)}`, name, file, version };
+}
+
+/**
+ * The host and the registry-tarball reading of a lockfile entry's `resolved` URL, read
+ * once per entry: several rules ask (lockfile-host, lockfile-name-mismatch,
+ * dependency-confusion, non-registry-source) for every entry of every lockfile, and the
+ * language server keeps parsed lockfiles across scans, so a rescan reads none again.
+ */
+interface ResolvedUrl {
+  url: string;
+  host: string | undefined;
+  tarball?: RegistryTarball | null;
+}
+
+const readUrls = new WeakMap<LockedPackage, ResolvedUrl>();
+
+function resolvedUrl(p: LockedPackage & { resolved: string }): ResolvedUrl {
+  let r = readUrls.get(p);
+  // Keyed by the entry, checked against its URL: an entry is never changed after parsing,
+  // but a stale answer would be a wrong verdict, so it is not taken on trust.
+  if (r === undefined || r.url !== p.resolved) {
+    r = { url: p.resolved, host: hostOf(p.resolved) };
+    readUrls.set(p, r);
+  }
+  return r;
+}
+
+/** hostOf(p.resolved), once per entry; undefined without a resolved URL. */
+export function resolvedHost(p: LockedPackage): string | undefined {
+  return p.resolved ? resolvedUrl(p as LockedPackage & { resolved: string }).host : undefined;
+}
+
+/** parseRegistryTarball(p.resolved), once per entry; undefined without a resolved URL. */
+export function resolvedTarball(p: LockedPackage): RegistryTarball | undefined {
+  if (!p.resolved) return undefined;
+  const r = resolvedUrl(p as LockedPackage & { resolved: string });
+  if (r.tarball === undefined) r.tarball = parseRegistryTarball(p.resolved, r.host) ?? null;
+  return r.tarball ?? undefined;
+}
