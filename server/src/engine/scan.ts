@@ -1,4 +1,4 @@
-import type { FileReport, Finding, LockedPackage, RuleId, Settings, SourceFile, Span } from './model';
+import type { FileReport, Finding, LockedPackage, Lockfile, RuleId, Settings, SourceFile, Span } from './model';
 import { defaultSettings, SEVERITY_ORDER } from './model';
 import { buildProject, manifestForImporter, roleOfPath, type Project, type ProjectOptions } from './project';
 import { RULES } from './rules';
@@ -323,18 +323,11 @@ function attributeToDirectDependencies(project: Project, findings: Finding[]): F
     if (f.package && manifestPaths.has(f.file) && !onManifest.has(key)) onManifest.set(key, f);
   }
   const folded = new Set<Finding>();
-  const packageIndex = new Map<string, Map<string, LockedPackage>>();
   for (const f of findings) {
     if (!f.via || f.via.length === 0) continue;
     const graph = project.graphs.get(f.file);
     if (!graph) continue;
-    let index = packageIndex.get(f.file);
-    if (!index) {
-      index = new Map();
-      for (const p of graph.lockfile.packages) if (!index.has(`${p.name}@${p.version}`)) index.set(`${p.name}@${p.version}`, p);
-      packageIndex.set(f.file, index);
-    }
-    const pkg = index.get(`${f.package}@${f.version}`);
+    const pkg = lockfileIndex(graph.lockfile).byNameVersion.get(`${f.package}@${f.version}`);
     const importer = pkg ? graph.importerOf(pkg.id) : undefined;
     if (importer === undefined) continue;
     const manifest = manifestForImporter(project, f.file, importer);
@@ -396,11 +389,35 @@ function fileReports(project: Project): FileReport[] {
 }
 
 /** Distinct name@version installed from a registry or tarball (workspaces and links excluded). */
-export function countInstalledPackages(l: Project['lockfiles'][number]): number {
-  const seen = new Set<string>();
+export function countInstalledPackages(l: Lockfile): number {
+  return lockfileIndex(l).installed;
+}
+
+interface LockfileIndex {
+  /** The first entry of each name@version, in lockfile order. */
+  byNameVersion: Map<string, LockedPackage>;
+  /** Distinct name@version installed from a registry or tarball. */
+  installed: number;
+}
+
+const lockfileIndexes = new WeakMap<Lockfile, LockfileIndex>();
+
+/**
+ * Built once per lockfile: a parsed lockfile never changes, and the language server keeps
+ * it across scans (ParseCache), so a keystroke's rescan of a 3,000-entry lockfile does not
+ * key every entry again, twice (file report and attribution).
+ */
+function lockfileIndex(l: Lockfile): LockfileIndex {
+  let index = lockfileIndexes.get(l);
+  if (index) return index;
+  const byNameVersion = new Map<string, LockedPackage>();
+  const installed = new Set<string>();
   for (const p of l.packages) {
-    if (p.source === 'link' || p.source === 'workspace' || p.source === 'directory') continue;
-    seen.add(`${p.name}@${p.version}`);
+    const key = `${p.name}@${p.version}`;
+    if (!byNameVersion.has(key)) byNameVersion.set(key, p);
+    if (p.source !== 'link' && p.source !== 'workspace' && p.source !== 'directory') installed.add(key);
   }
-  return seen.size;
+  index = { byNameVersion, installed: installed.size };
+  lockfileIndexes.set(l, index);
+  return index;
 }
