@@ -41,6 +41,21 @@ export function publicHosts(npmrc: NpmConfig, override?: string): Set<string> {
   return hosts;
 }
 
+/**
+ * The host of a registry URL. A project names a handful of registries and every package of
+ * a scan asks for its own (advisoryRoute, privateRegistryOf): the answers are kept, a few
+ * dozen at most.
+ */
+function registryHostOf(url: string): string | undefined {
+  if (registryHosts.has(url)) return registryHosts.get(url);
+  const host = hostOf(url);
+  if (registryHosts.size >= 64) registryHosts.clear();
+  registryHosts.set(url, host);
+  return host;
+}
+
+const registryHosts = new Map<string, string | undefined>();
+
 /** The registry .npmrc maps a scoped name's scope to, if any (own keys only: scopes are untrusted input). */
 function mappedScopeRegistry(npmrc: NpmConfig, name: string): string | undefined {
   const scope = scopeOf(name);
@@ -54,7 +69,7 @@ function mappedScopeRegistry(npmrc: NpmConfig, name: string): string | undefined
 export function privateRegistryOf(npmrc: NpmConfig, name: string, override?: string): string | undefined {
   const mapped = mappedScopeRegistry(npmrc, name);
   if (!mapped) return undefined;
-  const host = hostOf(mapped);
+  const host = registryHostOf(mapped);
   return host && !publicHosts(npmrc, override).has(host) ? mapped : undefined;
 }
 
@@ -105,7 +120,7 @@ export type AdvisoryRoute = 'public' | 'private-scope' | 'private-registry';
 
 export function advisoryRoute(npmrc: NpmConfig, name: string, settings: Pick<Settings, 'registry' | 'publicRegistries'>): AdvisoryRoute {
   const registry = registryForName(npmrc, name, settings.registry);
-  const host = hostOf(registry);
+  const host = registryHostOf(registry);
   // Asked for every package of a scan: npm's own hosts without building publicNpmHosts' Set.
   if (host && (PUBLIC_REGISTRY_HOSTS.includes(host) || (settings.publicRegistries?.length && publicNpmHosts(settings.publicRegistries).has(host)))) return 'public';
   const mapped = mappedScopeRegistry(npmrc, name);
