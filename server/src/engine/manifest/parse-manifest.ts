@@ -76,9 +76,19 @@ function outlineView(text: string, outline: JsonOutline, member: JsonMember): Pr
     propertySpan: member.span,
     valueSpan,
     kind,
-    text: kind === 'string' ? (JSON.parse(text.slice(valueSpan.start, valueSpan.end)) as string) : undefined,
+    text: kind === 'string' ? stringValue(text, valueSpan.start, valueSpan.end) : undefined,
     children: () => (kind === 'object' ? outline.members(member).map((m) => outlineView(text, outline, m)) : []),
   };
+}
+
+/**
+ * The value of the JSON string at [start, end) of text JSON.parse accepted: without a
+ * backslash it is the text between the quotes (raw control characters are not valid JSON),
+ * which spares a JSON.parse per dependency spec.
+ */
+function stringValue(text: string, start: number, end: number): string {
+  const raw = text.slice(start + 1, end - 1);
+  return raw.indexOf('\\') === -1 ? raw : (JSON.parse(text.slice(start, end)) as string);
 }
 
 /** The last property named `key` (JSON.parse keeps the last of duplicates). */
