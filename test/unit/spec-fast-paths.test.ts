@@ -32,3 +32,21 @@ test('nonRegistrySpec answers what npm-package-arg says for every spec shape, wi
   assert.equal(answered('a', 'https://x.example/a.tgz'), 'url https://x.example/a.tgz');
   assert.equal(answered('a', '^1.2.3'), 'registry');
 });
+
+test('classifySpec reads plain file: paths as npm-package-arg does', async () => {
+  const npa = (await import('npm-package-arg')).default;
+  const segment = fc.constantFrom('.', '..', 'dir', 'a.tgz', 'b.tar.gz', 'c.TAR', 'x-tarXgz', '@s', '', 'node_modules', 'pkg_1');
+  fc.assert(
+    fc.property(fc.array(segment, { minLength: 1, maxLength: 4 }), fc.constantFrom('', '/', '//'), (parts, lead) => {
+      const spec = `file:${lead}${parts.join('/')}`;
+      let expected: string;
+      try {
+        expected = npa.resolve('a', spec, '/').type;
+      } catch {
+        expected = 'invalid';
+      }
+      assert.equal(classifySpec('a', spec).kind, expected, spec);
+    }),
+    { numRuns: 3000 },
+  );
+});
