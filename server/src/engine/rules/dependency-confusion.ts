@@ -3,7 +3,6 @@ import type { Severity } from '../model';
 import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule, type RuleContext } from './context';
 import { privateRegistryOf, publicHosts } from '../data/registry-client';
-import { resolvedHost } from './registry-tarball';
 import { popularNameDetector } from '../typosquat';
 import { isRegistrySpecKind } from '../manifest/spec';
 
@@ -59,7 +58,7 @@ function checkLockfiles(ctx: RuleContext): void {
     const graph = project.graphs.get(lockfile.path);
     for (const p of lockfile.packages) {
       if ((p.source !== 'registry' && p.source !== 'tarball') || !p.resolved) continue;
-      const host = resolvedHost(p);
+      const host = ctx.data.resolvedUrls.host(p);
       if (!host) continue;
       const name = p.realName ?? p.name;
       const scope = scopeOf(name);

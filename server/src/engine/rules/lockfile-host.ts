@@ -3,7 +3,6 @@ import type { Project } from '../project';
 import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule, type RuleContext } from './context';
 import { hostOf } from '../data/registry-client';
-import { resolvedHost, resolvedTarball } from './registry-tarball';
 import { expectedRegistries } from './allowed-hosts';
 
 /** Hosts that serve git repositories (and their tarball snapshots); such sources are non-registry-source. */
@@ -57,7 +56,7 @@ export const lockfileHost = defineRule({
 
 function unexpectedHost(ctx: RuleContext, p: LockedPackage, declared: Set<string>): { host: string; expected: string } | undefined {
   if (!p.resolved || p.source === 'git' || p.source === 'link' || p.source === 'workspace' || p.source === 'directory' || p.source === 'file') return undefined;
-  const host = resolvedHost(p);
+  const host = ctx.data.resolvedUrls.host(p);
   if (!host) return undefined;
   const name = p.realName ?? p.name;
   if (ctx.data.allowedHosts(name).has(host)) return undefined;
@@ -66,7 +65,7 @@ function unexpectedHost(ctx: RuleContext, p: LockedPackage, declared: Set<string
   if (expectedRegistries(ctx, name).every((u) => hostOf(u) === undefined)) return undefined;
   // A URL a package.json asks for is intended (non-registry-source still reports it).
   if (declared.has(stripFragment(p.resolved))) return undefined;
-  const registryShaped = resolvedTarball(p) !== undefined;
+  const registryShaped = ctx.data.resolvedUrls.tarball(p) !== undefined;
   // A GitHub/GitLab snapshot tarball is a git source (non-registry-source reports it),
   // unless it is dressed up as a registry tarball.
   if (isGitHost(host) && !registryShaped) return undefined;

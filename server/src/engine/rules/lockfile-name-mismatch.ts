@@ -2,7 +2,7 @@ import semver from 'semver';
 import type { LockedPackage } from '../model';
 import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule } from './context';
-import { resolvedTarball } from './registry-tarball';
+import type { ResolvedUrls } from './registry-tarball';
 
 /**
  * An entry called `lodash` whose tarball URL is `/evil/-/evil-1.0.0.tgz` installs `evil`
@@ -14,11 +14,11 @@ export const lockfileNameMismatch = defineRule({
   severity: 'error',
   data: ['local'],
   fixes: [],
-  check({ project, report }) {
+  check({ project, report, data }) {
     for (const l of project.lockfiles) {
       const graph = project.graphs.get(l.path);
       for (const p of l.packages) {
-        const mismatch = nameMismatch(p);
+        const mismatch = nameMismatch(p, data.resolvedUrls);
         if (!mismatch) continue;
         report(lockfileEntryReport(l, graph, p, mismatch, { evidence: [`resolved: ${p.resolved}`] }));
       }
@@ -27,9 +27,9 @@ export const lockfileNameMismatch = defineRule({
 });
 
 /** Why the entry's name or version disagrees with its registry tarball URL, or undefined. */
-export function nameMismatch(p: LockedPackage): string | undefined {
+export function nameMismatch(p: LockedPackage, urls: ResolvedUrls): string | undefined {
   if (!p.resolved || p.source === 'git' || p.source === 'link' || p.source === 'workspace' || p.source === 'directory') return undefined;
-  const t = resolvedTarball(p);
+  const t = urls.tarball(p);
   if (!t) return undefined;
   const expected = p.realName ?? p.name;
   const label = p.realName && p.realName !== p.name ? `${p.name} (alias of ${p.realName})` : p.name;

@@ -1,7 +1,7 @@
 import type { Dependency, LockedPackage, Manifest } from '../model';
 import { defineRule, inFocus, type RuleContext } from './context';
 import { dirname, joinPath, manifestForImporter } from '../project';
-import { parseRegistryTarball, resolvedHost, resolvedTarball } from './registry-tarball';
+import { parseRegistryTarball } from './registry-tarball';
 import { hostOf } from '../data/registry-client';
 
 /**
@@ -84,10 +84,10 @@ function lockedSourceProblem(ctx: RuleContext, p: LockedPackage, lockDir: string
       return 'a git repository';
     case 'tarball': {
       if (!p.resolved || !/^https?:/i.test(p.resolved)) return p.resolved ? 'a tarball URL' : undefined;
-      const host = resolvedHost(p);
+      const host = ctx.data.resolvedUrls.host(p);
       if (!host) return 'a tarball URL';
       // A tarball on the package's own registry is a registry package written out as a URL.
-      if (ctx.data.allowedHosts(p.realName ?? p.name).has(host) && resolvedTarball(p)) return undefined;
+      if (ctx.data.allowedHosts(p.realName ?? p.name).has(host) && ctx.data.resolvedUrls.tarball(p)) return undefined;
       return 'a tarball URL';
     }
     case 'file':

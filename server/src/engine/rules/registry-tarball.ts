@@ -65,39 +65,34 @@ export function parseRegistryTarball(url: string, knownHost?: string): RegistryT
 }
 
 /**
- * The host and the registry-tarball reading of a lockfile entry's `resolved` URL, read
- * once per entry: several rules ask (lockfile-host, lockfile-name-mismatch,
- * dependency-confusion, non-registry-source) for every entry of every lockfile, and the
- * language server keeps parsed lockfiles across scans, so a rescan reads none again.
+ * The host and the registry-tarball reading of lockfile entries' `resolved` URLs, each URL
+ * read once per scan (ScanData holds one): several rules ask (lockfile-host,
+ * lockfile-name-mismatch, dependency-confusion, non-registry-source) for every entry of
+ * every lockfile. Keyed by the URL string: a WeakMap keyed by the entries cost more than
+ * the reading it saved (thousands of new keys per scan, each also work for the GC).
  */
-interface ResolvedUrl {
-  url: string;
-  host: string | undefined;
-  tarball?: RegistryTarball | null;
-}
+export class ResolvedUrls {
+  private readonly byUrl = new Map<string, { host: string | undefined; tarball?: RegistryTarball | null }>();
 
-const readUrls = new WeakMap<LockedPackage, ResolvedUrl>();
-
-function resolvedUrl(p: LockedPackage & { resolved: string }): ResolvedUrl {
-  let r = readUrls.get(p);
-  // Keyed by the entry, checked against its URL: an entry is never changed after parsing,
-  // but a stale answer would be a wrong verdict, so it is not taken on trust.
-  if (r === undefined || r.url !== p.resolved) {
-    r = { url: p.resolved, host: hostOf(p.resolved) };
-    readUrls.set(p, r);
+  private read(url: string): { host: string | undefined; tarball?: RegistryTarball | null } {
+    let r = this.byUrl.get(url);
+    if (r === undefined) {
+      r = { host: hostOf(url) };
+      this.byUrl.set(url, r);
+    }
+    return r;
   }
-  return r;
-}
 
-/** hostOf(p.resolved), once per entry; undefined without a resolved URL. */
-export function resolvedHost(p: LockedPackage): string | undefined {
-  return p.resolved ? resolvedUrl(p as LockedPackage & { resolved: string }).host : undefined;
-}
+  /** hostOf(p.resolved); undefined without a resolved URL. */
+  host(p: LockedPackage): string | undefined {
+    return p.resolved ? this.read(p.resolved).host : undefined;
+  }
 
-/** parseRegistryTarball(p.resolved), once per entry; undefined without a resolved URL. */
-export function resolvedTarball(p: LockedPackage): RegistryTarball | undefined {
-  if (!p.resolved) return undefined;
-  const r = resolvedUrl(p as LockedPackage & { resolved: string });
-  if (r.tarball === undefined) r.tarball = parseRegistryTarball(p.resolved, r.host) ?? null;
-  return r.tarball ?? undefined;
+  /** parseRegistryTarball(p.resolved); undefined without a resolved URL. */
+  tarball(p: LockedPackage): RegistryTarball | undefined {
+    if (!p.resolved) return undefined;
+    const r = this.read(p.resolved);
+    if (r.tarball === undefined) r.tarball = parseRegistryTarball(p.resolved, r.host) ?? null;
+    return r.tarball ?? undefined;
+  }
 }

@@ -4,6 +4,7 @@ import { allowedHostsFor, scopeKey } from './allowed-hosts';
 import { auditKey } from '../audit/audit-project';
 import { sriSha512 } from '../audit/integrity';
 import type { AuditResult } from '../audit/model';
+import { ResolvedUrls } from './registry-tarball';
 
 /**
  * The targets of an earlier scan of the same project, for a rescan after registry data
@@ -26,6 +27,8 @@ export class ScanData {
   private evaluated?: EvaluatedTarget[];
   private ownNames?: Set<string>;
   private readonly hostsByScope = new Map<string, Set<string>>();
+  /** Lockfile entries' resolved URLs, each read once per scan. */
+  resolvedUrls = new ResolvedUrls();
 
   constructor(
     input: ScanInput,
@@ -69,6 +72,7 @@ export class ScanData {
     view.collected = this.packageTargets;
     view.evaluated = this.allTargets;
     view.ownNames = this.workspaceNames;
+    view.resolvedUrls = this.resolvedUrls;
     return view;
   }
 
