@@ -80,21 +80,28 @@ function publishedVersion(ctx: RuleContext, name: string, version: string): Vers
 
 /** Dependencies (lockfile-recorded and published, each name once) that fetch from outside the registry. */
 function remoteDependencies(ctx: RuleContext, recorded: Record<string, string> | undefined, published: VersionInfo | undefined): RemoteDependency[] {
-  const out: RemoteDependency[] = [];
-  const named = new Set<string>();
-  for (const specs of [published?.dependencies, published?.nonRegistryPeerDependencies, recorded]) {
-    if (!specs) continue;
+  // Nothing is allocated until a remote dependency is found: this runs for every lockfile
+  // entry of every scan, and nearly all have none.
+  let out: RemoteDependency[] | undefined;
+  let named: Set<string> | undefined;
+  const read = (specs: Record<string, string> | undefined) => {
+    if (!specs) return;
     for (const name in specs) {
       const spec = specs[name];
-      if (typeof spec !== 'string' || named.has(name)) continue;
+      if (typeof spec !== 'string' || named?.has(name)) continue;
       const remote = nonRegistrySpec(name, spec);
       if (!remote || isRegistryTarball(ctx, name, remote)) continue;
-      named.add(name);
-      out.push({ name, ...remote });
+      (named ??= new Set()).add(name);
+      (out ??= []).push({ name, ...remote });
     }
-  }
-  return out;
+  };
+  read(published?.dependencies);
+  read(published?.nonRegistryPeerDependencies);
+  read(recorded);
+  return out ?? NONE;
 }
+
+const NONE: RemoteDependency[] = [];
 
 /** A tarball URL on the dependency's own registry is a registry package written out as a URL. */
 function isRegistryTarball(ctx: RuleContext, name: string, remote: NonRegistrySpec): boolean {
