@@ -63,20 +63,28 @@ export function encodePackument(p: Packument): StoredPackument {
   const recordIndex = new Map<string, number>();
   const urls: string[] = [];
   const urlIndex = new Map<string, number>();
+  // Versions share their records by identity (packument.ts): each distinct object is
+  // serialised once here, not once per version (a third of encoding a large packument).
+  const byIdentity = new Map<Record<string, string>, number>();
   const recordOf = (r: Record<string, string>): number => {
+    let i = byIdentity.get(r);
+    if (i !== undefined) return i;
     const key = JSON.stringify(r);
-    let i = recordIndex.get(key);
+    i = recordIndex.get(key);
     if (i === undefined) {
       i = records.push(r) - 1;
       recordIndex.set(key, i);
     }
+    byIdentity.set(r, i);
     return i;
   };
   // Null prototype: a version named "__proto__" stays a key (on a plain object the
   // assignment below would set the prototype and the version would be lost).
   const versions: Record<string, StoredVersion> = Object.create(null);
-  for (const version of p.versionNames) {
-    const v = p.version(version)!;
+  const time: Record<string, string> = Object.create(null);
+  const names = p.versionNames;
+  for (let at = 0; at < names.length; at++) {
+    const v = p.versionAt(at);
     const s: StoredVersion = {};
     if (v.scripts) s.s = v.scripts;
     if (v.hasRepository) s.r = 1;
@@ -96,10 +104,14 @@ export function encodePackument(p: Packument): StoredPackument {
       }
       s.R = i;
     }
-    versions[version] = s;
+    versions[names[at]] = s;
   }
-  const time: Record<string, string> = Object.create(null);
-  for (const key of p.timeKeys()) time[key] = p.time(key)!;
+  // `time` in timeKeys() order: the served versions that have one, then the others.
+  for (let at = 0; at < names.length; at++) {
+    const t = p.timeAt(at);
+    if (t !== undefined) time[names[at]] = t;
+  }
+  for (const key of p.otherTimeKeys()) time[key] = p.time(key)!;
   const stored: StoredPackument = { format: STORED_FORMAT, name: p.name, distTags: p.distTags, time, records, urls, versions };
   if (p.unpublished) stored.unpublished = p.unpublished;
   if (p.maintainers) stored.maintainers = p.maintainers;

@@ -44,6 +44,19 @@ function pythonIsoTime(ms: number): string {
   return `${iso.slice(0, 19)}${fraction}+00:00`;
 }
 
+/** The last time formatTime wrote: the versions of a package walked in order (encodePackument) often share their date. */
+const lastFormatted = { t: NaN, python: false, text: '' };
+
+/** A version's `time` text from its number, in the form the registry used (see PYTHON_TIME). */
+function formatTime(t: number, python: boolean): string {
+  if (t !== lastFormatted.t || python !== lastFormatted.python) {
+    lastFormatted.t = t;
+    lastFormatted.python = python;
+    lastFormatted.text = python ? pythonIsoTime(t) : new Date(t).toISOString();
+  }
+  return lastFormatted.text;
+}
+
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /**
@@ -55,6 +68,23 @@ function pythonIsoTimeValue(text: string): number | undefined {
   const fraction = text.length === 32;
   if (!fraction && text.length !== 25) return undefined;
   if (!text.endsWith('+00:00') || (fraction && (text[19] !== '.' || !text.endsWith('000+00:00')))) return undefined;
+  const ms = fraction ? digits(text, 20, 23) : 0;
+  if (fraction && ms === 0) return undefined; // isoformat writes no fraction at a whole second
+  return dateTimeValue(text, ms);
+}
+
+/**
+ * The number `text` is toISOString of (`2021-01-01T00:00:00.000Z`, npm's own registry's
+ * form) when it is exactly that form, read digit by digit as pythonIsoTimeValue; undefined
+ * otherwise (then Date.parse and a comparison with toISOString decide).
+ */
+function isoTimeValue(text: string): number | undefined {
+  if (text.length !== 24 || text[19] !== '.' || text[23] !== 'Z') return undefined;
+  return dateTimeValue(text, digits(text, 20, 23));
+}
+
+/** `YYYY-MM-DDTHH:MM:SS` at the start of `text`, plus `ms`, when a real date of years 1000-9999 (ms a number 0-999). */
+function dateTimeValue(text: string, ms: number): number | undefined {
   if (text[4] !== '-' || text[7] !== '-' || text[10] !== 'T' || text[13] !== ':' || text[16] !== ':') return undefined;
   const year = digits(text, 0, 4);
   const month = digits(text, 5, 7);
@@ -62,12 +92,10 @@ function pythonIsoTimeValue(text: string): number | undefined {
   const hour = digits(text, 11, 13);
   const minute = digits(text, 14, 16);
   const second = digits(text, 17, 19);
-  const ms = fraction ? digits(text, 20, 23) : 0;
-  if (fraction && ms === 0) return undefined; // isoformat writes no fraction at a whole second
   const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
   const days = month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1];
   // NaN fails every comparison; years before 1000 are left to the general path (Date.UTC reads 0-99 as 1900-1999).
-  if (!(year >= 1000 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60)) return undefined;
+  if (!(year >= 1000 && day >= 1 && day <= days && hour < 24 && minute < 60 && second < 60 && ms >= 0)) return undefined;
   return Date.UTC(year, month - 1, day, hour, minute, second, ms);
 }
 
@@ -159,11 +187,21 @@ export class Packument {
   time(key: string): string | undefined {
     const i = this.indexOf(key);
     if (i < 0) return Object.prototype.hasOwnProperty.call(this.otherTimes, key) ? this.otherTimes[key] : undefined;
+    return this.timeAt(i);
+  }
+
+  /** The record of versionNames[i] (what version() gives for it), for a walk over every version. */
+  versionAt(i: number): VersionInfo {
+    return this.infoAt(i);
+  }
+
+  /** `time` of versionNames[i] as the registry wrote it, or undefined. */
+  timeAt(i: number): string | undefined {
     const odd = this.oddTimes?.get(i);
     if (odd !== undefined) return odd;
     const t = this.columns.published[i];
     if (Number.isNaN(t)) return undefined;
-    return this.columns.ints[this.versionNames.length + i] & PYTHON_TIME ? pythonIsoTime(t) : new Date(t).toISOString();
+    return formatTime(t, (this.columns.ints[this.versionNames.length + i] & PYTHON_TIME) !== 0);
   }
 
   /** `time[key]` parsed (ms since the epoch), undefined when absent or not a date. */
@@ -176,6 +214,11 @@ export class Packument {
     const text = this.time(key);
     const t = text === undefined ? NaN : Date.parse(text);
     return Number.isNaN(t) ? undefined : t;
+  }
+
+  /** The keys of `time` other than served versions (`created`, `modified`, versions no longer served). */
+  otherTimeKeys(): string[] {
+    return Object.keys(this.otherTimes);
   }
 
   /** The keys of `time`: the served versions that have one, then the others. */
@@ -295,6 +338,11 @@ export class PackumentBuilder {
       if (python !== undefined) {
         published[i] = python;
         ints[n + i] |= PYTHON_TIME;
+        continue;
+      }
+      const iso = isoTimeValue(text);
+      if (iso !== undefined) {
+        published[i] = iso;
         continue;
       }
       const t = Date.parse(text);

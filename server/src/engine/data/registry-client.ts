@@ -9,12 +9,12 @@ import type { NpmConfig } from '../policy/npmrc';
 import { scopeOf, withTrailingSlash } from '../policy/npmrc';
 import { DEFAULT_REGISTRY, type Settings } from '../model';
 import type { PackumentLookup } from './remote-data';
-import { PackumentBuilder, type Packument, type VersionFields } from './packument';
-import { compactRecord, decodeStored, encodePackument, interner, isStrongIntegrity, stringRecord, type StoredPackument } from './packument-store';
+import type { Packument } from './packument';
+import { decodeStored, encodePackument, type StoredPackument } from './packument-store';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
-import { readPackumentJson } from './packument-reader';
-import { namesNonRegistrySource } from '../manifest/non-registry-spec';
+import { decodePackument } from './packument-reader';
+import { browsableRepositoryUrl, INSTALL_SCRIPT_NAMES, reducePackument, trimTrailing } from './packument-reduce';
 import { hostOf } from './url-host';
 
 // Rules and the hover import hostOf from here, as they always have.
@@ -23,8 +23,8 @@ export { hostOf };
 /** Hosts of the public npm registry (and its well-known mirrors of the same namespace). */
 export const PUBLIC_REGISTRY_HOSTS = ['registry.npmjs.org', 'registry.npmjs.com', 'registry.yarnpkg.com'];
 
-/** Lifecycle scripts that run when a package is installed (prepare only for git sources). */
-export const INSTALL_SCRIPT_NAMES = ['preinstall', 'install', 'postinstall', 'prepare'];
+// Rules, tests and the advisory client import these from here, as they always have.
+export { INSTALL_SCRIPT_NAMES, browsableRepositoryUrl, reducePackument, trimTrailing };
 
 /**
  * The hosts dependency-confusion treats as where "anyone can publish": npm's, the
@@ -163,148 +163,6 @@ export function authHeaderFor(npmrc: NpmConfig, url: string): string | undefined
 }
 
 /**
- * Keeps what the rules and hovers read (Packument in remote-data.ts): big packuments
- * shrink by two orders of magnitude. Versions with the same dependency record share one
- * object, as decoded cache entries do (packument-store.ts).
- */
-export function reducePackument(raw: unknown, fallbackName: string): Packument | undefined {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
-  const doc = raw as Record<string, unknown>;
-  // Null-prototype records: they are indexed by registry-supplied keys (a dist-tag
-  // named "constructor", a version "__proto__"), which must never reach Object.prototype.
-  const builder = new PackumentBuilder(typeof doc.name === 'string' ? doc.name : fallbackName, compactRecord(doc['dist-tags']));
-  const versions = doc.versions && typeof doc.versions === 'object' ? (doc.versions as Record<string, unknown>) : {};
-  const shared = new Map<string, Record<string, string>>();
-  const intern = interner();
-  const share = (r: Record<string, string>): Record<string, string> | undefined => {
-    if (Object.keys(r).length === 0) return undefined;
-    const key = JSON.stringify(r);
-    const known = shared.get(key);
-    if (known) return known;
-    const compact = compactRecord(r);
-    shared.set(key, compact);
-    return compact;
-  };
-  for (const [version, v] of Object.entries(versions)) {
-    if (v && typeof v === 'object') builder.version(version, reduceVersion(v as Record<string, unknown>, share, intern));
-  }
-  const time = doc.time && typeof doc.time === 'object' ? (doc.time as Record<string, unknown>) : {};
-  for (const [k, v] of Object.entries(time)) {
-    if (typeof v === 'string') builder.time(k, v);
-  }
-  const extra: { unpublished?: Packument['unpublished']; maintainers?: string[] } = {};
-  const unpublished = time.unpublished as Record<string, unknown> | undefined;
-  if (unpublished && typeof unpublished === 'object') {
-    extra.unpublished = {
-      time: typeof unpublished.time === 'string' ? unpublished.time : undefined,
-      versions: Array.isArray(unpublished.versions) ? unpublished.versions.filter((x): x is string => typeof x === 'string') : [],
-    };
-  }
-  if (Array.isArray(doc.maintainers)) {
-    extra.maintainers = doc.maintainers
-      .map((m) => (typeof m === 'string' ? m : m && typeof m === 'object' ? (m as { name?: unknown }).name : undefined))
-      .filter((x): x is string => typeof x === 'string');
-  }
-  return builder.build(extra);
-}
-
-function reduceVersion(
-  v: Record<string, unknown>,
-  share: (r: Record<string, string>) => Record<string, string> | undefined,
-  intern: (s: string) => string,
-): VersionFields {
-  const info: VersionFields = {
-    hasRepository: hasRepository(v.repository),
-    hasBin: hasBin(v.bin) || hasBin((v.directories as Record<string, unknown> | undefined)?.bin),
-    hasProvenance: false,
-  };
-  const scripts = stringRecord(v.scripts);
-  const install: Record<string, string> = dict();
-  for (const s of INSTALL_SCRIPT_NAMES) if (scripts[s]) install[s] = scripts[s];
-  // npm runs `node-gyp rebuild` for a package with a binding.gyp and no install script.
-  if (v.gypfile === true && !install.install && !install.preinstall) install.install = 'node-gyp rebuild';
-  if (Object.keys(install).length) info.scripts = compactRecord(install);
-  const deps = share(Object.assign(dict<string>(), stringRecord(v.optionalDependencies), stringRecord(v.dependencies)));
-  if (deps) info.dependencies = deps;
-  // Peers are kept only where they name a source outside the registry: npm 7+ installs
-  // peers, so a URL there is fetched at install time (remote-dynamic-dependency), while
-  // registry peer ranges are read by no rule and would only grow the cache.
-  const peers = dict<string>();
-  for (const [name, spec] of Object.entries(stringRecord(v.peerDependencies))) if (namesNonRegistrySource(name, spec)) peers[name] = spec;
-  const sharedPeers = share(peers);
-  if (sharedPeers) info.nonRegistryPeerDependencies = sharedPeers;
-  if (typeof v.deprecated === 'string' && v.deprecated !== '') info.deprecated = intern(v.deprecated);
-  const user = v._npmUser as Record<string, unknown> | undefined;
-  if (user && typeof user === 'object' && typeof user.name === 'string') info.publisher = intern(user.name);
-  const dist = v.dist as Record<string, unknown> | undefined;
-  if (dist && typeof dist === 'object') {
-    if (dist.attestations && typeof dist.attestations === 'object') info.hasProvenance = true;
-    if (isStrongIntegrity(dist.integrity)) info.strongIntegrity = true;
-  }
-  const repositoryUrl = browsableRepositoryUrl(v.repository);
-  if (repositoryUrl) info.repositoryUrl = intern(repositoryUrl);
-  if (typeof v.gitHead === 'string' && /^[0-9a-f]{7,40}$/i.test(v.gitHead)) info.gitHead = v.gitHead.toLowerCase();
-  return info;
-}
-
-const HOST_SHORTHANDS: Record<string, string> = { github: 'github.com', gitlab: 'gitlab.com', bitbucket: 'bitbucket.org', gist: 'gist.github.com' };
-
-/**
- * The repository a version names, as an https URL a person can open: `git+https://…/x.git`,
- * `git://`, `git+ssh://git@host/…`, `git@host:owner/repo`, `github:owner/repo` and the bare
- * `owner/repo` shorthand npm expands to GitHub. Anything else (other protocols, garbage) is
- * left out rather than turned into a link.
- */
-export function browsableRepositoryUrl(repo: unknown): string | undefined {
-  const raw = typeof repo === 'string' ? repo : repo && typeof repo === 'object' ? (repo as { url?: unknown }).url : undefined;
-  if (typeof raw !== 'string') return undefined;
-  let s = raw.trim();
-  if (!s) return undefined;
-  const shorthand = /^(?:(github|gitlab|bitbucket|gist):)?([\w.-]+\/[\w.-]+?)(?:\.git)?(?:#.*)?$/.exec(s);
-  if (shorthand && !s.includes('//')) return `https://${HOST_SHORTHANDS[shorthand[1] ?? 'github']}/${shorthand[2]}`;
-  const scp = /^(?:[\w.-]+@)?([\w.-]+\.[a-z]{2,}):(?!\/\/)([\w./-]+)$/i.exec(s);
-  if (scp) s = `https://${scp[1]}/${scp[2]}`;
-  s = s.replace(/^git\+/, '');
-  let url: URL;
-  try {
-    url = new URL(s);
-  } catch {
-    return undefined;
-  }
-  if (!['https:', 'http:', 'git:', 'ssh:'].includes(url.protocol) || !url.hostname) return undefined;
-  const path = trimTrailing(url.pathname.replace(/\.git$/, ''), '/');
-  return `https://${url.hostname}${url.port && url.protocol.startsWith('http') ? `:${url.port}` : ''}${path}`;
-}
-
-/**
- * `s` without trailing `ch`s. A loop, not `/\/+$/`: that regex retries from every slash of
- * a long run (quadratic; 50 KB of slashes in a packument's repository URL took 10 s).
- */
-export function trimTrailing(s: string, ch: string): string {
-  let end = s.length;
-  while (end > 0 && s[end - 1] === ch) end--;
-  return s.slice(0, end);
-}
-
-function hasRepository(repo: unknown): boolean {
-  if (typeof repo === 'string') return repo.trim() !== '';
-  if (repo && typeof repo === 'object') {
-    const url = (repo as { url?: unknown }).url;
-    return typeof url === 'string' && url.trim() !== '';
-  }
-  return false;
-}
-
-function hasBin(bin: unknown): boolean {
-  if (typeof bin === 'string') return bin !== '';
-  return !!bin && typeof bin === 'object' && Object.keys(bin).length > 0;
-}
-
-function dict<T>(): Record<string, T> {
-  return Object.create(null) as Record<string, T>;
-}
-
-/**
  * A packument read back from the disk cache (plain JSON again, in the stored form or the
  * older full one) as reducePackument makes it: null-prototype records, so that no lookup
  * by an untrusted key (a spec, a dist-tag) finds Object.prototype's members.
@@ -432,7 +290,7 @@ export class RegistryClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (cached?.etag) headers['if-none-match'] = cached.etag;
     if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
-    // Bytes, not text: readPackumentJson keeps the little the rules read from documents of many megabytes.
+    // Bytes, not text: decodePackument keeps the little the rules read from documents of many megabytes.
     const result = await http.request({ url: key, headers, binary: true });
     if (!result.ok) return { status: 'error', reason: result.reason, registry };
     const res = result.response;
@@ -454,8 +312,7 @@ export class RegistryClient {
     // Reading a document of megabytes takes a while: answers that arrived together are read
     // one per turn of the event loop, so that an editor's keystrokes and timers get in between.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const raw = readPackumentJson(res.bytes ?? Buffer.from(res.body));
-    const packument = raw && reducePackument(raw, name);
+    const packument = decodePackument(res.bytes ?? Buffer.from(res.body), name);
     if (!packument) return { status: 'error', reason: 'malformed response', registry };
     if (packument.versionCount === 0) {
       await cache.put('packument-gone', key, { how: 'empty' as GoneHow });
