@@ -23,7 +23,7 @@ const plain = (versions: string[], extra: Partial<FakePackage['versions'][string
 
 /** A project on which most remote rules find something, and the answers the registry gives. */
 function project(): { files: SourceFile[]; packuments: Map<string, PackumentLookup>; advisories: Map<string, AdvisoryLookup> } {
-  const deps = ['deprecated-a', 'scripted', 'hijacked', 'young-dep', 'gone', 'failing', 'crossenv', 'pulled', 'brand-new', 'vulnerable', 'malicious', 'no-repo', 'jumpy', 'aliased', 'weak', 'lodahs'];
+  const deps = ['deprecated-a', 'scripted', 'hijacked', 'young-dep', 'gone', 'failing', 'crossenv', 'pulled', 'brand-new', 'vulnerable', 'malicious', 'no-repo', 'jumpy', 'aliased', 'weak', 'lodahs', 'lodash-tools'];
   const lock = npmLockText({
     'deprecated-a': '1.0.0',
     scripted: { version: '1.0.0', hasInstallScript: true },
@@ -42,6 +42,7 @@ function project(): { files: SourceFile[]; packuments: Map<string, PackumentLook
     aliased: { version: '1.0.0', name: 'deprecated-a', resolved: `${PUBLIC}deprecated-a/-/deprecated-a-1.0.0.tgz` },
     weak: { version: '1.0.0', integrity: 'sha1-AAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
     lodahs: '1.0.0',
+    'lodash-tools': '1.0.0',
     'hijacked/node_modules/deprecated-a': '0.9.0',
   } as never);
   const files: SourceFile[] = [
@@ -68,6 +69,10 @@ function project(): { files: SourceFile[]; packuments: Map<string, PackumentLook
     ['jumpy', ok('jumpy', plain(['1.0.0', '99.0.0']))],
     ['weak', ok('weak', plain(['1.0.0']))],
     ['lodahs', ok('lodahs', { created: daysAgo(3), versions: { '1.0.0': { time: daysAgo(3) } } })],
+    // An affix imitation of lodash: young, one version, and (once lodash's data is in) a
+    // publisher who never published lodash: typosquat reads lodash's packument for it.
+    ['lodash-tools', ok('lodash-tools', { created: daysAgo(2), versions: { '1.0.0': { time: daysAgo(2), repository: REPO, npmUser: 'mallory' } } })],
+    ['lodash', ok('lodash', { created: OLD, versions: Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`4.${i}.0`, { repository: REPO, npmUser: 'jdalton' }])) })],
   ]);
   const none: AdvisoryLookup = { status: 'ok', advisories: [] };
   const advisories = new Map<string, AdvisoryLookup>();
@@ -119,6 +124,10 @@ test('rescanLanded: answers landing in any order and batches give what a full sc
   const complete = scanFiles(files, { settings, now: NOW, remote: everything });
   const rules = new Set(complete.findings.map((f) => f.rule));
   // The fixture covers the rules rescanLanded treats differently.
+  assert.ok(
+    complete.findings.some((f) => f.rule === 'typosquat' && f.package === 'lodash-tools' && f.message.includes('who never published "lodash"')),
+    'the fixture has no affix typosquat that reads the popular package',
+  );
   for (const id of ['deprecated', 'install-script', 'trust-change', 'removed-from-registry', 'security-holder', 'new-package', 'release-cooldown', 'known-vulnerability', 'known-malware', 'no-repository', 'version-anomaly', 'lookup-incomplete', 'lockfile-integrity', 'typosquat', 'unknown-package']) {
     assert.ok(rules.has(id as never), `the fixture has no ${id} finding: ${[...rules].join(', ')}`);
   }

@@ -57,6 +57,12 @@ export interface RescanBasis {
   namesAt: Map<string, string[]>;
   /** Names that share a place with another name: always judged again together. */
   shared: Set<string>;
+  /**
+   * Per rule with perName.alsoReads: name read -> the names whose findings read it. Built
+   * on the first rescan that needs it and shared by the rescans that follow (the project
+   * does not change between them).
+   */
+  readers: Map<RuleId, Map<string, string[]>>;
 }
 
 /**
@@ -100,7 +106,7 @@ function scanProject(files: SourceFile[], options: ScanOptions): ScanResult {
     // A rule that breaks its perName promise (a finding on no package's place) is never rescanned in part.
     const placed = RULES.every((r) => !r.perName || (byRule.get(r.id) ?? []).every((f) => places.namesAt.has(placeKey(f))));
     if (placed) {
-      result.basis = { project, settings, remote: options.remote!, auditCount: options.remote!.audits?.size ?? 0, collected: input.data.packageTargets, evaluated: input.data.allTargets, byRule, errorsByRule, ...places };
+      result.basis = { project, settings, remote: options.remote!, auditCount: options.remote!.audits?.size ?? 0, collected: input.data.packageTargets, evaluated: input.data.allTargets, byRule, errorsByRule, ...places, readers: new Map() };
     }
   }
   return result;
@@ -184,7 +190,7 @@ export function rescanLanded(previous: ScanResult, options: ScanOptions & { remo
       byRule.set(rule.id, produced);
       continue;
     }
-    const names = namesToJudge(rule, input.data.allTargets, dirty);
+    const names = namesToJudge(rule, basis, input.data.allTargets, dirty);
     const fresh = runRule(rule, { ...input, only: names, data: input.data.restrictedTo(names) }, errorsByRule);
     if (!fresh) return undefined;
     // Each fresh finding must be about a name judged again (else the rule broke its promise).
@@ -198,11 +204,19 @@ export function rescanLanded(previous: ScanResult, options: ScanOptions & { remo
   return result;
 }
 
-/** The landed names, and the names of targets whose findings read a landed name (RuleDeclaration.perName.reads). */
-function namesToJudge(rule: Rule, targets: EvaluatedTarget[], dirty: ReadonlySet<string>): ReadonlySet<string> {
-  const reads = rule.perName?.reads;
-  if (!reads) return dirty;
+/**
+ * The landed names, and the names whose findings read a landed name: of targets by
+ * RuleDeclaration.perName.reads, of every name at a place by perName.alsoReads.
+ */
+function namesToJudge(rule: Rule, basis: RescanBasis, targets: EvaluatedTarget[], dirty: ReadonlySet<string>): ReadonlySet<string> {
+  const { reads, alsoReads } = rule.perName ?? {};
+  if (!reads && !alsoReads) return dirty;
   const names = new Set(dirty);
+  if (alsoReads) {
+    const readers = readersOf(rule.id, alsoReads, basis);
+    for (const d of dirty) for (const n of readers.get(d) ?? []) names.add(n);
+  }
+  if (!reads) return names;
   for (const t of targets) {
     if (names.has(t.name)) continue;
     for (const n of reads(t)) {
@@ -213,6 +227,27 @@ function namesToJudge(rule: Rule, targets: EvaluatedTarget[], dirty: ReadonlySet
     }
   }
   return names;
+}
+
+/** basis.readers of the rule: for each name alsoReads gives, the names at places that read it. */
+function readersOf(rule: RuleId, alsoReads: (name: string) => string | undefined, basis: RescanBasis): Map<string, string[]> {
+  let readers = basis.readers.get(rule);
+  if (readers) return readers;
+  readers = new Map();
+  const seen = new Set<string>();
+  for (const names of basis.namesAt.values()) {
+    for (const n of names) {
+      if (seen.has(n)) continue;
+      seen.add(n);
+      const read = alsoReads(n);
+      if (read === undefined || read === n) continue;
+      const list = readers.get(read);
+      if (list) list.push(n);
+      else readers.set(read, [n]);
+    }
+  }
+  basis.readers.set(rule, readers);
+  return readers;
 }
 
 /** The same store of answers, grown since: the same maps, indicators, feeds and audits. */

@@ -169,7 +169,8 @@ class VersionReader {
     }
     // dist's fields count only when dist is an object (distAt is filled only then).
     const attestations = distAt[ATTESTATIONS * 2];
-    const integrity = distAt[INTEGRITY * 2] < 0 ? undefined : JSON.parse(reader.text(distAt[INTEGRITY * 2], distAt[INTEGRITY * 2 + 1]));
+    const integrity = distAt[INTEGRITY * 2];
+    const gitHead = at[GIT_HEAD * 2];
     return reducer.assemble({
       repository: get(this.repository, REPOSITORY) ?? NO_REPOSITORY,
       hasBin: get(this.bin, BIN) || get(this.directories, DIRECTORIES) || false,
@@ -179,13 +180,16 @@ class VersionReader {
       deprecated: get(this.deprecated, DEPRECATED),
       publisher: get(this.publisher, NPM_USER),
       hasProvenance: attestations >= 0 && (reader.byteAt(attestations) === OPEN_BRACE || reader.byteAt(attestations) === OPEN_BRACKET),
-      strongIntegrity: isStrongIntegrity(integrity),
-      gitHead: gitHeadOf(parse(GIT_HEAD)),
+      // Most integrities start so (and need no string then); the others are parsed and judged.
+      strongIntegrity: integrity >= 0 && (reader.startsWith(integrity, SHA512) || isStrongIntegrity(JSON.parse(reader.text(integrity, distAt[INTEGRITY * 2 + 1])))),
+      // A gitHead in lowercase hex (most) is taken as it is; the others are parsed and judged.
+      gitHead: gitHead < 0 ? undefined : reader.lowercaseHex(gitHead, at[GIT_HEAD * 2 + 1]) ? reader.text(gitHead + 1, at[GIT_HEAD * 2 + 1] - 1) : gitHeadOf(parse(GIT_HEAD)),
     });
   }
 }
 
 const NO_REPOSITORY: RepositoryFacts = { has: false };
+const SHA512 = Buffer.from('"sha512-');
 
 /**
  * A version field's reduction, computed once per distinct text of the field in the
@@ -273,6 +277,26 @@ class Reader {
     if (aEnd - a !== bEnd - b) return false;
     const bytes = this.b;
     for (let i = 0; i < aEnd - a; i++) if (bytes[a + i] !== bytes[b + i]) return false;
+    return true;
+  }
+
+  /** Whether the bytes at `start` are `prefix`'s. */
+  startsWith(start: number, prefix: Uint8Array): boolean {
+    const b = this.b;
+    if (start + prefix.length > b.length) return false;
+    for (let i = 0; i < prefix.length; i++) if (b[start + i] !== prefix[i]) return false;
+    return true;
+  }
+
+  /** Whether [start, end) is a JSON string of 7 to 40 lowercase hex digits (a commit as gitHeadOf keeps it). */
+  lowercaseHex(start: number, end: number): boolean {
+    const b = this.b;
+    const n = end - start - 2;
+    if (n < 7 || n > 40 || b[start] !== QUOTE || b[end - 1] !== QUOTE) return false;
+    for (let i = start + 1; i < end - 1; i++) {
+      const c = b[i];
+      if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+    }
     return true;
   }
 

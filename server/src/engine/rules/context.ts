@@ -68,12 +68,21 @@ export interface RuleDeclaration {
    * Set when the rule judges each registry package on its own: every finding is about one
    * package, placed on that package's lockfile entry or package.json dependency, and comes
    * from the files, the settings, the clock and that package's registry and advisory data
-   * alone, plus the data of the names `reads` returns for its target. Such a rule honours
+   * alone, plus the data of the names `reads` returns for its target (or `alsoReads` for
+   * its name). Such a rule honours
    * ScanInput.only; while lookups land it is run again only for the names whose data
    * landed, and its other findings are kept (scan.ts rescanLanded; a unit test checks the
    * result against a full scan).
    */
-  perName?: { reads?(t: EvaluatedTarget): Iterable<string> };
+  perName?: {
+    reads?(t: EvaluatedTarget): Iterable<string>;
+    /**
+     * The other name whose data a finding about `name` reads, fixed by the name alone
+     * (typosquat: the popular package it may imitate), for every name the rule judges,
+     * targets or not: rescanLanded indexes these once per project.
+     */
+    alsoReads?(name: string): string | undefined;
+  };
   check(ctx: RuleContext): void;
 }
 

@@ -1,6 +1,6 @@
 import type { Dependency, Fix, LockedPackage, Manifest } from '../model';
 import { namesRegistryPackage } from '../manifest/spec';
-import { defineRule, inFocus } from './context';
+import { defineRule, inFocus, wanted } from './context';
 import { manifestForImporter, type Project } from '../project';
 import { popularNameDetector, type TyposquatMatch } from '../typosquat';
 import { popularAffixIndex } from '../typosquat/affix';
@@ -24,6 +24,8 @@ export const typosquat = defineRule({
   severity: 'warning',
   data: ['local', 'registry'],
   fixes: ['replace-name'],
+  // A name is judged on its own packument and, for an affix imitation, the popular package's.
+  perName: { alsoReads: (name) => popularAffixIndex().find(name)?.target },
   check(ctx) {
     const { project, settings, remote, now, report } = ctx;
     const detector = popularNameDetector();
@@ -58,7 +60,7 @@ export const typosquat = defineRule({
       for (const dep of m.dependencies) {
         if (SKIPPED_SECTIONS.has(dep.section) || !namesRegistryPackage(dep.kind)) continue;
         const realName = dep.kind === 'alias' ? dep.aliasOf?.name : dep.name;
-        const judged = realName ? check(realName) : undefined;
+        const judged = realName && wanted(ctx, realName) ? check(realName) : undefined;
         if (!judged) continue;
         const { match } = judged;
         const span = dep.kind === 'alias' ? (dep.specSpan ?? dep.nameSpan) : dep.nameSpan;
@@ -80,7 +82,7 @@ export const typosquat = defineRule({
       if (!inFocus(ctx, l.path)) continue;
       const graph = project.graphs.get(l.path);
       for (const p of l.packages) {
-        if (p.source !== 'registry' && p.source !== 'unknown') continue;
+        if ((p.source !== 'registry' && p.source !== 'unknown') || !wanted(ctx, p.realName ?? p.name)) continue;
         const judged = check(p.realName ?? p.name, p.version);
         if (!judged) continue;
         const { match } = judged;
