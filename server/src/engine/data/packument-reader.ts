@@ -126,7 +126,7 @@ class VersionReader {
     this.bin = new FieldMemo(reader, (t) => hasBin(JSON.parse(t)));
     this.directories = new FieldMemo(reader, (t) => hasBin(binOfDirectories(JSON.parse(t))));
     this.scripts = new FieldMemo(reader, (t) => r.installScripts(JSON.parse(t), false));
-    this.dependencies = new FieldMemo(reader, (t) => r.dependencies(undefined, JSON.parse(t)));
+    this.dependencies = new FieldMemo(reader, (t) => r.parsedDependencies(JSON.parse(t)));
     this.peers = new FieldMemo(reader, (t) => r.peers(JSON.parse(t)));
     this.deprecated = new FieldMemo(reader, (t) => r.deprecated(JSON.parse(t)));
     this.publisher = new FieldMemo(reader, (t) => r.publisher(JSON.parse(t)));

@@ -94,6 +94,29 @@ export class VersionReducer {
   }
 
   /**
+   * dependencies(undefined, parsed) for a record JSON.parse just made (a version without
+   * optionalDependencies): when every value is a string the record is that object, kept as
+   * it is with its prototype set to null (already in the compact form compactRecord makes
+   * by a round trip through JSON; a tenth of decoding sentry's packuments was spent so).
+   */
+  parsedDependencies(parsed: unknown): Record<string, string> | undefined {
+    if (!parsed || typeof parsed !== 'object' || Object.getPrototypeOf(parsed) !== Object.prototype) return this.dependencies(undefined, parsed);
+    const r = parsed as Record<string, unknown>;
+    let empty = true;
+    for (const k in r) {
+      if (typeof r[k] !== 'string') return this.dependencies(undefined, parsed);
+      empty = false;
+    }
+    if (empty) return undefined;
+    const key = JSON.stringify(r);
+    const known = this.shared.get(key);
+    if (known) return known;
+    const adopted = Object.setPrototypeOf(r, null) as Record<string, string>;
+    this.shared.set(key, adopted);
+    return adopted;
+  }
+
+  /**
    * Peers are kept only where they name a source outside the registry: npm 7+ installs
    * peers, so a URL there is fetched at install time (remote-dynamic-dependency), while
    * registry peer ranges are read by no rule and would only grow the cache.
