@@ -105,10 +105,11 @@ export function decodePackument(bytes: Uint8Array, fallbackName: string): Packum
 class VersionReader {
   readonly reducer = new VersionReducer();
   private readonly keys = new KeyTable(VERSION_FIELDS);
-  private readonly distKeys = new KeyTable(DIST_FIELDS);
   /** Each field's value as [start, end) in the bytes; -1 where absent. */
   private readonly at = new Int32Array(VERSION_FIELDS.length * 2);
   private readonly distAt = new Int32Array(DIST_FIELDS.length * 2);
+  /** `dist` is read field by field too (its fields count only when it is an object). */
+  private readonly dist = { field: DIST, keys: new KeyTable(DIST_FIELDS), at: this.distAt };
   private readonly repository: FieldMemo<RepositoryFacts>;
   private readonly bin: FieldMemo<boolean>;
   private readonly directories: FieldMemo<boolean>;
@@ -141,29 +142,18 @@ class VersionReader {
     }
     at.fill(-1);
     distAt.fill(-1);
-    reader.fields(this.keys, at, (field) => {
-      if (field !== DIST) return false;
-      // The last `dist` wins whole, as in JSON.parse.
-      distAt.fill(-1);
-      if (reader.peek() !== OPEN_BRACE) return false;
-      reader.fields(this.distKeys, distAt);
-      return true;
-    });
-    const has = (field: number) => at[field * 2] >= 0;
-    const get = <T>(memo: FieldMemo<T>, field: number): T | undefined => (has(field) ? memo.get(at[field * 2], at[field * 2 + 1]) : undefined);
-    const parse = (field: number): unknown => (has(field) ? JSON.parse(reader.text(at[field * 2], at[field * 2 + 1])) : undefined);
-
-    const gypfile = parse(GYPFILE) === true;
+    reader.fields(this.keys, at, this.dist);
+    const gypfile = this.parsed(GYPFILE) === true;
     // With gypfile: true (rare), computed for the version (node-gyp's install script unless it has one).
-    const scripts = gypfile ? reducer.installScripts(parse(SCRIPTS), true) : get(this.scripts, SCRIPTS);
+    const scripts = gypfile ? reducer.installScripts(this.parsed(SCRIPTS), true) : this.memoized(this.scripts, SCRIPTS);
     let dependencies: Record<string, string> | undefined;
-    if (!has(OPTIONAL)) dependencies = get(this.dependencies, DEPENDENCIES);
+    if (!this.has(OPTIONAL)) dependencies = this.memoized(this.dependencies, DEPENDENCIES);
     else {
       // '\0' never occurs raw in JSON text: the two texts stay apart in the key.
-      const key = `${reader.text(at[OPTIONAL * 2], at[OPTIONAL * 2 + 1])}\0${has(DEPENDENCIES) ? reader.text(at[DEPENDENCIES * 2], at[DEPENDENCIES * 2 + 1]) : ''}`;
+      const key = `${reader.text(at[OPTIONAL * 2], at[OPTIONAL * 2 + 1])}\0${this.has(DEPENDENCIES) ? reader.text(at[DEPENDENCIES * 2], at[DEPENDENCIES * 2 + 1]) : ''}`;
       dependencies = this.bothDependencies.get(key);
       if (dependencies === undefined && !this.bothDependencies.has(key)) {
-        dependencies = reducer.dependencies(parse(OPTIONAL), parse(DEPENDENCIES));
+        dependencies = reducer.dependencies(this.parsed(OPTIONAL), this.parsed(DEPENDENCIES));
         this.bothDependencies.set(key, dependencies);
       }
     }
@@ -172,19 +162,33 @@ class VersionReader {
     const integrity = distAt[INTEGRITY * 2];
     const gitHead = at[GIT_HEAD * 2];
     return reducer.assemble({
-      repository: get(this.repository, REPOSITORY) ?? NO_REPOSITORY,
-      hasBin: get(this.bin, BIN) || get(this.directories, DIRECTORIES) || false,
+      repository: this.memoized(this.repository, REPOSITORY) ?? NO_REPOSITORY,
+      hasBin: this.memoized(this.bin, BIN) || this.memoized(this.directories, DIRECTORIES) || false,
       scripts,
       dependencies,
-      peers: get(this.peers, PEERS),
-      deprecated: get(this.deprecated, DEPRECATED),
-      publisher: get(this.publisher, NPM_USER),
+      peers: this.memoized(this.peers, PEERS),
+      deprecated: this.memoized(this.deprecated, DEPRECATED),
+      publisher: this.memoized(this.publisher, NPM_USER),
       hasProvenance: attestations >= 0 && (reader.byteAt(attestations) === OPEN_BRACE || reader.byteAt(attestations) === OPEN_BRACKET),
       // Most integrities start so (and need no string then); the others are parsed and judged.
       strongIntegrity: integrity >= 0 && (reader.startsWith(integrity, SHA512) || isStrongIntegrity(JSON.parse(reader.text(integrity, distAt[INTEGRITY * 2 + 1])))),
       // A gitHead in lowercase hex (most) is taken as it is; the others are parsed and judged.
-      gitHead: gitHead < 0 ? undefined : reader.lowercaseHex(gitHead, at[GIT_HEAD * 2 + 1]) ? reader.text(gitHead + 1, at[GIT_HEAD * 2 + 1] - 1) : gitHeadOf(parse(GIT_HEAD)),
+      gitHead: gitHead < 0 ? undefined : reader.lowercaseHex(gitHead, at[GIT_HEAD * 2 + 1]) ? reader.text(gitHead + 1, at[GIT_HEAD * 2 + 1] - 1) : gitHeadOf(this.parsed(GIT_HEAD)),
     });
+  }
+
+  private has(field: number): boolean {
+    return this.at[field * 2] >= 0;
+  }
+
+  /** The field's reduction through its memo, undefined when the version lacks the field. */
+  private memoized<T>(memo: FieldMemo<T>, field: number): T | undefined {
+    return this.at[field * 2] >= 0 ? memo.get(this.at[field * 2], this.at[field * 2 + 1]) : undefined;
+  }
+
+  /** The field's value as JSON.parse reads it, undefined when the version lacks the field. */
+  private parsed(field: number): unknown {
+    return this.at[field * 2] >= 0 ? JSON.parse(this.reader.text(this.at[field * 2], this.at[field * 2 + 1])) : undefined;
   }
 }
 
@@ -316,52 +320,70 @@ class Reader {
 
   /** `{ "key": value, ... }`: calls `onKey` with the reader at each value, which it must read or skip. */
   object(onKey: (key: string) => void): void {
-    this.members((start, end) => onKey(this.key(start, end)));
+    for (let more = this.open(); more; more = this.next()) onKey(this.key(this.keyStart, this.keyEnd));
   }
 
   /**
    * `{ "key": value, ... }` with keys looked up in `keys`: each known key's value span goes
    * to at[2k], at[2k + 1] (the last one wins, as in JSON.parse); other values are skipped.
-   * `enter` may read a known key's value itself (returning true) instead.
+   * The value of `nested.field`, when an object, is read the same way into nested.at
+   * (cleared at each occurrence of the key: the last one wins whole).
    */
-  fields(keys: KeyTable, at: Int32Array, enter?: (field: number) => boolean): void {
-    this.members((start, end) => {
-      const field = keys.find(this.b, start, end);
+  fields(keys: KeyTable, at: Int32Array, nested?: { field: number; keys: KeyTable; at: Int32Array }): void {
+    for (let more = this.open(); more; more = this.next()) {
+      const field = keys.find(this.b, this.keyStart, this.keyEnd);
       const from = this.pos;
-      if (field < 0 || !enter?.(field)) this.skip();
+      if (nested !== undefined && field === nested.field) {
+        nested.at.fill(-1);
+        if (this.peek() === OPEN_BRACE) this.fields(nested.keys, nested.at);
+        else this.skip();
+      } else this.skip();
       if (field >= 0) {
         at[field * 2] = from;
         at[field * 2 + 1] = this.pos;
       }
-    });
+    }
   }
 
-  /** The members of an object: `onMember` gets each key's span inside its quotes, with the reader at its value. */
-  private members(onMember: (keyStart: number, keyEnd: number) => void): void {
+  /** The span of the last key read (inside its quotes). */
+  private keyStart = 0;
+  private keyEnd = 0;
+
+  /** Enters an object: false when it is empty, else its first key is read (keyStart, keyEnd) and the reader is at its value. */
+  private open(): boolean {
     if (this.peek() !== OPEN_BRACE) throw new Malformed();
     this.pos++;
     this.space();
     if (this.peek() === 0x7d) {
       this.pos++;
-      return;
+      return false;
     }
-    for (;;) {
-      this.space();
-      const start = this.pos;
-      if (this.peek() !== QUOTE) throw new Malformed();
-      this.pos = this.stringEnd(start);
-      const end = this.pos;
-      this.space();
-      if (this.peek() !== 0x3a) throw new Malformed();
-      this.pos++;
-      this.space();
-      onMember(start + 1, end - 1);
-      this.space();
-      const c = this.peek();
-      this.pos++;
-      if (c === 0x7d) return;
-      if (c !== 0x2c) throw new Malformed();
-    }
+    this.readKey();
+    return true;
+  }
+
+  /** After a member's value: false at the object's end, else the next key is read as in open(). */
+  private next(): boolean {
+    this.space();
+    const c = this.peek();
+    this.pos++;
+    if (c === 0x7d) return false;
+    if (c !== 0x2c) throw new Malformed();
+    this.readKey();
+    return true;
+  }
+
+  private readKey(): void {
+    this.space();
+    const start = this.pos;
+    if (this.peek() !== QUOTE) throw new Malformed();
+    this.pos = this.stringEnd(start);
+    this.keyStart = start + 1;
+    this.keyEnd = this.pos - 1;
+    this.space();
+    if (this.peek() !== 0x3a) throw new Malformed();
+    this.pos++;
+    this.space();
   }
 
   /** The key spelled by b[start, end) (inside its quotes). */
@@ -389,18 +411,30 @@ class Reader {
       return;
     }
     if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+      // Most of a packument's bytes pass through this loop: the position is a local, and
+      // short strings are stepped through inline (stringEnd for the long ones).
+      const n = b.length;
+      let pos = this.pos;
       let depth = 0;
-      while (this.pos < b.length) {
-        const x = b[this.pos];
+      while (pos < n) {
+        const x = b[pos++];
         if (x === QUOTE) {
-          this.pos = this.stringEnd(this.pos);
+          const stop = Math.min(n, pos + 32);
+          while (pos < stop) {
+            const y = b[pos];
+            if (y === QUOTE) break;
+            pos += y === BACKSLASH ? 2 : 1;
+          }
+          if (pos < stop) pos++;
+          else pos = this.stringEndFrom(pos);
           continue;
         }
-        this.pos++;
         if (x === OPEN_BRACE || x === OPEN_BRACKET) depth++;
         else if (x === 0x7d || x === 0x5d) {
-          depth--;
-          if (depth === 0) return;
+          if (--depth === 0) {
+            this.pos = pos;
+            return;
+          }
         }
       }
       throw new Malformed();
@@ -428,6 +462,12 @@ class Reader {
       if (c === QUOTE) return at + 1;
       at += c === BACKSLASH ? 2 : 1;
     }
+    return this.stringEndFrom(at);
+  }
+
+  /** stringEnd, the string's bytes before `at` known to hold no closing quote. */
+  private stringEndFrom(at: number): number {
+    const b = this.b;
     for (;;) {
       const quote = b.indexOf(QUOTE, at);
       if (quote === -1) throw new Malformed();
