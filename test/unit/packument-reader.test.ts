@@ -125,6 +125,16 @@ test('reader: packument-shaped documents decode as reducePackument of JSON.parse
       const p = read(text);
       assert.ok(p, text);
       assert.deepEqual(plain(p), expected(text), text);
+      // The versions, checked without the builder both sides share: JSON.parse's last value
+      // per name, in Object.entries order, object values only.
+      const versions = (JSON.parse(text) as { versions: object }).versions;
+      assert.deepEqual(
+        p.versionNames,
+        Object.entries(versions)
+          .filter(([, v]) => v && typeof v === 'object')
+          .map(([k]) => k),
+        text,
+      );
     }),
     { numRuns: 2000, seed: 13 },
   );

@@ -26,7 +26,7 @@
  * null prototypes, so a version named "__proto__" stays a version.
  */
 import type { Packument, VersionFields } from './packument';
-import { binOfDirectories, buildReduced, gitHeadOf, hasBin, VersionReducer, type RepositoryFacts } from './packument-reduce';
+import { binOfDirectories, buildReduced, gitHeadOf, hasBin, reduceVersions, VersionReducer, type ReducedVersions, type RepositoryFacts } from './packument-reduce';
 import { isStrongIntegrity } from './packument-store';
 
 /** Top-level fields buildReduced reads; `versions` is read field by field. */
@@ -69,19 +69,20 @@ export function decodePackument(bytes: Uint8Array, fallbackName: string): Packum
   try {
     reader.space();
     const doc = dict<unknown>();
-    let versions = dict<VersionFields | null>();
+    let versions: ReducedVersions = { names: [], records: [] };
     reader.object((key) => {
       if (key === 'versions' && reader.peek() === OPEN_BRACE) {
         // A later `versions` replaces an earlier one, as in JSON.parse.
-        versions = dict();
-        reader.object((version) => (versions[version] = versionReader.read()));
+        const read: ReducedVersions = (versions = { names: [], records: [] });
+        reader.object((version) => {
+          read.names.push(version);
+          read.records.push(versionReader.read());
+        });
       } else if (key === 'versions') {
         // Not an object (an array, junk): judged as reducePackument judges the parsed value.
-        versions = dict();
+        versions = { names: [], records: [] };
         const value = reader.value();
-        if (value && typeof value === 'object') {
-          for (const [version, v] of Object.entries(value)) versions[version] = v && typeof v === 'object' ? versionReader.reducer.version(v as Record<string, unknown>) : null;
-        }
+        if (value && typeof value === 'object') reduceVersions(value, versionReader.reducer, versions);
       } else if (TOP_FIELDS.has(key)) {
         doc[key] = reader.value();
       } else {

@@ -166,20 +166,38 @@ export function reducePackument(raw: unknown, fallbackName: string): Packument |
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return undefined;
   const doc = raw as Record<string, unknown>;
   const reducer = new VersionReducer();
-  const versions = dict<VersionFields | null>();
-  if (doc.versions && typeof doc.versions === 'object') {
-    for (const [version, v] of Object.entries(doc.versions)) versions[version] = v && typeof v === 'object' ? reducer.version(v as Record<string, unknown>) : null;
-  }
+  const versions: ReducedVersions = { names: [], records: [] };
+  if (doc.versions && typeof doc.versions === 'object') reduceVersions(doc.versions, reducer, versions);
   return buildReduced(doc, versions, fallbackName);
 }
 
+/** A document's versions, reduced, in document order: null where the value is no version object; a name may repeat. */
+export interface ReducedVersions {
+  names: string[];
+  records: (VersionFields | null)[];
+}
+
+/** Adds the versions of a parsed `versions` value (an object, or anything else typeof 'object'). */
+export function reduceVersions(parsed: object, reducer: VersionReducer, out: ReducedVersions): void {
+  for (const [version, v] of Object.entries(parsed)) {
+    out.names.push(version);
+    out.records.push(v && typeof v === 'object' ? reducer.version(v as Record<string, unknown>) : null);
+  }
+}
+
 /**
- * The Packument of a document whose versions are reduced already (`versions`: null where
- * the registry's value is not a version object), in the order Object.entries gives them.
+ * The Packument of a document whose versions are reduced already. The builder keeps a
+ * repeated name's last value in its first place and orders them as Object.entries would
+ * a record of them, as when the document went through JSON.parse.
  */
-export function buildReduced(doc: Record<string, unknown>, versions: Record<string, VersionFields | null>, fallbackName: string): Packument {
+export function buildReduced(doc: Record<string, unknown>, versions: ReducedVersions, fallbackName: string): Packument {
   const builder = new PackumentBuilder(typeof doc.name === 'string' ? doc.name : fallbackName, compactRecord(doc['dist-tags']));
-  for (const [version, v] of Object.entries(versions)) if (v) builder.version(version, v);
+  const { names, records } = versions;
+  for (let i = 0; i < names.length; i++) {
+    const v = records[i];
+    if (v) builder.version(names[i], v);
+    else builder.drop(names[i]);
+  }
   const time = doc.time && typeof doc.time === 'object' ? (doc.time as Record<string, unknown>) : {};
   for (const [k, v] of Object.entries(time)) {
     if (typeof v === 'string') builder.time(k, v);

@@ -270,28 +270,77 @@ export class Packument {
  * distinct record, as reducePackument and the stored form do.
  */
 export class PackumentBuilder {
-  private readonly names: string[] = [];
+  private names: string[] = [];
   private readonly indexes = new Map<string, number>();
-  private readonly flags: number[] = [];
+  private flags: number[] = [];
   /** Per optional field (OPTIONAL_FIELDS order), each version's value. */
-  private readonly values: unknown[][] = OPTIONAL_FIELDS.map(() => []);
+  private values: unknown[][] = OPTIONAL_FIELDS.map(() => []);
   private readonly times = new Map<string, string>();
+  /** Indexes of names whose last value was no version (see drop). */
+  private dropped: Set<number> | undefined;
+  /** Whether a name is an array index (see settleOrder). */
+  private arrayIndexNames = false;
 
   constructor(
     private readonly name: string,
     private readonly distTags: Record<string, string>,
   ) {}
 
-  /** A version; a name given twice keeps the later record, in the first one's place. */
+  /**
+   * A version, in the order versions are given (the registry's, as in its document); a
+   * name given twice keeps the later record, in the first one's place, as JSON.parse does.
+   */
   version(version: string, v: VersionFields): this {
+    const i = this.indexOf(version);
+    this.dropped?.delete(i);
+    this.flags[i] = (v.hasRepository ? REPOSITORY : 0) | (v.hasBin ? BIN : 0) | (v.hasProvenance ? PROVENANCE : 0) | (v.strongIntegrity ? STRONG_INTEGRITY : 0);
+    for (let f = 0; f < OPTIONAL_FIELDS.length; f++) this.values[f][i] = v[OPTIONAL_FIELDS[f]];
+    return this;
+  }
+
+  /**
+   * The registry's value under `version` is not a version object: the name is no version,
+   * unless a record comes under it again later (JSON.parse keeps the last value of a
+   * name, in its first place).
+   */
+  drop(version: string): this {
+    const i = this.indexOf(version);
+    this.flags[i] = 0;
+    for (let f = 0; f < OPTIONAL_FIELDS.length; f++) this.values[f][i] = undefined;
+    (this.dropped ??= new Set()).add(i);
+    return this;
+  }
+
+  private indexOf(version: string): number {
     let i = this.indexes.get(version);
     if (i === undefined) {
       i = this.names.push(version) - 1;
       this.indexes.set(version, i);
+      if (isArrayIndex(version)) this.arrayIndexNames = true;
     }
-    this.flags[i] = (v.hasRepository ? REPOSITORY : 0) | (v.hasBin ? BIN : 0) | (v.hasProvenance ? PROVENANCE : 0) | (v.strongIntegrity ? STRONG_INTEGRITY : 0);
-    OPTIONAL_FIELDS.forEach((field, f) => (this.values[f][i] = v[field]));
-    return this;
+    return i;
+  }
+
+  /**
+   * The versions in the order Object.entries gives the keys of a record of them (array
+   * index names first, ascending: how a record of the versions that JSON.parse built was
+   * always read), dropped names left out.
+   */
+  private settleOrder(): void {
+    if (!this.dropped?.size && !this.arrayIndexNames) return;
+    const kept = Array.from(this.names.keys()).filter((i) => !this.dropped?.has(i));
+    const indexed = kept.filter((i) => isArrayIndex(this.names[i])).sort((a, b) => Number(this.names[a]) - Number(this.names[b]));
+    const order = [...indexed, ...kept.filter((i) => !isArrayIndex(this.names[i]))];
+    const names = order.map((i) => this.names[i]);
+    const flags = order.map((i) => this.flags[i]);
+    const values = this.values.map((column) => order.map((i) => column[i]));
+    this.names = names;
+    this.flags = flags;
+    this.values = values;
+    this.indexes.clear();
+    names.forEach((name, i) => this.indexes.set(name, i));
+    this.dropped = undefined;
+    this.arrayIndexNames = false;
   }
 
   /** A `time` entry (a version's publish date, `created`, `modified`, ...). */
@@ -301,6 +350,7 @@ export class PackumentBuilder {
   }
 
   build(extra: { unpublished?: { time?: string; versions: string[] }; maintainers?: string[] } = {}): Packument {
+    this.settleOrder();
     const n = this.names.length;
     const columns = this.values.filter((column) => column.some((value) => value !== undefined));
     const buffer = new ArrayBuffer(n * 8 + n * (2 + columns.length) * 4);
@@ -359,6 +409,17 @@ export class PackumentBuilder {
       ...extra,
     });
   }
+}
+
+/** Whether a record key is an array index (0 to 2^32 - 2 in canonical form): Object.entries lists those first. */
+function isArrayIndex(key: string): boolean {
+  const c = key.charCodeAt(0);
+  if (!(c >= 48 && c <= 57) || key.length > 10 || (c === 48 && key.length > 1)) return false;
+  for (let i = 1; i < key.length; i++) {
+    const d = key.charCodeAt(i);
+    if (d < 48 || d > 57) return false;
+  }
+  return Number(key) <= 4294967294;
 }
 
 /**
