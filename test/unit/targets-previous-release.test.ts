@@ -49,6 +49,23 @@ test('previousRelease gives what the plain definition gives, for any version lis
   );
 });
 
+test('previousRelease gives what the plain definition gives, asked about prereleases among many of the same numbers', () => {
+  // Few numbers, many tags: the versions skipped unparsed by their numbers (above the asked
+  // ones, below the best so far) and the ties between tags of the same numbers.
+  const bit = fc.integer({ min: 0, max: 1 });
+  const tag = fc.constantFrom('alpha', 'alpha.1', 'beta', 'beta.2', 'rc.1', '0', '1', 'x-y');
+  const prereleaseArb = fc.tuple(bit, bit, bit, tag).map(([a, b, c, t]) => `${a}.${b}.${c}-${t}`);
+  const anyArb = fc.oneof(prereleaseArb, fc.tuple(bit, bit, bit).map(([a, b, c]) => `${a}.${b}.${c}`), fc.constantFrom('1.1.1-', '1.0.0-a..b', '01.0.0-a', '1.0.0+b'));
+  fc.assert(
+    fc.property(fc.uniqueArray(anyArb, { maxLength: 30 }), prereleaseArb, (versions, asked) => {
+      assert.equal(previousRelease(packumentOf(versions), asked)?.version, plainPreviousRelease(versions, asked));
+    }),
+    { numRuns: 1000 },
+  );
+  const p = packumentOf(['2.0.0-alpha', '2.0.0-beta', '1.0.0', '3.0.0-rc']);
+  assert.equal(previousRelease(p, '2.0.0-rc')?.version, '2.0.0-beta');
+});
+
 test('previousRelease skips prereleases for a release and keeps them for a prerelease', () => {
   const p = packumentOf(['1.0.0', '1.1.0-beta.1', '1.1.0', '2.0.0-rc.1', '2.0.0']);
   assert.equal(previousRelease(p, '2.0.0')?.version, '1.1.0');

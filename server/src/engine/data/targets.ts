@@ -272,6 +272,10 @@ function findPreviousRelease(packument: Packument, version: string): string | un
       // skipped unparsed. A '-' before any '+' can only open a prerelease tag (or make the
       // string no version at all, which is skipped too).
       if (!prerelease && isPrereleaseShaped(v)) continue;
+      // Numbers above the asked ones, or below the best so far, lose whatever their tags
+      // say: skipped unparsed too (asked about a prerelease, every prerelease was parsed).
+      const numbers = releasePrefix(v);
+      if (numbers && (compareReleaseParts(numbers, asked) > 0 || (best && compareReleaseParts(numbers, partsOf(best)) < 0))) continue;
       const parsed = semver.parse(v);
       if (!parsed || (!prerelease && parsed.prerelease.length > 0)) continue;
       parsedAsked ??= semver.parse(version)!;
@@ -287,6 +291,23 @@ interface Candidate {
   raw: string;
   triple?: ReleaseParts;
   parsed?: semver.SemVer;
+}
+
+/** The release numbers of a candidate. */
+function partsOf(c: Candidate): ReleaseParts {
+  return c.triple ?? [c.parsed!.major, c.parsed!.minor, c.parsed!.patch];
+}
+
+/**
+ * major.minor.patch at the start of `v` when a prerelease tag or build metadata follows
+ * (`1.2.3-rc.1`, `1.2.3+b`), read as plainReleaseParts reads a plain version; undefined
+ * otherwise. Where `v` is a version, they are semver's major, minor and patch.
+ */
+function releasePrefix(v: string): ReleaseParts | undefined {
+  const dash = v.indexOf('-');
+  const plus = v.indexOf('+');
+  const end = dash === -1 ? plus : plus === -1 ? dash : Math.min(dash, plus);
+  return end > 0 ? plainReleaseParts(v.slice(0, end)) : undefined;
 }
 
 function isPrereleaseShaped(v: string): boolean {
