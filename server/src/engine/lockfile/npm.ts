@@ -20,9 +20,15 @@ type Entry = Record<string, unknown>;
 export function parseNpmLock(path: string, text: string): Lockfile {
   const { lockfile, root, rootMembers, outline } = openJsonLockfile(path, text, { format: 'npm', jsonc: false, knownVersions: KNOWN_VERSIONS, fileName: 'package-lock.json' });
   if (!root) return lockfile;
-  const packagesMember = () => rootMembers().get('packages');
-  if (root.lockfileVersion !== 1 && isRecord(root.packages) && packagesMember()) {
-    readPackages(lockfile, root.packages, outline, packagesMember()!);
+  /** Reads the flat `packages` map when there is one; false when there is none to read. */
+  const readFlat = (): boolean => {
+    const member = rootMembers().get('packages');
+    if (!isRecord(root.packages) || !member) return false;
+    readPackages(lockfile, root.packages, outline, member);
+    return true;
+  };
+  if (root.lockfileVersion !== 1 && readFlat()) {
+    // v2 and v3: the flat map.
   } else if (isRecord(root.dependencies)) {
     // The tree is walked recursively: JSON.parse reads any depth, so the depth is checked
     // first (see json-depth.ts), in the same pass that indexes where each level closes
@@ -31,9 +37,9 @@ export function parseNpmLock(path: string, text: string): Lockfile {
     const dependenciesMember = rootMembers().get('dependencies');
     if (deep !== undefined) lockfile.parseErrors.push({ message: `${positionFinder(text)(deep)}: ${deepNestingMessage()}`, span: { start: deep, end: deep + 1 } });
     else if (dependenciesMember) readLegacyTree(lockfile, root.dependencies, outline, dependenciesMember);
-    else if (isRecord(root.packages) && packagesMember()) readPackages(lockfile, root.packages, outline, packagesMember()!);
-  } else if (isRecord(root.packages) && packagesMember()) {
-    readPackages(lockfile, root.packages, outline, packagesMember()!);
+    else readFlat();
+  } else {
+    readFlat();
   }
   lockfile.parsed = lockfile.parseErrors.length === 0;
   return lockfile;

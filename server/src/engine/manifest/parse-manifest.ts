@@ -1,7 +1,7 @@
 import { parseTree, printParseErrorCode, type Node, type ParseError as JsoncError } from 'jsonc-parser';
 import type { Dependency, DependencySection, Manifest, ParseError, Span } from '../model';
 import { classifySpec } from './spec';
-import { arrayElementSpans, JSON_ERROR_WORDS, parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
+import { arrayElementSpans, JSON_ERROR_WORDS, jsonStringAt, parseJsonDocument, type JsonMember, type JsonOutline } from '../lockfile/json-spans';
 import { deepNestingMessage, findDeepNesting } from '../json-depth';
 import { findMergeConflicts, mergeConflictError } from '../merge-conflict';
 
@@ -76,19 +76,9 @@ function outlineView(text: string, outline: JsonOutline, member: JsonMember): Pr
     propertySpan: member.span,
     valueSpan,
     kind,
-    text: kind === 'string' ? stringValue(text, valueSpan.start, valueSpan.end) : undefined,
+    text: kind === 'string' ? jsonStringAt(text, valueSpan.start, valueSpan.end) : undefined,
     children: () => (kind === 'object' ? outline.members(member).map((m) => outlineView(text, outline, m)) : []),
   };
-}
-
-/**
- * The value of the JSON string at [start, end) of text JSON.parse accepted: without a
- * backslash it is the text between the quotes (raw control characters are not valid JSON),
- * which spares a JSON.parse per dependency spec.
- */
-function stringValue(text: string, start: number, end: number): string {
-  const raw = text.slice(start + 1, end - 1);
-  return raw.indexOf('\\') === -1 ? raw : (JSON.parse(text.slice(start, end)) as string);
 }
 
 /** The last property named `key` (JSON.parse keeps the last of duplicates). */
@@ -296,7 +286,7 @@ function collectBundledOutline(text: string, root: PropertyView[], key: string, 
   if (!prop?.valueSpan) return;
   for (const span of arrayElementSpans(text, prop.valueSpan.start)) {
     if (text.charCodeAt(span.start) !== 34 /* " */) continue;
-    const name = JSON.parse(text.slice(span.start, span.end)) as string;
+    const name = jsonStringAt(text, span.start, span.end);
     out.push({ name, spec: '', section: 'bundleDependencies', kind: 'range', nameSpan: span, propertySpan: { ...span } });
   }
 }
