@@ -9,7 +9,11 @@
  *
  * File layout (little-endian): magic, format version, number of int32s, bytes of text;
  * the int32s (sections, each its length then its values); the text (UTF-8), which holds
- * every name and key once, referred to by [start, length] in UTF-16 units.
+ * every name and key once, referred to by [start, length] in UTF-16 units. Each table is
+ * its keys' refs, their values, and an open-addressing hash of them (keyHash): a lookup
+ * hashes the name once and compares it with one key or two, where a binary search
+ * compared it with a dozen, character by character (two thirds of the typosquat rule's
+ * time on a 2,000-entry lockfile).
  */
 import { NameIndex } from './name-index';
 import { splitScope, squash, unconfuse } from './candidates';
@@ -152,7 +156,7 @@ export function tablesFromList(popular: PopularPackage[], source = ''): MapTable
 }
 
 const MAGIC = 0x49505744; // "DWPI"
-const FORMAT_VERSION = 1;
+const FORMAT_VERSION = 2;
 const HEADER_BYTES = 16;
 /** Value of a key that is absent from a table. */
 const ABSENT = -2;
@@ -184,11 +188,12 @@ export function writePopularIndex(tables: MapTables): Uint8Array {
   const ids = new Map<PopularPackage, number>();
   tables.list.forEach((p, i) => ids.set(p, i));
   const idOf = (p: PopularPackage | null) => (p === null ? NULL_VALUE : ids.get(p)!);
-  /** A table: its keys' [start, length] in key order, then their values. */
+  /** A table: its keys' [start, length] in key order, their values, then the hash slots. */
   const table = (entries: [string, number][]) => {
     entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
     section(entries.flatMap(([key]) => ref(key)));
     section(entries.map(([, value]) => value));
+    section(hashSlots(entries.map(([key]) => key)));
   };
   const packageTable = (map: Map<string, PopularPackage | null>) => table([...map].map(([key, p]) => [key, idOf(p)]));
 
@@ -227,31 +232,48 @@ export function writePopularIndex(tables: MapTables): Uint8Array {
   return out;
 }
 
-/** Keys in sorted order as [start, length] into one text, each with an int value: a Map without the inserts. */
-class SortedKeys {
+/** FNV-1a over UTF-16 code units: the writer places keys by it, the reader probes by it. */
+function keyHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+/**
+ * Open addressing with linear probing: a power-of-two number of slots, at least twice the
+ * keys (so probes stay short), each 0 (empty) or a key's index + 1.
+ */
+function hashSlots(keys: string[]): Int32Array {
+  let size = 1;
+  while (size < 2 * keys.length) size <<= 1;
+  const slots = new Int32Array(size);
+  const mask = size - 1;
+  keys.forEach((key, i) => {
+    let s = keyHash(key) & mask;
+    while (slots[s] !== 0) s = (s + 1) & mask;
+    slots[s] = i + 1;
+  });
+  return slots;
+}
+
+/** Keys as [start, length] into one text, each with an int value, found by their hash: a Map without the inserts. */
+class HashedKeys {
   constructor(
     private readonly text: string,
     private readonly refs: Int32Array,
     private readonly values: Int32Array,
+    private readonly slots: Int32Array,
   ) {}
 
   /** The value of `key`, or ABSENT. */
   find(key: string): number {
-    const { text, refs } = this;
-    let lo = 0;
-    let hi = this.values.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const start = refs[2 * mid];
-      const length = refs[2 * mid + 1];
-      // Code-unit order, as the writer's sort.
-      const n = length < key.length ? length : key.length;
-      let d = 0;
-      for (let i = 0; i < n && d === 0; i++) d = text.charCodeAt(start + i) - key.charCodeAt(i);
-      if (d === 0) d = length - key.length;
-      if (d === 0) return this.values[mid];
-      if (d < 0) lo = mid + 1;
-      else hi = mid;
+    const { text, refs, slots } = this;
+    const mask = slots.length - 1;
+    // Bounded by the number of slots: a damaged file without an empty slot cannot loop.
+    for (let s = keyHash(key) & mask, probes = 0; probes < slots.length; s = (s + 1) & mask, probes++) {
+      const entry = slots[s] - 1;
+      if (entry < 0) return ABSENT;
+      if (refs[2 * entry + 1] === key.length && text.startsWith(key, refs[2 * entry])) return this.values[entry];
     }
     return ABSENT;
   }
@@ -259,7 +281,7 @@ class SortedKeys {
 
 class TableLookup<V> implements Lookup<V> {
   constructor(
-    private readonly keys: SortedKeys,
+    private readonly keys: HashedKeys,
     private readonly valueOf: (stored: number) => V,
   ) {}
 
@@ -313,7 +335,11 @@ export function readPopularIndex(bytes: Uint8Array): PopularTables {
   };
   const keys = () => {
     const refs = next();
-    return new SortedKeys(text, refs, next());
+    const values = next();
+    const slots = next();
+    // A slot naming no key reads as an absent key (find), so only the shape is checked here.
+    if (refs.length !== 2 * values.length || slots.length === 0 || (slots.length & (slots.length - 1)) !== 0) throw damaged('a table is malformed');
+    return new HashedKeys(text, refs, values, slots);
   };
 
   const [source] = strings(next());
