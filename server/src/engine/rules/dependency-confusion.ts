@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { Severity } from '../model';
+import type { Manifest, Severity } from '../model';
 import { lockfileEntryReport } from './lockfile-finding';
 import { defineRule, type RuleContext } from './context';
 import { privateRegistryOf, publicHosts } from '../data/registry-client';
@@ -93,6 +93,18 @@ function checkManifests(ctx: RuleContext): void {
   const mapped = mappedScopes(ctx);
   const pnpmWorkspace = [...(project.packageManagerConfig?.values() ?? [])].some((c) => c.manager === 'pnpm');
   const unread = unreadScopeMaps(ctx);
+  // A monorepo's packages name each other hundreds of times, with a few ranges: the
+  // workspace of a name and the range checks are looked up, not searched and parsed again.
+  const workspaceOf = new Map<string, Manifest>();
+  for (const m of project.manifests) if (m.name !== undefined && !workspaceOf.has(m.name)) workspaceOf.set(m.name, m);
+  const answers = new Map<string, Map<string, boolean>>();
+  const satisfies = (version: string, range: string): boolean => {
+    let byRange = answers.get(version);
+    if (!byRange) answers.set(version, (byRange = new Map()));
+    let answer = byRange.get(range);
+    if (answer === undefined) byRange.set(range, (answer = semver.satisfies(version, range, { loose: true })));
+    return answer;
+  };
   for (const m of project.manifests) {
     for (const dep of m.dependencies) {
       // An alias resolves another name from the registry: the name to check is not dep.name.
@@ -102,8 +114,8 @@ function checkManifests(ctx: RuleContext): void {
       let severity: Severity | undefined;
       let message = '';
       if (own.has(dep.name) && m.name !== dep.name) {
-        const ws = project.manifests.find((x) => x.name === dep.name);
-        const satisfied = ws?.version !== undefined && dep.kind !== 'tag' && semver.satisfies(ws.version, dep.spec || '*', { loose: true });
+        const ws = workspaceOf.get(dep.name);
+        const satisfied = ws?.version !== undefined && dep.kind !== 'tag' && satisfies(ws.version, dep.spec || '*');
         // npm and yarn link a workspace whose version satisfies the range; pnpm (link-workspace-packages off) does not.
         const fetched = !satisfied || pnpmWorkspace;
         if (!fetched) continue;
