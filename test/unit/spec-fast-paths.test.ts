@@ -50,3 +50,23 @@ test('classifySpec reads plain file: paths as npm-package-arg does', async () =>
     { numRuns: 3000 },
   );
 });
+
+test('integrityProblem reads one hash without splitting as it reads a list of them', async () => {
+  const { integrityProblem } = await import('../../server/src/engine/rules/lockfile-integrity');
+  // The reading before the one-hash fast path: every whitespace-separated token.
+  const byTokens = (integrity: string): 'sha1' | undefined => {
+    const sri = integrity.trim().split(/\s+/).filter((t) => /^sha(1|256|384|512)-/i.test(t));
+    return sri.length > 0 && sri.every((t) => /^sha1-/i.test(t)) ? 'sha1' : undefined;
+  };
+  const token = fc.constantFrom('sha1-abc=', 'SHA1-x', 'sha512-abc==', 'sha256-', 'sha384-q', 'md5-x', '10c0/ab12', 'sha1', 'sha-1-x', '');
+  const gap = fc.constantFrom(' ', '  ', '\t', '\n', '\r\n', '');
+  const integrity = fc.array(fc.tuple(gap, token), { minLength: 1, maxLength: 4 }).map((parts) => parts.map(([g, t]) => g + t).join(''));
+  fc.assert(
+    fc.property(integrity, (i) => {
+      if (!i.trim()) return;
+      const p = { id: 'a', name: 'a', version: '1.0.0', source: 'registry' as const, span: { start: 0, end: 0 }, dependencies: [], integrity: i };
+      assert.equal(integrityProblem(p), byTokens(i), JSON.stringify(i));
+    }),
+    { numRuns: 5000 },
+  );
+});

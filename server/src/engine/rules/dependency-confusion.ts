@@ -5,6 +5,7 @@ import { defineRule, type RuleContext } from './context';
 import { privateRegistryOf, publicHosts } from '../data/registry-client';
 import { popularNameDetector } from '../typosquat';
 import { isRegistrySpecKind } from '../manifest/spec';
+import { rangeCheckMemo } from './range-check-memo';
 
 /**
  * Dependency confusion: a name that is meant to come from a private registry or from the
@@ -97,14 +98,7 @@ function checkManifests(ctx: RuleContext): void {
   // workspace of a name and the range checks are looked up, not searched and parsed again.
   const workspaceOf = new Map<string, Manifest>();
   for (const m of project.manifests) if (m.name !== undefined && !workspaceOf.has(m.name)) workspaceOf.set(m.name, m);
-  const answers = new Map<string, Map<string, boolean>>();
-  const satisfies = (version: string, range: string): boolean => {
-    let byRange = answers.get(version);
-    if (!byRange) answers.set(version, (byRange = new Map()));
-    let answer = byRange.get(range);
-    if (answer === undefined) byRange.set(range, (answer = semver.satisfies(version, range, { loose: true })));
-    return answer;
-  };
+  const satisfies = rangeCheckMemo((version, range) => semver.satisfies(version, range, { loose: true }));
   for (const m of project.manifests) {
     for (const dep of m.dependencies) {
       // An alias resolves another name from the registry: the name to check is not dep.name.

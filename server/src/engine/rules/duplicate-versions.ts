@@ -16,21 +16,26 @@ export const duplicateVersions = defineRule({
   fixes: [],
   check({ project, report }) {
     for (const l of project.lockfiles) {
-      const byName = new Map<string, Map<string, LockedPackage>>();
+      // The first entry of each version of a name, in the lockfile's order. Most names have
+      // one version: they keep that entry alone, and only a second version makes a list
+      // (a Map per name was most of this rule's time and allocation).
+      const byName = new Map<string, LockedPackage | LockedPackage[]>();
       for (const p of l.packages) {
         if (p.source === 'link' || p.source === 'workspace' || p.source === 'directory') continue;
         const name = p.realName ?? p.name;
-        if (!byName.has(name)) byName.set(name, new Map());
-        const versions = byName.get(name)!;
-        if (!versions.has(p.version)) versions.set(p.version, p);
+        const seen = byName.get(name);
+        if (seen === undefined) byName.set(name, p);
+        else if (!Array.isArray(seen)) {
+          if (seen.version !== p.version) byName.set(name, [seen, p]);
+        } else if (!seen.some((q) => q.version === p.version)) seen.push(p);
       }
       const graph = project.graphs.get(l.path);
       for (const [name, versions] of byName) {
-        if (versions.size < DUPLICATE_VERSIONS_THRESHOLD) continue;
-        const list = [...versions.keys()];
-        const first = [...versions.values()].sort((a, b) => a.span.start - b.span.start)[0];
+        if (!Array.isArray(versions) || versions.length < DUPLICATE_VERSIONS_THRESHOLD) continue;
+        const list = versions.map((p) => p.version);
+        const first = [...versions].sort((a, b) => a.span.start - b.span.start)[0];
         report({
-          message: `${l.path} installs ${versions.size} versions of ${name} (${list.join(', ')}); deduplicating shrinks what has to be trusted.`,
+          message: `${l.path} installs ${versions.length} versions of ${name} (${list.join(', ')}); deduplicating shrinks what has to be trusted.`,
           file: l.path,
           span: first.keySpan ?? first.span,
           package: name,

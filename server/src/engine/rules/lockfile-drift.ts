@@ -4,6 +4,7 @@ import type { Dependency, DependencySection, Importer, Lockfile, Manifest, Span 
 import { defineRule, type Report } from './context';
 import { dirname, lockfileForManifest, type Project } from '../project';
 import { profileOf, recordsDirectDependencies } from '../lockfile/profiles';
+import { rangeCheckMemo } from './range-check-memo';
 
 const INSTALLED_SECTIONS: DependencySection[] = ['dependencies', 'devDependencies', 'optionalDependencies'];
 const DECLARING_SECTIONS: DependencySection[] = [...INSTALLED_SECTIONS, 'peerDependencies'];
@@ -24,6 +25,7 @@ export const lockfileDrift = defineRule({
   check({ project, report }) {
     const workspaces = new Map<Lockfile, Set<string>>();
     const workspacesOf = (l: Lockfile) => workspaces.get(l) ?? workspaces.set(l, workspaceNames(project, l)).get(l)!;
+    const satisfies = rangeCheckMemo(satisfiesRange);
     for (const m of project.manifests) {
       // Nor a partly read package.json: a string left open or a merge conflict makes the
       // parser lose or invent entries, and drift would then be claimed for dependencies
@@ -35,7 +37,7 @@ export const lockfileDrift = defineRule({
       const importerPath = importerPathOf(lockfile, m.path);
       const importer = lockfile.importers.find((i) => i.path === importerPath);
       if (!importer) continue;
-      for (const f of driftOfManifest(project, m, lockfile, importer, workspacesOf)) report(f);
+      for (const f of driftOfManifest(project, m, lockfile, importer, workspacesOf, satisfies)) report(f);
     }
   },
 });
@@ -52,6 +54,7 @@ function driftOfManifest(
   lockfile: Lockfile,
   importer: Importer,
   workspacesOf: (l: Lockfile) => Set<string>,
+  satisfies: (version: string, range: string) => boolean,
 ): Report[] {
   const findings: Report[] = [];
   const byId = project.graphs.get(lockfile.path)?.byId;
@@ -80,7 +83,7 @@ function driftOfManifest(
       continue;
     }
     const range = dep.kind === 'alias' ? dep.aliasOf!.spec : dep.spec;
-    if (satisfiesRange(pkg.version, range)) continue;
+    if (satisfies(pkg.version, range)) continue;
     findings.push({ ...finding(m, dep, span, pkg.version,
       `"${dep.name}": "${dep.spec}" does not accept the locked version ${pkg.version} (${lockfile.path}): the lockfile is out of date, and the next install will resolve something else.`), also });
   }

@@ -55,18 +55,23 @@ export const lockfileIntegrity = defineRule({
   },
 });
 
+const SRI = /^sha(1|256|384|512)-/i;
+const SHA1 = /^sha1-/i;
+
 /** 'missing', 'sha1' (only weak hashes), or undefined when the entry is fine or out of scope. */
 export function integrityProblem(p: LockedPackage): 'missing' | 'sha1' | undefined {
   // Links, workspaces and folders are local code; bundled packages come inside their
   // parent's (hashed) tarball; git sources are pinned by commit, not by hash.
   if (p.source !== 'registry' && p.source !== 'tarball') return undefined;
   if (p.inBundle) return undefined;
-  if (p.integrity && p.integrity.trim()) {
-    const tokens = p.integrity.trim().split(/\s+/);
-    const sri = tokens.filter((t) => /^sha(1|256|384|512)-/i.test(t));
+  const integrity = p.integrity?.trim();
+  if (integrity) {
     // Not SRI (e.g. yarn berry's checksum "10c0/<sha512 hex>"): a strong hash of its own.
+    // Nearly every entry holds one hash: it is read as it is, without splitting.
+    if (!/\s/.test(integrity)) return SRI.test(integrity) && SHA1.test(integrity) ? 'sha1' : undefined;
+    const sri = integrity.split(/\s+/).filter((t) => SRI.test(t));
     if (sri.length === 0) return undefined;
-    return sri.every((t) => /^sha1-/i.test(t)) ? 'sha1' : undefined;
+    return sri.every((t) => SHA1.test(t)) ? 'sha1' : undefined;
   }
   // yarn classic keeps only a sha1 in the URL fragment for URL dependencies (and for
   // every entry before yarn 1.10).
