@@ -59,57 +59,38 @@ export async function discoverProjectFiles(root: string, options: DiscoverOption
   // time: one after the other, the process mostly waited on the disk), and their results
   // are taken in walk order, so the files and the usage index are the same as one by one.
   // A source file's text is reduced to the names it uses as soon as it is read.
+  const found = await walk(realRoot, '', true);
   const reads: ((() => Promise<void>) | undefined)[] = [];
   const results: (() => void)[] = [];
+  const files: SourceFile[] = [];
   let sourceCount = 0;
-  async function walk(dir: string, rel: string, indexHere: boolean): Promise<void> {
-    let entries: import('node:fs').Dirent[];
-    try {
-      entries = await fs.readdir(dir, { withFileTypes: true });
-    } catch (e) {
-      if (rel === '') throw e;
-      return;
-    }
-    for (const entry of entries) {
-      const childRel = rel ? `${rel}/${entry.name}` : entry.name;
-      if (entry.isDirectory()) {
-        if (!SKIP_DIRS.has(entry.name)) await walk(path.join(dir, entry.name), childRel, indexHere && !SOURCE_SKIP_DIRS.has(entry.name));
+  for (const item of found) {
+    const { rel, abs } = item;
+    if (item.kind === 'source') {
+      if (!usage) continue;
+      // The limit counts source files in walk order, whatever order the folders were listed in.
+      if (item.usageKind === 'source' && ++sourceCount > (options.maxSourceFiles ?? MAX_SOURCE_FILES)) {
+        results.push(() => usage.unindexedDirs.add(item.dir));
         continue;
       }
-      // Anything else with a name we read (a file, a symlink, a FIFO, a device) is looked
-      // at: skipping a symlinked or odd package-lock.json would read as "clean".
-      const role = roleOfPath(childRel);
-      if (!role) continue;
-      const abs = path.join(dir, entry.name);
-      if (role === 'source') {
-        if (!usage || !indexHere) continue;
-        const kind = usageKindOfPath(childRel)!;
-        if (kind === 'source' && ++sourceCount > (options.maxSourceFiles ?? MAX_SOURCE_FILES)) {
-          const dirRel = rel;
-          results.push(() => usage.unindexedDirs.add(dirRel));
-          continue;
-        }
-        let found: FileUsage | undefined;
-        reads.push(async () => {
-          const read = await readFileInside(realRoot, abs, options.maxSourceBytes ?? MAX_SOURCE_BYTES);
-          if (read) found = usageOf(childRel, kind, read);
-        });
-        results.push(() => {
-          if (found) usage.files.set(childRel, found);
-        });
-        continue;
-      }
-      let read: FileRead | undefined;
+      let fileUsage: FileUsage | undefined;
       reads.push(async () => {
-        read = await readFileInside(realRoot, abs, maxFileBytes);
+        const read = await readFileInside(realRoot, abs, options.maxSourceBytes ?? MAX_SOURCE_BYTES);
+        if (read) fileUsage = usageOf(rel, item.usageKind, read);
       });
       results.push(() => {
-        if (read) files.push(toSourceFile(childRel, read));
+        if (fileUsage) usage.files.set(rel, fileUsage);
       });
+      continue;
     }
+    let read: FileRead | undefined;
+    reads.push(async () => {
+      read = await readFileInside(realRoot, abs, maxFileBytes);
+    });
+    results.push(() => {
+      if (read) files.push(toSourceFile(rel, read));
+    });
   }
-  const files: SourceFile[] = [];
-  await walk(realRoot, '', true);
   let next = 0;
   const worker = async () => {
     while (next < reads.length) {
@@ -121,6 +102,46 @@ export async function discoverProjectFiles(root: string, options: DiscoverOption
   await Promise.all(Array.from({ length: Math.min(READS_AT_ONCE, reads.length) }, worker));
   for (const take of results) take();
   return usage ? { files, usage } : { files };
+}
+
+/** A file the walk found to read: a project file, or a source file for the usage index. */
+type FoundFile = { kind: 'project'; rel: string; abs: string } | { kind: 'source'; rel: string; abs: string; dir: string; usageKind: UsageFileKind };
+
+/**
+ * The files under `dir` to read, in walk order (each folder's entries in the order listed,
+ * a subfolder's files where the subfolder is listed). Subfolders are listed at the same
+ * time, not one after the other: each listing is a trip to libuv's threads, and a
+ * monorepo has hundreds of folders.
+ */
+async function walk(dir: string, rel: string, indexHere: boolean): Promise<FoundFile[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (e) {
+    if (rel === '') throw e;
+    return [];
+  }
+  const parts: (FoundFile | Promise<FoundFile[]>)[] = [];
+  for (const entry of entries) {
+    const childRel = rel ? `${rel}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (!SKIP_DIRS.has(entry.name)) parts.push(walk(path.join(dir, entry.name), childRel, indexHere && !SOURCE_SKIP_DIRS.has(entry.name)));
+      continue;
+    }
+    // Anything else with a name we read (a file, a symlink, a FIFO, a device) is looked
+    // at: skipping a symlinked or odd package-lock.json would read as "clean".
+    const role = roleOfPath(childRel);
+    if (!role) continue;
+    const abs = path.join(dir, entry.name);
+    if (role !== 'source') parts.push({ kind: 'project', rel: childRel, abs });
+    else if (indexHere) parts.push({ kind: 'source', rel: childRel, abs, dir: rel, usageKind: usageKindOfPath(childRel)! });
+  }
+  const out: FoundFile[] = [];
+  for (const part of parts) {
+    if (part instanceof Promise) for (const f of await part) out.push(f);
+    else out.push(part);
+  }
+  return out;
 }
 
 /** File reads in flight at once during discovery (libuv runs four at a time by default). */
@@ -213,6 +234,9 @@ async function readRegularFile(file: string, maxBytes: number): Promise<FileRead
       chunks.push(chunk.subarray(0, bytesRead));
       total += bytesRead;
       if (total > maxBytes) return tooLarge(total, maxBytes); // it grew since the check
+      // A short read of a regular file is its end: when it ends where the stat said, the
+      // read that would only confirm it (one more trip to libuv's threads per file) is spared.
+      if (bytesRead < chunk.length && total === stat.size) break;
       next = bytesRead < chunk.length ? SMALL_READ : READ_CHUNK;
     }
     return { text: stripBom((chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total)).toString('utf8')) };
