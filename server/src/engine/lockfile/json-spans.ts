@@ -322,7 +322,7 @@ function scanMembers(text: string, at: number, children: Map<number, JsonMember[
     const valueStart = skipWhitespace(text, i + 1);
     let end: number;
     if (children && text.charCodeAt(valueStart) === 0x7b) {
-      const inner = scanMembers(text, valueStart, undefined);
+      const inner = scanMembers(text, valueStart, undefined, closeOf);
       children.set(valueStart, inner);
       end = skipWhitespace(text, inner.length ? inner[inner.length - 1].span.end : valueStart + 1) + 1;
     } else {
