@@ -86,6 +86,23 @@ test('remote-dynamic-dependency: offline, the specs the lockfile records are eno
   assert.equal(online[0].evidence?.length, 1);
 });
 
+test('remote-dynamic-dependency: a second copy of name@version that records a remote source is reported, though the first copy records none', () => {
+  // A lockfile edited by hand: the same name@version twice, only the nested copy pulling a URL.
+  const lock = npmLock(
+    {
+      evil: { version: '2.0.0', dependencies: { chalk: '^5.0.0' } },
+      x: { version: '1.0.0', dependencies: { evil: '2.0.0' } },
+      'x/node_modules/evil': { version: '2.0.0', resolved: `${PUBLIC}evil/-/evil-2.0.0.tgz`, dependencies: { 'ui-styles-pkg': PHANTOM_URL } },
+      chalk: { version: '5.0.0' },
+    },
+    { evil: '2.0.0', x: '1.0.0' },
+  );
+  const files = [manifest({ evil: '2.0.0', x: '1.0.0' }), lock];
+  const f = only(scan(files, undefined).findings, 'remote-dynamic-dependency');
+  assert.equal(f.length, 1);
+  assert.equal(textAt(files, f[0]), '"node_modules/x/node_modules/evil"');
+});
+
 test('remote-dynamic-dependency: git, optional and peer sources count; registry ranges, aliases and registry tarballs do not', () => {
   const files = [manifest({ a: '1.0.0', b: '1.0.0', c: '1.0.0', clean: '1.0.0' })];
   const remote = remoteData({

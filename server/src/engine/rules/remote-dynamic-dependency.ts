@@ -50,12 +50,14 @@ function checkLockfiles(ctx: RuleContext): void {
       if (p.source !== 'registry') continue;
       const name = p.realName ?? p.name;
       if (!wanted(ctx, name)) continue;
-      const key = `${name}@${p.version}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
       const published = publishedVersion(ctx, name, p.version);
       const remote = remoteDependencies(ctx, p.dependencySpecs, published);
       if (remote.length === 0) continue;
+      // One finding per name@version however many places install it (keyed only here:
+      // nearly no entry gets this far, and a key per entry was most of this loop's allocation).
+      const key = `${name}@${p.version}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
       const where = published ? 'its published manifest' : 'the lockfile';
       ctx.report(lockfileEntryReport(lockfile, graph, p, message(`${describeLocked(p)}`, where, remote), { evidence: evidence(remote) }));
     }
@@ -82,23 +84,23 @@ function publishedVersion(ctx: RuleContext, name: string, version: string): Vers
 function remoteDependencies(ctx: RuleContext, recorded: Record<string, string> | undefined, published: VersionInfo | undefined): RemoteDependency[] {
   // Nothing is allocated until a remote dependency is found: this runs for every lockfile
   // entry of every scan, and nearly all have none.
-  let out: RemoteDependency[] | undefined;
-  let named: Set<string> | undefined;
-  const read = (specs: Record<string, string> | undefined) => {
-    if (!specs) return;
-    for (const name in specs) {
-      const spec = specs[name];
-      if (typeof spec !== 'string' || named?.has(name)) continue;
-      const remote = nonRegistrySpec(name, spec);
-      if (!remote || isRegistryTarball(ctx, name, remote)) continue;
-      (named ??= new Set()).add(name);
-      (out ??= []).push({ name, ...remote });
-    }
-  };
-  read(published?.dependencies);
-  read(published?.nonRegistryPeerDependencies);
-  read(recorded);
+  let out = addRemote(ctx, published?.dependencies, undefined);
+  out = addRemote(ctx, published?.nonRegistryPeerDependencies, out);
+  out = addRemote(ctx, recorded, out);
   return out ?? NONE;
+}
+
+/** `out` with the remote dependencies of `specs` not named in it yet (a new list only once one is found). */
+function addRemote(ctx: RuleContext, specs: Record<string, string> | undefined, out: RemoteDependency[] | undefined): RemoteDependency[] | undefined {
+  if (!specs) return out;
+  for (const name in specs) {
+    const spec = specs[name];
+    if (typeof spec !== 'string' || out?.some((d) => d.name === name)) continue;
+    const remote = nonRegistrySpec(name, spec);
+    if (!remote || isRegistryTarball(ctx, name, remote)) continue;
+    (out ??= []).push({ name, ...remote });
+  }
+  return out;
 }
 
 const NONE: RemoteDependency[] = [];
