@@ -70,3 +70,80 @@ test('integrityProblem reads one hash without splitting as it reads a list of th
     { numRuns: 5000 },
   );
 });
+
+test('parseRegistryTarball reads every URL shape as its reading before the in-place scheme check did', async () => {
+  const { parseRegistryTarball } = await import('../../server/src/engine/rules/registry-tarball');
+  const { hostOf } = await import('../../server/src/engine/data/url-host');
+  // The reading before: the scheme copied and lower-cased, `#` and `?` found in a loop.
+  const before = (url: string) => {
+    const schemeEnd = url.indexOf('://');
+    if (schemeEnd < 0) return undefined;
+    const scheme = url.slice(0, schemeEnd).toLowerCase();
+    if (scheme !== 'https' && scheme !== 'http') return undefined;
+    let end = url.length;
+    for (const c of ['#', '?']) {
+      const i = url.indexOf(c, schemeEnd);
+      if (i >= 0 && i < end) end = i;
+    }
+    const pathStart = url.indexOf('/', schemeEnd + 3);
+    if (pathStart < 0 || pathStart >= end) return undefined;
+    const dash = url.lastIndexOf('/-/', end);
+    if (dash < pathStart || !url.endsWith('.tgz', end) || end - dash - 3 <= 4) return undefined;
+    let file = url.slice(dash + 3, end - 4);
+    if (file.includes('/')) return undefined;
+    const lastSlash = url.lastIndexOf('/', dash - 1);
+    if (lastSlash < pathStart) return undefined;
+    let name = url.slice(lastSlash + 1, dash);
+    let nameStart = lastSlash + 1;
+    if (!name.startsWith('@')) {
+      const scopeSlash = url.lastIndexOf('/', lastSlash - 1);
+      if (scopeSlash >= pathStart && url[scopeSlash + 1] === '@') {
+        nameStart = scopeSlash + 1;
+        name = url.slice(nameStart, dash);
+      }
+    }
+    if (name === '' || name === '@') return undefined;
+    if (name.includes('%') || file.includes('%')) {
+      try {
+        name = decodeURIComponent(name);
+        file = decodeURIComponent(file);
+      } catch {
+        return undefined;
+      }
+    }
+    if (name.startsWith('@') && !name.includes('/')) return undefined;
+    const unscoped = name.slice(name.indexOf('/') + 1);
+    const version = file.startsWith(unscoped + '-') ? file.slice(unscoped.length + 1) : undefined;
+    const host = hostOf(url) ?? url.slice(schemeEnd + 3, pathStart).toLowerCase();
+    return { host, base: `${scheme}://${url.slice(schemeEnd + 3, nameStart)}`, name, file, version };
+  };
+  const piece = fc.constantFrom('https://', 'http://', 'HTTPS://', 'Http://', 'git+https://', 'registry.npmjs.org', 'r.example:8080', '/', '/-/', '@s', '%2f', '%', 'a', 'a-1.0.0', 'lodash', 'lodash-4.17.21', '.tgz', '#sha', '?x=1', '-', '@');
+  fc.assert(
+    fc.property(fc.array(piece, { minLength: 1, maxLength: 9 }), (parts) => {
+      const url = parts.join('');
+      assert.deepEqual(parseRegistryTarball(url), before(url), url);
+    }),
+    { numRuns: 20000 },
+  );
+  // Registry-shaped URLs, most of which read as tarballs.
+  const shaped = fc
+    .tuple(
+      fc.constantFrom('https://', 'http://', 'HTTPS://', 'hTTp://', 'ftp://'),
+      fc.constantFrom('registry.npmjs.org', 'R.Example.com:8443', 'x.example', ''),
+      fc.constantFrom('/', '/npm/', '/api/npm/repo/', ''),
+      fc.constantFrom('lodash', '@babel/core', '@babel%2fcore', '@s', 'a-b', '%E0'),
+      fc.constantFrom('/-/', '/', '/-'),
+      fc.constantFrom('lodash-4.17.21', 'core-7.0.0', 'a-b-1.0.0-beta.1', 'other-1.0.0', 'x%2fy', ''),
+      fc.constantFrom('.tgz', '.TGZ', '.tar.gz', ''),
+      fc.constantFrom('', '#sha1', '?a=b', '?a=/-/x.tgz', '#x?y'),
+    )
+    .map((parts) => parts.join(''));
+  fc.assert(
+    fc.property(shaped, (url) => {
+      assert.deepEqual(parseRegistryTarball(url), before(url), url);
+    }),
+    { numRuns: 20000 },
+  );
+  assert.deepEqual(parseRegistryTarball('https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz'), before('https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz'));
+  assert.equal(parseRegistryTarball('https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz')?.version, '1.0.0');
+});

@@ -24,13 +24,16 @@ export function parseRegistryTarball(url: string, knownHost?: string): RegistryT
   // lockfile entry, and was the slowest part of the lockfile rules.
   const schemeEnd = url.indexOf('://');
   if (schemeEnd < 0) return undefined;
-  const scheme = url.slice(0, schemeEnd).toLowerCase();
+  // Lockfiles write the scheme in lower case: then it is compared in place, not copied.
+  const https = url.startsWith('https://');
+  const lower = https || url.startsWith('http://');
+  const scheme = https ? 'https' : lower ? 'http' : url.slice(0, schemeEnd).toLowerCase();
   if (scheme !== 'https' && scheme !== 'http') return undefined;
   let end = url.length;
-  for (const c of ['#', '?']) {
-    const i = url.indexOf(c, schemeEnd);
-    if (i >= 0 && i < end) end = i;
-  }
+  const hash = url.indexOf('#', schemeEnd);
+  if (hash >= 0) end = hash;
+  const query = url.indexOf('?', schemeEnd);
+  if (query >= 0 && query < end) end = query;
   const pathStart = url.indexOf('/', schemeEnd + 3);
   if (pathStart < 0 || pathStart >= end) return undefined;
   const dash = url.lastIndexOf('/-/', end);
@@ -59,9 +62,9 @@ export function parseRegistryTarball(url: string, knownHost?: string): RegistryT
   }
   if (name.startsWith('@') && !name.includes('/')) return undefined;
   const unscoped = name.slice(name.indexOf('/') + 1);
-  const version = file.startsWith(unscoped + '-') ? file.slice(unscoped.length + 1) : undefined;
+  const version = file.startsWith(unscoped) && file.charCodeAt(unscoped.length) === 45 /* - */ ? file.slice(unscoped.length + 1) : undefined;
   const host = knownHost ?? hostOf(url) ?? url.slice(schemeEnd + 3, pathStart).toLowerCase();
-  return { host, base: `${scheme}://${url.slice(schemeEnd + 3, nameStart)}`, name, file, version };
+  return { host, base: lower ? url.slice(0, nameStart) : `${scheme}://${url.slice(schemeEnd + 3, nameStart)}`, name, file, version };
 }
 
 /**
