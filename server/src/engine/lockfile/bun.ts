@@ -1,4 +1,5 @@
 import semver from 'semver';
+import { newLockedPackage } from './locked-package';
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
 import { isRecord, membersByKey, openJsonLockfile, stringMap } from './json-spans';
 import { classifyResolved, isGitSpec, isTarballPath, parseNpmAlias } from './npm-source';
@@ -87,7 +88,7 @@ function readEntry(key: string, entry: unknown[], workspaces: Record<string, unk
   const resolution = at === -1 ? '' : ident.slice(at + 1);
   if (resolution.startsWith('root:')) return undefined; // the root project itself
   const segments = keySegments(key);
-  const pkg: LockedPackage = { id: key, name: segments[segments.length - 1], version: resolution, source: 'registry', span: NO_SPAN, dependencies: [] };
+  const pkg = newLockedPackage(key, segments[segments.length - 1], resolution, 'registry', NO_SPAN);
   let info: Info | undefined;
   for (let i = 1; i < entry.length; i++) {
     const v = entry[i];

@@ -1,4 +1,5 @@
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, Span } from '../model';
+import { newLockedPackage } from './locked-package';
 import { isRecord, membersByKey, openJsonLockfile, positionFinder, stringMap, type JsonMember, type JsonOutline } from './json-spans';
 import { workspaceGlobMatcher } from '../glob';
 import { deepNestingMessage, MAX_JSON_DEPTH } from '../json-depth';
@@ -64,14 +65,8 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
     const nmAt = key.lastIndexOf('node_modules/');
     const inNodeModules = nmAt === 0 || (nmAt > 0 && key.charCodeAt(nmAt - 1) === 0x2f);
     const resolved = str(entry.resolved);
-    const pkg: LockedPackage = {
-      id: key,
-      name: inNodeModules ? key.slice(nmAt + 13) : (str(entry.name) ?? key.slice(key.lastIndexOf('/') + 1)),
-      version: str(entry.version) ?? '',
-      source: 'registry',
-      span: member?.span ?? NO_SPAN,
-      dependencies: [],
-    };
+    const name = inNodeModules ? key.slice(nmAt + 13) : (str(entry.name) ?? key.slice(key.lastIndexOf('/') + 1));
+    const pkg = newLockedPackage(key, name, str(entry.version) ?? '', 'registry', member?.span ?? NO_SPAN);
     if (member) pkg.keySpan = member.keySpan;
     if (resolved !== undefined) pkg.resolved = resolved;
     if (inNodeModules) index.add(key, nmAt, pkg.name);
@@ -116,7 +111,7 @@ function readPackages(lockfile: Lockfile, packages: Record<string, unknown>, out
     if (!any || !clean) {
       const strings = stringMap(specs);
       if (strings) pkg.dependencySpecs = strings;
-      else delete pkg.dependencySpecs;
+      else pkg.dependencySpecs = undefined;
     }
   }
 
@@ -277,7 +272,7 @@ function collectLegacy(
     const m = spanOf(i, name);
     const version = str(entry.version) ?? '';
     const resolved = str(entry.resolved);
-    const pkg: LockedPackage = { id, name, version, source: 'registry', span: m?.span ?? NO_SPAN, dependencies: [] };
+    const pkg = newLockedPackage(id, name, version, 'registry', m?.span ?? NO_SPAN);
     if (m) pkg.keySpan = m.keySpan;
     if (resolved !== undefined) pkg.resolved = resolved;
     pkg.source = legacySource(version, resolved);

@@ -20,6 +20,7 @@
  * (messages start with "line N: ") and `parsed: false`, with whatever could be read.
  */
 import type { DependencySection, Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, ParseError } from '../model';
+import { newLockedPackage } from './locked-package';
 import { lineOf, readYaml } from './yaml-subset';
 import type { EntrySpan, YamlDocument } from './yaml-subset';
 
@@ -181,14 +182,7 @@ class PnpmReader {
       name = fields.name;
     }
     const version = (registryKey ? undefined : stringAt(meta, 'version')) ?? fields.version;
-    const pkg: LockedPackage = {
-      id: key,
-      name,
-      version,
-      source: 'unknown',
-      span: span ? { start: span.keyStart, end: span.end } : { start: 0, end: 0 },
-      dependencies: [],
-    };
+    const pkg = newLockedPackage(key, name, version, 'unknown', span ? { start: span.keyStart, end: span.end } : { start: 0, end: 0 });
     if (span) pkg.keySpan = { start: span.keyStart, end: span.keyEnd };
     this.describeResolution(pkg, meta.get('resolution'), registryKey, at);
     if (this.flag(meta, 'hasBin', at)) pkg.hasBin = true;

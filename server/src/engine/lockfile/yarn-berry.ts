@@ -1,4 +1,5 @@
 import type { Importer, ImporterDependency, LockedPackage, Lockfile, PackageSource, ParseError } from '../model';
+import { newLockedPackage } from './locked-package';
 import { asMap, DescriptorIndex, readBlocks, splitDescriptor } from './yarn-classic';
 import { scanSyml, type SymlMap, type SymlScan } from './yarn-syml';
 
@@ -57,15 +58,8 @@ export function parseYarnBerry(path: string, text: string, scan?: SymlScan): Loc
       const first = splitDescriptor(block.specifiers[0]).name;
       if (first) name = first;
     }
-    const pkg: LockedPackage = {
-      id: resolution,
-      name,
-      version: typeof f.version === 'string' ? f.version : '',
-      source: sourceOf(protocol, locator.range),
-      span: block.span,
-      keySpan: block.keySpan,
-      dependencies: [],
-    };
+    const pkg = newLockedPackage(resolution, name, typeof f.version === 'string' ? f.version : '', sourceOf(protocol, locator.range), block.span);
+    pkg.keySpan = block.keySpan;
     if (name !== locator.name) pkg.realName = locator.name;
     if (pkg.source === 'git' || pkg.source === 'tarball') pkg.resolved = locator.range;
     // Berry's checksum is `<cacheKey>/<sha512 hex of the cache zip>`, not an SRI of the tarball.

@@ -1,4 +1,5 @@
 import type { LockedPackage, Lockfile, PackageSource, ParseError } from '../model';
+import { newLockedPackage } from './locked-package';
 import { parseSymlFallback, scanSyml, type SymlBlock, type SymlMap, type SymlScan } from './yarn-syml';
 
 /**
@@ -57,15 +58,8 @@ export function parseYarnClassic(path: string, text: string, scan?: SymlScan): L
     for (let n = 2; seen.has(id); n++) id = `${name}@${version}#${n}`;
     seen.add(id);
     const resolved = typeof f.resolved === 'string' ? f.resolved : undefined;
-    const pkg: LockedPackage = {
-      id,
-      name,
-      version,
-      source: sourceOf(range, resolved),
-      span: block.span,
-      keySpan: block.keySpan,
-      dependencies: [],
-    };
+    const pkg = newLockedPackage(id, name, version, sourceOf(range, resolved), block.span);
+    pkg.keySpan = block.keySpan;
     if (realName && realName !== name) pkg.realName = realName;
     if (resolved !== undefined) pkg.resolved = resolved;
     if (typeof f.integrity === 'string') pkg.integrity = f.integrity;
