@@ -147,3 +147,35 @@ test('parseRegistryTarball reads every URL shape as its reading before the in-pl
   assert.deepEqual(parseRegistryTarball('https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz'), before('https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz'));
   assert.equal(parseRegistryTarball('https://registry.npmjs.org/@s/a/-/a-1.0.0.tgz')?.version, '1.0.0');
 });
+
+test('findDeepNesting answers as its full pass whether or not the bracket count spares it', async () => {
+  const { findDeepNesting } = await import('../../server/src/engine/json-depth');
+  // The full pass, as findDeepNesting reads text when the count does not settle it.
+  const fullPass = (text: string, limit: number): number | undefined => {
+    let depth = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text[i];
+      if (c === '{' || c === '[') {
+        if (++depth > limit) return i;
+      } else if (c === '}' || c === ']') {
+        if (depth > 0) depth--;
+      } else if (c === '"') {
+        for (i++; i < text.length && text[i] !== '"' && text[i] !== '\n' && text[i] !== '\r'; i++) if (text[i] === '\\') i++;
+      } else if (c === '/' && text[i + 1] === '/') {
+        for (i += 2; i < text.length && text[i] !== '\n' && text[i] !== '\r'; i++);
+      } else if (c === '/' && text[i + 1] === '*') {
+        const close = text.indexOf('*/', i + 2);
+        i = close < 0 ? text.length : close + 1;
+      }
+    }
+    return undefined;
+  };
+  const piece = fc.constantFrom('{', '[', '}', ']', '"', '\\', '"a{"', '//', '/*', '*/', '\n', ' ', 'x', ':', ',');
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 30 }), fc.integer({ min: 0, max: 6 }), (parts, limit) => {
+      const text = parts.join('');
+      assert.equal(findDeepNesting(text, limit), fullPass(text, limit), JSON.stringify(text));
+    }),
+    { numRuns: 20000 },
+  );
+});
