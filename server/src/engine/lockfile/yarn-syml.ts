@@ -246,7 +246,7 @@ class SymlScanner {
         while (j < end && text.charCodeAt(j) !== 32) j++;
         if (text.charCodeAt(j - 1) === 58) {
           // `key:` opens a map; `key: value` is read as `key value`
-          key = text.slice(i, j - 1);
+          key = fieldName(text, i, j - 1);
           if (j === end || onlySpaces(text, j, end)) {
             this.tokenEnd = end;
             return key;
@@ -263,7 +263,7 @@ class SymlScanner {
           return undefined;
         }
       }
-      key = text.slice(i, j);
+      key = fieldName(text, i, j);
     }
     if (classic) {
       if (j === end) {
@@ -419,6 +419,22 @@ class SymlScanner {
     }
     return out;
   }
+}
+
+/**
+ * The fields yarn writes in every entry, as the program's own strings. A key sliced from
+ * the text is a new string that each map assignment has to look up among V8's internalized
+ * strings; the field names repeat in every entry of the file (tens of thousands of times),
+ * so they are recognised here and the literal is used instead. Other keys are sliced.
+ */
+const FIELD_NAMES = ['version', 'resolved', 'integrity', 'dependencies', 'optionalDependencies', 'peerDependencies', 'resolution', 'checksum', 'languageName', 'linkType', 'bin', 'conditions', 'dependenciesMeta', 'peerDependenciesMeta'];
+const FIELDS_BY_LENGTH: string[][] = [];
+for (const f of FIELD_NAMES) (FIELDS_BY_LENGTH[f.length] ??= []).push(f);
+
+function fieldName(text: string, start: number, end: number): string {
+  const candidates = FIELDS_BY_LENGTH[end - start];
+  if (candidates) for (const f of candidates) if (text.startsWith(f, start)) return f;
+  return text.slice(start, end);
 }
 
 /** `__proto__` as a plain assignment would replace the object's prototype instead of adding a key. */
