@@ -252,11 +252,19 @@ class KeyTable {
         if (i === bytes.length) return index;
       }
     }
-    // Escapes (`\u0076ersions`) decode as JSON.parse decodes them.
-    let escaped = false;
-    for (let i = start; i < end && !escaped; i++) escaped = b[i] === BACKSLASH;
-    return escaped ? this.names.indexOf(JSON.parse(b.toString('utf8', start - 1, end + 1)) as string) : -1;
+    // A key with escapes (`\u0076ersions`) may still spell a known one.
+    return hasEscape(b, start, end) ? this.names.indexOf(keyText(b, start, end)) : -1;
   }
+}
+
+function hasEscape(b: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (b[i] === BACKSLASH) return true;
+  return false;
+}
+
+/** The key spelled by b[start, end) (inside its quotes); escapes decode as JSON.parse decodes them. */
+function keyText(b: Buffer, start: number, end: number): string {
+  return hasEscape(b, start, end) ? (JSON.parse(b.toString('utf8', start - 1, end + 1)) as string) : b.toString('utf8', start, end);
 }
 
 class Reader {
@@ -321,7 +329,7 @@ class Reader {
 
   /** `{ "key": value, ... }`: calls `onKey` with the reader at each value, which it must read or skip. */
   object(onKey: (key: string) => void): void {
-    for (let more = this.open(); more; more = this.next()) onKey(this.key(this.keyStart, this.keyEnd));
+    for (let more = this.open(); more; more = this.next()) onKey(keyText(this.b, this.keyStart, this.keyEnd));
   }
 
   /**
@@ -385,15 +393,6 @@ class Reader {
     if (this.peek() !== 0x3a) throw new Malformed();
     this.pos++;
     this.space();
-  }
-
-  /** The key spelled by b[start, end) (inside its quotes). */
-  private key(start: number, end: number): string {
-    const b = this.b;
-    let escaped = false;
-    for (let i = start; i < end && !escaped; i++) escaped = b[i] === BACKSLASH;
-    // Escapes (`\u0076ersions`) decode as JSON.parse decodes them.
-    return escaped ? (JSON.parse(b.toString('utf8', start - 1, end + 1)) as string) : b.toString('utf8', start, end);
   }
 
   /** A kept value: its text through JSON.parse. */
