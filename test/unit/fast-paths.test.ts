@@ -179,3 +179,13 @@ test('findDeepNesting answers as its full pass whether or not the bracket count 
     { numRuns: 20000 },
   );
 });
+
+test('thousands writes counts as toLocaleString("en-US") does, without ICU', async () => {
+  const { thousands } = await import('../../server/src/engine/text/thousands');
+  fc.assert(
+    fc.property(fc.oneof(fc.nat(), fc.integer(), fc.constantFrom(0, 999, 1000, 999_999, 1_000_000, Number.MAX_SAFE_INTEGER)), (n) => {
+      assert.equal(thousands(n), n.toLocaleString('en-US'));
+    }),
+    { numRuns: 5000 },
+  );
+});

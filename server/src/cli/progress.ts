@@ -3,6 +3,8 @@
  * stderr; anywhere else (CI logs, pipes) the plain lines it always printed, so that logs
  * and scripts reading them see no change.
  */
+import { thousands } from '../engine/text/thousands';
+
 export interface ProgressStream {
   write(chunk: string): boolean;
   isTTY?: boolean;
@@ -53,6 +55,5 @@ export function lookupProgress(stream: ProgressStream, line: (msg: string) => vo
 /** `depwarden: [#########---------------] 1,200/3,017 packages looked up` */
 export function bar(done: number, total: number): string {
   const filled = total > 0 ? Math.round((Math.min(done, total) / total) * BAR_WIDTH) : 0;
-  const n = (x: number) => x.toLocaleString('en-US');
-  return `depwarden: [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${n(done)}/${n(total)} packages looked up`;
+  return `depwarden: [${'#'.repeat(filled)}${'-'.repeat(BAR_WIDTH - filled)}] ${thousands(done)}/${thousands(total)} packages looked up`;
 }

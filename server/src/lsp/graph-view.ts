@@ -13,6 +13,7 @@ import { SEVERITY_ORDER, type Dependency, type Finding, type LockedPackage, type
 import type { DependencyGraph } from '../engine/graph';
 import { dirname, lockedDirectDependency, lockfileForManifest, manifestForImporter } from '../engine/project';
 import { countInstalledPackages, type ScanResult } from '../engine/scan';
+import { thousands } from '../engine/text/thousands';
 
 /** Names a node; sent back by the client to expand it. `path` holds package ids from the direct dependency down. */
 export type NodeRef =
@@ -262,7 +263,7 @@ function computeRoots(result: ScanResult, index: ResultIndex, folder: FolderInfo
     nodes.push({
       ref: { kind: 'lockfile', folder: folder.uri, lockfile: path },
       label: single ? folder.name : path,
-      description: [single ? path : undefined, `${count.toLocaleString('en-US')} package${count === 1 ? '' : 's'}`, findingsText(lock.ownFindings.length)].filter(Boolean).join(' · '),
+      description: [single ? path : undefined, `${thousands(count)} package${count === 1 ? '' : 's'}`, findingsText(lock.ownFindings.length)].filter(Boolean).join(' · '),
       tooltip: `${path} (${lock.lockfile.format}${lock.lockfile.parsed ? '' : ', not fully parsed'})`,
       severity: own,
       subtreeSeverity: below,

@@ -19,6 +19,7 @@ import type { AuditResult } from '../engine/audit/model';
 import { auditDiffLines, auditHeadline } from '../engine/rules/risk-signals';
 import { MARK, SEVERITY_MARK } from './glyphs';
 import { dependencyPaths } from './graph-view';
+import { thousands } from '../engine/text/thousands';
 
 /** How many recent versions the publisher history shows. */
 const PUBLISHER_HISTORY = 5;
@@ -279,7 +280,7 @@ export function viaLines(via: Via): string[] {
   if (paths.length === 0) return [];
   const lines = paths.slice(0, MAX_PATHS).map((p) => `via ${renderVia(p)}`);
   const more = paths.length - Math.min(paths.length, MAX_PATHS) + (via.total - via.paths.length);
-  if (more > 0) lines.push(`and ${more.toLocaleString('en-US')} more path${more === 1 ? '' : 's'}: "Why is ${text(via.name)} here?" lists them all`);
+  if (more > 0) lines.push(`and ${thousands(more)} more path${more === 1 ? '' : 's'}: "Why is ${text(via.name)} here?" lists them all`);
   return lines;
 }
 

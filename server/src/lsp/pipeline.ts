@@ -12,6 +12,7 @@ import { lookupsFinished } from './idle-gc';
 import { mergeEditPass } from './edit-pass';
 import type { FolderSettings, ServerState } from './state';
 import type { WorkspaceFolderState } from './workspace-folder';
+import { thousands } from '../engine/text/thousands';
 
 /** One trip through the pipeline: the files scanned, for which generation, with which data. */
 export interface Pass {
@@ -606,12 +607,4 @@ function percent(entry: PlaneEntry): number {
 function progressMessage(entry: PlaneEntry): string {
   const { done, total } = entry.plane.progress;
   return `checking ${thousands(done)}/${thousands(total)} packages`;
-}
-
-/**
- * 1234567 as "1,234,567" (what toLocaleString('en-US') writes), without ICU: its first call
- * took ~30 ms, in the middle of the first lookups a person waits for.
- */
-function thousands(x: number): string {
-  return String(x).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }

@@ -9,6 +9,7 @@ import { namesItsPackage } from './diagnostics';
 import { MARK, SEVERITY_MARK } from './glyphs';
 import { dependencyPaths } from './graph-view';
 import { viaLines, type Via } from './hover';
+import { thousands } from '../engine/text/thousands';
 
 /** One workspace folder as the report sees it. */
 export interface ReportFolder {
@@ -181,5 +182,5 @@ function sortByPackage(items: Located[]): Located[] {
 }
 
 function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+  return `${thousands(n)} ${n === 1 ? word : many}`;
 }
