@@ -115,3 +115,30 @@ test('PhantomRaven without a lockfile: the version the spec resolves to is read 
   assert.equal(f.file, 'package.json');
   assert.ok(f.evidence?.some((e) => e.includes(PHANTOM_URL)));
 });
+
+test('a second copy of a name@version that records a remote source is reported on that copy, though the first copy records none', async () => {
+  // A lockfile edited by hand: the same name@version twice, only the nested copy pulling a URL.
+  const entry = (extra: Record<string, unknown>) => ({ version: '2.0.0', resolved: 'https://registry.npmjs.org/evil/-/evil-2.0.0.tgz', integrity: FAKE_SRI, ...extra });
+  const lock = {
+    name: 'app',
+    lockfileVersion: 3,
+    requires: true,
+    packages: {
+      '': { name: 'app', dependencies: { evil: '2.0.0', x: '1.0.0' } },
+      'node_modules/evil': entry({}),
+      'node_modules/x': { version: '1.0.0', resolved: 'https://registry.npmjs.org/x/-/x-1.0.0.tgz', integrity: FAKE_SRI, dependencies: { evil: '2.0.0' } },
+      'node_modules/x/node_modules/evil': entry({ dependencies: { 'ui-styles-pkg': PHANTOM_URL } }),
+    },
+  };
+  const dir = tempProject({ 'package.json': JSON.stringify({ name: 'app', dependencies: { evil: '2.0.0', x: '1.0.0' } }, null, 2), 'package-lock.json': JSON.stringify(lock, null, 2) }, 'depwarden-detections-');
+  const cache = mkdtempSync(path.join(tmpdir(), 'depwarden-detections-cache-'));
+  cleanup.push(dir, cache);
+  const r = await cli(['scan', dir, '--offline', '--cache-dir', cache, '--format', 'json', '--quiet']);
+  const findings = (JSON.parse(r.stdout) as { findings: (CliFinding & { range: { start: { line: number } } })[] }).findings.filter((f) => f.rule === 'remote-dynamic-dependency');
+  assert.equal(findings.length, 1, JSON.stringify(findings, null, 1));
+  assert.equal(findings[0].severity, 'error');
+  assert.ok(findings[0].evidence?.some((e) => e.includes(PHANTOM_URL)));
+  // On the nested copy's line (0-based, as LSP and the CLI's JSON count lines).
+  const lines = JSON.stringify(lock, null, 2).split('\n');
+  assert.equal(findings[0].range.start.line, lines.findIndex((l) => l.includes('"node_modules/x/node_modules/evil"')));
+});
