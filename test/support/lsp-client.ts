@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { SERVER_ENV, SERVER_EXEC_ARGV } from '../../server/src/lsp/protocol';
 
 export interface PublishedDiagnostics {
   uri: string;
@@ -36,9 +37,14 @@ export class LspTestClient {
   settings: Record<string, unknown> = { offline: true, debounceMs: 20 };
 
   constructor(serverPath = path.resolve(__dirname, '../../dist/server.js')) {
+    // The node flags and environment the extension launches the server with
+    // (client/src/extension.ts), so that tests and benchmarks run what users run; then
     // DEPWARDEN_SERVER_NODE_ARGS: extra node flags for the server (a benchmark's --cpu-prof).
     const nodeArgs = process.env.DEPWARDEN_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
-    this.child = spawn(process.execPath, [...nodeArgs, serverPath, '--stdio'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = spawn(process.execPath, [...SERVER_EXEC_ARGV, ...nodeArgs, serverPath, '--stdio'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: { ...process.env, ...SERVER_ENV },
+    });
     this.child.stderr!.on('data', (d) => this.logs.push(String(d)));
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishedDiagnostics) => {
