@@ -7,9 +7,10 @@
 // - the typosquat detector's tables (derived keys, trigram postings) are computed here,
 //   once, into dist/typosquat-index.bin, which the bundles read as it is on first use
 //   (engine/typosquat/popular-index.ts); the popular list itself is not bundled;
-// - dist/cli.js is a small launcher (cli/launcher.ts) that turns on Node's module compile
-//   cache (Node >= 22.1), or a V8 code cache of its own on older Node (cli/code-cache.ts),
-//   before loading the CLI itself from dist/cli-main.js, so later runs skip compiling it.
+// - dist/cli.js and dist/server.js are a small launcher (launch/launcher.ts) that turns on
+//   Node's module compile cache (Node >= 22.1), or a V8 code cache of its own on older Node
+//   (launch/code-cache.ts), before loading the CLI or the language server itself from
+//   dist/cli-main.js or dist/server-main.js, so later starts skip compiling it.
 import { build } from 'esbuild';
 import { createRequire } from 'node:module';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -73,15 +74,19 @@ const engine = {
   define: { DEPWARDEN_TYPOSQUAT_INDEX: JSON.stringify(TYPOSQUAT_INDEX_FILE), DEPWARDEN_VERSION: JSON.stringify(version) },
 };
 
+/** dist/cli.js and dist/server.js: the launcher (launch/launcher.ts) of each program's bundle. */
+const launcher = { ...common, sourcemap: false, entryPoints: ['server/src/launch/launcher.ts'] };
+
 await mkdir('dist', { recursive: true });
 await writeFile(`dist/${TYPOSQUAT_INDEX_FILE}`, await typosquatIndex());
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
-  build({ ...engine, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server.js' }),
+  build({ ...engine, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server-main.js' }),
   build({ ...engine, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js' }),
   ...Object.entries(APART).map(([name, file]) => build({ ...common, entryPoints: [name], outfile: `dist/${file}` })),
-  // No source map: the launcher must stay small, and its code is short enough to read as is.
-  build({ ...common, sourcemap: false, entryPoints: ['server/src/cli/launcher.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  // No source map: the launchers must stay small, and their code is short enough to read as is.
+  build({ ...launcher, define: { DEPWARDEN_MAIN: JSON.stringify('cli-main.js'), DEPWARDEN_SAVE_CACHE_AFTER_MS: 'undefined' }, outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } }),
+  build({ ...launcher, define: { DEPWARDEN_MAIN: JSON.stringify('server-main.js'), DEPWARDEN_SAVE_CACHE_AFTER_MS: '10000' }, outfile: 'dist/server.js' }),
 ]);
 // The bin entry runs directly on Unix.
 await chmod('dist/cli.js', 0o755);
@@ -92,7 +97,7 @@ await chmod('dist/cli.js', 0o755);
 // bundle as 7.4 MB. esbuild already escapes strings, templates and regexes (charset
 // ascii), so what remains is in comments, where an escape changes nothing (and `\uXXXX`, one
 // per UTF-16 unit, would mean the same character anywhere else too).
-for (const file of ['dist/server.js', 'dist/cli-main.js', 'dist/client.js', ...Object.values(APART).map((f) => `dist/${f}`)]) {
+for (const file of ['dist/server-main.js', 'dist/cli-main.js', 'dist/client.js', ...Object.values(APART).map((f) => `dist/${f}`)]) {
   const text = await readFile(file, 'utf8');
   if (/[^\x00-\x7f]/.test(text)) await writeFile(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

@@ -36,14 +36,15 @@ export class LspTestClient {
   private waiters: Array<() => void> = [];
   settings: Record<string, unknown> = { offline: true, debounceMs: 20 };
 
-  constructor(serverPath = path.resolve(__dirname, '../../dist/server.js')) {
+  /** `env`: variables set for the server on top of this process's and SERVER_ENV (a test's own HOME). */
+  constructor(serverPath = path.resolve(__dirname, '../../dist/server.js'), env: Record<string, string> = {}) {
     // The node flags and environment the extension launches the server with
     // (client/src/extension.ts), so that tests and benchmarks run what users run; then
     // DEPWARDEN_SERVER_NODE_ARGS: extra node flags for the server (a benchmark's --cpu-prof).
     const nodeArgs = process.env.DEPWARDEN_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
     this.child = spawn(process.execPath, [...SERVER_EXEC_ARGV, ...nodeArgs, serverPath, '--stdio'], {
       stdio: ['pipe', 'pipe', 'pipe'],
-      env: { ...process.env, ...SERVER_ENV },
+      env: { ...process.env, ...SERVER_ENV, ...env },
     });
     this.child.stderr!.on('data', (d) => this.logs.push(String(d)));
     this.connection = createMessageConnection(new StreamMessageReader(this.child.stdout!), new StreamMessageWriter(this.child.stdin!));
@@ -116,15 +117,16 @@ export class LspTestClient {
     return this.child.pid;
   }
 
-  async shutdown(): Promise<void> {
+  /** `waitForExit`: resolves once the server process has ended (it writes its code cache at exit). */
+  async shutdown(waitForExit = false): Promise<void> {
     try {
       await this.connection.sendRequest('shutdown');
       await this.connection.sendNotification('exit');
     } catch {
       /* already gone */
     }
-    // A profiled server writes its profile on exit: give it the time.
-    if (process.env.DEPWARDEN_SERVER_NODE_ARGS && this.child.exitCode === null) {
+    // A profiled server writes its profile on exit, and every server its code cache: give it the time when asked.
+    if ((waitForExit || process.env.DEPWARDEN_SERVER_NODE_ARGS) && this.child.exitCode === null) {
       await new Promise((resolve) => {
         this.child.once('exit', resolve);
         setTimeout(resolve, 15_000);

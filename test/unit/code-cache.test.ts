@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vm from 'node:vm';
 import { spawnSync } from 'node:child_process';
 import Module from 'node:module';
-import { codeCacheFile, compileWithCodeCache, fingerprint } from '../../server/src/cli/code-cache';
+import { codeCacheFile, compileWithCodeCache, fingerprint } from '../../server/src/launch/code-cache';
 
 const RUNTIME = 'v20.0.0-test';
 // A module big enough that V8 has real code to cache, with a function only called at run time.
@@ -37,7 +37,7 @@ test('the first run compiles and writes the cache; the next run uses it', () => 
   const dir = tempDir();
   try {
     assert.equal(load(dir), 'miss');
-    assert.ok(existsSync(codeCacheFile(path.join(dir, 'cache'), RUNTIME)));
+    assert.ok(existsSync(codeCacheFile(path.join(dir, 'cache'), RUNTIME, 'main.js')));
     assert.equal(load(dir), 'hit');
     assert.equal(load(dir), 'hit');
   } finally {
@@ -49,7 +49,7 @@ test('a corrupt or truncated cache file is never handed to V8: the module compil
   const dir = tempDir();
   try {
     load(dir);
-    const file = codeCacheFile(path.join(dir, 'cache'), RUNTIME);
+    const file = codeCacheFile(path.join(dir, 'cache'), RUNTIME, 'main.js');
     const bytes = readFileSync(file);
     const flipped = Buffer.from(bytes);
     flipped[flipped.length - 10] ^= 0xff;
@@ -90,7 +90,7 @@ test('another Node version or another build of the bundle recompiles', () => {
  */
 function statusInChild(dir: string): string {
   const script = `
-    const { compileWithCodeCache } = require(${JSON.stringify(path.resolve(__dirname, '../../server/src/cli/code-cache.ts'))});
+    const { compileWithCodeCache } = require(${JSON.stringify(path.resolve(__dirname, '../../server/src/launch/code-cache.ts'))});
     const path = require('node:path');
     const filename = path.join(${JSON.stringify(dir)}, 'main.js');
     const compiled = compileWithCodeCache(${JSON.stringify(SOURCE)}, filename, path.join(${JSON.stringify(dir)}, 'cache'), ${JSON.stringify(RUNTIME)});
@@ -109,7 +109,7 @@ test('in a new process V8 takes the cached code, and code it refuses (made for a
   try {
     assert.equal(statusInChild(dir), 'miss');
     assert.equal(statusInChild(dir), 'hit');
-    const file = codeCacheFile(path.join(dir, 'cache'), RUNTIME);
+    const file = codeCacheFile(path.join(dir, 'cache'), RUNTIME, 'main.js');
     const bytes = readFileSync(file);
     const header = bytes.subarray(0, bytes.indexOf('\n', bytes.indexOf('\n') + 1) + 1);
     const other = new vm.Script(Module.wrap('module.exports = 1;')).createCachedData();
@@ -146,4 +146,11 @@ test('a cache folder that cannot be written: the module still runs, nothing is w
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('each bundle has its own cache file: the CLI and the language server do not overwrite each other', () => {
+  assert.equal(path.basename(codeCacheFile('/c', 'v20.20.2-x64', '/x/dist/cli-main.js')), 'cli-main-v20.20.2-x64.v8');
+  assert.equal(path.basename(codeCacheFile('/c', 'v20.20.2-x64', '/x/dist/server-main.js')), 'server-main-v20.20.2-x64.v8');
+  // Nothing from a runtime string or a file name leaves the folder.
+  assert.equal(path.dirname(codeCacheFile('/c', '../../v1/x', '/x/../a b.js')), '/c');
 });

@@ -1,18 +1,19 @@
 /**
- * A V8 code cache for the CLI bundle, for the Node versions that have no
- * `module.enableCompileCache` (Node 20 and 22.0): compiling the 3 MB dist/cli-main.js is a
- * fixed ~80 ms of every `depwarden scan`, and V8 can skip most of it when handed the code
- * it produced last time (what v8-compile-cache does, and Node's own compile cache later).
+ * A V8 code cache for the CLI and language-server bundles, for the Node versions that have
+ * no `module.enableCompileCache` (Node 20 and 22.0): compiling the 3 MB dist/cli-main.js is
+ * a fixed ~80 ms of every `depwarden scan` (dist/server-main.js the same of every server
+ * start), and V8 can skip most of it when handed the code it produced last time (what
+ * v8-compile-cache does, and Node's own compile cache later).
  *
- * One file per runtime (`cli-main-v20.20.2-x64.v8`), so the folder stays bounded: a new
- * depwarden build overwrites its runtime's file. The file says which bundle it was made
+ * One file per bundle and runtime (`cli-main-v20.20.2-x64.v8`), so the folder stays
+ * bounded: a new depwarden build overwrites its runtime's file. The file says which bundle it was made
  * from (a fingerprint of the source) and carries a fingerprint of its payload: V8 checks
  * its own version and flags but not the payload in release builds, and a torn or corrupt
  * file must never reach it. Anything wrong (missing, corrupt, another bundle, V8 rejects it) means
  * compiling as usual and writing the file again; a folder we cannot write only means no
  * cache. Written atomically (temporary file, then rename), mode 0600 in a 0700 folder.
  *
- * Only the launcher (cli-launcher.ts) uses it, and it must stay small: Node built-ins only.
+ * Only the launcher (launcher.ts) uses it, and it must stay small: Node built-ins only.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -42,9 +43,9 @@ export function currentRuntime(): string {
   return `${process.version}-${process.arch}`;
 }
 
-/** The cache file for a bundle under `dir` on `runtime` (characters outside [\w.-] replaced). */
-export function codeCacheFile(dir: string, runtime: string): string {
-  return path.join(dir, `cli-main-${runtime.replace(/[^\w.-]/g, '_')}.v8`);
+/** The cache file for the bundle `filename` under `dir` on `runtime` (characters outside [\w.-] replaced). */
+export function codeCacheFile(dir: string, runtime: string, filename: string): string {
+  return path.join(dir, `${path.basename(filename, '.js')}-${runtime}`.replace(/[^\w.-]/g, '_') + '.v8');
 }
 
 const crc32 = (zlib as { crc32?: (data: string | Buffer) => number }).crc32;
@@ -130,7 +131,7 @@ function writeAtomically(file: string, contents: () => Buffer[]): void {
  * `dir` for `runtime` when there is a valid one.
  */
 export function compileWithCodeCache(source: string, filename: string, dir: string, runtime = currentRuntime()): CompiledModule {
-  const file = codeCacheFile(dir, runtime);
+  const file = codeCacheFile(dir, runtime, filename);
   const sourceFingerprint = fingerprint(source);
   const cached = readCache(file, sourceFingerprint);
   const script = new vm.Script(Module.wrap(source), { filename, cachedData: cached.data });
@@ -153,9 +154,10 @@ export function compileWithCodeCache(source: string, filename: string, dir: stri
  * Loads `mainFile` through the code cache when Node runs it as a module: its
  * Module.prototype._compile is replaced for that one file (as v8-compile-cache does), so
  * that the module is otherwise loaded, and run as the main module, exactly as usual. The
- * cache is written when the process exits.
+ * cache is written when the process exits, or `saveAfterMs` after the start if that comes
+ * first (a long-lived process may be killed rather than exit).
  */
-export function useCodeCacheFor(mainFile: string, dir: string): void {
+export function useCodeCacheFor(mainFile: string, dir: string, saveAfterMs?: number): void {
   type CompileFn = (this: Module, content: string, filename: string) => unknown;
   const proto = Module.prototype as unknown as { _compile: CompileFn };
   const original = proto._compile;
@@ -169,7 +171,14 @@ export function useCodeCacheFor(mainFile: string, dir: string): void {
       // A syntax error or a V8 refusal: Node's own compile reports it as it always would.
       return original.call(this, content, filename);
     }
-    process.once('exit', () => compiled.save());
+    let saved = false;
+    const save = () => {
+      if (saved) return;
+      saved = true;
+      compiled.save();
+    };
+    process.once('exit', save);
+    if (saveAfterMs !== undefined) setTimeout(save, saveAfterMs).unref();
     return compiled.wrapper.call(this.exports, this.exports, requireFor(this), this, filename, path.dirname(filename));
   };
 }
