@@ -51,6 +51,59 @@ test('classifySpec reads plain file: paths as npm-package-arg does', async () =>
   );
 });
 
+test('classifySpec reads npm: aliases as npm-package-arg does, with or without its fast path', async () => {
+  const npa = (await import('npm-package-arg')).default;
+  const oracle = (name: string, spec: string): string => {
+    let r: ReturnType<typeof npa.resolve>;
+    try {
+      r = npa.resolve(name, spec, '/');
+    } catch {
+      try {
+        r = npa.resolve('x', spec, '/');
+      } catch {
+        return 'invalid';
+      }
+    }
+    const sub = (r as { subSpec?: { name?: string; rawSpec?: string } }).subSpec;
+    return r.type === 'alias' ? `alias ${sub?.name ?? ''} ${sub?.rawSpec ?? ''}` : r.type;
+  };
+  const ours = (name: string, spec: string): string => {
+    const c = classifySpec(name, spec);
+    return c.kind === 'alias' ? `alias ${c.aliasOf?.name} ${c.aliasOf?.spec}` : c.kind;
+  };
+  const names = fc.constantFrom('a', 'b.c', '@s/a', '@s/b_c', 'A', '_a', '.a', '-a', 'a~b', 'node_modules', 'favicon.ico', 'http', '@s', '@/a', 'a b', 'x'.repeat(215), '@s/.a', 'a!', '');
+  const specs = fc.constantFrom('^1.2.3', '1.2.3', '~1', '1.x', '>=1 <2', 'latest', 'v2', '*', '', ' ', ' ^1', 'a b', 'x/y', 'git:x', '1.2.3 ', '%', 'user/repo', 'npm:b@1', '@');
+  fc.assert(
+    fc.property(fc.constantFrom('dep', '@s/dep', 'bad name'), names, fc.boolean(), specs, (dep, name, at, rest) => {
+      const spec = `npm:${name}${at ? '@' : ''}${at ? rest : ''}`;
+      assert.equal(ours(dep, spec), oracle(dep, spec), spec);
+    }),
+    { numRuns: 5000 },
+  );
+  assert.equal(ours('b', 'npm:@babel/core@7.12.9'), 'alias @babel/core 7.12.9');
+});
+
+test('joinPath joins plain paths directly as its segment walk joins them', async () => {
+  const { joinPath } = await import('../../server/src/engine/project');
+  const walk = (dir: string, rel: string): string => {
+    const out: string[] = [];
+    for (const p of (dir ? dir.split('/') : []).concat(rel.split('/'))) {
+      if (p === '' || p === '.') continue;
+      if (p === '..') out.pop();
+      else out.push(p);
+    }
+    return out.join('/');
+  };
+  const path = fc.array(fc.constantFrom('a', 'b.c', '.', '..', '', '/', '.a', 'a.', '...', 'node_modules'), { maxLength: 5 }).map((a) => a.join(''));
+  const segments = fc.array(fc.constantFrom('a', 'b.c', '.', '..', '', '.a', '...'), { maxLength: 4 }).map((a) => a.join('/'));
+  fc.assert(
+    fc.property(fc.oneof(path, segments), fc.oneof(path, segments), (dir, rel) => {
+      assert.equal(joinPath(dir, rel), walk(dir, rel), `${dir} + ${rel}`);
+    }),
+    { numRuns: 20000 },
+  );
+});
+
 test('integrityProblem reads one hash without splitting as it reads a list of them', async () => {
   const { integrityProblem } = await import('../../server/src/engine/rules/lockfile-integrity');
   // The reading before the one-hash fast path: every whitespace-separated token.

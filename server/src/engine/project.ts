@@ -28,7 +28,13 @@ export function dirname(path: string): string {
   return i < 0 ? '' : path.slice(0, i);
 }
 
+/** A path with a `.` or `..` segment, an empty one (`//`), or a leading or trailing slash. */
+const NOT_PLAIN_PATH = /(?:^|\/)\.\.?(?:\/|$)|\/\/|^\/|\/$/;
+
 export function joinPath(dir: string, rel: string): string {
+  // Plain relative paths (nearly every call: the rules join importer and manifest paths
+  // for every finding) join as they are; the walk below gives the same answer for them.
+  if (!NOT_PLAIN_PATH.test(rel) && !NOT_PLAIN_PATH.test(dir)) return dir === '' ? rel : rel === '' ? dir : `${dir}/${rel}`;
   const parts = (dir ? dir.split('/') : []).concat(rel.split('/'));
   const out: string[] = [];
   for (const p of parts) {

@@ -60,6 +60,26 @@ export interface ClassifiedSpec {
 }
 
 /**
+ * `npm:` and a name npm accepts whatever its rules (lower case, no leading dot or
+ * underscore, a scope of the same letters), then `@` and a spec without `/` or `:`.
+ */
+const PLAIN_ALIAS = /^npm:((?:@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*)@([^/:]+)$/;
+/** The names validate-npm-package-name refuses outright (npa then throws). */
+const EXCLUDED_NAMES = new Set(['node_modules', 'favicon.ico']);
+
+/**
+ * The kind npa gives a spec of no protocol and no `/`, when it is a registry one: a
+ * version, a range, or a dist-tag, tested in npa's order. Undefined for the others.
+ */
+function registrySpecKind(spec: string): 'version' | 'range' | 'tag' | undefined {
+  const trimmed = spec.trim();
+  if (EXACT_VERSION.test(trimmed)) return 'version';
+  if (CARET_TILDE_RANGE.test(spec) || trimmed === '' || trimmed === '*' || semver.validRange(spec, true) !== null) return 'range';
+  if (encodeURIComponent(spec) === spec) return 'tag';
+  return undefined;
+}
+
+/**
  * Classifies a dependency spec the way npm does (npm-package-arg), plus the protocols
  * npm does not know but yarn and pnpm write into package.json (workspace:, link:,
  * catalog:, patch:, portal:).
@@ -83,12 +103,15 @@ export function classifySpec(name: string, spec: string): ClassifiedSpec {
   if (protocol === 'file' && PLAIN_FILE_SPEC.test(spec)) return { kind: NPA_FILE_TYPE.test(spec) ? 'file' : 'directory' };
   // Fast path for the common registry specs: npm-package-arg costs ~40 µs a spec (it
   // builds URLs and hosted-git objects), which dominated parsing a large package.json.
-  // The order of checks mirrors npa's: version, then range, then dist-tag.
   if (!protocol && !spec.includes('/')) {
-    const trimmed = spec.trim();
-    if (EXACT_VERSION.test(trimmed)) return { kind: 'version' };
-    if (CARET_TILDE_RANGE.test(spec) || trimmed === '' || trimmed === '*' || semver.validRange(spec, true) !== null) return { kind: 'range' };
-    if (encodeURIComponent(spec) === spec) return { kind: 'tag' };
+    const kind = registrySpecKind(spec);
+    if (kind) return { kind };
+  }
+  // `npm:<name>@<spec>` with a plain name and a registry spec: what npa answers, without
+  // its two passes (~55 µs an alias; babel's package.json files have ten).
+  if (protocol === 'npm') {
+    const alias = PLAIN_ALIAS.exec(spec);
+    if (alias && !EXCLUDED_NAMES.has(alias[1]) && registrySpecKind(alias[2])) return { kind: 'alias', aliasOf: { name: alias[1], spec: alias[2] } };
   }
   let parsed: npa.Result;
   try {
