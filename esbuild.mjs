@@ -77,11 +77,16 @@ const engine = {
 /** dist/cli.js and dist/server.js: the launcher (launch/launcher.ts) of each program's bundle. */
 const launcher = { ...common, sourcemap: false, entryPoints: ['server/src/launch/launcher.ts'] };
 
+/** The language server's packument decoder thread, beside dist/server-main.js. */
+const PACKUMENT_WORKER_FILE = 'packument-worker.js';
+
 await mkdir('dist', { recursive: true });
 await writeFile(`dist/${TYPOSQUAT_INDEX_FILE}`, await typosquatIndex());
 await Promise.all([
   build({ ...common, entryPoints: ['client/src/extension.ts'], outfile: 'dist/client.js', external: ['vscode'] }),
-  build({ ...engine, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server-main.js' }),
+  // The server decodes registry answers in a worker thread (engine/data/packument-decoder.ts); the CLI in its one thread.
+  build({ ...engine, define: { ...engine.define, DEPWARDEN_PACKUMENT_WORKER: JSON.stringify(PACKUMENT_WORKER_FILE) }, entryPoints: ['server/src/lsp/server.ts'], outfile: 'dist/server-main.js' }),
+  build({ ...engine, entryPoints: ['server/src/engine/data/packument-worker.ts'], outfile: `dist/${PACKUMENT_WORKER_FILE}` }),
   build({ ...engine, entryPoints: ['server/src/cli/main.ts'], outfile: 'dist/cli-main.js' }),
   ...Object.entries(APART).map(([name, file]) => build({ ...common, entryPoints: [name], outfile: `dist/${file}` })),
   // No source map: the launchers must stay small, and their code is short enough to read as is.
@@ -97,7 +102,7 @@ await chmod('dist/cli.js', 0o755);
 // bundle as 7.4 MB. esbuild already escapes strings, templates and regexes (charset
 // ascii), so what remains is in comments, where an escape changes nothing (and `\uXXXX`, one
 // per UTF-16 unit, would mean the same character anywhere else too).
-for (const file of ['dist/server-main.js', 'dist/cli-main.js', 'dist/client.js', ...Object.values(APART).map((f) => `dist/${f}`)]) {
+for (const file of ['dist/server-main.js', `dist/${PACKUMENT_WORKER_FILE}`, 'dist/cli-main.js', 'dist/client.js', ...Object.values(APART).map((f) => `dist/${f}`)]) {
   const text = await readFile(file, 'utf8');
   if (/[^\x00-\x7f]/.test(text)) await writeFile(file, text.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 const DIST = path.resolve(__dirname, '../../dist');
 
 test('the bundles the editor and the CLI load are ASCII, so V8 holds their source one byte per character', () => {
-  for (const file of ['server.js', 'server-main.js', 'cli-main.js', 'cli.js', 'client.js', 'undici.js', 'yaml.js', 'yarnpkg-parsers.js']) {
+  for (const file of ['server.js', 'server-main.js', 'packument-worker.js', 'cli-main.js', 'cli.js', 'client.js', 'undici.js', 'yaml.js', 'yarnpkg-parsers.js']) {
     const text = readFileSync(path.join(DIST, file), 'utf8');
     const at = text.search(/[^\x00-\x7f]/);
     assert.equal(at, -1, `${file}: non-ASCII at ${text.slice(Math.max(0, at - 40), at + 40)}`);

@@ -509,9 +509,18 @@ function memoryKey(kind: CacheKind, key: string): string {
   return `${kind}\0${key}`;
 }
 
+/**
+ * A value that gives its own JSON (what JSON.stringify would give of it): a packument whose
+ * stored form was serialised already, off the main thread (packument-decoder.ts).
+ */
+export interface SelfSerialized {
+  cacheJson(): string;
+}
+
 /** The entry's store line; the value is serialised now, so later changes to it are not written. */
 function lineOf(entry: CacheEntry): string {
-  const value = JSON.stringify(entry.value) ?? 'null';
+  const v = entry.value as Partial<SelfSerialized> | null | undefined;
+  const value = (v && typeof v === 'object' && typeof v.cacheJson === 'function' ? v.cacheJson() : JSON.stringify(entry.value)) ?? 'null';
   const header: Record<string, unknown> = { f: FORMAT_VERSION, k: entry.key, t: entry.storedAt, n: Buffer.byteLength(value) };
   if (entry.etag) header.e = entry.etag;
   if (entry.lastModified) header.m = entry.lastModified;

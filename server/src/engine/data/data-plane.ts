@@ -16,6 +16,7 @@ import { AdvisoryClient } from './advisory-client';
 import { DEFAULT_TTL_MS, type DataCache } from './cache';
 import type { LookupNeeds } from './fetch-remote';
 import { HttpClient, type HttpPolicy } from './http';
+import { packumentDecoder, WorkerDecoder } from './packument-decoder';
 import { fetchMalwareFeeds } from './malware-feed';
 import { resolveProxyRoutes } from './proxy';
 import { advisoryRoute, authHeaderFor, RegistryClient, registryForName } from './registry-client';
@@ -313,7 +314,10 @@ export class DataPlane {
     const offline = this.settings.offline;
     const proxy = resolveProxyRoutes(this.settings.proxy, this.npmrc, this.options.env);
     const http = new HttpClient({ ...(proxy ? { proxy } : {}), ...this.options.http, authFor: (url) => authHeaderFor(this.npmrc, url) });
-    const registry = new RegistryClient({ npmrc: this.npmrc, http, cache, registryOverride: this.settings.registry, offline });
+    // A worker thread decodes the answers (packument-decoder.ts), started now so that it is up before the first one lands.
+    const decoder = offline ? undefined : packumentDecoder();
+    if (decoder instanceof WorkerDecoder) decoder.start();
+    const registry = new RegistryClient({ npmrc: this.npmrc, http, cache, registryOverride: this.settings.registry, offline, decoder });
     const baseUrl = this.settings.advisories ?? '';
     const advisory = this.data.advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl, offline }) : undefined;
     const revalidating = this.data.advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl, offline, revalidate: true }) : undefined;
@@ -328,7 +332,7 @@ export class DataPlane {
       await Promise.all([advisories, feeds]);
     } finally {
       this.data.requests += http.requests;
-      await http.close();
+      await Promise.all([http.close(), decoder?.close()]);
     }
   }
 

@@ -133,6 +133,25 @@ interface Columns {
   tables: unknown[][];
 }
 
+/**
+ * What a Packument is made of, as packument-decoder.ts hands it from its worker thread to
+ * the main one (structured clone; the columns' buffer transferred). Records lose their null
+ * prototype on the way: fromParts sets it again.
+ */
+export interface PackumentParts {
+  name: string;
+  distTags: Record<string, string>;
+  versionNames: string[];
+  columns: Columns;
+  oddTimes: Map<number, string> | undefined;
+  otherTimes: Record<string, string>;
+  unpublished?: { time?: string; versions: string[] };
+  maintainers?: string[];
+}
+
+/** The OPTIONAL_FIELDS whose values are records keyed by the registry's names (scripts, dependencies, peers). */
+const RECORD_FIELDS = new Set<OptionalField>(['scripts', 'dependencies', 'nonRegistryPeerDependencies']);
+
 export class Packument {
   readonly name: string;
   readonly distTags: Record<string, string>;
@@ -166,6 +185,34 @@ export class Packument {
     this.otherTimes = parts.otherTimes;
     if (parts.unpublished) this.unpublished = parts.unpublished;
     if (parts.maintainers) this.maintainers = parts.maintainers;
+  }
+
+  /** What the Packument is made of (see PackumentParts); shares them, for a packument about to be dropped. */
+  parts(): PackumentParts {
+    const parts: PackumentParts = {
+      name: this.name,
+      distTags: this.distTags,
+      versionNames: this.versionNames as string[],
+      columns: this.columns,
+      oddTimes: this.oddTimes,
+      otherTimes: this.otherTimes,
+    };
+    if (this.unpublished) parts.unpublished = this.unpublished;
+    if (this.maintainers) parts.maintainers = this.maintainers;
+    return parts;
+  }
+
+  /** The Packument of parts() after a structured clone: the records keyed by registry names get their null prototype back. */
+  static fromParts(parts: PackumentParts): Packument {
+    const { columns } = parts;
+    for (let bit = 0, c = 0; bit < OPTIONAL_FIELDS.length; bit++) {
+      if (!(columns.present & (1 << bit))) continue;
+      if (RECORD_FIELDS.has(OPTIONAL_FIELDS[bit])) for (const record of columns.tables[c]) Object.setPrototypeOf(record as object, null);
+      c++;
+    }
+    Object.setPrototypeOf(parts.distTags, null);
+    Object.setPrototypeOf(parts.otherTimes, null);
+    return new Packument(parts);
   }
 
   get versionCount(): number {

@@ -13,7 +13,7 @@ import type { Packument } from './packument';
 import { decodeStored, encodePackument, type StoredPackument } from './packument-store';
 import type { CacheEntry, DataCache } from './cache';
 import type { HttpClient } from './http';
-import { decodePackument } from './packument-reader';
+import { inThreadDecoder, type PackumentDecoder } from './packument-decoder';
 import { browsableRepositoryUrl, INSTALL_SCRIPT_NAMES, reducePackument, trimTrailing } from './packument-reduce';
 import { hostOf } from './url-host';
 
@@ -180,10 +180,20 @@ class CachedPackument {
   constructor(
     readonly packument: Packument,
     public absent: string[],
+    /** JSON.stringify(encodePackument(packument)) where the decoder made it already; given to the first write only. */
+    private storedJson?: string,
   ) {}
 
   toJSON(): { stored: StoredPackument; absent: string[] } {
     return { stored: encodePackument(this.packument), absent: this.absent };
+  }
+
+  /** The cache line's value (cache.ts SelfSerialized): the JSON toJSON gives, the stored form not serialised again when the decoder did. */
+  cacheJson(): string {
+    const stored = this.storedJson;
+    // Written once: the cache keeps entries in memory, and the text is not kept with them.
+    this.storedJson = undefined;
+    return stored === undefined ? JSON.stringify(this) : `{"stored":${stored},"absent":${JSON.stringify(this.absent)}}`;
   }
 
   /** A cache value as read from disk: this format ({stored}) or the older one ({packument}). */
@@ -205,6 +215,8 @@ export interface RegistryClientOptions {
   /** settings.registry: replaces the public registry. */
   registryOverride?: string;
   offline: boolean;
+  /** Where answers are decoded (default: in this thread). */
+  decoder?: PackumentDecoder;
 }
 
 export class RegistryClient {
@@ -309,17 +321,20 @@ export class RegistryClient {
     }
     if (res.status === 401) return { status: 'error', reason: 'HTTP 401 (authentication required)', registry };
     if (res.status !== 200) return { status: 'error', reason: `HTTP ${res.status}`, registry };
-    // Reading a document of megabytes takes a while: answers that arrived together are read
-    // one per turn of the event loop, so that an editor's keystrokes and timers get in between.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    const packument = decodePackument(res.bytes ?? Buffer.from(res.body), name);
-    if (!packument) return { status: 'error', reason: 'malformed response', registry };
+    let decoded: Awaited<ReturnType<PackumentDecoder['decode']>>;
+    try {
+      decoded = await (this.options.decoder ?? inThreadDecoder).decode(res.bytes ?? Buffer.from(res.body), name);
+    } catch (e) {
+      return { status: 'error', reason: (e as Error).message, registry };
+    }
+    if (!decoded) return { status: 'error', reason: 'malformed response', registry };
+    const { packument } = decoded;
     if (packument.versionCount === 0) {
       await cache.put('packument-gone', key, { how: 'empty' as GoneHow });
       return { status: 'gone', how: 'empty', registry, fromCache: false };
     }
     const absent = versions.filter((v) => !packument.hasVersion(v));
-    await cache.put('packument', key, new CachedPackument(packument, absent), validators);
+    await cache.put('packument', key, new CachedPackument(packument, absent, decoded.storedJson), validators);
     return { status: 'ok', packument, registry, fromCache: false };
   }
 }
