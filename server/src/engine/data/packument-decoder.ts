@@ -101,7 +101,10 @@ export class WorkerDecoder implements PackumentDecoder {
     if (this.worker || this.failed) return;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { Worker } = require('node:worker_threads') as typeof import('node:worker_threads');
-    const worker = new Worker(this.file);
+    // The server runs with a small young generation (protocol.ts SERVER_EXEC_ARGV: it stays
+    // committed for the server's life), which a worker inherits; this one ends with its lookups,
+    // and decoding makes short-lived garbage fast: a young generation of the default size.
+    const worker = new Worker(this.file, { resourceLimits: { maxYoungGenerationSizeMb: 48 } });
     this.worker = worker;
     worker.on('message', (answer: DecodeAnswer) => this.answered(answer));
     const fail = (why: string) => {
