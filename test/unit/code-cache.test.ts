@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, chmodSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync, chmodSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as vm from 'node:vm';
@@ -153,4 +153,27 @@ test('each bundle has its own cache file: the CLI and the language server do not
   assert.equal(path.basename(codeCacheFile('/c', 'v20.20.2-x64', '/x/dist/server-main.js')), 'server-main-v20.20.2-x64.v8');
   // Nothing from a runtime string or a file name leaves the folder.
   assert.equal(path.dirname(codeCacheFile('/c', '../../v1/x', '/x/../a b.js')), '/c');
+});
+
+test('a save removes the temporary files a killed process left behind, not one another process is writing now', () => {
+  const dir = tempDir();
+  try {
+    const cache = path.join(dir, 'cache');
+    mkdirSync(cache, { recursive: true });
+    const file = codeCacheFile(cache, RUNTIME, 'main.js');
+    const abandoned = `${file}.4242.tmp`;
+    const underWay = `${file}.4343.tmp`;
+    const unrelated = path.join(cache, 'other.v8.4242.tmp');
+    for (const f of [abandoned, underWay, unrelated]) writeFileSync(f, '');
+    const old = new Date(Date.now() - 5 * 60_000);
+    utimesSync(abandoned, old, old);
+    utimesSync(unrelated, old, old);
+    assert.equal(load(dir), 'miss');
+    assert.ok(existsSync(file));
+    assert.ok(!existsSync(abandoned), 'an old temporary file of this cache file is removed');
+    assert.ok(existsSync(underWay), 'a fresh one (a save under way) is kept');
+    assert.ok(existsSync(unrelated), "another file's is not touched");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -115,6 +115,7 @@ function writeAtomically(file: string, contents: () => Buffer[]): void {
     fd = undefined;
     fs.renameSync(tmp, file);
     created = false;
+    removeAbandoned(file);
   } catch {
     // Only what this process created is removed; saving is best effort and never throws.
     try {
@@ -122,6 +123,30 @@ function writeAtomically(file: string, contents: () => Buffer[]): void {
       if (created) fs.rmSync(tmp, { force: true });
     } catch {
       /* nothing more to do */
+    }
+  }
+}
+
+/** How old another process's temporary file must be to count as abandoned (a save takes milliseconds). */
+const ABANDONED_MS = 60_000;
+
+/**
+ * Removes the temporary files of `file` that other processes left: a process killed while
+ * saving (an editor stopping the language server) leaves its `<file>.<pid>.tmp` behind,
+ * and the folder would collect them. Only files older than ABANDONED_MS, so that a save
+ * under way elsewhere keeps its own. Best effort.
+ */
+function removeAbandoned(file: string): void {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.`;
+  const now = Date.now();
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !/^\d+\.tmp$/.test(name.slice(prefix.length))) continue;
+    try {
+      const at = path.join(dir, name);
+      if (now - fs.statSync(at).mtimeMs > ABANDONED_MS) fs.rmSync(at, { force: true });
+    } catch {
+      /* gone already, or not ours to remove */
     }
   }
 }
