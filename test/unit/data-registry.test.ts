@@ -5,6 +5,10 @@ import { HttpClient, parseRetryAfter, type HttpPolicy } from '../../server/src/e
 import { authHeaderFor, packumentUrl, privateRegistryOf, reducePackument, RegistryClient, registryForName } from '../../server/src/engine/data/registry-client';
 import { parseNpmrc, type NpmConfig } from '../../server/src/engine/policy/npmrc';
 import { startFakeRegistry, buildPackument, type FakeRegistry } from '../support/fake-registry';
+import { inThreadDecoder } from '../../server/src/engine/data/packument-decoder';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 
 let reg: FakeRegistry;
 before(async () => {
@@ -307,4 +311,23 @@ test('offline uses the cache only, stale or not', async () => {
   const miss = await offline.lookup('never-seen');
   assert.deepEqual(miss.status === 'error' && miss.reason, 'offline');
   assert.equal(reg.requests.length, before);
+});
+
+test('the decoder is warmed only when a request goes to the network: a lookup the disk cache answers never starts a worker', async () => {
+  reg.addPackage('warmed', { versions: { '1.0.0': {} } });
+  const cache = createCache(mkdtempSync(path.join(tmpdir(), 'depwarden-warm-')));
+  const counting = () => {
+    const decoder = { warms: 0, warm() { decoder.warms++; }, decode: inThreadDecoder.decode, close: inThreadDecoder.close };
+    return decoder;
+  };
+  const npmrc = parseNpmrc([`registry=${reg.url}`]);
+  const first = counting();
+  const cold = new RegistryClient({ npmrc, http: new HttpClient({ timeoutMs: 2000 }), cache, offline: false, decoder: first });
+  assert.equal((await cold.lookup('warmed')).status, 'ok');
+  assert.equal(first.warms, 1, 'a network lookup warms the decoder before its request');
+  const second = counting();
+  const warm = new RegistryClient({ npmrc, http: new HttpClient({ timeoutMs: 2000 }), cache: createCache(cache.dir!), offline: false, decoder: second });
+  const again = await warm.lookup('warmed');
+  assert.equal(again.status === 'ok' && again.fromCache, true, 'answered from the disk cache');
+  assert.equal(second.warms, 0, 'nothing to decode: no worker started');
 });

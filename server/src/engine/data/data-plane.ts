@@ -16,7 +16,7 @@ import { AdvisoryClient } from './advisory-client';
 import { DEFAULT_TTL_MS, type DataCache } from './cache';
 import type { LookupNeeds } from './fetch-remote';
 import { HttpClient, type HttpPolicy } from './http';
-import { packumentDecoder, WorkerDecoder } from './packument-decoder';
+import { packumentDecoder } from './packument-decoder';
 import { fetchMalwareFeeds } from './malware-feed';
 import { resolveProxyRoutes } from './proxy';
 import { advisoryRoute, authHeaderFor, RegistryClient, registryForName } from './registry-client';
@@ -314,9 +314,8 @@ export class DataPlane {
     const offline = this.settings.offline;
     const proxy = resolveProxyRoutes(this.settings.proxy, this.npmrc, this.options.env);
     const http = new HttpClient({ ...(proxy ? { proxy } : {}), ...this.options.http, authFor: (url) => authHeaderFor(this.npmrc, url) });
-    // A worker thread decodes the answers (packument-decoder.ts), started now so that it is up before the first one lands.
+    // A worker thread decodes the answers (packument-decoder.ts), started with the first request to the network.
     const decoder = offline ? undefined : packumentDecoder();
-    if (decoder instanceof WorkerDecoder) decoder.start();
     const registry = new RegistryClient({ npmrc: this.npmrc, http, cache, registryOverride: this.settings.registry, offline, decoder });
     const baseUrl = this.settings.advisories ?? '';
     const advisory = this.data.advisoriesEnabled ? new AdvisoryClient({ http, cache, baseUrl, offline }) : undefined;

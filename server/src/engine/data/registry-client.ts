@@ -302,6 +302,8 @@ export class RegistryClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (cached?.etag) headers['if-none-match'] = cached.etag;
     if (cached?.lastModified) headers['if-modified-since'] = cached.lastModified;
+    // The decoder gets ready while the answer is on its way.
+    this.options.decoder?.warm();
     // Bytes, not text: decodePackument keeps the little the rules read from documents of many megabytes.
     const result = await http.request({ url: key, headers, binary: true });
     if (!result.ok) return { status: 'error', reason: result.reason, registry };
