@@ -155,7 +155,7 @@ test('each bundle has its own cache file: the CLI and the language server do not
   assert.equal(path.dirname(codeCacheFile('/c', '../../v1/x', '/x/../a b.js')), '/c');
 });
 
-test('a save removes the temporary files a killed process left behind, not one another process is writing now', () => {
+test('a start removes the temporary files a killed process left behind, not one another process is writing now', () => {
   const dir = tempDir();
   try {
     const cache = path.join(dir, 'cache');
@@ -173,6 +173,11 @@ test('a save removes the temporary files a killed process left behind, not one a
     assert.ok(!existsSync(abandoned), 'an old temporary file of this cache file is removed');
     assert.ok(existsSync(underWay), 'a fresh one (a save under way) is kept');
     assert.ok(existsSync(unrelated), "another file's is not touched");
+    // Later starts hit the cache and never save: they sweep too.
+    writeFileSync(abandoned, '');
+    utimesSync(abandoned, old, old);
+    assert.equal(load(dir), 'hit');
+    assert.ok(!existsSync(abandoned), 'a start that hits the cache removes it as well');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

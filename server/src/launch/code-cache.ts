@@ -115,7 +115,6 @@ function writeAtomically(file: string, contents: () => Buffer[]): void {
     fd = undefined;
     fs.renameSync(tmp, file);
     created = false;
-    removeAbandoned(file);
   } catch {
     // Only what this process created is removed; saving is best effort and never throws.
     try {
@@ -133,14 +132,21 @@ const ABANDONED_MS = 60_000;
 /**
  * Removes the temporary files of `file` that other processes left: a process killed while
  * saving (an editor stopping the language server) leaves its `<file>.<pid>.tmp` behind,
- * and the folder would collect them. Only files older than ABANDONED_MS, so that a save
- * under way elsewhere keeps its own. Best effort.
+ * and the folder would collect them. Run at every start, hit or not: once one save has
+ * completed, later starts hit the cache and never save again. Only files older than
+ * ABANDONED_MS, so that a save under way elsewhere keeps its own. Best effort, never throws.
  */
 function removeAbandoned(file: string): void {
   const dir = path.dirname(file);
   const prefix = `${path.basename(file)}.`;
   const now = Date.now();
-  for (const name of fs.readdirSync(dir)) {
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir);
+  } catch {
+    return; // no folder yet
+  }
+  for (const name of names) {
     if (!name.startsWith(prefix) || !/^\d+\.tmp$/.test(name.slice(prefix.length))) continue;
     try {
       const at = path.join(dir, name);
@@ -159,6 +165,7 @@ export function compileWithCodeCache(source: string, filename: string, dir: stri
   const file = codeCacheFile(dir, runtime, filename);
   const sourceFingerprint = fingerprint(source);
   const cached = readCache(file, sourceFingerprint);
+  removeAbandoned(file);
   const script = new vm.Script(Module.wrap(source), { filename, cachedData: cached.data });
   const status: CodeCacheStatus = cached.data === undefined ? (cached.corrupt ? 'rejected' : 'miss') : script.cachedDataRejected ? 'rejected' : 'hit';
   return {
