@@ -11,6 +11,7 @@ import type { LookupNeeds } from '../../server/src/engine/data/fetch-remote';
 import { defaultSettings } from '../../server/src/engine/model';
 import { parseNpmrc } from '../../server/src/engine/policy/npmrc';
 import { startFakeRegistry, type FakeRegistry } from '../support/fake-registry';
+import { inThreadDecoder } from '../../server/src/engine/data/packument-decoder';
 
 function needsOf(names: string[]): LookupNeeds {
   return { names: new Map(names.map((n) => [n, new Set(['1.0.0'])])), lockedPairs: [], specs: [] };
@@ -68,16 +69,19 @@ test('names promoted to urgent while others are in flight are taken next, and th
   await until(() => reg.requests.length >= 16, 'sixteen background requests');
   // The person opens the package.json that declares them: they are promoted.
   plane.request(needsOf(urgent), { urgent: new Set(urgent) });
+  // The sixteen are answered; what is asked next is held unanswered, so that what the
+  // plane asks while the urgent names are outstanding can be seen.
+  reg.resume();
+  reg.pause();
+  await until(() => reg.requests.length >= 16 + urgent.length + 2, 'the next requests');
+  await new Promise((r) => setTimeout(r, 200));
+  const next = reg.requests.slice(16).map((r) => r.name);
+  assert.deepEqual(next.filter((n) => urgent.includes(n)).sort(), urgent, next.join(', '));
+  assert.equal(next.length, urgent.length + 2, `asked while the urgent ones were outstanding: ${next.join(', ')}`);
   reg.resume();
   await plane.idle();
-  const asked = reg.requests.map((r) => r.name);
-  // All urgent ones right after the sixteen already in flight (none was among them: they were queued last).
-  const positions = urgent.map((n) => asked.indexOf(n));
-  assert.ok(
-    positions.every((p) => p >= 16 && p < 16 + urgent.length),
-    `urgent at ${positions.join(', ')} of ${asked.join(', ')}`,
-  );
-  assert.equal(asked.length, background.length + urgent.length);
+  assert.equal(reg.requests.length, background.length + urgent.length);
+  for (const n of [...background, ...urgent]) assert.equal(plane.data.packuments.get(n)?.status, 'ok', n);
 });
 
 test('cancelling while workers wait for urgent lookups ends the run', async (t) => {
@@ -92,4 +96,34 @@ test('cancelling while workers wait for urgent lookups ends the run', async (t) 
   await plane.idle();
   assert.equal(plane.busy, false);
   assert.ok(reg.requests.length <= urgent.length + 2, `asked ${reg.requests.length} after the cancel`);
+});
+
+test('answers waiting for the decoder do not hold the request slots: more names are asked meanwhile', async (t) => {
+  const names = Array.from({ length: 8 }, (_, i) => `slow-decode-${i}`);
+  const reg = await registryWith(names);
+  t.after(() => reg.close());
+  // A decoder that holds every answer until told.
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const decoding: string[] = [];
+  const decoder = () => ({
+    warm: () => undefined,
+    close: async () => undefined,
+    async decode(bytes: Buffer, name: string) {
+      decoding.push(name);
+      await gate;
+      return inThreadDecoder.decode(bytes, name);
+    },
+  });
+  const settings = { ...defaultSettings(), offline: false, registry: reg.url, advisories: null, publicRegistries: [reg.url] };
+  const plane = new DataPlane(settings, parseNpmrc([]), { cache: createCache(), http: { concurrency: 2 }, decoder });
+  plane.request(needsOf(names));
+  // Two requests at a time, and twice as many lookups: two more names are asked while the first answers wait.
+  await until(() => decoding.length >= 4, 'four answers at the decoder');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(reg.requests.length, 4, reg.requests.map((r) => r.name).join(', '));
+  open();
+  await plane.idle();
+  assert.equal(reg.requests.length, names.length);
+  for (const n of names) assert.equal(plane.data.packuments.get(n)?.status, 'ok', n);
 });

@@ -156,6 +156,65 @@ test('response bodies are read within the byte budget, however many requests are
   assert.equal(big.status === 'ok' && big.packument.version('1.0.0')!.deprecated?.length, 300_000);
 });
 
+const tick = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+test('a body held with holdBudget counts against the byte budget at its real size until released', async () => {
+  // 1.5 MB, sent without Content-Length: it reserves 1 MiB while read, then its real size.
+  reg.addPackage('held-big', { versions: { '1.0.0': { deprecated: 'x'.repeat(1_500_000) } } });
+  reg.addPackage('held-next', { versions: { '1.0.0': {} } });
+  const http = new HttpClient({ timeoutMs: 2000, bodyBudget: 2 * 1024 * 1024 });
+  const held = await http.request({ url: `${reg.url}held-big`, binary: true, holdBudget: true });
+  assert.ok(held.ok);
+  if (!held.ok) return;
+  assert.equal(http.peakBodyBytes, held.response.bytes!.length);
+  // The next body (1 MiB reserved) does not fit beside it: it is not read until the release.
+  let done = false;
+  const next = http.request({ url: `${reg.url}held-next` }).then((r) => ((done = true), r));
+  while (reg.requestsFor('held-next').length === 0) await tick(5);
+  await tick(50);
+  assert.equal(done, false, 'read while the held body filled the budget');
+  held.response.release!();
+  held.response.release!(); // twice gives back once
+  assert.ok((await next).ok);
+  // Given back once: two 1 MiB bodies fit together again.
+  const both = await Promise.all([http.request({ url: `${reg.url}held-next` }), http.request({ url: `${reg.url}held-next` })]);
+  assert.ok(both.every((r) => r.ok));
+  assert.ok(http.peakBodyBytes <= held.response.bytes!.length + 1024 * 1024, `reserved ${http.peakBodyBytes}`);
+});
+
+test('a registry answer keeps its share of the byte budget until it is decoded', async () => {
+  reg.addPackage('decode-first', { versions: { '1.0.0': {} } });
+  reg.addPackage('decode-second', { versions: { '1.0.0': {} } });
+  // A decoder that holds its first answer until told: the second body must wait for it.
+  let open!: () => void;
+  const gate = new Promise<void>((resolve) => (open = resolve));
+  const started: string[] = [];
+  const gated = {
+    warm: () => undefined,
+    close: async () => undefined,
+    async decode(bytes: Buffer, name: string) {
+      started.push(name);
+      if (started.length === 1) await gate;
+      return inThreadDecoder.decode(bytes, name);
+    },
+  };
+  const npmrc = parseNpmrc([`registry=${reg.url}`]);
+  // Room for one undeclared body (1 MiB) at a time.
+  const http = new HttpClient({ timeoutMs: 2000, bodyBudget: 1.5 * 1024 * 1024 });
+  const registry = new RegistryClient({ npmrc, http, cache: createCache(), offline: false, decoder: gated });
+  const first = registry.lookup('decode-first');
+  while (started.length === 0) await tick(5);
+  const second = registry.lookup('decode-second');
+  while (reg.requestsFor('decode-second').length === 0) await tick(5);
+  await tick(50);
+  assert.deepEqual(started, ['decode-first'], 'the second body was read while the first waited for the decoder');
+  open();
+  const results = await Promise.all([first, second]);
+  assert.ok(results.every((r) => r.status === 'ok'));
+  assert.deepEqual(started, ['decode-first', 'decode-second']);
+  assert.ok(http.peakBodyBytes <= 1.5 * 1024 * 1024, `reserved ${http.peakBodyBytes}`);
+});
+
 test('500 is retried a bounded number of times, then reported', async () => {
   reg.addPackage('flaky', { versions: { '1.0.0': {} } });
   reg.fault('flaky', { kind: 'status', status: 500 });

@@ -38,6 +38,12 @@ export interface HttpRequest {
   body?: string;
   /** Hand the body over as bytes (HttpResponse.bytes), not decoded: for readers that keep a small part of a large answer. */
   binary?: boolean;
+  /**
+   * Keep the body's share of the byte budget (its real size, once read) until the caller
+   * calls HttpResponse.release: for a body that is decoded after it is read, so that bodies
+   * read and waiting to be decoded count against the budget too.
+   */
+  holdBudget?: boolean;
 }
 
 export interface HttpResponse {
@@ -50,6 +56,8 @@ export interface HttpResponse {
   bytes?: Buffer;
   /** The URL that answered (after redirects). */
   url: string;
+  /** Gives back the body's share of the byte budget (requests with holdBudget; idempotent). */
+  release?: () => void;
 }
 
 export type HttpResult = { ok: true; response: HttpResponse } | { ok: false; reason: string };
@@ -63,9 +71,9 @@ export interface HttpPolicy {
   maxBytes: number;
   concurrency: number;
   /**
-   * Bytes of response bodies read at once, over all requests: a body waits (its timeout
-   * paused) until the bodies being read leave room for its Content-Length (1 MiB when not
-   * declared). A count of requests alone does not bound memory: the registry sends full
+   * Bytes of response bodies read at once, over all requests (and, for holdBudget requests,
+   * read and not yet released by the caller): a body waits (its timeout paused) until the
+   * others leave room for its Content-Length (1 MiB when not declared). A count of requests alone does not bound memory: the registry sends full
    * packuments (react 4 MB, typescript 10 MB, next 21 MB), and 16 at once were hundreds of
    * MB that the process kept after they were read. One body larger than the budget is read
    * alone.
@@ -203,16 +211,23 @@ export class HttpClient {
         const declared = Number(res.headers.get('content-length'));
         // Waiting for room in the budget is this process's doing, not the server's slowness.
         clearTimeout(timer);
-        const reserved = await this.budget.take(Number.isFinite(declared) && declared > 0 ? declared : UNDECLARED_BODY_BYTES);
+        let reserved = await this.budget.take(Number.isFinite(declared) && declared > 0 ? declared : UNDECLARED_BODY_BYTES);
         timer = setTimeout(() => controller.abort(), p.timeoutMs);
         let bytes: Buffer;
+        let held = false;
         try {
           bytes = await readCapped(res, p.maxBytes, controller.signal);
+          if (req.holdBudget) {
+            // Held from now on at its real size (a body without Content-Length reserved 1 MiB).
+            if (bytes.length > reserved) reserved += this.budget.grow(bytes.length - reserved);
+            held = true;
+          }
         } finally {
-          this.budget.give(reserved);
+          if (!held) this.budget.give(reserved);
         }
-        if (req.binary) return { status: res.status, headers: responseHeaders, body: '', bytes, url };
-        return { status: res.status, headers: responseHeaders, body: bytes.toString('utf8'), url };
+        const release = held ? once(() => this.budget.give(reserved)) : undefined;
+        if (req.binary) return { status: res.status, headers: responseHeaders, body: '', bytes, url, release };
+        return { status: res.status, headers: responseHeaders, body: bytes.toString('utf8'), url, release };
       } finally {
         clearTimeout(timer);
       }
@@ -252,6 +267,15 @@ export class HttpClient {
   }
 }
 
+function once(f: () => void): () => void {
+  let done = false;
+  return () => {
+    if (done) return;
+    done = true;
+    f();
+  };
+}
+
 /** What a body without a Content-Length reserves of the budget. */
 const UNDECLARED_BODY_BYTES = 1024 * 1024;
 
@@ -269,6 +293,15 @@ class ByteBudget {
     if (this.waiting.length === 0 && this.fits(n)) this.reserve(n);
     else await new Promise<void>((go) => this.waiting.push({ bytes: n, go }));
     return n;
+  }
+
+  /**
+   * Reserves `bytes` more at once, over the limit if need be (a body found larger than it
+   * announced, already in memory): later takers wait until it is given back. Returns `bytes`.
+   */
+  grow(bytes: number): number {
+    this.reserve(bytes);
+    return bytes;
   }
 
   give(n: number): void {

@@ -12,7 +12,7 @@ import type { PackumentLookup } from './remote-data';
 import type { Packument } from './packument';
 import { decodeStored, encodePackument, type StoredPackument } from './packument-store';
 import type { CacheEntry, DataCache } from './cache';
-import type { HttpClient } from './http';
+import type { HttpClient, HttpResponse } from './http';
 import { inThreadDecoder, type PackumentDecoder } from './packument-decoder';
 import { browsableRepositoryUrl, INSTALL_SCRIPT_NAMES, reducePackument, trimTrailing } from './packument-reduce';
 import { hostOf } from './url-host';
@@ -231,15 +231,18 @@ export class RegistryClient {
   /**
    * Looks a name up. `versions` are the versions the caller needs: a fresh cache entry
    * that lacks one of them is revalidated once (the version may be newer than the entry),
-   * and the answer is remembered so that a warm scan does not ask again.
+   * and the answer is remembered so that a warm scan does not ask again. `onAnswered` is
+   * called once the registry has answered (before the answer is decoded), or when the
+   * lookup ends without a request.
    */
-  lookup(name: string, versions: string[] = []): Promise<PackumentLookup> {
+  lookup(name: string, versions: string[] = [], onAnswered?: () => void): Promise<PackumentLookup> {
     const pending = this.inFlight.get(name);
-    if (pending) return pending;
+    if (pending) return pending.finally(onAnswered);
     // Forgotten once settled: the language server's data plane keeps one client for as
     // long as lookups run, and a name asked again meanwhile (Scan Workspace after a
     // failure) must be asked again, not answered with the first answer.
-    const promise: Promise<PackumentLookup> = this.lookupUncoalesced(name, versions).finally(() => {
+    const promise: Promise<PackumentLookup> = this.lookupUncoalesced(name, versions, onAnswered).finally(() => {
+      onAnswered?.();
       if (this.inFlight.get(name) === promise) this.inFlight.delete(name);
     });
     this.inFlight.set(name, promise);
@@ -262,7 +265,7 @@ export class RegistryClient {
     return out;
   }
 
-  private async lookupUncoalesced(name: string, versions: string[]): Promise<PackumentLookup> {
+  private async lookupUncoalesced(name: string, versions: string[], onAnswered?: () => void): Promise<PackumentLookup> {
     const { cache, offline } = this.options;
     const registry = this.registryFor(name);
     const unusable = unusableRegistry(registry);
@@ -288,7 +291,7 @@ export class RegistryClient {
       const unknown = versions.filter((v) => !value.packument.hasVersion(v) && !value.absent.includes(v));
       if (unknown.length === 0) return { status: 'ok', packument: value.packument, registry, fromCache: true };
     }
-    return this.fetchPackument(name, registry, key, versions, gone ? undefined : cached);
+    return this.fetchPackument(name, registry, key, versions, gone ? undefined : cached, onAnswered);
   }
 
   private async fetchPackument(
@@ -297,6 +300,7 @@ export class RegistryClient {
     key: string,
     versions: string[],
     cached: CacheEntry<CachedPackument> | undefined,
+    onAnswered?: () => void,
   ): Promise<PackumentLookup> {
     const { http, cache } = this.options;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -305,9 +309,28 @@ export class RegistryClient {
     // The decoder gets ready while the answer is on its way.
     this.options.decoder?.warm();
     // Bytes, not text: decodePackument keeps the little the rules read from documents of many megabytes.
-    const result = await http.request({ url: key, headers, binary: true });
+    // The body keeps its share of the byte budget until it is decoded: bodies waiting for
+    // the decoder count against the budget as those being read do.
+    const result = await http.request({ url: key, headers, binary: true, holdBudget: true });
+    onAnswered?.();
     if (!result.ok) return { status: 'error', reason: result.reason, registry };
     const res = result.response;
+    try {
+      return await this.answered(name, registry, key, versions, cached, res);
+    } finally {
+      res.release?.();
+    }
+  }
+
+  private async answered(
+    name: string,
+    registry: string,
+    key: string,
+    versions: string[],
+    cached: CacheEntry<CachedPackument> | undefined,
+    res: HttpResponse,
+  ): Promise<PackumentLookup> {
+    const { cache } = this.options;
     const validators = { etag: res.headers.etag, lastModified: res.headers['last-modified'] };
     if (res.status === 304 && cached) {
       const absent = new Set(cached.value.absent);
@@ -328,6 +351,8 @@ export class RegistryClient {
       decoded = await (this.options.decoder ?? inThreadDecoder).decode(res.bytes ?? Buffer.from(res.body), name);
     } catch (e) {
       return { status: 'error', reason: (e as Error).message, registry };
+    } finally {
+      res.release?.();
     }
     if (!decoded) return { status: 'error', reason: 'malformed response', registry };
     const { packument } = decoded;
