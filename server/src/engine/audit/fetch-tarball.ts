@@ -9,13 +9,13 @@
  * Proxied requests go through undici inside HttpClient, past that fetch, so a tarball
  * whose URL would use a proxy is refused with a reason rather than downloaded wrong.
  */
-import { HttpClient, DEFAULT_HTTP_POLICY, type HttpPolicy } from '../data/http';
+import { HttpClient, type HttpPolicy } from '../data/http';
 import { proxyForUrl } from '../data/proxy';
 
 export type TarballDownload = { ok: true; bytes: Buffer; url: string } | { ok: false; status?: number; reason: string };
 
 export function tarballClient(policy: Partial<HttpPolicy>, maxBytes: number): HttpClient {
-  const inner = policy.fetch ?? DEFAULT_HTTP_POLICY.fetch;
+  const inner = policy.fetch ?? ((...args: Parameters<typeof fetch>) => fetch(...args));
   // The client counts base64 characters: 4 per 3 bytes.
   const maxBase64 = Math.ceil(maxBytes / 3) * 4 + 4;
   return new HttpClient({ ...policy, maxBytes: maxBase64, fetch: base64Fetch(inner) });

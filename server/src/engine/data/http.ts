@@ -4,9 +4,9 @@
  * redirects followed by hand so that credentials are chosen afresh for every host (a
  * token configured for one registry never follows a redirect to another host).
  *
- * Built on Node's global fetch; redirects are manual for the reason above. Through a
- * proxy, requests go through undici's fetch with a ProxyAgent (Node's fetch has no proxy
- * option): https targets through a CONNECT tunnel, so the proxy never sees their headers;
+ * Direct requests go through node:http and node:https (node-transport.ts: a fraction of
+ * fetch's CPU per body); redirects are manual for the reason above. Through a proxy,
+ * requests go through undici's fetch with a ProxyAgent: https targets through a CONNECT tunnel, so the proxy never sees their headers;
  * plain http targets as absolute-URI requests (what proxies that only tunnel to port 443
  * accept).
  *
@@ -28,6 +28,7 @@ function loadUndici(): typeof import('undici') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('undici') as typeof import('undici');
 }
+import { NodeTransport, type Exchange } from './node-transport';
 import { describeProxy, proxyForUrl, type ProxyRoutes } from './proxy';
 import { hostOf } from './url-host';
 
@@ -91,8 +92,11 @@ export interface HttpPolicy {
   proxy?: ProxyRoutes;
   /** Injectable for tests (to observe backoff without waiting). */
   delay: (ms: number) => Promise<void>;
-  /** Used for direct connections; proxied ones go through undici's fetch with a ProxyAgent. */
-  fetch: typeof fetch;
+  /**
+   * Injectable (tests, the tarball client): direct requests then go through it instead of
+   * node:http. Proxied ones always go through undici's fetch with a ProxyAgent.
+   */
+  fetch?: typeof fetch;
 }
 
 export const DEFAULT_HTTP_POLICY: HttpPolicy = {
@@ -106,7 +110,6 @@ export const DEFAULT_HTTP_POLICY: HttpPolicy = {
   maxRetryAfterMs: 30_000,
   userAgent: 'depwarden/0.1.0',
   delay: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  fetch: (...args) => fetch(...args),
 };
 
 /** Thrown inside one attempt; `retryable` says whether another attempt may help. */
@@ -129,6 +132,8 @@ export class HttpClient {
   private readonly budget: ByteBudget;
   /** One agent (connection pool) per proxy URL and mode, closed by close(). */
   private agents = new Map<string, ProxyAgent>();
+  /** Direct connections (made on first use). */
+  private transport?: NodeTransport;
 
   constructor(policy: Partial<HttpPolicy> = {}) {
     this.policy = { ...DEFAULT_HTTP_POLICY, ...policy };
@@ -177,12 +182,12 @@ export class HttpClient {
       let timer = setTimeout(() => controller.abort(), p.timeoutMs);
       try {
         this.requests++;
-        let res: Response;
+        let res: Exchange;
         try {
           const init = { method, headers, body, redirect: 'manual' as const, signal: controller.signal };
-          res = proxy
-            ? ((await loadUndici().fetch(url, { ...init, dispatcher: this.agentFor(proxy, !isPlainHttp(url)) })) as unknown as Response)
-            : await p.fetch(url, init);
+          if (proxy) res = fromResponse((await loadUndici().fetch(url, { ...init, dispatcher: this.agentFor(proxy, !isPlainHttp(url)) })) as unknown as Response);
+          else if (p.fetch) res = fromResponse(await p.fetch(url, init));
+          else res = await (this.transport ??= new NodeTransport(p.concurrency)).send(url, init);
         } catch (e) {
           // A proxy that refuses (407, a denied tunnel) will refuse again: no retry.
           const refusal = proxy && !controller.signal.aborted ? describeProxyRefusal(e) : undefined;
@@ -190,8 +195,8 @@ export class HttpClient {
           throw new AttemptError(proxy ? `${why} (through the proxy ${describeProxy(proxy)})` : why, refusal === undefined);
         }
         if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-          await res.body?.cancel().catch(() => undefined);
-          const location = res.headers.get('location');
+          await res.cancel();
+          const location = res.headers.location;
           if (!location) throw new AttemptError(`HTTP ${res.status} without a location`, false);
           if (hop >= p.maxRedirects) throw new AttemptError('too many redirects', false);
           url = new URL(location, url).toString();
@@ -201,14 +206,12 @@ export class HttpClient {
           }
           continue;
         }
-        // Null prototype: header names come from the server (a `__proto__` header is legal).
-        const responseHeaders = Object.create(null) as Record<string, string>;
-        res.headers.forEach((v, k) => (responseHeaders[k] = v));
+        const responseHeaders = res.headers;
         if (res.status === 429 || res.status >= 500) {
-          await res.body?.cancel().catch(() => undefined);
+          await res.cancel();
           throw new AttemptError(`HTTP ${res.status}`, true, parseRetryAfter(responseHeaders['retry-after']));
         }
-        const declared = Number(res.headers.get('content-length'));
+        const declared = Number(responseHeaders['content-length']);
         // Waiting for room in the budget is this process's doing, not the server's slowness.
         clearTimeout(timer);
         let reserved = await this.budget.take(Number.isFinite(declared) && declared > 0 ? declared : UNDECLARED_BODY_BYTES);
@@ -236,6 +239,8 @@ export class HttpClient {
 
   /** Closes the proxy connections (direct ones belong to Node's global pool). */
   async close(): Promise<void> {
+    this.transport?.close();
+    this.transport = undefined;
     const agents = [...this.agents.values()];
     this.agents.clear();
     await Promise.all(agents.map((a) => a.close().catch(() => undefined)));
@@ -323,25 +328,22 @@ class ByteBudget {
   }
 }
 
-async function readCapped(res: Response, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
-  const declared = Number(res.headers.get('content-length'));
+async function readCapped(res: Exchange, maxBytes: number, signal: AbortSignal): Promise<Buffer> {
+  const declared = Number(res.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
-    await res.body?.cancel().catch(() => undefined);
+    await res.cancel();
     throw new AttemptError(`response too large (${declared} bytes)`, false);
   }
   if (!res.body) return Buffer.alloc(0);
   // A body of declared length (and not decompressed on the way, which changes its length)
   // is read into one buffer of that size: chunks plus their concatenation held twice it.
-  const exact = Number.isFinite(declared) && declared > 0 && !res.headers.get('content-encoding') ? Buffer.allocUnsafeSlow(declared) : undefined;
-  const reader = res.body.getReader();
+  const exact = Number.isFinite(declared) && declared > 0 && res.identity ? Buffer.allocUnsafeSlow(declared) : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
+    for await (const value of res.body) {
       if (total + value.byteLength > maxBytes) {
-        await reader.cancel().catch(() => undefined);
+        await res.cancel();
         throw new AttemptError(`response too large (over ${maxBytes} bytes)`, false);
       }
       if (exact && total + value.byteLength <= exact.length) exact.set(value, total);
@@ -358,6 +360,42 @@ async function readCapped(res: Response, maxBytes: number, signal: AbortSignal):
   }
   if (exact && chunks.length === 0) return exact.subarray(0, total);
   return Buffer.concat(chunks, total);
+}
+
+/** A fetch Response as an Exchange (the proxied and injected paths). */
+function fromResponse(res: Response): Exchange {
+  // Null prototype: header names come from the server (a `__proto__` header is legal).
+  const headers = Object.create(null) as Record<string, string>;
+  res.headers.forEach((v, k) => (headers[k] = v));
+  const stream = res.body;
+  return {
+    status: res.status,
+    headers,
+    body: stream ? chunksOf(stream) : undefined,
+    // fetch has undone any content-coding.
+    identity: !headers['content-encoding'],
+    cancel: async () => {
+      await stream?.cancel().catch(() => undefined);
+    },
+  };
+}
+
+async function* chunksOf(stream: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const reader = stream.getReader();
+  let done = false;
+  try {
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        done = true;
+        return;
+      }
+      yield next.value;
+    }
+  } finally {
+    // Left early (too large, an error): the rest is not wanted.
+    if (!done) await reader.cancel().catch(() => undefined);
+  }
 }
 
 function isPlainHttp(url: string): boolean {
