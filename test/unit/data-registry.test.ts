@@ -180,10 +180,17 @@ test('a body held with holdBudget counts against the byte budget at its real siz
   const both = await Promise.all([http.request({ url: `${reg.url}held-next` }), http.request({ url: `${reg.url}held-next` })]);
   assert.ok(both.every((r) => r.ok));
   assert.ok(http.peakBodyBytes <= held.response.bytes!.length + 1024 * 1024, `reserved ${http.peakBodyBytes}`);
+  // A small held body keeps only its size: the 1 MiB it reserved while read is given back at once.
+  const tight = new HttpClient({ timeoutMs: 2000, bodyBudget: 1.5 * 1024 * 1024 });
+  const small = await tight.request({ url: `${reg.url}held-next`, binary: true, holdBudget: true });
+  assert.ok(small.ok);
+  assert.ok((await tight.request({ url: `${reg.url}held-next` })).ok, 'a 1 MiB reservation fits beside a small held body');
+  if (small.ok) small.response.release!();
 });
 
 test('a registry answer keeps its share of the byte budget until it is decoded', async () => {
-  reg.addPackage('decode-first', { versions: { '1.0.0': {} } });
+  // ~600 KB: held beside the next body's 1 MiB reservation, over the 1.5 MiB budget.
+  reg.addPackage('decode-first', { versions: { '1.0.0': { deprecated: 'x'.repeat(600_000) } } });
   reg.addPackage('decode-second', { versions: { '1.0.0': {} } });
   // A decoder that holds its first answer until told: the second body must wait for it.
   let open!: () => void;
@@ -199,7 +206,6 @@ test('a registry answer keeps its share of the byte budget until it is decoded',
     },
   };
   const npmrc = parseNpmrc([`registry=${reg.url}`]);
-  // Room for one undeclared body (1 MiB) at a time.
   const http = new HttpClient({ timeoutMs: 2000, bodyBudget: 1.5 * 1024 * 1024 });
   const registry = new RegistryClient({ npmrc, http, cache: createCache(), offline: false, decoder: gated });
   const first = registry.lookup('decode-first');

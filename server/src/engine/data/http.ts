@@ -221,8 +221,11 @@ export class HttpClient {
         try {
           bytes = await readCapped(res, p.maxBytes, controller.signal);
           if (req.holdBudget) {
-            // Held from now on at its real size (a body without Content-Length reserved 1 MiB).
-            if (bytes.length > reserved) reserved += this.budget.grow(bytes.length - reserved);
+            // Held from now on at its real size: more than reserved (a body without
+            // Content-Length reserved 1 MiB) or less (most packuments are far smaller).
+            if (bytes.length > reserved) this.budget.grow(bytes.length - reserved);
+            else this.budget.give(reserved - bytes.length);
+            reserved = bytes.length;
             held = true;
           }
         } finally {
@@ -302,11 +305,10 @@ class ByteBudget {
 
   /**
    * Reserves `bytes` more at once, over the limit if need be (a body found larger than it
-   * announced, already in memory): later takers wait until it is given back. Returns `bytes`.
+   * announced, already in memory): later takers wait until it is given back.
    */
-  grow(bytes: number): number {
+  grow(bytes: number): void {
     this.reserve(bytes);
-    return bytes;
   }
 
   give(n: number): void {
