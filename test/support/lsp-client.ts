@@ -26,6 +26,8 @@ export class LspTestClient {
   private readonly child: ChildProcess;
   readonly diagnostics = new Map<string, PublishedDiagnostics['diagnostics']>();
   readonly statuses: unknown[] = [];
+  /** Which of them came when: 'publish' or 'status', in the order they arrived. */
+  readonly arrivals: Array<'publish' | 'status'> = [];
   /** Every publishDiagnostics, in order, with when it arrived (to count publishes). */
   readonly publishes: Array<PublishedDiagnostics & { at: number }> = [];
   /** Extra client capabilities sent with initialize (e.g. { window: { workDoneProgress: true } }). */
@@ -51,10 +53,12 @@ export class LspTestClient {
     this.connection.onNotification('textDocument/publishDiagnostics', (p: PublishedDiagnostics) => {
       this.diagnostics.set(p.uri, p.diagnostics);
       this.publishes.push({ ...p, at: Date.now() });
+      this.arrivals.push('publish');
       this.notify();
     });
     this.connection.onNotification('depwarden/status', (s: unknown) => {
       this.statuses.push(s);
+      this.arrivals.push('status');
       this.notify();
     });
     this.connection.onNotification('window/logMessage', (m: { message: string }) => this.logs.push(m.message));

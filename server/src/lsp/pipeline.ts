@@ -5,7 +5,7 @@ import { lookupNeeds } from '../engine/data/fetch-remote';
 import type { RemoteData } from '../engine/data/remote-data';
 import type { SourceFile } from '../engine/model';
 import type { NpmConfig } from '../engine/policy/npmrc';
-import { roleOfPath, rootConfigOf, type Project } from '../engine/project';
+import { buildProject, roleOfPath, rootConfigOf, type Project } from '../engine/project';
 import { rescanLanded, scanFiles, scanFocused, type ScanResult } from '../engine/scan';
 import { findingsToDiagnostics } from './diagnostics';
 import { lookupsFinished } from './idle-gc';
@@ -34,6 +34,13 @@ export interface LookUpOptions {
 
 /** Background audits that land close together are merged into one re-check. */
 const AUDIT_RESCAN_MS = 1000;
+
+/**
+ * How long a folder's first scan waits after sending its lookups, before its rules run: the
+ * cache reads and connections that get the first requests out take a few turns of the event
+ * loop.
+ */
+const REQUESTS_HEAD_START_MS = 15;
 
 /** While answers keep landing, findings are re-published at most this often. */
 const BATCH_PUBLISH_MS = 1000;
@@ -264,7 +271,9 @@ export class Pipeline {
     // The plane first (the root .npmrc and .depwarden.json choose it), so that the scan
     // reads its data: the first scan of a folder is one scan, not two.
     this.attach(folder, this.entryFor(folder, settings, rootConfigOf(files, this.projectOptions(settings)).npmrc));
-    let local = this.scanFiles(folder, files, settings);
+    const built = folder.result ? undefined : await this.lookUpBeforeFirstScan(folder, files, settings);
+    if (generation !== folder.generation) return undefined;
+    let local = this.scanFiles(folder, files, settings, built);
     // The project built the same config; should it ever differ, the folder is scanned again with the right data.
     if (local && this.entryFor(folder, settings, local.project.npmrc) !== this.planeOf.get(folder)) {
       this.state.log('[warn] the data plane chosen before the scan was not the project\'s: scanned again');
@@ -501,11 +510,37 @@ export class Pipeline {
     entry.progress = undefined;
   }
 
-  private scanFiles(folder: WorkspaceFolderState, files: SourceFile[], settings: FolderSettings): ScanResult | undefined {
+  /**
+   * A folder's first scan: its project is built first and what it lacks is asked for at
+   * once, and the event loop gets a turn before the rules run, so that the requests are on
+   * their way meanwhile (the rules of a cold first scan of sentry take ~400 ms, during which
+   * nothing else runs). Returns the project for the scan to use, or undefined (offline, or
+   * it could not be built: the scan then builds it and reports why).
+   */
+  private async lookUpBeforeFirstScan(folder: WorkspaceFolderState, files: SourceFile[], settings: FolderSettings): Promise<Project | undefined> {
+    const entry = this.planeOf.get(folder);
+    if (!entry || settings.offline) return undefined;
+    let project: Project;
+    try {
+      project = buildProject(files, { ...this.projectOptions(settings), cache: folder.parseCache, usage: folder.usage });
+    } catch {
+      return undefined;
+    }
+    // The plane was chosen from the root config; the scan checks the project agrees (scan()).
+    if (this.entryFor(folder, settings, project.npmrc) !== entry) return project;
+    if (entry.plane.request(lookupNeeds(project), { urgent: this.openDirectDependencies(folder, project) })) {
+      this.markFetching(entry);
+      void this.beginProgress(entry);
+      await new Promise((resolve) => setTimeout(resolve, REQUESTS_HEAD_START_MS));
+    }
+    return project;
+  }
+
+  private scanFiles(folder: WorkspaceFolderState, files: SourceFile[], settings: FolderSettings, project?: Project): ScanResult | undefined {
     try {
       const remote = this.remoteFor(folder);
       folder.remote = remote;
-      const options = { ...this.projectOptions(settings), cache: folder.parseCache, remote, usage: folder.usage, keepForRescan: true };
+      const options = { ...this.projectOptions(settings), cache: folder.parseCache, remote, usage: folder.usage, keepForRescan: true, project };
       const mark = this.planeOf.get(folder)?.plane.mark ?? 0;
       const started = performance.now();
       const result = scanFiles(files, options);
