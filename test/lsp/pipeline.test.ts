@@ -321,3 +321,27 @@ test('a lockfile deleted on disk loses its findings although its tab stays open'
   await client.connection.sendNotification('workspace/didChangeWatchedFiles', { changes: [{ uri: lockUri, type: 1 }] });
   await client.waitFor(() => client.diagnostics.get(lockUri)?.some((d) => d.code === 'typosquat'), 'the findings to return');
 });
+
+test('answers that land while a file-open scan is pending are published by that scan', async (t) => {
+  const reg = await startFakeRegistry();
+  reg.addPackage('late', { created: OLD, versions: { '1.0.0': { time: OLD, repository: 'https://github.com/x/y', deprecated: 'use another' } } });
+  reg.pause();
+  const root = JSON.stringify({ name: 'app', dependencies: { late: '1.0.0' } }, null, 2);
+  const other = JSON.stringify({ name: 'other', version: '1.0.0' }, null, 2);
+  const dir = tempProject({ 'package.json': root }, 'depwarden-pending-scan-');
+  mkdirSync(path.join(dir, 'tools'));
+  writeFileSync(path.join(dir, 'tools', 'package.json'), other);
+  t.after(() => reg.resume()); // held requests would keep the registry from closing
+  const client = onlineClient(t, reg, dir);
+  // A long debounce: the scan the second open schedules is still pending when the answer lands.
+  client.settings = { ...online(reg), debounceMs: 1500 };
+  await client.initialize(dir);
+  const rootUri = await open(client, path.join(dir, 'package.json'));
+  await client.waitFor(() => reg.requestsFor('late').length > 0, 'the lookup in flight');
+  // The editor opens another package.json, unchanged (as VS Code does for its own features).
+  await open(client, path.join(dir, 'tools', 'package.json'));
+  reg.resume();
+  // The lookups end while that scan waits; the rescan they would get is left to it, and it
+  // must publish what landed although the files are the ones last scanned.
+  await client.waitFor(() => client.diagnostics.get(rootUri)?.some((d) => d.code === 'deprecated'), 'the landed deprecation on the package.json', 8000);
+});

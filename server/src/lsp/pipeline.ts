@@ -327,9 +327,19 @@ export class Pipeline {
     return true;
   }
 
+  /**
+   * The same files, and no answer landed since the published result was scanned. Answers
+   * count: a scan scheduled by an edit or an opened file stands in for the rescan the
+   * landed answers would have had (rescan() leaves them to it), and skipping it left them
+   * unpublished (VS Code opening package.json files as lookups ended: theia's last 18
+   * trust-change findings never showed).
+   */
   private sameAsLastScan(folder: WorkspaceFolderState, files: SourceFile[]): boolean {
     const last = this.lastScanned.get(folder);
-    return last !== undefined && sameTexts(last, files);
+    if (last === undefined || !sameTexts(last, files)) return false;
+    const scannedAt = folder.result && this.scanned.get(folder.result)?.mark;
+    const plane = this.planeOf.get(folder)?.plane;
+    return scannedAt !== undefined && (plane === undefined || plane.mark === scannedAt);
   }
 
   /** Queues the lookups the pass's data lacks (direct dependencies of open package.json files first). */
