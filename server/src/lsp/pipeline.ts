@@ -347,14 +347,19 @@ export class Pipeline {
     const { folder, settings, local } = pass;
     const entry = this.entryFor(folder, settings, local.project.npmrc);
     this.attach(folder, entry);
-    const urgent = this.openDirectDependencies(folder, local.project);
-    if (entry.plane.request(lookupNeeds(local.project), { ...options, urgent })) {
-      this.markFetching(entry);
-      void this.beginProgress(entry);
-    }
+    this.askPlane(entry, folder, local.project, options);
     // Earlier audits of the locked tarballs, from the disk cache (new lockfile entries only).
     this.backgroundAudits.readCached(folder, local.project).catch((e) => this.state.log(`[warn] cached audits not read: ${(e as Error).message}`));
     return entry;
+  }
+
+  /** Queues on the plane what the project lacks, the open package.json files' direct dependencies first; true when something was queued. */
+  private askPlane(entry: PlaneEntry, folder: WorkspaceFolderState, project: Project, options: LookUpOptions = {}): boolean {
+    const urgent = this.openDirectDependencies(folder, project);
+    if (!entry.plane.request(lookupNeeds(project), { ...options, urgent })) return false;
+    this.markFetching(entry);
+    void this.beginProgress(entry);
+    return true;
   }
 
   private entryFor(folder: WorkspaceFolderState, settings: FolderSettings, npmrc: NpmConfig): PlaneEntry {
@@ -538,11 +543,7 @@ export class Pipeline {
     }
     // The plane was chosen from the root config; the scan checks the project agrees (scan()).
     if (this.entryFor(folder, settings, project.npmrc) !== entry) return project;
-    if (entry.plane.request(lookupNeeds(project), { urgent: this.openDirectDependencies(folder, project) })) {
-      this.markFetching(entry);
-      void this.beginProgress(entry);
-      await new Promise((resolve) => setTimeout(resolve, REQUESTS_HEAD_START_MS));
-    }
+    if (this.askPlane(entry, folder, project)) await new Promise((resolve) => setTimeout(resolve, REQUESTS_HEAD_START_MS));
     return project;
   }
 

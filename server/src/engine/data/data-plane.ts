@@ -15,7 +15,7 @@ import type { Settings } from '../model';
 import { AdvisoryClient } from './advisory-client';
 import { DEFAULT_TTL_MS, type DataCache } from './cache';
 import type { LookupNeeds } from './fetch-remote';
-import { HttpClient, type HttpPolicy } from './http';
+import { DEFAULT_HTTP_POLICY, HttpClient, type HttpPolicy } from './http';
 import { packumentDecoder, type PackumentDecoder } from './packument-decoder';
 import { fetchMalwareFeeds } from './malware-feed';
 import { resolveProxyRoutes } from './proxy';
@@ -105,7 +105,7 @@ export class DataPlane {
    * do not queue names behind the requests (an urgent name asked meanwhile goes next).
    */
   private requesting = 0;
-  private requestSlots = 16;
+  private requestSlots = DEFAULT_HTTP_POLICY.concurrency;
   /** Workers waiting for the urgent lookups to end (or for one to land). */
   private waitingWorkers: Array<() => void> = [];
   private advisoryQueue: Pair[] = [];

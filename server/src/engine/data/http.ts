@@ -6,9 +6,9 @@
  *
  * Direct requests go through node:http and node:https (node-transport.ts: a fraction of
  * fetch's CPU per body); redirects are manual for the reason above. Through a proxy,
- * requests go through undici's fetch with a ProxyAgent: https targets through a CONNECT tunnel, so the proxy never sees their headers;
- * plain http targets as absolute-URI requests (what proxies that only tunnel to port 443
- * accept).
+ * requests go through undici's fetch with a ProxyAgent: https targets through a CONNECT
+ * tunnel, so the proxy never sees their headers; plain http targets as absolute-URI
+ * requests (what proxies that only tunnel to port 443 accept).
  *
  * Credentials never travel in plain text: a request that would carry them over `http:` is
  * not sent at all (the lookup fails and says why), unless it goes directly to this
@@ -74,10 +74,10 @@ export interface HttpPolicy {
   /**
    * Bytes of response bodies read at once, over all requests (and, for holdBudget requests,
    * read and not yet released by the caller): a body waits (its timeout paused) until the
-   * others leave room for its Content-Length (1 MiB when not declared). A count of requests alone does not bound memory: the registry sends full
-   * packuments (react 4 MB, typescript 10 MB, next 21 MB), and 16 at once were hundreds of
-   * MB that the process kept after they were read. One body larger than the budget is read
-   * alone.
+   * others leave room for its Content-Length (1 MiB when not declared). A count of requests
+   * alone does not bound memory: the registry sends full packuments (react 4 MB, typescript
+   * 10 MB, next 21 MB), and 16 at once were hundreds of MB that the process kept after they
+   * were read. One body larger than the budget is read alone.
    */
   bodyBudget: number;
   maxRedirects: number;
@@ -206,12 +206,11 @@ export class HttpClient {
           }
           continue;
         }
-        const responseHeaders = res.headers;
         if (res.status === 429 || res.status >= 500) {
           await res.cancel();
-          throw new AttemptError(`HTTP ${res.status}`, true, parseRetryAfter(responseHeaders['retry-after']));
+          throw new AttemptError(`HTTP ${res.status}`, true, parseRetryAfter(res.headers['retry-after']));
         }
-        const declared = Number(responseHeaders['content-length']);
+        const declared = Number(res.headers['content-length']);
         // Waiting for room in the budget is this process's doing, not the server's slowness.
         clearTimeout(timer);
         let reserved = await this.budget.take(Number.isFinite(declared) && declared > 0 ? declared : UNDECLARED_BODY_BYTES);
@@ -223,7 +222,7 @@ export class HttpClient {
           if (req.holdBudget) {
             // Held from now on at its real size: more than reserved (a body without
             // Content-Length reserved 1 MiB) or less (most packuments are far smaller).
-            if (bytes.length > reserved) this.budget.grow(bytes.length - reserved);
+            if (bytes.length > reserved) this.budget.reserve(bytes.length - reserved);
             else this.budget.give(reserved - bytes.length);
             reserved = bytes.length;
             held = true;
@@ -232,15 +231,15 @@ export class HttpClient {
           if (!held) this.budget.give(reserved);
         }
         const release = held ? once(() => this.budget.give(reserved)) : undefined;
-        if (req.binary) return { status: res.status, headers: responseHeaders, body: '', bytes, url, release };
-        return { status: res.status, headers: responseHeaders, body: bytes.toString('utf8'), url, release };
+        if (req.binary) return { status: res.status, headers: res.headers, body: '', bytes, url, release };
+        return { status: res.status, headers: res.headers, body: bytes.toString('utf8'), url, release };
       } finally {
         clearTimeout(timer);
       }
     }
   }
 
-  /** Closes the proxy connections (direct ones belong to Node's global pool). */
+  /** Closes the kept-alive connections, direct and proxied. */
   async close(): Promise<void> {
     this.transport?.close();
     this.transport = undefined;
@@ -303,14 +302,6 @@ class ByteBudget {
     return n;
   }
 
-  /**
-   * Reserves `bytes` more at once, over the limit if need be (a body found larger than it
-   * announced, already in memory): later takers wait until it is given back.
-   */
-  grow(bytes: number): void {
-    this.reserve(bytes);
-  }
-
   give(n: number): void {
     this.used -= n;
     while (this.waiting.length && this.fits(this.waiting[0].bytes)) {
@@ -324,7 +315,12 @@ class ByteBudget {
     return this.used === 0 || this.used + n <= this.limit;
   }
 
-  private reserve(n: number): void {
+  /**
+   * Reserves `n` at once, over the limit if need be (take() calls it once there is room;
+   * a held body found larger than it announced is already in memory): later takers wait
+   * until it is given back.
+   */
+  reserve(n: number): void {
     this.used += n;
     this.peak = Math.max(this.peak, this.used);
   }

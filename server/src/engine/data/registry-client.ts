@@ -352,6 +352,7 @@ export class RegistryClient {
     } catch (e) {
       return { status: 'error', reason: (e as Error).message, registry };
     } finally {
+      // Decoded: the bytes are done with, before the cache write (fetchPackument releases on the other paths).
       res.release?.();
     }
     if (!decoded) return { status: 'error', reason: 'malformed response', registry };
