@@ -26,7 +26,7 @@ export function attachYarnImporters(project: Project): void {
       project.graphs.set(lockfile.path, cached.graph);
       continue;
     }
-    const importers = synthesizeImporters(lockfile, manifests);
+    const importers = importersOf(lockfile, manifests);
     if (importers.length === 0) continue;
     const withImporters: Lockfile = { ...lockfile, importers };
     const graph = buildGraph(withImporters);
@@ -68,23 +68,22 @@ function sameItems<T>(a: T[], b: T[]): boolean {
 
 /** The importers of a lockfile that has none: its folder's manifest first, then its workspaces. */
 export function synthesizeImporters(lockfile: Lockfile, manifests: Manifest[]): Importer[] {
+  return importersOf(lockfile, importerManifests(lockfile, manifests));
+}
+
+/**
+ * One importer per manifest importerManifests chose (the root first, at path ''): the
+ * workspace globs are matched once per scan, there, not a second time here.
+ */
+function importersOf(lockfile: Lockfile, chosen: Manifest[]): Importer[] {
   const descriptors = lockfile.descriptors;
   if (!descriptors) return [];
   const dir = folderOf(lockfile.path);
-  const prefix = dir === '' ? '' : dir + '/';
-  const root = manifests.find((m) => m.path === prefix + 'package.json');
-  if (!root) return [];
-  const importers: Importer[] = [{ path: '', dependencies: importerDependencies(root, descriptors) }];
-  if (!root.workspaces || root.workspaces.length === 0) return importers;
-  const isWorkspace = workspaceGlobMatcher(root.workspaces);
-  for (const m of manifests) {
-    if (m === root || !m.path.startsWith(prefix) || !m.path.endsWith('/package.json')) continue;
-    const rel = m.path.slice(prefix.length, m.path.length - '/package.json'.length);
-    if (rel.split('/').includes('node_modules')) continue;
-    if (!isWorkspace(rel)) continue;
-    importers.push({ path: rel, dependencies: importerDependencies(m, descriptors) });
-  }
-  return importers;
+  const prefixLength = dir === '' ? 0 : dir.length + 1;
+  return chosen.map((m, i) => ({
+    path: i === 0 ? '' : m.path.slice(prefixLength, m.path.length - '/package.json'.length),
+    dependencies: importerDependencies(m, descriptors),
+  }));
 }
 
 function importerDependencies(manifest: Manifest, descriptors: Map<string, string>): ImporterDependency[] {

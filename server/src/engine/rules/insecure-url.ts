@@ -4,7 +4,8 @@ import { ignoredNetworkFindings } from '../policy/npmrc';
 
 /** http: and git: travel unencrypted: anyone on the path can swap the code. */
 export function insecureScheme(url: string | undefined): string | undefined {
-  if (!url) return undefined;
+  // Nearly every resolved URL is https: settled without running the two regexes.
+  if (!url || url.startsWith('https://')) return undefined;
   const m = /^(?:git\+)?(http|git):\/\//i.exec(url);
   if (!m) return undefined;
   // git+http is as bad as http; localhost is only reachable from this machine.

@@ -32,18 +32,22 @@ export function nameMismatch(p: LockedPackage, urls: ResolvedUrls): string | und
   const t = urls.tarball(p);
   if (!t) return undefined;
   const expected = p.realName ?? p.name;
-  const label = p.realName && p.realName !== p.name ? `${p.name} (alias of ${p.realName})` : p.name;
   if (t.name !== expected) {
-    return `The lockfile entry ${label}@${p.version} resolves to a tarball of "${t.name}" (${t.file}.tgz): a different package would be installed under this name.`;
+    return `The lockfile entry ${labelOf(p)}@${p.version} resolves to a tarball of "${t.name}" (${t.file}.tgz): a different package would be installed under this name.`;
   }
   if (t.version === undefined) {
-    return `The lockfile entry ${label}@${p.version} resolves to the tarball file ${t.file}.tgz, which is not named after ${expected}.`;
+    return `The lockfile entry ${labelOf(p)}@${p.version} resolves to the tarball file ${t.file}.tgz, which is not named after ${expected}.`;
   }
   // An entry that records no version (bun's URL dependencies) has nothing to disagree with.
   if (p.version !== '' && !sameVersion(t.version, p.version)) {
-    return `The lockfile entry ${label}@${p.version} resolves to the tarball of version ${t.version}: the version installed is not the one the lockfile shows.`;
+    return `The lockfile entry ${labelOf(p)}@${p.version} resolves to the tarball of version ${t.version}: the version installed is not the one the lockfile shows.`;
   }
   return undefined;
+}
+
+/** How a mismatch names the entry (built only for a mismatch, not for every entry). */
+function labelOf(p: LockedPackage): string {
+  return p.realName && p.realName !== p.name ? `${p.name} (alias of ${p.realName})` : p.name;
 }
 
 /** Build metadata ("+sha.1") is not part of a version's identity, and registries drop it. */

@@ -36,6 +36,9 @@ export const typosquat = defineRule({
     /** A name-based match, or an affix imitation the registry's evidence agrees with. */
     const check = (name: string, version?: string): Judged | undefined => {
       const packument = packumentOf(remote, name);
+      // A popular name imitates nothing, and without its packument there is no affix
+      // evidence to weigh: most lockfile entries end here, before the detector's options.
+      if (!packument && detector.isPopular(name)) return undefined;
       const match = detector.check(name, {
         allow,
         unscopedCopies: packument !== undefined && isNew(packument, now),

@@ -107,7 +107,7 @@ export class TyposquatDetector {
 
   /** The best explanation of `name` as an imitation of a popular package, if any. */
   check(name: string, options: CheckOptions = {}): TyposquatMatch | undefined {
-    if (!isPackageName(name) || this.tables.byName.has(name) || isAllowed(name, options.allow)) return undefined;
+    if (this.tables.byName.has(name) || !isPackageName(name) || isAllowed(name, options.allow)) return undefined;
     const candidates = this.candidates(name, options.unscopedCopies === true);
     return best(options.judge ? candidates.filter(options.judge) : candidates);
   }
