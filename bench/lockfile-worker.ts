@@ -28,6 +28,9 @@ function projectFiles(dir: string, rel = ''): SourceFile[] {
   return out;
 }
 
+/** The project a full analysis reads (the lockfile's folder), read once for the analysis and its second floor. */
+const analysed = target === 'depwarden-analyse' ? projectFiles(path.dirname(file)) : undefined;
+
 /** The same data as JSON: the floor any parser of this file is compared with. */
 function asJson(): string {
   if (base.endsWith('.json') || base === 'bun.lock') return text;
@@ -46,7 +49,7 @@ function operation(): { sync?: () => unknown; async?: () => Promise<unknown> } {
     case 'depwarden-parse':
       return { sync: () => parseLockfile(base, text) };
     case 'depwarden-analyse': {
-      const files = projectFiles(path.dirname(file));
+      const files = analysed!;
       const settings = { ...defaultSettings(), offline: true };
       return { sync: () => scanFiles(files, { settings }) };
     }
@@ -87,7 +90,7 @@ async function measure(): Promise<{ ms: number; floorMs: number; dataFloorMs?: n
   const floorOp = () => JSON.parse(json);
   // The full analysis also reads the project's package.json files: its second floor parses
   // those too (the same data as the analysis reads, where the first floor has only the lockfile).
-  const manifests = target === 'depwarden-analyse' ? projectFiles(path.dirname(file)).filter((f) => f.path.endsWith('package.json')).map((f) => f.text.replace(/^\uFEFF/, '')) : undefined;
+  const manifests = analysed ? analysed.filter((f) => f.path.endsWith('package.json')).map((f) => f.text.replace(/^\uFEFF/, '')) : undefined;
   const dataFloorOp = manifests && (() => [JSON.parse(json), manifests.map((t) => JSON.parse(t))]);
   let ms = Infinity;
   let floorMs = Infinity;

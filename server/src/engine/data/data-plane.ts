@@ -15,7 +15,7 @@ import type { Settings } from '../model';
 import { AdvisoryClient } from './advisory-client';
 import { DEFAULT_TTL_MS, type DataCache } from './cache';
 import type { LookupNeeds } from './fetch-remote';
-import { DEFAULT_HTTP_POLICY, HttpClient, type HttpPolicy } from './http';
+import { DEFAULT_HTTP_POLICY, HttpClient, once, type HttpPolicy } from './http';
 import { packumentDecoder, type PackumentDecoder } from './packument-decoder';
 import { fetchMalwareFeeds } from './malware-feed';
 import { resolveProxyRoutes } from './proxy';
@@ -400,13 +400,10 @@ export class DataPlane {
   private async registryWorker(registry: RegistryClient): Promise<void> {
     for (let next = await this.nextName(); next !== undefined; next = await this.nextName()) {
       const { name, background } = next;
-      let answered = false;
-      const onAnswered = () => {
-        if (answered) return;
-        answered = true;
+      const onAnswered = once(() => {
         this.requesting--;
         this.wakeWorkers();
-      };
+      });
       if (this.cancelled) {
         if (background) this.backgroundInFlight--;
         this.inFlight--;

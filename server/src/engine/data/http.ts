@@ -274,7 +274,8 @@ export class HttpClient {
   }
 }
 
-function once(f: () => void): () => void {
+/** `f` run on the first call only (a release or a wake-up reached by several paths). */
+export function once(f: () => void): () => void {
   let done = false;
   return () => {
     if (done) return;
