@@ -187,12 +187,13 @@ test('the report groups live findings by severity and rule, with line links', as
 });
 
 /** Initialize like VS Code 1.9x: code actions resolved lazily (data + resolveSupport), window/showDocument. */
-async function startEditor(dir: string): Promise<{ client: LspTestClient; shown: Array<{ uri: string; takeFocus?: boolean; selection?: Range }> }> {
+async function startEditor(dir: string, refusals = 0): Promise<{ client: LspTestClient; shown: Array<{ uri: string; takeFocus?: boolean; selection?: Range }> }> {
   const client = new LspTestClient();
   const shown: Array<{ uri: string; takeFocus?: boolean; selection?: Range }> = [];
   client.connection.onRequest('window/showDocument', (p: { uri: string; takeFocus?: boolean; selection?: Range }) => {
     shown.push(p);
-    return { success: true };
+    // An editor answers success: false when it could not show the document.
+    return { success: shown.length > refusals };
   });
   const uri = pathToFileURL(dir).toString();
   const init = (await client.connection.sendRequest('initialize', {
@@ -301,4 +302,22 @@ test('the first "Suppress" creates .depwarden.json and then shows its reason', a
   await client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: suppress.command!.arguments });
   assert.equal(shown[0]?.uri, suppressionUri);
   assert.equal(textAt(created, shown[0].selection!), 'TODO: say why this is acceptable');
+});
+
+test('an editor that could not show .depwarden.json the first time is asked once more, and not again after that', async (t) => {
+  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-actions-');
+  const { client, shown } = await startEditor(dir, 5);
+  t.after(async () => {
+    await client.shutdown();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const uri = uriOf(path.join(dir, 'package.json'));
+  const suppressionUri = uriOf(path.join(dir, '.depwarden.json'));
+  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
+  const suppress = ((await actionsFor(client, uri, diag)) as Resolvable[]).find((a) => a.title.startsWith('Suppress'))!;
+  await client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: suppress.command!.arguments });
+  // Two asks (the first refused, then one retry), and the command still ends normally.
+  assert.equal(shown.length, 2);
+  assert.ok(shown.every((s) => s.uri === suppressionUri && s.takeFocus === true));
+  assert.deepEqual(shown[1].selection, shown[0].selection);
 });
