@@ -284,9 +284,10 @@ test('"Suppress" opens .depwarden.json with the new reason selected (window/show
   assert.equal(shown.length, 1);
 });
 
-test('the first "Suppress" creates .depwarden.json and then shows its reason', async (t) => {
+/** A project without .depwarden.json, in an editor refusing `refusals` showDocument requests: its "Suppress" action on the unpinned range. */
+async function firstSuppress(t: { after: (fn: () => Promise<void>) => void }, refusals = 0) {
   const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-actions-');
-  const { client, shown } = await startEditor(dir);
+  const { client, shown } = await startEditor(dir, refusals);
   t.after(async () => {
     await client.shutdown();
     rmSync(dir, { recursive: true, force: true });
@@ -295,27 +296,25 @@ test('the first "Suppress" creates .depwarden.json and then shows its reason', a
   const suppressionUri = uriOf(path.join(dir, '.depwarden.json'));
   const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
   const suppress = ((await actionsFor(client, uri, diag)) as Resolvable[]).find((a) => a.title.startsWith('Suppress'))!;
+  /** What the editor does once it applied the edit: runs the action's command. */
+  const runCommand = () => client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: suppress.command!.arguments });
+  return { suppress, shown, suppressionUri, runCommand };
+}
+
+test('the first "Suppress" creates .depwarden.json and then shows its reason', async (t) => {
+  const { suppress, shown, suppressionUri, runCommand } = await firstSuppress(t);
   // Created files are offered with their edit (whether the client can create them decides the offer).
   const [create, insert] = suppress.edit.documentChanges!;
   assert.deepEqual(create, { kind: 'create', uri: suppressionUri });
   const created = applyLspEdits('', insert.edits!);
-  await client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: suppress.command!.arguments });
+  await runCommand();
   assert.equal(shown[0]?.uri, suppressionUri);
   assert.equal(textAt(created, shown[0].selection!), 'TODO: say why this is acceptable');
 });
 
 test('an editor that could not show .depwarden.json the first time is asked once more, and not again after that', async (t) => {
-  const dir = tempProject({ 'package.json': MANIFEST, 'package-lock.json': LOCK }, 'depwarden-actions-');
-  const { client, shown } = await startEditor(dir, 5);
-  t.after(async () => {
-    await client.shutdown();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const uri = uriOf(path.join(dir, 'package.json'));
-  const suppressionUri = uriOf(path.join(dir, '.depwarden.json'));
-  const diag = await client.waitFor(() => client.diagnostics.get(uri)?.find((d) => d.code === 'unpinned-range'), 'unpinned-range');
-  const suppress = ((await actionsFor(client, uri, diag)) as Resolvable[]).find((a) => a.title.startsWith('Suppress'))!;
-  await client.connection.sendRequest('workspace/executeCommand', { command: suppress.command!.command, arguments: suppress.command!.arguments });
+  const { shown, suppressionUri, runCommand } = await firstSuppress(t, 5);
+  await runCommand();
   // Two asks (the first refused, then one retry), and the command still ends normally.
   assert.equal(shown.length, 2);
   assert.ok(shown.every((s) => s.uri === suppressionUri && s.takeFocus === true));
