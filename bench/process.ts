@@ -11,7 +11,7 @@
  * (40 versions with dependencies, scripts on some) and no advisories.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -88,6 +88,46 @@ async function loopbackData(): Promise<{ url: string; requests: () => number; cl
   return { url, requests: () => requests, close: () => new Promise((r) => server.close(() => r())) };
 }
 
+/**
+ * Peer tools as whole processes on the same lockfile, in turn with the floor and our scan:
+ * npm's own reader (arborist's loadVirtual, what `npm ls --package-lock-only` starts with)
+ * and lockfile-lint's (parse, then its host check, which is one of our ~30 rules). Skipped
+ * when .bench-peers/ is not installed (`npm run bench -- lockfiles` installs it).
+ */
+async function peerProcesses(tmp: string, floorScript: string, ourScan: string[], cacheDir: string, rounds: number): Promise<void> {
+  const peersDir = path.join(ROOT, '.bench-peers');
+  if (!existsSync(path.join(peersDir, 'node_modules/@npmcli/arborist/package.json')) || !existsSync(path.join(peersDir, 'node_modules/lockfile-lint-api/package.json'))) {
+    console.log('  peer processes: not measured (.bench-peers/ is not installed: npm run bench -- lockfiles installs it)');
+    return;
+  }
+  const req = `require('module').createRequire(${JSON.stringify(path.join(peersDir, 'package.json'))})`;
+  const peers: Record<string, string> = {
+    'arborist loadVirtual (npm)': `const A = ${req}('@npmcli/arborist'); new A({ path: ${JSON.stringify(THEIA)} }).loadVirtual().then(() => {});`,
+    'lockfile-lint-api: parse + host check': `const L = ${req}('lockfile-lint-api'); const p = new L.ParseLockfile({ lockfilePath: ${JSON.stringify(path.join(THEIA, 'package-lock.json'))}, lockfileType: 'npm' }).parseSync(); new L.ValidateHost({ packages: p.object }).validate(['npm']);`,
+  };
+  for (const [label, code] of Object.entries(peers)) {
+    const script = path.join(tmp, `peer-${Object.keys(peers).indexOf(label)}.js`);
+    writeFileSync(script, code + '\n');
+    const check = await run([script]);
+    if (check.stderr.trim()) {
+      console.log(`  ${label}: not measured (${check.stderr.trim().split('\n')[0].slice(0, 120)})`);
+      continue;
+    }
+    const toFloor: number[] = [];
+    const oursToPeer: number[] = [];
+    const times: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      const f = await run([floorScript]);
+      const p = await run([script]);
+      const s = await run(ourScan, { DEPWARDEN_BENCH_CACHE: cacheDir });
+      times.push(p.ms);
+      toFloor.push(p.ms / f.ms);
+      oursToPeer.push(s.ms / p.ms);
+    }
+    console.log(`  peer process, ${label}: ${fmt(median(times))} ms (${median(toFloor).toFixed(1)}x floor); depwarden scan --offline is ${median(oursToPeer).toFixed(2)}x its time`);
+  }
+}
+
 export async function benchProcess(rounds = 7): Promise<void> {
   const lockfile = path.join(THEIA, 'package-lock.json');
   const tmp = mkdtempSync(path.join(tmpdir(), 'depwarden-bench-process-'));
@@ -123,6 +163,8 @@ export async function benchProcess(rounds = 7): Promise<void> {
     }
     console.log(`  floor (node: read + JSON.parse the lockfile) ${fmt(median(floors))} ms; depwarden scan --offline, cold cache ${fmt(median(scans))} ms (${median(ratios).toFixed(1)}x floor, median of pairs)`);
     console.log(`  above Node's own start and exit (node -e 0, ${fmt(median(starts))} ms): floor ${fmt(median(ownFloor))} ms, depwarden scan ${fmt(median(ownScan))} ms`);
+    // Three rounds: arborist alone takes seconds, and it is far from the others.
+    await peerProcesses(tmp, floorScript, scan(cold, ['--offline']), cold, 3);
     console.log(`  cache files opened, cold cache: ${coldOpens?.opens ?? '?'} (${coldOpens?.missing ?? '?'} missing)`);
 
     const data = await loopbackData();
