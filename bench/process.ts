@@ -27,6 +27,8 @@ interface Run {
   ms: number;
   opens?: { opens: number; missing: number; reads: number };
   stderr: string;
+  /** The exit code (null when a signal ended the process). */
+  status: number | null;
 }
 
 function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
@@ -36,10 +38,10 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += String(d)));
     child.on('error', reject);
-    child.on('exit', () => {
+    child.on('exit', (status) => {
       const ms = Number(process.hrtime.bigint() - t0) / 1e6;
       const m = /DEPWARDEN_BENCH_OPENS (.*)/.exec(stderr);
-      resolve({ ms, opens: m ? JSON.parse(m[1]) : undefined, stderr });
+      resolve({ ms, opens: m ? JSON.parse(m[1]) : undefined, stderr, status });
     });
   });
 }
@@ -105,12 +107,13 @@ async function peerProcesses(tmp: string, floorScript: string, ourScan: string[]
     'arborist loadVirtual (npm)': `const A = ${req}('@npmcli/arborist'); new A({ path: ${JSON.stringify(THEIA)} }).loadVirtual().then(() => {});`,
     'lockfile-lint-api: parse + host check': `const L = ${req}('lockfile-lint-api'); const p = new L.ParseLockfile({ lockfilePath: ${JSON.stringify(path.join(THEIA, 'package-lock.json'))}, lockfileType: 'npm' }).parseSync(); new L.ValidateHost({ packages: p.object }).validate(['npm']);`,
   };
-  for (const [label, code] of Object.entries(peers)) {
-    const script = path.join(tmp, `peer-${Object.keys(peers).indexOf(label)}.js`);
+  for (const [i, [label, code]] of Object.entries(peers).entries()) {
+    const script = path.join(tmp, `peer-${i}.js`);
     writeFileSync(script, code + '\n');
+    // Its exit code, not its stderr, says whether it ran: a peer may print warnings.
     const check = await run([script]);
-    if (check.stderr.trim()) {
-      console.log(`  ${label}: not measured (${check.stderr.trim().split('\n')[0].slice(0, 120)})`);
+    if (check.status !== 0) {
+      console.log(`  ${label}: not measured (exit ${check.status}: ${check.stderr.trim().split('\n')[0].slice(0, 120)})`);
       continue;
     }
     const toFloor: number[] = [];
